@@ -1,0 +1,1 @@
+"""SQLModel tables, engine/session setup, Alembic migrations and queries. Knows no feature."""

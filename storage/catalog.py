@@ -1,0 +1,214 @@
+"""Catalog rows: batched upsert by SKU, export, and the revision caches key on."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Meta, Product, ProductSearch, ProductVariant
+from storage.sql import insert_for, table_of
+from storage.text import index_text
+from storage.types import utcnow
+
+BATCH = 500
+REVISION_KEY = "catalog_revision"
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    color: str = ""
+    size: str = ""
+    stock: int | None = None
+
+
+@dataclass(frozen=True)
+class ProductRecord:
+    sku: str
+    name: str
+    description: str
+    category: str
+    price_minor: int
+    currency: str
+    url: str | None
+    image_url: str | None
+    tags: tuple[str, ...]
+    stock: int
+    variants: tuple[VariantRecord, ...] = field(default=())
+
+    @property
+    def colors(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.color for v in self.variants if v.color))
+
+    @property
+    def sizes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.size for v in self.variants if v.size))
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _product_values(record: ProductRecord) -> dict[str, Any]:
+    return {
+        "sku": record.sku,
+        "name": record.name,
+        "description": record.description,
+        "category": record.category,
+        "price_minor": record.price_minor,
+        "currency": record.currency,
+        "url": record.url,
+        "image_url": record.image_url,
+        "tags": "|".join(record.tags),
+        "stock": record.stock,
+    }
+
+
+def _search_values(product_id: int, record: ProductRecord) -> dict[str, Any]:
+    return {
+        "product_id": product_id,
+        "name": index_text(record.name),
+        "keywords": index_text(record.category, " ".join(record.tags), " ".join(record.colors)),
+        "body": index_text(record.sku, record.description),
+    }
+
+
+async def upsert_products(
+    session: AsyncSession,
+    records: Sequence[ProductRecord],
+    on_progress: Callable[[int], None] | None = None,
+) -> UpsertResult:
+    """Insert or update products by SKU within the caller's transaction.
+
+    Products whose stored data already equals the record are left untouched, so
+    importing the same file twice changes nothing.
+    """
+    result = UpsertResult()
+    for start in range(0, len(records), BATCH):
+        batch = records[start : start + BATCH]
+        await _upsert_batch(session, batch, result)
+        if on_progress is not None:
+            on_progress(len(batch))
+    if result.created or result.updated:
+        await bump_revision(session)
+    return result
+
+
+async def _upsert_batch(
+    session: AsyncSession, batch: Sequence[ProductRecord], result: UpsertResult
+) -> None:
+    skus = [r.sku for r in batch]
+    loaded = await _load(session, col(Product.sku).in_(skus))
+    stored = {r.sku: r for _, r in loaded}
+    ids = {r.sku: product_id for product_id, r in loaded}
+    now = utcnow()
+    fresh = [r for r in batch if r.sku not in stored]
+    changed = [r for r in batch if r.sku in stored and stored[r.sku] != r]
+    result.created += len(fresh)
+    result.updated += len(changed)
+    result.unchanged += len(batch) - len(fresh) - len(changed)
+    if fresh:
+        rows = [_product_values(r) | {"created_at": now, "updated_at": now} for r in fresh]
+        await session.exec(insert(table_of(Product)), params=rows)
+        new_ids = await session.exec(
+            select(Product.sku, col(Product.id)).where(col(Product.sku).in_([r.sku for r in fresh]))
+        )
+        ids.update((sku, pid) for sku, pid in new_ids.all() if pid is not None)
+    if changed:
+        rows = [_product_values(r) | {"id": ids[r.sku], "updated_at": now} for r in changed]
+        await session.exec(update(Product), params=rows)
+    touched = fresh + changed
+    if not touched:
+        return
+    touched_ids = [ids[r.sku] for r in touched]
+    await session.exec(
+        delete(ProductVariant).where(col(ProductVariant.product_id).in_(touched_ids))
+    )
+    await session.exec(delete(ProductSearch).where(col(ProductSearch.product_id).in_(touched_ids)))
+    variants = [
+        {"product_id": ids[r.sku], "color": v.color, "size": v.size, "stock": v.stock}
+        for r in touched
+        for v in r.variants
+    ]
+    if variants:
+        await session.exec(insert(table_of(ProductVariant)), params=variants)
+    search_rows = [_search_values(ids[r.sku], r) for r in touched]
+    await session.exec(insert(table_of(ProductSearch)), params=search_rows)
+
+
+async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, ProductRecord]]:
+    stmt = select(Product).order_by(col(Product.sku))
+    if where is not None:
+        stmt = stmt.where(where)
+    products = (await session.exec(stmt)).all()
+    if not products:
+        return []
+    by_product: dict[int, list[VariantRecord]] = defaultdict(list)
+    variant_stmt = select(ProductVariant).order_by(col(ProductVariant.id))
+    if where is not None:
+        variant_stmt = variant_stmt.where(
+            col(ProductVariant.product_id).in_([p.id for p in products])
+        )
+    for v in (await session.exec(variant_stmt)).all():
+        by_product[v.product_id].append(VariantRecord(v.color, v.size, v.stock))
+    return [
+        (
+            p.id or 0,
+            ProductRecord(
+                sku=p.sku,
+                name=p.name,
+                description=p.description,
+                category=p.category,
+                price_minor=p.price_minor,
+                currency=p.currency,
+                url=p.url,
+                image_url=p.image_url,
+                tags=tuple(t for t in p.tags.split("|") if t),
+                stock=p.stock,
+                variants=tuple(by_product.get(p.id or 0, ())),
+            ),
+        )
+        for p in products
+    ]
+
+
+async def all_products(session: AsyncSession) -> list[ProductRecord]:
+    """Every product with its variants, ordered by SKU (for export)."""
+    return [record for _, record in await _load(session)]
+
+
+async def count_products(session: AsyncSession) -> int:
+    return (await session.exec(select(func.count()).select_from(Product))).one()
+
+
+async def bump_revision(session: AsyncSession) -> None:
+    stmt = insert_for(session, table_of(Meta)).values(key=REVISION_KEY, value=uuid.uuid4().hex)
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
+    await session.exec(stmt)
+
+
+async def catalog_revision(session: AsyncSession) -> str:
+    found = (await session.exec(select(Meta.value).where(Meta.key == REVISION_KEY))).first()
+    return found or ""
+
+
+async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ProductRecord]:
+    """Products with their variants, in the order of `ids`."""
+    if not ids:
+        return []
+    found = dict(await _load(session, col(Product.id).in_(list(ids))))
+    return [found[i] for i in ids if i in found]
+
+
+async def product_by_sku(session: AsyncSession, sku: str) -> ProductRecord | None:
+    found = await _load(session, func.lower(col(Product.sku)) == sku.strip().lower())
+    return found[0][1] if found else None

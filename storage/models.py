@@ -1,0 +1,154 @@
+"""The tables. Platform ids are strings and never primary keys (see DESIGN.md, Identity)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, PrimaryKeyConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UtcDateTime, utcnow
+
+
+def _created() -> Column[datetime]:
+    return Column(UtcDateTime(), nullable=False, default=utcnow)
+
+
+class Member(SQLModel, table=True):
+    """One person, whatever platforms they use."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(max_length=128)
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Account(SQLModel, table=True):
+    """A platform identity (Telegram user, Discord user, console name) of a member."""
+
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=64)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    username: str | None = Field(default=None, max_length=128)
+    display_name: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Community(SQLModel, table=True):
+    """A group of linked chats across platforms that act as one audience."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Chat(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "platform_chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_chat_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    title: str | None = Field(default=None, max_length=256)
+    community_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("community.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Vendor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=128)
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Product(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    description: str = ""
+    category: str = Field(max_length=100, index=True)
+    # Minor units (cents) avoid float rounding; the currency's exponent comes from Babel.
+    price_minor: int = Field(index=True)
+    currency: str = Field(max_length=3)
+    url: str | None = Field(default=None, max_length=2048)
+    image_url: str | None = Field(default=None, max_length=2048)
+    tags: str = ""  # "|"-separated, as in the catalog file
+    stock: int = 0  # total; variants may carry their own split
+    vendor_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("vendor.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class ProductVariant(SQLModel, table=True):
+    """A colour/size combination. `stock` None: only the product total is known."""
+
+    __tablename__ = "product_variant"
+    __table_args__ = (UniqueConstraint("product_id", "color", "size"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    color: str = Field(default="", max_length=64)
+    size: str = Field(default="", max_length=32)
+    stock: int | None = None
+
+
+class ProductSearch(SQLModel, table=True):
+    """Accent-folded text of a product, indexed by FTS5 (SQLite) or tsvector (PostgreSQL)."""
+
+    __tablename__ = "product_search"
+
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), primary_key=True)
+    )
+    name: str
+    keywords: str
+    body: str
+
+
+class FaqEntry(SQLModel, table=True):
+    __tablename__ = "faq_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(max_length=500)
+    answer: str
+    locale: str = Field(default="en", max_length=16)
+    product_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform update ids already handled: a redelivered update is ignored."""
+
+    __tablename__ = "processed_event"
+    __table_args__ = (PrimaryKeyConstraint("platform", "event_id"),)
+
+    platform: str = Field(max_length=16)
+    event_id: str = Field(max_length=128)
+    seen_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Meta(SQLModel, table=True):
+    """Small named values, e.g. the catalog revision that search caches key on."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str

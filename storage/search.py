@@ -1,0 +1,118 @@
+"""Full-text product search: SQLite FTS5 or PostgreSQL tsvector, plus structured filters.
+
+Terms arrive already folded into plain word tokens (storage.text.words), so they carry
+no query-syntax characters; they are still passed as bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, column, exists, literal_column, or_, table, text
+from sqlalchemy.sql.elements import ColumnClause
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Product, ProductVariant
+from storage.sql import dialect_of
+
+# Name matches count most, then category/tags/colours, then description.
+_SQLITE_RANK: ColumnClause[Any] = literal_column("bm25(product_fts, 10.0, 4.0, 1.0)")
+_fts = table("product_fts", column("rowid"))
+_search = table("product_search", column("product_id"), column("document"))
+_PG_CONFIG: ColumnClause[Any] = literal_column("'simple'::regconfig")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
+    currency: str | None = None
+    categories: tuple[str, ...] = ()  # lower-case category names, any of
+    colors: tuple[str, ...] = ()  # lower-case variant colours, any of
+    size: str | None = None
+
+    @property
+    def needs_variant(self) -> bool:
+        return bool(self.colors or self.size)
+
+
+def _in_stock_variant(filters: SearchFilters) -> Any:
+    variant_in_stock = or_(
+        col(ProductVariant.stock) > 0,
+        and_(col(ProductVariant.stock).is_(None), col(Product.stock) > 0),
+    )
+    conditions = [col(ProductVariant.product_id) == col(Product.id), variant_in_stock]
+    if filters.colors:
+        conditions.append(func.lower(col(ProductVariant.color)).in_(filters.colors))
+    if filters.size:
+        conditions.append(func.upper(col(ProductVariant.size)) == filters.size.upper())
+    return exists().where(*conditions)
+
+
+async def search_products(
+    session: AsyncSession,
+    terms: Sequence[str],
+    *,
+    match_all: bool,
+    filters: SearchFilters,
+    limit: int,
+) -> list[int]:
+    """Ids of matching products, best first. No terms: filters only, cheapest first."""
+    stmt: Any = select(col(Product.id))
+    if terms:
+        stmt = _text_match(stmt, session, terms, match_all)
+    else:
+        stmt = stmt.order_by(col(Product.price_minor), col(Product.id))
+    if filters.min_price_minor is not None:
+        stmt = stmt.where(col(Product.price_minor) >= filters.min_price_minor)
+    if filters.max_price_minor is not None:
+        stmt = stmt.where(col(Product.price_minor) <= filters.max_price_minor)
+    if filters.currency:
+        stmt = stmt.where(col(Product.currency) == filters.currency)
+    if filters.categories:
+        stmt = stmt.where(func.lower(col(Product.category)).in_(filters.categories))
+    if filters.needs_variant:
+        stmt = stmt.where(_in_stock_variant(filters))
+    return list((await session.exec(stmt.limit(limit))).all())
+
+
+def _text_match(stmt: Any, session: AsyncSession, terms: Sequence[str], match_all: bool) -> Any:
+    if dialect_of(session) == "postgresql":
+        joiner = " & " if match_all else " | "
+        query = func.to_tsquery(_PG_CONFIG, joiner.join(f"{t}:*" for t in terms))
+        document: ColumnClause[Any] = literal_column("product_search.document")
+        return (
+            stmt.join(_search, _search.c.product_id == col(Product.id))
+            .where(document.op("@@")(query))
+            .order_by(func.ts_rank_cd(document, query).desc(), col(Product.id))
+        )
+    joiner = " AND " if match_all else " OR "
+    expression = joiner.join(f'"{t}"*' for t in terms)
+    return (
+        stmt.join(_fts, _fts.c.rowid == col(Product.id))
+        .where(text("product_fts MATCH :fts_query").bindparams(fts_query=expression))
+        .order_by(_SQLITE_RANK, col(Product.id))
+    )
+
+
+async def vocabulary(session: AsyncSession) -> dict[str, int]:
+    """Every indexed term with the number of products containing it."""
+    if dialect_of(session) == "postgresql":
+        sql = text("SELECT word, ndoc FROM ts_stat('SELECT document FROM product_search')")
+    else:
+        sql = text("SELECT term, doc FROM product_fts_vocab")
+    rows = (await session.exec(sql)).all()  # type: ignore[call-overload]
+    return {str(term): int(count) for term, count in rows}
+
+
+async def categories(session: AsyncSession) -> list[str]:
+    stmt = select(col(Product.category)).distinct().order_by(col(Product.category))
+    return list((await session.exec(stmt)).all())
+
+
+async def variant_colors(session: AsyncSession) -> list[str]:
+    stmt = select(func.lower(col(ProductVariant.color))).distinct()
+    return [c for c in (await session.exec(stmt)).all() if c]
