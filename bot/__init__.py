@@ -1,0 +1,1 @@
+"""Process wiring: CLI, app assembly, platform adapters."""

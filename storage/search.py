@@ -113,6 +113,11 @@ async def categories(session: AsyncSession) -> list[str]:
     return list((await session.exec(stmt)).all())
 
 
+async def currencies(session: AsyncSession) -> list[str]:
+    stmt = select(col(Product.currency)).distinct().order_by(col(Product.currency))
+    return list((await session.exec(stmt)).all())
+
+
 async def variant_colors(session: AsyncSession) -> list[str]:
     stmt = select(func.lower(col(ProductVariant.color))).distinct()
     return [c for c in (await session.exec(stmt)).all() if c]

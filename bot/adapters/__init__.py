@@ -1,0 +1,1 @@
+"""Platform adapters: native update <-> neutral Event/Out, nothing else."""

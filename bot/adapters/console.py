@@ -1,0 +1,291 @@
+"""The console platform: chat with the bot in a terminal, or script it through stdin.
+
+It can play several people in several chats, so moderator and group behaviour can be
+tried without Telegram or Discord. Lines starting with ':' are console commands
+(see CONSOLE_HELP); a bare number presses that button of the last answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text as RichText
+
+from handlers.model import (
+    Button,
+    Buttons,
+    Card,
+    ChatKind,
+    ChatRef,
+    Direct,
+    Ephemeral,
+    Event,
+    EventKind,
+    Image,
+    Out,
+    Poll,
+    Style,
+    Text,
+    UserRef,
+)
+
+PLATFORM = "console"
+CONSOLE_HELP = """Console commands:
+  :as NAME         talk as another person (each name is a separate member)
+  :role ROLE       shopper or moderator (moderator = chat admin) for the current person
+  :lang CODE       the language the current person's app reports, e.g. pl
+  :group [NAME]    move to a group chat (mention @{bot} to ask questions there)
+  :dm              back to the private chat with the bot
+  :who             who and where you are
+  :quit            leave (end of input works too)
+  A number presses that button of the last answer."""
+
+_STYLES = {
+    Style.PLAIN: "",
+    Style.BOLD: "bold",
+    Style.ITALIC: "italic",
+    Style.CODE: "bold cyan",
+    Style.LINK: "underline blue",
+}
+
+Dispatch = Callable[[Event], Awaitable[Sequence[Out]]]
+
+
+@dataclass
+class Persona:
+    name: str
+    moderator: bool = False
+    locale: str | None = None
+
+
+class ConsoleAdapter:
+    def __init__(self, dispatch: Dispatch, console: Console, bot_name: str, user: str = "you"):
+        self._dispatch = dispatch
+        self._console = console
+        self._bot_name = bot_name
+        self._personas: dict[str, Persona] = {}
+        self._persona = self._persona_named(user)
+        self._chat = ChatRef(PLATFORM, f"dm:{user}", ChatKind.DM, title=None)
+        self._buttons: list[Button] = []
+        # Event ids must never repeat across runs: the router drops ids it has seen.
+        self._session = uuid.uuid4().hex[:12]
+        self._counter = 0
+
+    def _persona_named(self, name: str) -> Persona:
+        return self._personas.setdefault(name, Persona(name))
+
+    async def run(self, interactive: bool | None = None) -> None:
+        interactive = sys.stdin.isatty() if interactive is None else interactive
+        if interactive:
+            self._console.print(
+                f"Chatting with {self._bot_name}. /help for commands, "
+                ":help for console commands, :quit to leave."
+            )
+        while True:
+            prompt = f"{self._persona.name}> " if interactive else ""
+            line = await asyncio.to_thread(_read_line, prompt)
+            if line is None or not await self.handle_line(line.rstrip("\r\n")):
+                break
+
+    async def handle_line(self, line: str) -> bool:
+        """Process one input line; False when the user asked to leave."""
+        stripped = line.strip()
+        if not stripped:
+            return True
+        if stripped.startswith(":"):
+            return self._meta(stripped)
+        if stripped.isdigit() and self._buttons:
+            event = self._press(int(stripped))
+        else:
+            event = self.to_event(stripped)
+        if event is not None:
+            outs = await self._dispatch(event)
+            self.render(outs)
+            if event.kind is EventKind.COMMAND and event.command == "help":
+                self._console.print(CONSOLE_HELP.format(bot=self._bot_name), highlight=False)
+        return True
+
+    def _next_id(self) -> str:
+        self._counter += 1
+        return f"{self._session}-{self._counter}"
+
+    def _actor(self) -> UserRef:
+        p = self._persona
+        return UserRef(PLATFORM, p.name, p.name, p.name, p.locale, is_chat_admin=p.moderator)
+
+    def to_event(self, line: str) -> Event:
+        event_id, actor, chat = self._next_id(), self._actor(), self._chat
+        if line.startswith("/") and len(line) > 1:
+            head, _, rest = line[1:].partition(" ")
+            name, _, target = head.partition("@")
+            if target and target.lower() != self._bot_name.lower():
+                name = ""  # addressed to another bot
+            return Event(
+                PLATFORM,
+                event_id,
+                EventKind.COMMAND,
+                actor,
+                chat,
+                command=name.lower(),
+                args=rest,
+                text=line,
+            )
+        mention = f"@{self._bot_name}".lower()
+        addressed = mention in line.lower()
+        if addressed:
+            start = line.lower().index(mention)
+            line = (line[:start] + line[start + len(mention) :]).strip(" ,:")
+        return Event(
+            PLATFORM, event_id, EventKind.TEXT, actor, chat, text=line, addressed=addressed
+        )
+
+    def _press(self, number: int) -> Event | None:
+        if not 1 <= number <= len(self._buttons):
+            self._console.print(f"There is no button {number}.")
+            return None
+        button = self._buttons[number - 1]
+        if button.url is not None:
+            self._console.print(f"Open in your browser: {button.url}", highlight=False)
+            return None
+        return Event(
+            PLATFORM,
+            self._next_id(),
+            EventKind.ACTION,
+            self._actor(),
+            self._chat,
+            action=button.action,
+        )
+
+    def _meta(self, line: str) -> bool:
+        command, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        match command.lower():
+            case "quit" | "exit" | "q":
+                return False
+            case "as" if arg:
+                self._persona = self._persona_named(arg)
+                if self._chat.kind is ChatKind.DM:
+                    self._chat = ChatRef(PLATFORM, f"dm:{arg}", ChatKind.DM)
+            case "role" if arg.lower() in ("shopper", "moderator"):
+                self._persona.moderator = arg.lower() == "moderator"
+            case "lang" if arg:
+                self._persona.locale = arg
+            case "group":
+                title = arg or "shop-talk"
+                self._chat = ChatRef(PLATFORM, f"group:{title}", ChatKind.GROUP, title=title)
+            case "dm":
+                self._chat = ChatRef(PLATFORM, f"dm:{self._persona.name}", ChatKind.DM)
+            case "who":
+                pass
+            case _:
+                self._console.print(CONSOLE_HELP.format(bot=self._bot_name), highlight=False)
+                return True
+        where = self._chat.title or "private chat"
+        role = "moderator" if self._persona.moderator else "shopper"
+        lang = self._persona.locale or "default language"
+        self._console.print(
+            f"[you are {self._persona.name} ({role}, {lang}) in {where}]",
+            highlight=False,
+            markup=False,
+        )
+        return True
+
+    # --- rendering -------------------------------------------------------------
+
+    def render(self, outs: Sequence[Out]) -> None:
+        self._buttons = []
+        for out in outs:
+            self._console.print(self._renderable(out))
+
+    def _renderable(self, out: Out) -> RenderableType:
+        match out:
+            case Text():
+                return rich_text(out)
+            case Card():
+                return self._card(out)
+            case Buttons():
+                return Group(rich_text(out.text), self._button_rows(out.rows))
+            case Image():
+                where = out.url or f"{out.filename}, {len(out.data or b'')} bytes"
+                return RichText(f"[image: {where}] {out.caption}".rstrip())
+            case Poll():
+                return self._poll(out)
+            case Ephemeral():
+                return Group(
+                    RichText("(only you can see this)", style="dim"), self._renderable(out.content)
+                )
+            case Direct():
+                return Group(
+                    RichText(f"(private message to {self._persona.name})", style="dim"),
+                    self._renderable(out.content),
+                )
+        raise TypeError(f"cannot render {type(out).__name__}")
+
+    def _card(self, card: Card) -> RenderableType:
+        parts: list[RenderableType] = []
+        if card.body:
+            parts.append(RichText(card.body))
+        if card.fields:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold")
+            table.add_column()
+            for field in card.fields:
+                table.add_row(field.name, field.value)
+            parts.append(table)
+        if card.image_url:
+            parts.append(RichText(f"image: {card.image_url}", style="dim"))
+        if card.buttons:
+            parts.append(self._button_rows(card.buttons))
+        return Panel(
+            Group(*parts),
+            title=RichText(card.title, style="bold"),
+            title_align="left",
+            subtitle=RichText(card.footer, style="dim") if card.footer else None,
+            subtitle_align="right",
+        )
+
+    def _button_rows(self, rows: Sequence[Sequence[Button]]) -> RenderableType:
+        line = RichText()
+        for row in rows:
+            for button in row:
+                self._buttons.append(button)
+                line.append(f"[{len(self._buttons)}] ", style="bold magenta")
+                line.append(button.label + ("  ↗" if button.url else ""))
+                line.append("   ")
+        return line
+
+    def _poll(self, poll: Poll) -> RenderableType:
+        lines = [RichText(("☑ " if poll.multiple else "◉ ") + poll.question, style="bold")]
+        for number, option in enumerate(poll.options, start=1):
+            lines.append(RichText(f"  {number}. {option.text}"))
+        if poll.closes_at is not None:
+            lines.append(RichText(f"closes {poll.closes_at:%Y-%m-%d %H:%M} UTC", style="dim"))
+        return Group(*lines)
+
+
+def rich_text(text: Text) -> RichText:
+    """Neutral text to rich Text. Spans are appended as plain strings: rich markup in
+    user text (e.g. "[bold]") is shown literally, never interpreted."""
+    out = RichText()
+    for span in text.spans:
+        out.append(span.text, style=_STYLES[span.style])
+        if span.style is Style.LINK and span.url and span.url != span.text:
+            out.append(f" ({span.url})", style="dim")
+    return out
+
+
+def _read_line(prompt: str) -> str | None:
+    if prompt:
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    return line or None

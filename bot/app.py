@@ -1,0 +1,52 @@
+"""Assembles one ShopBot process: database, services, features, router."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from config import Settings, shipped_file
+from handlers import basics
+from handlers.catalog.formats import Format
+from handlers.catalog.service import ImportReport, import_catalog
+from handlers.context import Services
+from handlers.products import commands as products
+from handlers.products.index import ProductIndex
+from handlers.router import Router
+from storage.catalog import count_products
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.types import utcnow
+
+DEMO_CATALOG = "demo_catalog.csv"
+FEATURES = (basics.feature, products.feature)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    services: Services
+    router: Router
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
+    db = Database(settings.database_url)
+    services = Services(db=db, settings=settings, clock=clock, products=ProductIndex())
+    return App(settings, db, services, Router(services, FEATURES))
+
+
+async def prepare(app: App, load_demo: bool) -> ImportReport | None:
+    """Apply pending migrations; load the demo catalog into an empty store if asked."""
+    await upgrade(app.db)
+    if not load_demo:
+        return None
+    async with app.db.session() as session:
+        if await count_products(session):
+            return None
+    data = shipped_file(DEMO_CATALOG).read_bytes()
+    return await import_catalog(app.db, data, Format.CSV)

@@ -1,0 +1,40 @@
+"""Button action tokens: `kind:arg:arg`, at most 64 bytes (Telegram's callback_data).
+
+A token is a request, not a fact: handlers re-validate everything it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_TOKEN_BYTES = 64
+SEPARATOR = ":"
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,15}")
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    args: tuple[str, ...] = ()
+
+
+def encode(kind: str, *args: str) -> str:
+    if not _KIND.fullmatch(kind):
+        raise ValueError(f"bad action kind {kind!r}")
+    if any(SEPARATOR in arg for arg in args):
+        raise ValueError("action arguments may not contain ':'")
+    token = SEPARATOR.join((kind, *args))
+    if len(token.encode("utf-8")) > MAX_TOKEN_BYTES:
+        raise ValueError(f"action token over {MAX_TOKEN_BYTES} bytes: {token!r}")
+    return token
+
+
+def decode(token: str) -> Action | None:
+    """The action in `token`, or None when it is not a well-formed token."""
+    if not token or len(token.encode("utf-8")) > MAX_TOKEN_BYTES:
+        return None
+    kind, *args = token.split(SEPARATOR)
+    if not _KIND.fullmatch(kind):
+        return None
+    return Action(kind, tuple(args))

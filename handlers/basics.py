@@ -1,0 +1,67 @@
+"""/start, /help and /language: the first things anyone sends a bot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.args import Param, ParamKind, usage
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.features import Args, Feature
+from handlers.i18n import N_, I18n, available_languages, language_name
+from handlers.model import Out, Text, bold, code
+from handlers.router import visible_commands
+from storage.identity import set_member_locale
+
+feature = Feature("basics")
+# Deep-link payload (Telegram `/start <payload>`); accepted so such links never error.
+PAYLOAD = Param("payload", ParamKind.WORD, required=False, max_length=64)
+LANGUAGE = Param("language", ParamKind.WORD, required=False, placeholder=N_("language code"))
+
+
+@feature.command("start", N_("Say hello and see what I can do"), params=[PAYLOAD])
+async def start(ctx: Context, args: Args) -> Sequence[Out]:
+    greeting = ctx.rich(
+        N_("Hi {name}! I'm the shop assistant of this community."),
+        name=bold(ctx.member.display_name),
+    )
+    hint = ctx.t(
+        N_(
+            'Ask me about products in your own words, e.g. "linen shirt in blue, size M" '
+            'or "anything waterproof under 80 EUR". Send /help for all commands.'
+        )
+    )
+    return [greeting + Text.of("\n" + hint)]
+
+
+@feature.command("help", N_("List the commands"))
+async def help_(ctx: Context, args: Args) -> Sequence[Out]:
+    lines = [Text.of(bold(ctx.t(N_("What I can do:"))))]
+    for command in visible_commands(ctx.commands, ctx.roles):
+        syntax = usage(command.name, command.params, ctx.t)
+        lines.append(Text.of("\n", code(syntax), " — " + ctx.t(command.summary)))
+    lines.append(Text.of("\n" + ctx.t(N_("You can also just ask a question about a product."))))
+    return [Text(tuple(span for line in lines for span in line.spans))]
+
+
+@feature.command("language", N_("Choose the language I answer you in"), params=[LANGUAGE])
+async def language(ctx: Context, args: Args) -> Sequence[Out]:
+    choices = available_languages()
+    listing = ", ".join(f"{code_} ({language_name(code_)})" for code_ in choices)
+    wanted = args.get("language")
+    if wanted is None:
+        return [
+            ctx.rich(
+                N_("I speak: {languages}. Send /language followed by a code."), languages=listing
+            )
+        ]
+    wanted = wanted.lower().replace("_", "-").split("-")[0]
+    if wanted not in choices:
+        raise UserError(
+            N_("I don't speak that language yet. I speak: {languages}."), languages=listing
+        )
+    await set_member_locale(ctx.session, ctx.member.member_id, wanted)
+    ctx.i18n = I18n(wanted)
+    return [
+        Text.of(ctx.t(N_("Done: I'll answer you in {language}."), language=language_name(wanted)))
+    ]

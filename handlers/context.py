@@ -1,0 +1,51 @@
+"""What a handler is given: the event, a unit of work, the member, language and services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from config import Settings
+from handlers.i18n import I18n
+from handlers.model import Event, Span, Text
+from storage.db import Database
+from storage.identity import MemberInfo
+
+if TYPE_CHECKING:
+    from handlers.features import Command, Role
+    from handlers.products.index import ProductIndex
+
+
+@dataclass
+class Services:
+    """Process-wide dependencies, built once by the app and passed in (no globals)."""
+
+    db: Database
+    settings: Settings
+    clock: Callable[[], datetime]
+    products: ProductIndex
+
+
+@dataclass
+class Context:
+    event: Event
+    session: AsyncSession
+    services: Services
+    member: MemberInfo
+    chat_id: int
+    roles: frozenset[Role]
+    i18n: I18n
+    commands: Sequence[Command]
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    def t(self, message: str, **values: object) -> str:
+        return self.i18n.t(message, **values)
+
+    def rich(self, message: str, **values: str | Span) -> Text:
+        return self.i18n.rich(message, **values)

@@ -1,0 +1,89 @@
+"""How a feature declares its commands, button actions and free-text handler.
+
+Roles are declared here, next to the handler, and checked by the router: handler
+bodies never test roles themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from handlers.args import Param
+from handlers.model import Out
+
+if TYPE_CHECKING:
+    from handlers.context import Context
+
+
+class Role(StrEnum):
+    SHOPPER = "shopper"
+    VENDOR = "vendor"
+    MODERATOR = "moderator"
+    OWNER = "owner"
+
+
+class Scope(StrEnum):
+    ANYWHERE = "anywhere"
+    DM = "dm"
+    GROUP = "group"
+
+
+Args = dict[str, Any]
+CommandHandler = Callable[["Context", Args], Awaitable[Sequence[Out]]]
+ActionHandler = Callable[["Context", tuple[str, ...]], Awaitable[Sequence[Out]]]
+TextHandler = Callable[["Context", str], Awaitable[Sequence[Out]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: CommandHandler
+    summary: str  # msgid
+    params: tuple[Param, ...] = ()
+    role: Role = Role.SHOPPER
+    scope: Scope = Scope.ANYWHERE
+
+
+@dataclass(frozen=True)
+class ActionRoute:
+    kind: str
+    handler: ActionHandler
+    role: Role = Role.SHOPPER
+
+
+@dataclass
+class Feature:
+    name: str
+    commands: list[Command] = field(default_factory=list)
+    actions: list[ActionRoute] = field(default_factory=list)
+    text_handler: TextHandler | None = None
+
+    def command(
+        self,
+        name: str,
+        summary: str,
+        params: Sequence[Param] = (),
+        role: Role = Role.SHOPPER,
+        scope: Scope = Scope.ANYWHERE,
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        def register(handler: CommandHandler) -> CommandHandler:
+            self.commands.append(Command(name, handler, summary, tuple(params), role, scope))
+            return handler
+
+        return register
+
+    def action(
+        self, kind: str, role: Role = Role.SHOPPER
+    ) -> Callable[[ActionHandler], ActionHandler]:
+        def register(handler: ActionHandler) -> ActionHandler:
+            self.actions.append(ActionRoute(kind, handler, role))
+            return handler
+
+        return register
+
+    def text(self, handler: TextHandler) -> TextHandler:
+        self.text_handler = handler
+        return handler

@@ -1,0 +1,106 @@
+"""Translations. English is the source language; other languages are gettext `.po`
+catalogs under handlers/locales, compiled in memory at start-up (no build step).
+
+Handlers call `t()` for plain strings, `tn()` for plurals and `rich()` for messages
+that embed user- or catalog-supplied values: those values become their own spans, so
+they are escaped by the adapter and can never act as markup.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import string
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, get_currency_precision
+
+from handlers.model import Span, Style, Text
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+DOMAIN = "shopbot"
+SOURCE_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation where it is declared; translate where it is shown."""
+    return message
+
+
+@cache
+def _catalogs() -> dict[str, gettext.NullTranslations]:
+    found: dict[str, gettext.NullTranslations] = {SOURCE_LANGUAGE: gettext.NullTranslations()}
+    for po_path in sorted(LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        language = po_path.parent.parent.name
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        found[language] = gettext.GNUTranslations(buffer)
+    return found
+
+
+def available_languages() -> list[str]:
+    return sorted(_catalogs())
+
+
+def negotiate(preferred: Iterable[str | None], default: str) -> str:
+    """First supported language among `preferred` (e.g. 'pl-PL' -> 'pl'), else `default`."""
+    supported = _catalogs()
+    for tag in [*preferred, default]:
+        if not tag:
+            continue
+        language = tag.replace("-", "_").split("_")[0].lower()
+        if language in supported:
+            return language
+    return SOURCE_LANGUAGE
+
+
+def language_name(language: str) -> str:
+    try:
+        return str(Locale.parse(language).get_display_name(language) or language)
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
+class I18n:
+    """Translation and formatting for one language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._translations = _catalogs().get(language) or _catalogs()[SOURCE_LANGUAGE]
+
+    def t(self, message: str, **values: object) -> str:
+        translated = self._translations.gettext(message)
+        return translated.format(**values) if values else translated
+
+    def tn(self, singular: str, plural: str, n: int, **values: object) -> str:
+        return self._translations.ngettext(singular, plural, n).format(n=n, **values)
+
+    def rich(self, message: str, **values: str | Span) -> Text:
+        """Translate `message` and fill `{name}` placeholders with spans, not markup."""
+        template = self._translations.gettext(message)
+        spans: list[Span] = []
+        for literal, name, _spec, _conv in string.Formatter().parse(template):
+            if literal:
+                spans.append(Span(literal))
+            if name is not None:
+                value = values[name]
+                spans.append(value if isinstance(value, Span) else Span(value, Style.PLAIN))
+        return Text(tuple(spans))
+
+    def price(self, amount_minor: int, currency: str) -> str:
+        amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+        return str(format_currency(amount, currency, locale=self.language))
+
+    def datetime(self, when: datetime) -> str:
+        return str(format_datetime(when, format="medium", locale=self.language))

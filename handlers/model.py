@@ -1,0 +1,211 @@
+"""The neutral message model: what adapters turn platform updates into, and what
+handlers return for adapters to render. Nothing here knows a platform."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    COMMAND = "command"
+    TEXT = "text"
+    ACTION = "action"
+    POLL_VOTE = "poll_vote"
+    JOIN = "join"
+    PHOTO = "photo"
+
+
+class ChatKind(StrEnum):
+    DM = "dm"
+    GROUP = "group"
+    CHANNEL = "channel"
+    THREAD = "thread"
+
+
+@dataclass(frozen=True)
+class UserRef:
+    platform: str
+    id: str
+    display_name: str
+    username: str | None = None
+    locale: str | None = None
+    # Role facts the platform told the adapter (Telegram chat admin, Discord Manage Messages).
+    is_chat_admin: bool = False
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    platform: str
+    id: str
+    kind: ChatKind
+    title: str | None = None
+    guild_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # "photo", "file"
+    ref: str  # platform file id or URL
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class PollVote:
+    poll_ref: str
+    option_ids: tuple[int, ...]  # empty: the vote was retracted
+
+
+@dataclass(frozen=True)
+class Event:
+    platform: str
+    event_id: str  # platform update id, used to ignore redelivered updates
+    kind: EventKind
+    actor: UserRef
+    chat: ChatRef
+    command: str | None = None
+    args: str = ""  # raw text after the command (text platforms)
+    options: Mapping[str, Any] | None = None  # typed options (Discord slash commands)
+    text: str = ""
+    # In a group: the bot was mentioned or replied to (the mention already stripped).
+    addressed: bool = False
+    action: str | None = None  # opaque button token
+    poll_vote: PollVote | None = None
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: str | None = None
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+# --- outgoing values ------------------------------------------------------------
+
+
+class Style(StrEnum):
+    PLAIN = "plain"
+    BOLD = "bold"
+    ITALIC = "italic"
+    CODE = "code"
+    LINK = "link"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with one style. Adapters escape `text` for their platform."""
+
+    text: str
+    style: Style = Style.PLAIN
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    spans: tuple[Span, ...]
+
+    @classmethod
+    def of(cls, *parts: str | Span) -> Text:
+        return cls(tuple(Span(p) if isinstance(p, str) else p for p in parts))
+
+    @property
+    def plain(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+    def __add__(self, other: Text) -> Text:
+        return Text(self.spans + other.spans)
+
+
+def bold(text: str) -> Span:
+    return Span(text, Style.BOLD)
+
+
+def italic(text: str) -> Span:
+    return Span(text, Style.ITALIC)
+
+
+def code(text: str) -> Span:
+    return Span(text, Style.CODE)
+
+
+def link(text: str, url: str) -> Span:
+    return Span(text, Style.LINK, url)
+
+
+@dataclass(frozen=True)
+class Button:
+    """Exactly one of `action` (opaque token, see handlers.actions) or `url`."""
+
+    label: str
+    action: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.action is None) == (self.url is None):
+            raise ValueError("a button has either an action or a url")
+
+
+ButtonRows = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Buttons:
+    text: Text
+    rows: ButtonRows
+
+
+@dataclass(frozen=True)
+class CardField:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A product or promotion card. Platforms without cards show title, body, fields."""
+
+    title: str
+    body: str = ""
+    fields: tuple[CardField, ...] = ()
+    image_url: str | None = None
+    url: str | None = None
+    buttons: ButtonRows = ()
+    footer: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes | None = None
+    url: str | None = None
+    caption: str = ""
+    filename: str = "image.png"
+
+
+@dataclass(frozen=True)
+class PollOption:
+    text: str
+    image_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Poll:
+    question: str
+    options: tuple[PollOption, ...]
+    multiple: bool = False
+    closes_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Ephemeral:
+    """Seen only by the actor: Discord ephemeral response, elsewhere a reply in place."""
+
+    content: Text | Card | Buttons
+
+
+@dataclass(frozen=True)
+class Direct:
+    """Sent to the actor in a private chat."""
+
+    content: Text | Card | Buttons | Image
+
+
+Out = Text | Card | Buttons | Image | Poll | Ephemeral | Direct

@@ -1,0 +1,75 @@
+"""Product -> Card, in the member's language."""
+
+from __future__ import annotations
+
+from handlers.actions import encode
+from handlers.i18n import N_, I18n
+from handlers.model import Button, Card, CardField
+from storage.catalog import ProductRecord, VariantRecord
+
+DETAILS_ACTION = "product"
+SHORT_BODY = 240
+LOW_STOCK = 5
+
+
+def _in_stock(product: ProductRecord, variant: VariantRecord) -> bool:
+    return variant.stock > 0 if variant.stock is not None else product.stock > 0
+
+
+def in_stock_values(product: ProductRecord) -> tuple[list[str], list[str]]:
+    available = [v for v in product.variants if _in_stock(product, v)]
+    colors = list(dict.fromkeys(v.color for v in available if v.color))
+    sizes = list(dict.fromkeys(v.size for v in available if v.size))
+    return colors, sizes
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:") + "…"
+
+
+def product_card(product: ProductRecord, i18n: I18n, detailed: bool = False) -> Card:
+    colors, sizes = in_stock_values(product)
+    none = i18n.t(N_("none in stock"))
+    fields = [CardField(i18n.t(N_("Price")), i18n.price(product.price_minor, product.currency))]
+    if product.colors:
+        fields.append(CardField(i18n.t(N_("Colours")), ", ".join(colors) or none))
+    if product.sizes:
+        fields.append(CardField(i18n.t(N_("Sizes")), ", ".join(sizes) or none))
+    if product.stock <= 0:
+        stock = i18n.t(N_("Out of stock"))
+    elif product.stock <= LOW_STOCK:
+        stock = i18n.tn("Only {n} left", "Only {n} left", product.stock)
+    else:
+        stock = i18n.t(N_("In stock"))
+    fields.append(CardField(i18n.t(N_("Availability")), stock))
+    fields.append(CardField(i18n.t(N_("Rating")), i18n.t(N_("No reviews yet"))))
+    buttons: list[Button] = []
+    if product.url:
+        buttons.append(Button(i18n.t(N_("Buy")), url=product.url))
+    if not detailed:
+        buttons.append(Button(i18n.t(N_("Details")), action=encode(DETAILS_ACTION, product.sku)))
+    body = product.description if detailed else _shorten(product.description, SHORT_BODY)
+    if detailed and product.variants:
+        fields.extend(_variant_fields(product, i18n))
+    return Card(
+        title=product.name,
+        body=body,
+        fields=tuple(fields),
+        image_url=product.image_url,
+        url=product.url,
+        buttons=(tuple(buttons),) if buttons else (),
+        footer=f"{product.category} · {product.sku}",
+    )
+
+
+def _variant_fields(product: ProductRecord, i18n: I18n) -> list[CardField]:
+    if all(v.stock is None for v in product.variants):
+        return []
+    lines = []
+    for variant in product.variants:
+        label = " / ".join(part for part in (variant.color, variant.size) if part)
+        lines.append(f"{label}: {variant.stock if variant.stock is not None else '?'}")
+    return [CardField(i18n.t(N_("Stock by variant")), "\n".join(lines))]

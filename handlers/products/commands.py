@@ -1,0 +1,105 @@
+"""Shopper commands: /product, /search, free-text questions and the Details button."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.actions import encode
+from handlers.args import Param, ParamKind
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.features import Args, Feature
+from handlers.i18n import N_
+from handlers.model import Button, Buttons, Out, Text, bold
+from handlers.products.cards import DETAILS_ACTION, product_card
+from handlers.products.finder import Answer, Miss, find_products
+from storage.catalog import product_by_sku
+
+feature = Feature("products")
+QUESTION = Param("query", ParamKind.TEXT, placeholder=N_("name or SKU"), max_length=300)
+WORDS = Param("words", ParamKind.TEXT, placeholder=N_("words"), max_length=300)
+QUOTE_LIMIT = 80
+OTHER_MATCHES = 3
+
+
+@feature.command("product", N_("Show one product by name or SKU"), params=[QUESTION])
+async def product(ctx: Context, args: Args) -> Sequence[Out]:
+    answer = await _find(ctx, args["query"], limit=OTHER_MATCHES + 1)
+    if not answer.matches:
+        return _miss(ctx, args["query"], answer)
+    best, *others = answer.matches
+    outs: list[Out] = [product_card(best, ctx.i18n, detailed=True)]
+    if others:
+        buttons = tuple(Button(p.name, action=encode(DETAILS_ACTION, p.sku)) for p in others)
+        outs.append(Buttons(Text.of(ctx.t(N_("Other matches:"))), (buttons,)))
+    return outs
+
+
+@feature.command("search", N_("Search the catalog: words, colour, size, price"), params=[WORDS])
+async def search(ctx: Context, args: Args) -> Sequence[Out]:
+    return await _answer(ctx, args["words"])
+
+
+@feature.text
+async def question(ctx: Context, text: str) -> Sequence[Out]:
+    if not text:
+        return [
+            Text.of(ctx.t(N_("Ask me about a product, for example: trail backpack under 100 EUR")))
+        ]
+    return await _answer(ctx, text)
+
+
+@feature.action(DETAILS_ACTION)
+async def details(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    found = await product_by_sku(ctx.session, args[0]) if len(args) == 1 else None
+    if found is None:
+        raise UserError(N_("That product is no longer in the catalog."))
+    return [product_card(found, ctx.i18n, detailed=True)]
+
+
+async def _find(ctx: Context, text: str, limit: int) -> Answer:
+    return await find_products(ctx.session, ctx.services.products, text, limit)
+
+
+async def _answer(ctx: Context, text: str) -> list[Out]:
+    answer = await _find(ctx, text, ctx.services.settings.max_results)
+    if answer.matches:
+        return [product_card(p, ctx.i18n) for p in answer.matches]
+    return _miss(ctx, text, answer)
+
+
+def _miss(ctx: Context, text: str, answer: Answer) -> list[Out]:
+    quoted = bold(text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…")
+    if answer.miss is Miss.CURRENCY:
+        shop = ", ".join(ctx.services.products.currencies) or "?"
+        return [
+            Text.of(
+                ctx.t(
+                    N_(
+                        "Prices here are in {currencies}. Please ask with an amount "
+                        "in that currency."
+                    ),
+                    currencies=shop,
+                )
+            )
+        ]
+    if not answer.suggestions:
+        return [
+            ctx.rich(
+                N_("Sorry, I have nothing matching {query}. Try /search with other words."),
+                query=quoted,
+            )
+        ]
+    if answer.miss is Miss.VARIANT:
+        intro = ctx.rich(
+            N_(
+                "Nothing matching {query} is in stock in that colour or size. "
+                "These match the rest of your question:"
+            ),
+            query=quoted,
+        )
+    else:
+        intro = ctx.rich(
+            N_("I have nothing matching {query}. The closest products I have:"), query=quoted
+        )
+    return [intro, *(product_card(p, ctx.i18n) for p in answer.suggestions)]

@@ -1,0 +1,88 @@
+"""What the question parser needs to know about the catalog, cached per catalog revision.
+
+The cache is a derived view: every process re-reads it when the catalog revision in
+the database changes, so several processes on one database stay consistent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.products.lexicon import STOPWORDS
+from storage.catalog import catalog_revision
+from storage.search import categories, currencies, variant_colors, vocabulary
+from storage.text import fold, words
+
+
+@dataclass
+class CatalogTerms:
+    vocabulary: dict[str, int] = field(default_factory=dict)
+    sorted_terms: list[str] = field(default_factory=list)
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> words
+    colors: frozenset[str] = frozenset()  # folded variant colour names
+    currencies: tuple[str, ...] = ()
+
+    def knows(self, term: str) -> bool:
+        return term in self.vocabulary
+
+    def has_prefix(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self.sorted_terms, prefix)
+        return i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix)
+
+    def correct(self, token: str, loose: bool = False) -> str | None:
+        """The catalog term `token` most likely means: itself, an inflection, a typo fix."""
+        if token in self.vocabulary:
+            return token
+        if len(token) >= 4 and self.has_prefix(token):
+            return token  # searched as a prefix: "back" finds "backpack"
+        for cut in (1, 2):  # plurals and case endings: shirts, plecaki, kurtkę
+            stem = token[:-cut]
+            if len(stem) >= 4 and stem in self.vocabulary:
+                return stem
+        if len(token) < 5 and not loose:
+            return None  # short words have too many near neighbours to guess safely
+        cutoff = 60 if loose else (80 if len(token) <= 6 else 75)
+        found = process.extractOne(token, self.sorted_terms, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return str(found[0]) if found else None
+
+
+class ProductIndex:
+    """Holds the current CatalogTerms; refreshes them when the catalog revision moves."""
+
+    def __init__(self) -> None:
+        self._revision: str | None = None
+        self._terms = CatalogTerms()
+        self._lock = asyncio.Lock()
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        return self._terms.currencies
+
+    async def terms(self, session: AsyncSession) -> CatalogTerms:
+        revision = await catalog_revision(session)
+        if revision != self._revision:
+            async with self._lock:
+                if revision != self._revision:
+                    self._terms = await _load(session)
+                    self._revision = revision
+        return self._terms
+
+
+async def _load(session: AsyncSession) -> CatalogTerms:
+    vocab = {
+        term: count
+        for term, count in (await vocabulary(session)).items()
+        if term not in STOPWORDS and len(term) > 1
+    }
+    return CatalogTerms(
+        vocabulary=vocab,
+        sorted_terms=sorted(vocab),
+        categories={name: tuple(words(name)) for name in await categories(session)},
+        colors=frozenset(fold(c) for c in await variant_colors(session)),
+        currencies=tuple(await currencies(session)),
+    )

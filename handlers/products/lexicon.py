@@ -1,0 +1,149 @@
+"""Words the question parser understands, in the languages our communities speak
+(English, Polish, Malay/Indonesian, Finnish, Ukrainian). All folded at import time the
+same way the search index folds text."""
+
+from __future__ import annotations
+
+from storage.text import fold
+
+
+def _folded(words: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in words.split())
+
+
+STOPWORDS = _folded(
+    # English
+    "a an the is are am be do does did you your we our i me my it its have has had any"
+    " anything something some got get looking look find want need buy please can could"
+    " would will show tell about in on at of to for with and or but what which how much"
+    " many there their this that these those price prices cost costs costing available"
+    " stock still sell selling sale hi hello hey thanks thank yes no one ones also just"
+    " so than then very really maybe if like kind sort type sell sold where who whats"
+    " hows im ive id"
+    # Polish
+    " czy macie masz ma jest sa mam chce chcialbym chcialabym szukam potrzebuje jakis"
+    " jakas jakies cos ile kosztuje kosztuja cena ceny za w we na z ze i a o dla po jak"
+    " jaki jaka jakie ktory ktora ktore prosze moze mozna dostepny dostepna dostepne"
+    " to ten ta te tego sie mi jeszcze bardzo tez lub albo oraz kolorze kolor"
+    " kupic kupie pokaz dzien dobry hej czesc dzieki"
+    # Malay / Indonesian
+    " ada tak apa adakah apakah berapa harga untuk dengan dan atau yang di ke dari ini"
+    " itu saya aku mau ingin cari mencari nak boleh tolong warna dalam punya jual kah"
+    " ya tidak nggak gak sih dong ni tu"
+    # Finnish
+    " onko teilla sinulla minulla on ja tai se ne mita paljonko maksaa maksavat hinta"
+    " kuinka etsin haluan tarvitsen jokin jotain myyttekö myytteko ostaa varia"
+    # Ukrainian
+    " чи є у вас ви маєте скільки коштує коштують ціна для з і та або в на що який яка"
+    " яке які шукаю хочу потрібен потрібна потрібно будь ласка колір кольору привіт"
+)
+
+SIZE_KEYWORDS = _folded(
+    "size sizes sz rozmiar rozmiarze rozmiarem rozm ukuran saiz koko kokoa koon kokoja"
+    " розмір розміру розмірі"
+)
+SIZE_WORDS = {
+    **dict.fromkeys(_folded("xs xxs"), ""),
+    "small": "S",
+    "medium": "M",
+    "large": "L",
+    "maly": "S",
+    "sredni": "M",
+    "duzy": "L",
+    "kecil": "S",
+    "sedang": "M",
+    "besar": "L",
+    "pieni": "S",
+    "keskikokoinen": "M",
+    "iso": "L",
+}
+# Letter sizes that cannot be mistaken for words, accepted without a size keyword.
+STANDALONE_SIZES = frozenset({"xxs", "xs", "xl", "xxl", "xxxl", "2xl", "3xl"})
+
+PRICE_MAX = _folded(
+    "under below less cheaper max maximum upto within ponizej do taniej mniej maks"
+    " maksymalnie bawah kurang maksimal alle enintaan korkeintaan halvempi до дешевше"
+    " менше максимум"
+)
+PRICE_MIN = _folded(
+    "over above more from least min minimum powyzej od drozej wiecej atas lebih minimal"
+    " yli vahintaan kalliimpi від понад більше дорожче"
+)
+RANGE_JOINERS = _folded("and to do dan hingga sampai ja до - –")
+
+CURRENCIES = {
+    **dict.fromkeys(_folded("eur euro euros euroa euron €  євро"), "EUR"),
+    **dict.fromkeys(_folded("usd dollar dollars $"), "USD"),
+    **dict.fromkeys(_folded("pln zl zloty zlotych zlote"), "PLN"),
+    **dict.fromkeys(_folded("gbp £ pound pounds"), "GBP"),
+    **dict.fromkeys(_folded("myr rm ringgit"), "MYR"),
+    **dict.fromkeys(_folded("idr rp rupiah"), "IDR"),
+    **dict.fromkeys(_folded("uah грн гривень гривні"), "UAH"),
+}
+
+# Colour families: a question naming the family matches any of its shades in the
+# catalog ("blue" finds Navy). First entry of each tuple is the family name.
+_FAMILIES: dict[str, tuple[str, str]] = {
+    # family: (shade names used in catalogs, words for the family in our languages)
+    "blue": (
+        "blue navy sky cobalt denim indigo azure royal teal",
+        "niebieski niebieska niebieskie niebieskiego niebieskiej niebieskim granatowy"
+        " granatowa granatowe biru sininen sinisen sinisena sininen синій синя синє сині"
+        " синього блакитний блакитна",
+    ),
+    "red": (
+        "red burgundy maroon crimson wine brick cherry",
+        "czerwony czerwona czerwone czerwonego czerwonej merah punainen punaisen punaisena"
+        " червоний червона червоне червоні",
+    ),
+    "green": (
+        "green olive sage forest mint emerald khaki moss",
+        "zielony zielona zielone zielonego zielonej oliwkowy oliwkowa hijau vihrea vihrean"
+        " зелений зелена зелене зелені оливковий",
+    ),
+    "black": (
+        "black jet onyx",
+        "czarny czarna czarne czarnego czarnej hitam musta mustan mustana чорний чорна чорне чорні",
+    ),
+    "white": (
+        "white ivory ecru snow",
+        "bialy biala biale bialego bialej putih valkoinen valkoisen білий біла біле білі",
+    ),
+    "grey": (
+        "grey gray charcoal slate silver ash graphite",
+        "szary szara szare szarego szarej kelabu abu harmaa harmaan сірий сіра сіре сірі",
+    ),
+    "yellow": (
+        "yellow mustard lemon gold",
+        "zolty zolta zolte zoltego zoltej kuning keltainen keltaisen жовтий жовта жовте",
+    ),
+    "brown": (
+        "brown tan chocolate camel cognac coffee tobacco chestnut",
+        "brazowy brazowa brazowe brazowego coklat cokelat ruskea ruskean коричневий коричнева",
+    ),
+    "beige": (
+        "beige sand stone oat natural cream",
+        "bezowy bezowa bezowe piaskowy krem kremowy krim beige beigen бежевий бежева",
+    ),
+    "pink": (
+        "pink rose blush fuchsia",
+        "rozowy rozowa rozowe rozowego jambu pinkki vaaleanpunainen рожевий рожева",
+    ),
+    "purple": (
+        "purple violet lilac lavender plum",
+        "fioletowy fioletowa fioletowe ungu violetti liila фіолетовий фіолетова",
+    ),
+    "orange": (
+        "orange rust terracotta coral amber",
+        "pomaranczowy pomaranczowa pomaranczowe oren oranye oranssi помаранчевий помаранчева",
+    ),
+}
+
+SHADES: dict[str, frozenset[str]] = {
+    family: _folded(shades) | {family} for family, (shades, _words) in _FAMILIES.items()
+}
+COLOR_WORDS: dict[str, str] = {
+    word: family
+    for family, (shades, words) in _FAMILIES.items()
+    for word in _folded(f"{family} {words}")
+}

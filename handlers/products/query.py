@@ -1,0 +1,223 @@
+"""Turns a shopper's question into search terms plus filters.
+
+"anything waterproof under 80 EUR?"  -> terms [waterproof], price <= 80.00 EUR
+"linen shirt in blue, size M"        -> terms [linen, shirt], colours {blue shades}, size M
+"czy macie plecak do 100 zł"         -> terms [plecak], price <= 100.00 PLN
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import UnknownCurrencyError, get_currency_precision
+
+from handlers.products.index import CatalogTerms
+from handlers.products.lexicon import (
+    COLOR_WORDS,
+    CURRENCIES,
+    PRICE_MAX,
+    PRICE_MIN,
+    RANGE_JOINERS,
+    SHADES,
+    SIZE_KEYWORDS,
+    SIZE_WORDS,
+    STANDALONE_SIZES,
+    STOPWORDS,
+)
+from storage.search import SearchFilters
+from storage.text import fold
+
+_TOKEN = re.compile(r"\d+xl\b|\d+(?:[.,]\d{1,2})?|[^\W\d_]+|[€$£<>–-]")
+_SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+_SYMBOLS = {"<": "under", ">": "over", "€": "eur", "$": "usd", "£": "gbp"}
+_CONNECTORS = frozenset({"than", "niz", "dari", "of", "the", "ніж", "за"})
+_BETWEEN = frozenset({"between", "antara", "miedzy", "valilla", "між"})
+
+
+@dataclass
+class ParsedQuery:
+    terms: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    sku_candidates: list[str] = field(default_factory=list)
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    currency: str | None = None
+    color_words: list[str] = field(default_factory=list)
+    colors: set[str] = field(default_factory=set)
+    size: str | None = None
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(
+            self.min_amount is not None
+            or self.max_amount is not None
+            or self.colors
+            or self.size
+            or self.categories
+        )
+
+    def filters(self, with_variant: bool = True) -> SearchFilters:
+        precision = _precision(self.currency)
+        return SearchFilters(
+            min_price_minor=_minor(self.min_amount, precision),
+            max_price_minor=_minor(self.max_amount, precision),
+            currency=self.currency,
+            categories=tuple(c.lower() for c in self.categories),
+            colors=tuple(sorted(self.colors)) if with_variant else (),
+            size=self.size if with_variant else None,
+        )
+
+
+def _precision(currency: str | None) -> int:
+    try:
+        return int(get_currency_precision(currency)) if currency else 2
+    except UnknownCurrencyError:
+        return 2
+
+
+def _minor(amount: Decimal | None, precision: int) -> int | None:
+    return None if amount is None else int(amount.scaleb(precision))
+
+
+def _amount(token: str) -> Decimal | None:
+    try:
+        return Decimal(token.replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+def tokens(question: str) -> list[str]:
+    return [_SYMBOLS.get(t, t) for t in _TOKEN.findall(fold(question))]
+
+
+def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
+    parsed = ParsedQuery(
+        sku_candidates=[
+            m.group(0).strip("._-")
+            for m in _SKU.finditer(question)
+            if any(c.isdigit() for c in m.group(0)) and any(c.isalpha() for c in m.group(0))
+        ]
+    )
+    toks = tokens(question)
+    candidates: list[str] = []
+    i = 0
+    while i < len(toks):
+        i = _parse_at(toks, i, parsed, catalog, candidates)
+    _take_categories(parsed, candidates, catalog)
+    for word in candidates:
+        corrected = catalog.correct(word)
+        if corrected is None:
+            parsed.unknown.append(word)
+        elif corrected not in parsed.terms:
+            parsed.terms.append(corrected)
+    return parsed
+
+
+def _parse_at(
+    toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms, candidates: list[str]
+) -> int:
+    """Consume the construct starting at toks[i]; return the next index."""
+    tok = toks[i]
+    nxt = toks[i + 1] if i + 1 < len(toks) else ""
+    if tok in _BETWEEN or tok in PRICE_MAX or tok in PRICE_MIN:
+        j = i + 1
+        while j < len(toks) and (toks[j] in _CONNECTORS or toks[j] in CURRENCIES):
+            _note_currency(parsed, toks[j])
+            j += 1
+        amount = _amount(toks[j]) if j < len(toks) else None
+        if amount is not None:
+            j = _skip_currency(toks, j + 1, parsed)
+            if tok in _BETWEEN or tok in PRICE_MIN:
+                parsed.min_amount = amount
+            else:
+                parsed.max_amount = amount
+            return j
+    if tok in CURRENCIES and _amount(nxt) is not None:
+        _note_currency(parsed, tok)
+        parsed.max_amount = _amount(nxt)  # "a jacket for €80": a budget
+        return i + 2
+    amount = _amount(tok)
+    if amount is not None:
+        return _parse_amount(toks, i, amount, parsed, candidates)
+    if tok in SIZE_KEYWORDS and nxt:
+        parsed.size = SIZE_WORDS.get(nxt) or nxt.upper()
+        return i + 2
+    if tok in STANDALONE_SIZES:
+        parsed.size = tok.upper()
+        return i + 1
+    pair = f"{tok} {nxt}"
+    if nxt and pair in catalog.colors:
+        parsed.colors.add(pair)
+        parsed.color_words.append(pair)
+        return i + 2
+    if tok in catalog.colors and tok not in COLOR_WORDS:
+        parsed.colors.add(tok)
+        parsed.color_words.append(tok)
+        return i + 1
+    if tok in COLOR_WORDS:
+        parsed.colors |= SHADES[COLOR_WORDS[tok]] & (catalog.colors | {COLOR_WORDS[tok]})
+        parsed.colors.add(COLOR_WORDS[tok])
+        parsed.color_words.append(tok)
+        return i + 1
+    if tok not in STOPWORDS and tok not in _CONNECTORS and tok not in RANGE_JOINERS:
+        candidates.append(tok)
+    return i + 1
+
+
+def _parse_amount(
+    toks: list[str], i: int, amount: Decimal, parsed: ParsedQuery, candidates: list[str]
+) -> int:
+    j = _skip_currency(toks, i + 1, parsed)
+    if j < len(toks) - 1 and toks[j] in RANGE_JOINERS and _amount(toks[j + 1]) is not None:
+        upper = _amount(toks[j + 1])
+        parsed.min_amount, parsed.max_amount = amount, upper
+        return _skip_currency(toks, j + 2, parsed)
+    if (
+        parsed.min_amount is not None
+        and parsed.max_amount is None
+        and i > 0
+        and (toks[i - 1] in RANGE_JOINERS)
+    ):
+        parsed.max_amount = amount  # "between 20 and 50"
+        return j
+    if j > i + 1:
+        parsed.max_amount = amount  # "a jacket for 80 EUR": a budget
+        return j
+    candidates.append(toks[i])  # a bare number may be part of a name ("30 l", "42")
+    return i + 1
+
+
+def _skip_currency(toks: list[str], j: int, parsed: ParsedQuery) -> int:
+    if j < len(toks) and toks[j] in CURRENCIES:
+        _note_currency(parsed, toks[j])
+        return j + 1
+    return j
+
+
+def _note_currency(parsed: ParsedQuery, tok: str) -> None:
+    if tok in CURRENCIES:
+        parsed.currency = CURRENCIES[tok]
+
+
+def _take_categories(parsed: ParsedQuery, candidates: list[str], catalog: CatalogTerms) -> None:
+    """A question naming a category ("any shoes under 100") filters on it."""
+    present = set(candidates)
+    for name, name_words in catalog.categories.items():
+        if not name_words:
+            continue
+        matched = [_match_word(w, present) for w in name_words]
+        if all(m is not None for m in matched):
+            parsed.categories.append(name)
+            for m in matched:
+                if m in candidates:
+                    candidates.remove(m)
+
+
+def _match_word(word: str, present: set[str]) -> str | None:
+    for candidate in present:
+        if candidate == word or candidate.rstrip("s") == word.rstrip("s"):
+            return candidate
+    return None

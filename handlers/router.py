@@ -1,0 +1,206 @@
+"""The router: one event in, a list of `Out` values back.
+
+It drops redelivered updates, resolves the member and their language, finds the
+handler, checks the declared role and scope, parses arguments with the one grammar,
+and runs the handler in a unit of work. A `UserError` becomes a friendly localized
+reply and rolls back the handler's writes; anything unexpected is logged with the
+event id and answered with a short apology. The router never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from handlers.actions import decode
+from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
+from handlers.context import Context, Services
+from handlers.errors import UserError
+from handlers.features import Command, Feature, Role, Scope, TextHandler
+from handlers.i18n import N_, I18n, negotiate
+from handlers.model import ChatKind, Ephemeral, Event, EventKind, Out, Text
+from storage.events import claim_event
+from storage.identity import MemberInfo, ensure_chat, ensure_member
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 4000
+# C0/C1 controls other than newline and tab, and the bidi embedding/override/isolate
+# marks that can make text display differently from what it says.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+TOO_LONG = N_("That message is too long: please keep it under {limit} characters.")
+ROLE_REFUSALS = {
+    Role.VENDOR: N_("Only vendors can do that."),
+    Role.MODERATOR: N_("Only moderators can do that."),
+    Role.OWNER: N_("Only the bot's owners can do that."),
+}
+
+
+def clean_text(text: str) -> str:
+    return unicodedata.normalize("NFC", _UNSAFE.sub("", text))
+
+
+@dataclass(frozen=True)
+class _Target:
+    handler: Any
+    argument: Any
+    role: Role
+    scope: Scope
+    params: tuple[Param, ...] = ()
+    command: str = ""
+
+
+class Router:
+    def __init__(self, services: Services, features: Iterable[Feature]) -> None:
+        self.services = services
+        self.commands: dict[str, Command] = {}
+        self.actions: dict[str, Any] = {}
+        self.text_handler: TextHandler | None = None
+        for feature in features:
+            for command in feature.commands:
+                if command.name in self.commands:
+                    raise ValueError(f"command /{command.name} declared twice")
+                self.commands[command.name] = command
+            for route in feature.actions:
+                if route.kind in self.actions:
+                    raise ValueError(f"action {route.kind!r} declared twice")
+                self.actions[route.kind] = route
+            if feature.text_handler is not None:
+                if self.text_handler is not None:
+                    raise ValueError("only one feature may answer free text")
+                self.text_handler = feature.text_handler
+
+    async def dispatch(self, event: Event) -> list[Out]:
+        settings = self.services.settings
+        i18n = I18n(negotiate([event.actor.locale], settings.default_locale))
+        try:
+            if not self._wants(event):
+                return []
+            if _too_long(event):
+                limit = f"{MAX_INPUT_CHARS:,}"
+                return [_reply(event, Text.of(i18n.t(TOO_LONG, limit=limit)))]
+            return await self._handle(_cleaned(event))
+        except Exception:
+            log.exception("event %s/%s failed", event.platform, event.event_id)
+            return [
+                Text.of(i18n.t(N_("Sorry, something went wrong on my side. Please try again.")))
+            ]
+
+    def _wants(self, event: Event) -> bool:
+        """Cheap filter before any database work: group chatter not meant for us."""
+        if event.kind is EventKind.TEXT:
+            return event.chat.kind is ChatKind.DM or event.addressed
+        if event.kind is EventKind.COMMAND:
+            # In groups, unknown commands probably belong to another bot: stay quiet.
+            return event.chat.kind is ChatKind.DM or (event.command or "") in self.commands
+        return event.kind is EventKind.ACTION
+
+    async def _handle(self, event: Event) -> list[Out]:
+        services = self.services
+        async with services.db.session() as session:
+            if not await claim_event(session, event.platform, event.event_id):
+                log.info("ignoring redelivered event %s/%s", event.platform, event.event_id)
+                return []
+            actor = event.actor
+            member = await ensure_member(
+                session, actor.platform, actor.id, actor.display_name, actor.username
+            )
+            chat_id = await ensure_chat(
+                session, event.chat.platform, event.chat.id, event.chat.kind, event.chat.title
+            )
+            language = negotiate([member.locale, actor.locale], services.settings.default_locale)
+            ctx = Context(
+                event=event,
+                session=session,
+                services=services,
+                member=member,
+                chat_id=chat_id,
+                roles=self._roles(event, member),
+                i18n=I18n(language),
+                commands=list(self.commands.values()),
+            )
+            try:
+                async with session.begin_nested():
+                    return await self._run(ctx)
+            except UserError as error:
+                return [_reply(event, Text.of(ctx.t(error.message, **error.values)))]
+
+    async def _run(self, ctx: Context) -> list[Out]:
+        event = ctx.event
+        target = self._target(ctx)
+        if target is None:
+            return []
+        if target.role not in ctx.roles:
+            raise UserError(ROLE_REFUSALS[target.role])
+        if target.scope is Scope.DM and event.chat.kind is not ChatKind.DM:
+            raise UserError(N_("Please use this command in a private chat with me."))
+        if target.scope is Scope.GROUP and event.chat.kind is ChatKind.DM:
+            raise UserError(N_("This command works in group chats only."))
+        argument = target.argument
+        if target.command:
+            try:
+                if event.options is not None:
+                    argument = coerce_options(target.params, event.options)
+                else:
+                    argument = parse_args(target.params, event.args)
+            except ArgsError as error:
+                detail = ctx.t(error.message, **error.values)
+                hint = usage(target.command, target.params, ctx.t)
+                raise UserError(N_("{detail} Usage: {usage}"), detail=detail, usage=hint) from None
+        return list(await target.handler(ctx, argument))
+
+    def _target(self, ctx: Context) -> _Target | None:
+        event = ctx.event
+        if event.kind is EventKind.COMMAND:
+            command = self.commands.get(event.command or "")
+            if command is None:
+                raise UserError(
+                    N_("I don't know the command /{name}. Send /help to see what I can do."),
+                    name=(event.command or "")[:32],
+                )
+            return _Target(
+                command.handler, None, command.role, command.scope, command.params, command.name
+            )
+        if event.kind is EventKind.ACTION:
+            action = decode(event.action or "")
+            route = self.actions.get(action.kind) if action else None
+            if action is None or route is None:
+                raise UserError(N_("That button no longer works. Please ask again."))
+            return _Target(route.handler, action.args, route.role, Scope.ANYWHERE)
+        if event.kind is EventKind.TEXT and self.text_handler is not None:
+            return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
+        return None
+
+    def _roles(self, event: Event, member: MemberInfo) -> frozenset[Role]:
+        settings = self.services.settings
+        key = f"{event.actor.platform}:{event.actor.id}"
+        roles = {Role.SHOPPER}
+        if key in settings.owner_ids:
+            roles |= {Role.OWNER, Role.MODERATOR, Role.VENDOR}
+        if event.actor.is_chat_admin or key in settings.moderator_ids:
+            roles.add(Role.MODERATOR)
+        if member.is_vendor:
+            roles.add(Role.VENDOR)
+        return frozenset(roles)
+
+
+def _too_long(event: Event) -> bool:
+    return max(len(event.text), len(event.args)) > MAX_INPUT_CHARS
+
+
+def _cleaned(event: Event) -> Event:
+    return replace(event, text=clean_text(event.text).strip(), args=clean_text(event.args).strip())
+
+
+def _reply(event: Event, text: Text) -> Out:
+    """Errors go privately in groups where the platform can, so the chat stays tidy."""
+    return Ephemeral(text) if event.chat.kind is not ChatKind.DM else text
+
+
+def visible_commands(commands: Sequence[Command], roles: frozenset[Role]) -> list[Command]:
+    return [command for command in commands if command.role in roles]
