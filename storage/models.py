@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, PrimaryKeyConstraint, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import UtcDateTime, utcnow
@@ -32,7 +39,9 @@ class Account(SQLModel, table=True):
     platform: str = Field(max_length=16)
     platform_user_id: str = Field(max_length=64)
     member_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+        sa_column=Column(
+            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     username: str | None = Field(default=None, max_length=128)
     display_name: str = Field(max_length=128)
@@ -74,11 +83,14 @@ class Vendor(SQLModel, table=True):
 
 
 class Product(SQLModel, table=True):
+    # Browsing a category cheapest-first reads this index in order and stops early.
+    __table_args__ = (Index("ix_product_category_price", "category", "price_minor"),)
+
     id: int | None = Field(default=None, primary_key=True)
     sku: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)
     description: str = ""
-    category: str = Field(max_length=100, index=True)
+    category: str = Field(max_length=100)
     # Minor units (cents) avoid float rounding; the currency's exponent comes from Babel.
     price_minor: int = Field(index=True)
     currency: str = Field(max_length=3)

@@ -23,6 +23,7 @@ _SQLITE_RANK: ColumnClause[Any] = literal_column("bm25(product_fts, 10.0, 4.0, 1
 _fts = table("product_fts", column("rowid"))
 _search = table("product_search", column("product_id"), column("document"))
 _PG_CONFIG: ColumnClause[Any] = literal_column("'simple'::regconfig")
+_PG_DOCUMENT: ColumnClause[Any] = literal_column("product_search.document")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class SearchFilters:
     min_price_minor: int | None = None
     max_price_minor: int | None = None
     currency: str | None = None
-    categories: tuple[str, ...] = ()  # lower-case category names, any of
+    categories: tuple[str, ...] = ()  # exact category names, any of
     colors: tuple[str, ...] = ()  # lower-case variant colours, any of
     size: str | None = None
 
@@ -60,12 +61,32 @@ async def search_products(
     filters: SearchFilters,
     limit: int,
 ) -> list[int]:
-    """Ids of matching products, best first. No terms: filters only, cheapest first."""
-    stmt: Any = select(col(Product.id))
-    if terms:
-        stmt = _text_match(stmt, session, terms, match_all)
-    else:
-        stmt = stmt.order_by(col(Product.price_minor), col(Product.id))
+    """Ids of matching products, best first.
+
+    With terms: in-stock products whose name holds every term come first; only when
+    there are too few of those does the full relevance ranking run (scoring every
+    matching row is what costs time on a large catalog). Without terms (browsing by
+    filters): in-stock products only, cheapest first, off the (category, price) index.
+    """
+    dialect = dialect_of(session)
+    if not terms:
+        browse = _filtered(select(col(Product.id)), filters).where(col(Product.stock) > 0)
+        stmt = browse.order_by(col(Product.price_minor), col(Product.id)).limit(limit)
+        return list((await session.exec(stmt)).all())
+    found: list[int] = []
+    if match_all:
+        in_name = _filtered(_name_match(dialect, terms), filters).where(col(Product.stock) > 0)
+        found = list((await session.exec(in_name.limit(limit))).all())
+        if len(found) >= limit:
+            return found
+    ranked = _filtered(_ranked_match(dialect, terms, match_all), filters)
+    if found:
+        ranked = ranked.where(col(Product.id).not_in(found))
+    found += (await session.exec(ranked.limit(limit - len(found)))).all()
+    return found
+
+
+def _filtered(stmt: Any, filters: SearchFilters) -> Any:
     if filters.min_price_minor is not None:
         stmt = stmt.where(col(Product.price_minor) >= filters.min_price_minor)
     if filters.max_price_minor is not None:
@@ -73,28 +94,50 @@ async def search_products(
     if filters.currency:
         stmt = stmt.where(col(Product.currency) == filters.currency)
     if filters.categories:
-        stmt = stmt.where(func.lower(col(Product.category)).in_(filters.categories))
+        stmt = stmt.where(col(Product.category).in_(filters.categories))
     if filters.needs_variant:
         stmt = stmt.where(_in_stock_variant(filters))
-    return list((await session.exec(stmt.limit(limit))).all())
+    return stmt
 
 
-def _text_match(stmt: Any, session: AsyncSession, terms: Sequence[str], match_all: bool) -> Any:
-    if dialect_of(session) == "postgresql":
+def _name_match(dialect: str, terms: Sequence[str]) -> Any:
+    """All terms in the product name, in catalog order (no scoring, streams)."""
+    if dialect == "postgresql":
+        query = func.to_tsquery(_PG_CONFIG, " & ".join(f"{t}:*A" for t in terms))
+        return (
+            select(col(Product.id))
+            .join(_search, _search.c.product_id == col(Product.id))
+            .where(_PG_DOCUMENT.op("@@")(query))
+            .order_by(col(Product.id))
+        )
+    expression = "name : (" + " AND ".join(f'"{t}"*' for t in terms) + ")"
+    return (
+        select(col(Product.id))
+        .join(_fts, _fts.c.rowid == col(Product.id))
+        .where(text("product_fts MATCH :fts_query").bindparams(fts_query=expression))
+        .order_by(_fts.c.rowid)  # FTS5 returns rowid order itself: no sort step
+    )
+
+
+def _ranked_match(dialect: str, terms: Sequence[str], match_all: bool) -> Any:
+    """Terms anywhere, by relevance; in-stock products first."""
+    in_stock_first = (col(Product.stock) <= 0).asc()
+    if dialect == "postgresql":
         joiner = " & " if match_all else " | "
         query = func.to_tsquery(_PG_CONFIG, joiner.join(f"{t}:*" for t in terms))
-        document: ColumnClause[Any] = literal_column("product_search.document")
         return (
-            stmt.join(_search, _search.c.product_id == col(Product.id))
-            .where(document.op("@@")(query))
-            .order_by(func.ts_rank_cd(document, query).desc(), col(Product.id))
+            select(col(Product.id))
+            .join(_search, _search.c.product_id == col(Product.id))
+            .where(_PG_DOCUMENT.op("@@")(query))
+            .order_by(in_stock_first, func.ts_rank_cd(_PG_DOCUMENT, query).desc(), col(Product.id))
         )
     joiner = " AND " if match_all else " OR "
     expression = joiner.join(f'"{t}"*' for t in terms)
     return (
-        stmt.join(_fts, _fts.c.rowid == col(Product.id))
+        select(col(Product.id))
+        .join(_fts, _fts.c.rowid == col(Product.id))
         .where(text("product_fts MATCH :fts_query").bindparams(fts_query=expression))
-        .order_by(_SQLITE_RANK, col(Product.id))
+        .order_by(in_stock_first, _SQLITE_RANK, col(Product.id))
     )
 
 

@@ -95,7 +95,7 @@ def _record(data: dict[str, Any]) -> ProductRecord:
     sku = _text(data, "sku", required=True, limit=40).upper()
     if not SKU.fullmatch(sku):
         raise _Invalid(N_("bad SKU {sku}: use letters, digits, '.', '_' and '-'"), sku=sku)
-    currency = _text(data, "currency", required=True, limit=3).upper()
+    currency = _text(data, "currency", required=True, limit=16).upper()
     if currency not in _CURRENCIES:
         raise _Invalid(N_("unknown currency {currency}"), currency=currency)
     price_minor = _price(_text(data, "price", required=True, limit=20), currency)

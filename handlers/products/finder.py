@@ -43,8 +43,11 @@ async def find_products(
         return Answer(parsed, miss=Miss.CURRENCY)
     # Words the catalog has never heard of mean we cannot claim a match.
     if not parsed.unknown and (parsed.terms or parsed.has_filters):
+        # Category words join the text query only alongside other terms: they narrow
+        # the rows to rank, while a pure category browse is served by its index.
+        terms = parsed.terms + parsed.category_words if parsed.terms else []
         ids = await search_products(
-            session, parsed.terms, match_all=True, filters=parsed.filters(), limit=limit
+            session, terms, match_all=True, filters=parsed.filters(), limit=limit
         )
         if ids:
             return Answer(parsed, matches=await products_by_ids(session, ids))

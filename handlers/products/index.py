@@ -46,7 +46,7 @@ class CatalogTerms:
                 return stem
         if len(token) < 5 and not loose:
             return None  # short words have too many near neighbours to guess safely
-        cutoff = 60 if loose else (80 if len(token) <= 6 else 75)
+        cutoff = 70 if loose else (80 if len(token) <= 6 else 75)
         found = process.extractOne(token, self.sorted_terms, scorer=fuzz.ratio, score_cutoff=cutoff)
         return str(found[0]) if found else None
 

@@ -19,23 +19,23 @@ STOPWORDS = _folded(
     " many there their this that these those price prices cost costs costing available"
     " stock still sell selling sale hi hello hey thanks thank yes no one ones also just"
     " so than then very really maybe if like kind sort type sell sold where who whats"
-    " hows im ive id"
+    " hows im ive id cheap cheapest affordable good nice best new"
     # Polish
     " czy macie masz ma jest sa mam chce chcialbym chcialabym szukam potrzebuje jakis"
     " jakas jakies cos ile kosztuje kosztuja cena ceny za w we na z ze i a o dla po jak"
     " jaki jaka jakie ktory ktora ktore prosze moze mozna dostepny dostepna dostepne"
     " to ten ta te tego sie mi jeszcze bardzo tez lub albo oraz kolorze kolor"
-    " kupic kupie pokaz dzien dobry hej czesc dzieki"
+    " kupic kupie pokaz dzien dobry hej czesc dzieki tani tania tanie najtanszy"
     # Malay / Indonesian
     " ada tak apa adakah apakah berapa harga untuk dengan dan atau yang di ke dari ini"
     " itu saya aku mau ingin cari mencari nak boleh tolong warna dalam punya jual kah"
-    " ya tidak nggak gak sih dong ni tu"
+    " ya tidak nggak gak sih dong ni tu murah"
     # Finnish
     " onko teilla sinulla minulla on ja tai se ne mita paljonko maksaa maksavat hinta"
-    " kuinka etsin haluan tarvitsen jokin jotain myyttekö myytteko ostaa varia"
+    " kuinka etsin haluan tarvitsen jokin jotain myyttekö myytteko ostaa varia halpa halpoja"
     # Ukrainian
     " чи є у вас ви маєте скільки коштує коштують ціна для з і та або в на що який яка"
-    " яке які шукаю хочу потрібен потрібна потрібно будь ласка колір кольору привіт"
+    " яке які шукаю хочу потрібен потрібна потрібно будь ласка колір кольору привіт дешевий"
 )
 
 SIZE_KEYWORDS = _folded(

@@ -31,6 +31,7 @@ from storage.text import fold
 
 _TOKEN = re.compile(r"\d+xl\b|\d+(?:[.,]\d{1,2})?|[^\W\d_]+|[€$£<>–-]")
 _SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+_HYPHENATED = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
 _SYMBOLS = {"<": "under", ">": "over", "€": "eur", "$": "usd", "£": "gbp"}
 _CONNECTORS = frozenset({"than", "niz", "dari", "of", "the", "ніж", "за"})
 _BETWEEN = frozenset({"between", "antara", "miedzy", "valilla", "між"})
@@ -47,7 +48,8 @@ class ParsedQuery:
     color_words: list[str] = field(default_factory=list)
     colors: set[str] = field(default_factory=set)
     size: str | None = None
-    categories: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)  # exact catalog names
+    category_words: list[str] = field(default_factory=list)
 
     @property
     def has_filters(self) -> bool:
@@ -65,7 +67,7 @@ class ParsedQuery:
             min_price_minor=_minor(self.min_amount, precision),
             max_price_minor=_minor(self.max_amount, precision),
             currency=self.currency,
-            categories=tuple(c.lower() for c in self.categories),
+            categories=tuple(self.categories),
             colors=tuple(sorted(self.colors)) if with_variant else (),
             size=self.size if with_variant else None,
         )
@@ -93,6 +95,16 @@ def tokens(question: str) -> list[str]:
     return [_SYMBOLS.get(t, t) for t in _TOKEN.findall(fold(question))]
 
 
+def _join_hyphenated(question: str, catalog: CatalogTerms) -> str:
+    """ "t-shirt" -> "tshirt" where the catalog knows the joined word."""
+
+    def join(match: re.Match[str]) -> str:
+        joined = match.group(1) + match.group(2)
+        return joined if catalog.knows(fold(joined)) else match.group(0)
+
+    return _HYPHENATED.sub(join, question)
+
+
 def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
     parsed = ParsedQuery(
         sku_candidates=[
@@ -101,7 +113,7 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
             if any(c.isdigit() for c in m.group(0)) and any(c.isalpha() for c in m.group(0))
         ]
     )
-    toks = tokens(question)
+    toks = tokens(_join_hyphenated(question, catalog))
     candidates: list[str] = []
     i = 0
     while i < len(toks):
@@ -110,7 +122,8 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
     for word in candidates:
         corrected = catalog.correct(word)
         if corrected is None:
-            parsed.unknown.append(word)
+            if len(word) > 2:  # stray letters ("t", "pc") say nothing about the product
+                parsed.unknown.append(word)
         elif corrected not in parsed.terms:
             parsed.terms.append(corrected)
     return parsed
@@ -211,6 +224,7 @@ def _take_categories(parsed: ParsedQuery, candidates: list[str], catalog: Catalo
         matched = [_match_word(w, present) for w in name_words]
         if all(m is not None for m in matched):
             parsed.categories.append(name)
+            parsed.category_words.extend(name_words)
             for m in matched:
                 if m in candidates:
                     candidates.remove(m)

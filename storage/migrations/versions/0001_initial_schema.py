@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(64), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("description", sa.String(), nullable=False),
-        sa.Column("category", sa.String(100), nullable=False, index=True),
+        sa.Column("category", sa.String(100), nullable=False),
         sa.Column("price_minor", sa.Integer(), nullable=False, index=True),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("url", sa.String(2048), nullable=True),
@@ -96,6 +96,7 @@ def upgrade() -> None:
         _created(),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index("ix_product_category_price", "product", ["category", "price_minor"])
     op.create_table(
         "product_variant",
         sa.Column("id", sa.Integer(), primary_key=True),

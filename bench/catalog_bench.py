@@ -1,0 +1,146 @@
+"""Catalog import throughput and product-question latency at 100,000 products.
+
+    .venv/bin/python -m bench.catalog_bench [--products 100000] [--questions 1000] [--url URL]
+
+Generates a synthetic catalog (seeded, so runs compare), imports it through the same
+code as `shopbot catalog import`, then sends questions through the router exactly as a
+chat message would arrive (de-duplication, identity, search, cards) and prints
+percentiles. Default database: a fresh SQLite file in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.app import build_app
+from config import Settings
+from handlers.catalog.formats import CSV_COLUMNS, Format
+from handlers.catalog.service import import_catalog
+from handlers.model import ChatKind, ChatRef, Event, EventKind, UserRef
+from storage.migrate import upgrade
+
+ADJECTIVES = (
+    "trail city linen merino waterproof packable classic slim relaxed organic "
+    "recycled insulated lightweight rugged vintage urban alpine coastal"
+).split()
+NOUNS = {
+    "Bags": "backpack duffel tote crossbody rucksack pouch".split(),
+    "Shirts": "shirt tee polo henley overshirt blouse".split(),
+    "Jackets": "jacket parka anorak vest shell coat".split(),
+    "Shoes": "sneakers boots sandals loafers runners clogs".split(),
+    "Accessories": "beanie scarf belt cap gloves wallet".split(),
+    "Outdoor": "tent stove headlamp bottle hammock lantern".split(),
+    "Home": "mug towel blanket candle pillow lamp".split(),
+}
+COLORS = "Black White Navy Olive Sand Grey Red Blue Green Yellow Brown Pink".split()
+SIZES = "XS S M L XL XXL".split()
+QUESTIONS = [
+    "{adj} {noun}",
+    "do you have the {adj} {noun} in {color}, size {size}?",
+    "how much is the {adj} {noun}",
+    "anything {adj} under {price} EUR?",
+    "{noun} in {color}",
+    "{adj} {noun} under {price} euro",
+    "czy macie {noun} do {price} euro",
+    "{noun}",
+]
+
+
+def generate(count: int, seed: int = 7) -> bytes:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    categories = list(NOUNS)
+    for i in range(count):
+        category = rng.choice(categories)
+        name = f"{rng.choice(ADJECTIVES).title()} {rng.choice(NOUNS[category]).title()} {i}"
+        colors = "|".join(rng.sample(COLORS, rng.randint(1, 3)))
+        sizes = "|".join(rng.sample(SIZES, rng.randint(0, 4)))
+        writer.writerow([
+            f"GEN-{i:06d}", name, f"{name}: a {rng.choice(ADJECTIVES)} pick for every day.",
+            category, f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d}", "EUR",
+            f"https://shop.example.com/p/gen-{i}", "",
+            f"{rng.choice(ADJECTIVES)}|{category.lower()}",
+            colors, sizes, rng.randint(0, 50),
+        ])  # fmt: skip
+    return out.getvalue().encode()
+
+
+def questions(count: int, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    result = []
+    for _ in range(count):
+        category = rng.choice(list(NOUNS))
+        result.append(rng.choice(QUESTIONS).format(
+            adj=rng.choice(ADJECTIVES), noun=rng.choice(NOUNS[category]),
+            color=rng.choice(COLORS).lower(), size=rng.choice(SIZES), price=rng.randint(20, 300),
+        ))  # fmt: skip
+    return result
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+async def run(products: int, n_questions: int, url: str) -> None:
+    app = build_app(Settings(database_url=url, load_demo_catalog=False))
+    await upgrade(app.db)
+    data = generate(products)
+    print(f"catalog: {products:,} products, {len(data) / 1e6:.1f} MB CSV; database {url}")
+
+    started = time.perf_counter()
+    report = await import_catalog(app.db, data, Format.CSV)
+    elapsed = time.perf_counter() - started
+    assert report.ok and report.created == products, report.problems[:3]
+    print(f"import: {elapsed:.2f} s -> {products / elapsed:,.0f} products/s")
+
+    started = time.perf_counter()
+    again = await import_catalog(app.db, data, Format.CSV)
+    elapsed = time.perf_counter() - started
+    assert again.unchanged == products
+    print(f"re-import (all unchanged): {elapsed:.2f} s -> {products / elapsed:,.0f} products/s")
+
+    actor = UserRef("bench", "shopper", "Shopper", locale="en")
+    chat = ChatRef("bench", "dm:shopper", ChatKind.DM)
+    latencies: list[float] = []
+    answered = 0
+    for i, question in enumerate(questions(n_questions + 20)):
+        event = Event("bench", f"q{i}", EventKind.TEXT, actor, chat, text=question)
+        started = time.perf_counter()
+        replies = await app.router.dispatch(event)
+        spent = (time.perf_counter() - started) * 1000
+        if i >= 20:  # the first questions warm caches (vocabulary, statements)
+            latencies.append(spent)
+            answered += bool(replies)
+    print(f"questions: {len(latencies):,} through router+handler+store, {answered:,} answered")
+    print(
+        f"latency ms: p50 {percentile(latencies, 50):.1f}  p95 {percentile(latencies, 95):.1f}"
+        f"  p99 {percentile(latencies, 99):.1f}  mean {statistics.fmean(latencies):.1f}"
+        f"  max {max(latencies):.1f}"
+    )
+    await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--questions", type=int, default=1_000)
+    parser.add_argument("--url", help="database URL (default: fresh SQLite file)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        asyncio.run(run(args.products, args.questions, url))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Helpers for building neutral events and reading replies in tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from handlers.model import (
+    Buttons,
+    Card,
+    ChatKind,
+    ChatRef,
+    Direct,
+    Ephemeral,
+    Event,
+    EventKind,
+    Out,
+    Text,
+    UserRef,
+)
+
+_ids = itertools.count(1)
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def user(name: str = "alice", locale: str | None = "en", admin: bool = False) -> UserRef:
+    return UserRef("console", name, name.title(), name, locale, is_chat_admin=admin)
+
+
+def dm(name: str = "alice") -> ChatRef:
+    return ChatRef("console", f"dm:{name}", ChatKind.DM)
+
+
+def group(title: str = "shop-talk") -> ChatRef:
+    return ChatRef("console", f"group:{title}", ChatKind.GROUP, title=title)
+
+
+def command(
+    name: str,
+    args: str = "",
+    *,
+    actor: UserRef | None = None,
+    chat: ChatRef | None = None,
+    event_id: str | None = None,
+) -> Event:
+    return Event(
+        "console",
+        event_id or f"t{next(_ids)}",
+        EventKind.COMMAND,
+        actor or user(),
+        chat or dm(),
+        command=name,
+        args=args,
+        text=f"/{name} {args}".strip(),
+    )
+
+
+def text(
+    body: str,
+    *,
+    actor: UserRef | None = None,
+    chat: ChatRef | None = None,
+    addressed: bool = False,
+    event_id: str | None = None,
+) -> Event:
+    return Event(
+        "console",
+        event_id or f"t{next(_ids)}",
+        EventKind.TEXT,
+        actor or user(),
+        chat or dm(),
+        text=body,
+        addressed=addressed,
+    )
+
+
+def action(token: str, *, actor: UserRef | None = None, chat: ChatRef | None = None) -> Event:
+    return Event(
+        "console", f"t{next(_ids)}", EventKind.ACTION, actor or user(), chat or dm(), action=token
+    )
+
+
+def cards(outs: Sequence[Out]) -> list[Card]:
+    return [o for o in outs if isinstance(o, Card)]
+
+
+def skus(outs: Sequence[Out]) -> list[str]:
+    return [c.footer.rsplit("· ", 1)[-1] for c in cards(outs)]
+
+
+def plain(outs: Sequence[Out]) -> str:
+    """All visible text of the replies, for assertions."""
+    parts: list[str] = []
+    for out in outs:
+        inner = out.content if isinstance(out, Ephemeral | Direct) else out
+        if isinstance(inner, Text):
+            parts.append(inner.plain)
+        elif isinstance(inner, Buttons):
+            parts.append(inner.text.plain)
+            parts.extend(b.label for row in inner.rows for b in row)
+        elif isinstance(inner, Card):
+            parts.append(inner.title)
+            parts.append(inner.body)
+            parts.extend(f"{f.name}: {f.value}" for f in inner.fields)
+    return "\n".join(parts)

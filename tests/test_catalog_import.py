@@ -1,0 +1,148 @@
+"""Catalog import: all rows or none, every problem listed with its line."""
+
+import json
+
+import pytest
+import yaml
+
+from config import shipped_file
+from handlers.catalog.formats import CSV_COLUMNS, Format
+from handlers.catalog.service import describe, export_catalog, import_catalog
+from handlers.i18n import I18n
+from storage.catalog import all_products, count_products
+from storage.db import Database
+
+HEADER = ",".join(CSV_COLUMNS)
+GOOD = [
+    "SKU-1,Trail Backpack,Light pack,Bags,89.00,EUR,https://x.example/1,,hiking|trail,Olive|Black,,12",
+    'SKU-2,"Linen Shirt, blue",Cool,Shirts,49.5,EUR,,,linen,Blue,S|M,7',
+    "SKU-3,Mug,,Home,14,PLN,,,,,,0",
+]
+
+
+def csv_file(*rows: str) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+async def count(db: Database) -> int:
+    async with db.session() as session:
+        return await count_products(session)
+
+
+async def test_good_csv_imports_and_reimport_changes_nothing(db: Database) -> None:
+    report = await import_catalog(db, csv_file(*GOOD), Format.CSV)
+    assert report.ok and (report.created, report.updated, report.rows) == (3, 0, 3)
+    again = await import_catalog(db, csv_file(*GOOD), Format.CSV)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    changed = GOOD[2].replace(",14,", ",15,")
+    third = await import_catalog(db, csv_file(GOOD[0], GOOD[1], changed), Format.CSV)
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 2)
+    async with db.session() as session:
+        products = {p.sku: p for p in await all_products(session)}
+    assert products["SKU-3"].price_minor == 1500
+    assert products["SKU-2"].price_minor == 4950 and products["SKU-2"].name == "Linen Shirt, blue"
+    assert {(v.color, v.size) for v in products["SKU-2"].variants} == {("Blue", "S"), ("Blue", "M")}
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("SKU-9,,desc,Bags,10,EUR,,,,,,1", "missing value for name"),
+        ("SKU-9,Name,desc,Bags,ten,EUR,,,,,,1", "bad price ten"),
+        ("SKU-9,Name,desc,Bags,-3,EUR,,,,,,1", "bad price -3"),
+        ("SKU-9,Name,desc,Bags,1.999,EUR,,,,,,1", "EUR has 2 decimal places"),
+        ("SKU-9,Name,desc,Bags,10,XYZ,,,,,,1", "unknown currency XYZ"),
+        ("SKU-9,Name,desc,Bags,10,EUR,,,,,,1.5", "whole number"),
+        ("SKU-9,Name,desc,Bags,10,EUR,,,,,,", "missing value for stock"),
+        ("SKU 9,Name,desc,Bags,10,EUR,,,,,,1", "bad SKU"),
+        ("SKU-9,Name,desc,Bags,10,EUR,ftp://x,,,,,1", "http(s) address"),
+        ("SKU-9,Name,desc,Bags,10,EUR,,,,,,1,extra", "more fields than columns"),
+        ("sku-1,Again,desc,Bags,10,EUR,,,,,,1", "duplicate SKU SKU-1 (first on line 2)"),
+    ],
+)
+async def test_one_bad_row_imports_nothing(db: Database, row: str, expected: str) -> None:
+    report = await import_catalog(db, csv_file(*GOOD, row), Format.CSV)
+    assert not report.ok
+    messages = [describe(p, I18n("en")) for p in report.problems]
+    assert any(expected in m and m.startswith("line 5:") for m in messages), messages
+    assert await count(db) == 0
+
+
+async def test_every_bad_row_is_listed(db: Database) -> None:
+    data = csv_file(GOOD[0], "SKU-5,,,Bags,1,EUR,,,,,,1", GOOD[1], "SKU-6,X,,Bags,1,ZZZ,,,,,,1")
+    report = await import_catalog(db, data, Format.CSV)
+    assert [p.line for p in report.problems] == [3, 5]
+
+
+async def test_missing_columns_and_non_utf8_bytes(db: Database) -> None:
+    report = await import_catalog(db, b"sku,name,price\nA-1,x,1\n", Format.CSV)
+    text = describe(report.problems[0], I18n("en"))
+    assert text.startswith("line 1: missing column(s): description, category")
+    latin1 = csv_file(GOOD[0], "SKU-7,Café mug,,Home,9,EUR,,,,,,3").replace("é".encode(), b"\xe9")
+    report = await import_catalog(db, latin1, Format.CSV)
+    assert [(p.line, p.message) for p in report.problems] == [
+        (3, "not UTF-8 text (byte {offset} of the line)")
+    ]
+    assert await count(db) == 0
+
+
+async def test_json_and_yaml_with_variant_stock(db: Database) -> None:
+    items = [
+        {
+            "sku": "J-1",
+            "name": "Rain Jacket",
+            "category": "Jackets",
+            "price": 95,
+            "currency": "EUR",
+            "tags": ["rain", "waterproof"],
+            "variants": [
+                {"color": "Yellow", "size": "M", "stock": 3},
+                {"color": "Navy", "size": "L", "stock": 0},
+            ],
+        },
+    ]
+    report = await import_catalog(db, json.dumps(items, indent=2).encode(), Format.JSON)
+    assert report.ok, report.problems
+    items[0]["sku"] = "Y-1"
+    report = await import_catalog(db, yaml.safe_dump(items).encode(), Format.YAML)
+    assert report.ok, report.problems
+    async with db.session() as session:
+        products = {p.sku: p for p in await all_products(session)}
+    assert products["J-1"].stock == 3 and products["Y-1"].variants[1].stock == 0
+
+
+async def test_json_and_yaml_errors_have_line_numbers(db: Database) -> None:
+    bad_json = (
+        b'[\n  {"sku": "A-1", "name": "x", "category": "c", "price": 1,\n'
+        b'   "currency": "EUR", "stock": 1},\n  {"sku": "A-2", "name": "y",'
+        b' "category": "c", "price": "cheap", "currency": "EUR", "stock": 1}\n]\n'
+    )
+    report = await import_catalog(db, bad_json, Format.JSON)
+    assert [(p.line, dict(p.values).get("price")) for p in report.problems] == [(4, "cheap")]
+    report = await import_catalog(db, b'[\n  {"sku": "A-1",,}\n]', Format.JSON)
+    assert report.problems[0].line == 2
+    bad_yaml = (
+        b"- sku: A-1\n  name: x\n  category: c\n  price: 1\n  currency: EUR\n  stock: 1\n"
+        b"- sku: A-2\n  name: y\n  category: c\n  price: 2\n  currency: EURO\n  stock: 1\n"
+    )
+    report = await import_catalog(db, bad_yaml, Format.YAML)
+    assert [(p.line, p.message) for p in report.problems] == [(7, "unknown currency {currency}")]
+    assert await count(db) == 0
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+async def test_export_round_trips(db: Database, fmt: Format) -> None:
+    demo = shipped_file("demo_catalog.csv").read_bytes()
+    assert (await import_catalog(db, demo, Format.CSV)).ok
+    exported = await export_catalog(db, fmt)
+    again = await import_catalog(db, exported.encode(), fmt)
+    assert again.ok and again.unchanged == again.rows == 46 and again.created == 0
+    if fmt is Format.CSV:
+        assert exported == demo.decode()
+
+
+async def test_demo_catalog_has_at_least_40_products_in_several_categories(db: Database) -> None:
+    assert (await import_catalog(db, shipped_file("demo_catalog.csv").read_bytes(), Format.CSV)).ok
+    async with db.session() as session:
+        products = await all_products(session)
+    assert len(products) >= 40 and len({p.category for p in products}) >= 5

@@ -1,0 +1,45 @@
+"""Nothing answered twice, no identity created twice, even when updates race."""
+
+import asyncio
+
+from sqlmodel import func, select
+
+from bot.app import App, build_app
+from storage.models import Account, Member, ProcessedEvent
+from tests.support import cards, command, text, user
+
+
+async def test_same_update_delivered_concurrently_is_answered_once(app: App) -> None:
+    replies = await asyncio.gather(
+        *(app.router.dispatch(command("product", "mug", event_id="race-1")) for _ in range(12))
+    )
+    assert sum(1 for r in replies if cards(r)) == 1
+    assert sum(1 for r in replies if r == []) == 11
+
+
+async def test_new_member_racing_on_two_engines_gets_one_identity(app: App) -> None:
+    # A second engine on the same database stands in for a second bot process.
+    other = build_app(app.settings)
+    try:
+        newcomer = user("zoe")
+        events = [text(f"question {i} about backpacks", actor=newcomer) for i in range(20)]
+        routers = [app.router, other.router]
+        await asyncio.gather(*(routers[i % 2].dispatch(e) for i, e in enumerate(events)))
+        async with app.db.session() as session:
+            accounts = (
+                await session.exec(
+                    select(func.count())
+                    .select_from(Account)
+                    .where(Account.platform_user_id == "zoe")
+                )
+            ).one()
+            members = (
+                await session.exec(
+                    select(func.count()).select_from(Member).where(Member.display_name == "Zoe")
+                )
+            ).one()
+            handled = (await session.exec(select(func.count()).select_from(ProcessedEvent))).one()
+        assert (accounts, members) == (1, 1)
+        assert handled == 20
+    finally:
+        await other.close()

@@ -1,0 +1,160 @@
+"""The console chat end to end: the real CLI reading stdin, and the renderer."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bot.adapters.console import ConsoleAdapter
+from bot.app import App
+from handlers.model import (
+    Button,
+    Buttons,
+    Card,
+    Direct,
+    Ephemeral,
+    Image,
+    Poll,
+    PollOption,
+    Text,
+    bold,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(args: list[str], stdin: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        cwd=cwd, env={**clean, "COLUMNS": "100", **env}, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_run_without_tokens_opens_console_on_demo_catalog(tmp_path: Path) -> None:
+    done = run_cli(["run"], "/product backpack\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "No platform token configured" in done.stderr
+    assert "demo catalog: 46 rows" in done.stderr
+    assert "Backpack" in done.stdout and "Price" in done.stdout and "€" in done.stdout
+    assert (tmp_path / "shopbot.db").exists()
+    # Second start: migrations already applied, catalog not reloaded.
+    again = run_cli(["run"], "/search linen shirt\n", tmp_path)
+    assert "demo catalog" not in again.stderr and "Linen Shirt" in again.stdout
+
+
+def test_scripted_session_as_several_people(tmp_path: Path) -> None:
+    script = (
+        "\n".join(
+            [
+                "/start",
+                "do you have the linen shirt in blue, size M?",
+                "2",  # the Details button of the card
+                ":as piotr",
+                ":lang pl",
+                "/help",
+                ":group shop-talk",
+                "trail backpack",  # not addressed: the bot stays quiet in groups
+                "@shopbot ile kosztuje plecak turystyczny",
+                ":quit",
+                "/help",  # never reached
+            ]
+        )
+        + "\n"
+    )
+    done = run_cli(["run"], script, tmp_path)
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "Hi you!" in out
+    assert out.count("Linen Shirt") == 2  # answer + details
+    assert "Co potrafię" in out and ":as NAME" in out
+    assert "[you are piotr (shopper, pl) in shop-talk]" in out
+    assert out.count("Trail Backpack 30L") == 1 and "Cena" in out
+    assert out.count("Co potrafię") == 1
+
+
+def test_unknown_setting_fails_clearly(tmp_path: Path) -> None:
+    (tmp_path / "shopbot.toml").write_text("colour = 'blue'\n")
+    done = run_cli(["run"], "", tmp_path)
+    assert done.returncode == 2
+    assert "shopbot.toml: key 'colour': unknown key" in done.stderr
+
+
+def test_catalog_import_and_export_commands(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text((ROOT / "config" / "demo_catalog.csv").read_text().replace(",EUR,", ",EURO,", 1))
+    done = run_cli(["catalog", "import", str(bad)], "", tmp_path)
+    assert done.returncode == 1
+    assert "nothing imported" in done.stderr and "line 2: unknown currency EURO" in done.stderr
+    good = ROOT / "config" / "demo_catalog.csv"
+    done = run_cli(["catalog", "import", str(good)], "", tmp_path)
+    assert done.returncode == 0 and "46 new" in done.stderr
+    done = run_cli(["catalog", "export"], "", tmp_path)
+    assert done.stdout == good.read_text()
+    done = run_cli(["db", "current"], "", tmp_path)
+    assert "up to date" in done.stdout
+
+
+def render(outs: list) -> str:  # type: ignore[type-arg]
+    buffer = io.StringIO()
+    adapter = ConsoleAdapter(_unused, Console(file=buffer, width=100, highlight=False), "shopbot")
+    adapter.render(outs)
+    return buffer.getvalue()
+
+
+async def _unused(event: object) -> list:  # type: ignore[type-arg]
+    raise AssertionError("not dispatched in rendering tests")
+
+
+def test_user_text_is_never_console_markup() -> None:
+    out = render([Text.of("[bold red]pwned[/] ", bold("[link=x]y[/link]"))])
+    assert "[bold red]pwned[/]" in out and "[link=x]y[/link]" in out
+
+
+def test_every_out_type_renders() -> None:
+    out = render(
+        [
+            Card(
+                "Mug",
+                "Nice",
+                buttons=(
+                    (
+                        Button("Buy", url="https://x.example"),
+                        Button("Details", action="product:HOM-003"),
+                    ),
+                ),
+            ),
+            Buttons(Text.of("Pick"), ((Button("A", action="a"),),)),
+            Image(data=b"\x89PNG", caption="chart"),
+            Poll("Which colour?", (PollOption("Sand"), PollOption("Olive"))),
+            Ephemeral(Text.of("only for you")),
+            Direct(Text.of("psst")),
+        ]
+    )
+    for expected in (
+        "Mug",
+        "[1] Buy",
+        "[2] Details",
+        "[3] A",
+        "chart",
+        "1. Sand",
+        "2. Olive",
+        "(only you can see this)",
+        "psst",
+    ):
+        assert expected in out
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_console_buttons_and_mentions_in_process(app: App) -> None:
+    buffer = io.StringIO()
+    adapter = ConsoleAdapter(app.router.dispatch, Console(file=buffer, width=100), "shopbot")
+    await adapter.handle_line("/product HOM-003")
+    await adapter.handle_line("1")
+    assert "Open in your browser: https://shop.example.com/p/hom-003" in buffer.getvalue()
+    await adapter.handle_line("/product@otherbot mug")
+    assert "I don't know the command" in buffer.getvalue()

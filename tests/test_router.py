@@ -1,0 +1,168 @@
+"""The router through the real app: dedup, roles, scopes, errors, hostile input."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+
+from bot.app import App
+from handlers.actions import encode
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.features import Feature, Role, Scope
+from handlers.model import Ephemeral, Out, Text
+from handlers.router import MAX_INPUT_CHARS, Router
+from storage.models import Member
+from tests.support import action, cards, command, dm, group, plain, text, user
+
+probe = Feature("probe")
+
+
+@probe.command("purge", "moderators only", role=Role.MODERATOR)
+async def purge(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Text.of("purged")]
+
+
+@probe.command("secret", "DM only", scope=Scope.DM)
+async def secret(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Text.of("psst")]
+
+
+@probe.command("half", "writes, then refuses")
+async def half(ctx: Context, args: Any) -> Sequence[Out]:
+    ctx.session.add(Member(display_name="ghost"))
+    await ctx.session.flush()
+    raise UserError("Only vendors can do that.")
+
+
+@probe.command("boom", "fails unexpectedly")
+async def boom(ctx: Context, args: Any) -> Sequence[Out]:
+    raise RuntimeError("kaboom")
+
+
+@pytest.fixture
+def router(app: App) -> Router:
+    from bot.app import FEATURES
+
+    return Router(app.services, [*FEATURES, probe])
+
+
+async def members(app: App) -> int:
+    async with app.db.session() as session:
+        return (await session.exec(select(func.count()).select_from(Member))).one()
+
+
+async def test_duplicate_event_is_answered_once(router: Router) -> None:
+    first = await router.dispatch(command("product", "backpack", event_id="dup-1"))
+    again = await router.dispatch(command("product", "backpack", event_id="dup-1"))
+    assert cards(first) and again == []
+
+
+async def test_role_declared_on_handler_is_enforced(router: Router) -> None:
+    refused = await router.dispatch(command("purge", chat=group()))
+    assert isinstance(refused[0], Ephemeral)
+    assert "Only moderators" in plain(refused)
+    assert (
+        plain(await router.dispatch(command("purge", actor=user("mo", admin=True), chat=group())))
+        == "purged"
+    )
+    owner = user("olivia")  # configured owner in the test settings
+    assert plain(await router.dispatch(command("purge", actor=owner))) == "purged"
+
+
+async def test_help_lists_only_what_the_member_may_use(router: Router) -> None:
+    shopper = plain(await router.dispatch(command("help")))
+    moderator = plain(await router.dispatch(command("help", actor=user("mo", admin=True))))
+    assert "/product <name or SKU>" in shopper and "/purge" not in shopper
+    assert "/purge" in moderator
+
+
+async def test_scope_dm_only(router: Router) -> None:
+    assert "private chat" in plain(await router.dispatch(command("secret", chat=group())))
+    assert plain(await router.dispatch(command("secret"))) == "psst"
+
+
+async def test_user_error_rolls_back_the_handlers_writes(router: Router, app: App) -> None:
+    await router.dispatch(command("start"))
+    before = await members(app)
+    reply = await router.dispatch(command("half"))
+    assert "Only vendors" in plain(reply)
+    assert await members(app) == before
+
+
+async def test_unexpected_error_is_logged_with_event_id_and_bot_keeps_going(
+    router: Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = await router.dispatch(command("boom", event_id="evt-boom"))
+    assert "Sorry, something went wrong" in plain(reply)
+    assert any("evt-boom" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert cards(await router.dispatch(command("product", "backpack")))
+
+
+async def test_unknown_command_dm_vs_group(router: Router) -> None:
+    assert "/help" in plain(await router.dispatch(command("frobnicate")))
+    assert await router.dispatch(command("frobnicate", chat=group())) == []
+
+
+async def test_group_text_needs_a_mention(router: Router) -> None:
+    assert await router.dispatch(text("trail backpack", chat=group())) == []
+    assert cards(await router.dispatch(text("trail backpack", chat=group(), addressed=True)))
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "",
+        "   \n\t ",
+        "\x00\x01\x02\x1b[2J\x7f",
+        "🎒🎒🎒 🧥 👟👟",
+        "حقيبة ظهر للمشي تحت 80 يورو",
+        "\u202etrail backpack\u202c",
+        "<b>&amp;</b> @everyone [bold]x[/bold] ${jndi:x} '; DROP TABLE product; --",
+        "x" * 3000,
+    ],
+)
+async def test_hostile_questions_get_an_answer(router: Router, hostile: str) -> None:
+    reply = await router.dispatch(text(hostile))
+    assert reply, "every DM question gets an answer"
+    assert "Sorry, something went wrong" not in plain(reply)
+
+
+async def test_oversized_lines_are_refused_politely(router: Router, app: App) -> None:
+    reply = await router.dispatch(text("a" * 10_240))
+    assert f"{MAX_INPUT_CHARS:,}" in plain(reply)
+    reply = await router.dispatch(command("search", "b" * 10_240))
+    assert "too long" in plain(reply)
+
+
+async def test_rtl_override_and_control_characters_are_removed(router: Router) -> None:
+    reply = await router.dispatch(text("\u202etrail\x00 backpack\u202c"))
+    assert "BAG-001" in [c.footer.rsplit("· ")[-1] for c in cards(reply)]
+
+
+async def test_forged_and_stale_buttons(router: Router) -> None:
+    assert "no longer works" in plain(await router.dispatch(action("nonsense::::")))
+    assert "no longer works" in plain(await router.dispatch(action("x" * 200)))
+    assert "no longer works" in plain(await router.dispatch(action("unknownkind:1")))
+    gone = await router.dispatch(action(encode("product", "NOPE-404")))
+    assert "no longer in the catalog" in plain(gone)
+    forged = await router.dispatch(action("product:BAG-001:extra"))
+    assert "no longer in the catalog" in plain(forged)
+    ok = await router.dispatch(action(encode("product", "BAG-001")))
+    assert cards(ok)[0].title == "Trail Backpack 30L"
+
+
+async def test_language_from_platform_and_from_choice(router: Router) -> None:
+    polish = user("piotr", locale="pl-PL")
+    assert "Co potrafię" in plain(await router.dispatch(command("help", actor=polish)))
+    english = user("emma", locale="en")
+    await router.dispatch(command("language", "pl", actor=english, chat=dm("emma")))
+    assert "Co potrafię" in plain(await router.dispatch(command("help", actor=english)))
+    refused = await router.dispatch(command("language", "xx", actor=english))
+    assert "Mówię" in plain(refused) or "speak" in plain(refused)
+
+
+async def test_bad_arguments_show_usage(router: Router) -> None:
+    reply = await router.dispatch(command("product"))
+    assert "Usage: /product <name or SKU>" in plain(reply)
