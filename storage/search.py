@@ -1,7 +1,7 @@
 """Full-text product search: SQLite FTS5 or PostgreSQL tsvector, plus structured filters.
 
 Terms arrive already folded into plain word tokens (storage.text.words), so they carry
-no query-syntax characters; they are still passed as bound parameters.
+no query-syntax characters; the query expression is still passed as a bound parameter.
 """
 
 from __future__ import annotations
@@ -24,6 +24,26 @@ _fts = table("product_fts", column("rowid"))
 _search = table("product_search", column("product_id"), column("document"))
 _PG_CONFIG: ColumnClause[Any] = literal_column("'simple'::regconfig")
 _PG_DOCUMENT: ColumnClause[Any] = literal_column("product_search.document")
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """One word of a query: any of `words` exactly, or with `prefix` any word starting
+    with `words[0]`."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def fts5(self) -> str:
+        if self.prefix:
+            return f'"{self.words[0]}"*'
+        return "(" + " OR ".join(f'"{w}"' for w in self.words) + ")"
+
+    def tsquery(self, weight: str = "") -> str:
+        if self.prefix:
+            return f"{self.words[0]}:*{weight}"
+        suffix = f":{weight}" if weight else ""
+        return "(" + " | ".join(f"{w}{suffix}" for w in self.words) + ")"
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,7 @@ def _in_stock_variant(filters: SearchFilters) -> Any:
 
 async def search_products(
     session: AsyncSession,
-    terms: Sequence[str],
+    terms: Sequence[SearchTerm],
     *,
     match_all: bool,
     filters: SearchFilters,
@@ -100,17 +120,17 @@ def _filtered(stmt: Any, filters: SearchFilters) -> Any:
     return stmt
 
 
-def _name_match(dialect: str, terms: Sequence[str]) -> Any:
+def _name_match(dialect: str, terms: Sequence[SearchTerm]) -> Any:
     """All terms in the product name, in catalog order (no scoring, streams)."""
     if dialect == "postgresql":
-        query = func.to_tsquery(_PG_CONFIG, " & ".join(f"{t}:*A" for t in terms))
+        query = func.to_tsquery(_PG_CONFIG, " & ".join(t.tsquery("A") for t in terms))
         return (
             select(col(Product.id))
             .join(_search, _search.c.product_id == col(Product.id))
             .where(_PG_DOCUMENT.op("@@")(query))
             .order_by(col(Product.id))
         )
-    expression = "name : (" + " AND ".join(f'"{t}"*' for t in terms) + ")"
+    expression = "name : (" + " AND ".join(t.fts5() for t in terms) + ")"
     return (
         select(col(Product.id))
         .join(_fts, _fts.c.rowid == col(Product.id))
@@ -119,12 +139,12 @@ def _name_match(dialect: str, terms: Sequence[str]) -> Any:
     )
 
 
-def _ranked_match(dialect: str, terms: Sequence[str], match_all: bool) -> Any:
+def _ranked_match(dialect: str, terms: Sequence[SearchTerm], match_all: bool) -> Any:
     """Terms anywhere, by relevance; in-stock products first."""
     in_stock_first = (col(Product.stock) <= 0).asc()
     if dialect == "postgresql":
         joiner = " & " if match_all else " | "
-        query = func.to_tsquery(_PG_CONFIG, joiner.join(f"{t}:*" for t in terms))
+        query = func.to_tsquery(_PG_CONFIG, joiner.join(t.tsquery() for t in terms))
         return (
             select(col(Product.id))
             .join(_search, _search.c.product_id == col(Product.id))
@@ -132,7 +152,7 @@ def _ranked_match(dialect: str, terms: Sequence[str], match_all: bool) -> Any:
             .order_by(in_stock_first, func.ts_rank_cd(_PG_DOCUMENT, query).desc(), col(Product.id))
         )
     joiner = " AND " if match_all else " OR "
-    expression = joiner.join(f'"{t}"*' for t in terms)
+    expression = joiner.join(t.fts5() for t in terms)
     return (
         select(col(Product.id))
         .join(_fts, _fts.c.rowid == col(Product.id))

@@ -101,3 +101,15 @@ async def test_no_match_never_passes_off_a_product(db: Database, question: str) 
     async with db.session() as session:
         answer = await find_products(session, ProductIndex(), question, limit=3)
     assert answer.matches == []
+
+
+async def test_known_word_finds_inflections_not_longer_words(db: Database) -> None:
+    demo = shipped_file("demo_catalog.csv").read_bytes()
+    assert (await import_catalog(db, demo, Format.CSV)).ok
+    async with db.session() as session:
+        answer = await find_products(session, ProductIndex(), "backpack", limit=10)
+        polish = await find_products(session, ProductIndex(), "plecaki", limit=10)
+    found = {p.sku for p in answer.matches}
+    assert {"BAG-001", "BAG-002", "KID-003"} <= found
+    assert "OUT-002" not in found  # "backpacking tent" is not a backpack
+    assert {"BAG-001", "BAG-002"} <= {p.sku for p in polish.matches}

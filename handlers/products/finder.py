@@ -45,7 +45,8 @@ async def find_products(
     if not parsed.unknown and (parsed.terms or parsed.has_filters):
         # Category words join the text query only alongside other terms: they narrow
         # the rows to rank, while a pure category browse is served by its index.
-        terms = parsed.terms + parsed.category_words if parsed.terms else []
+        words = parsed.terms + parsed.category_words if parsed.terms else []
+        terms = [catalog.expand(word) for word in dict.fromkeys(words)]
         ids = await search_products(
             session, terms, match_all=True, filters=parsed.filters(), limit=limit
         )
@@ -60,7 +61,7 @@ async def _closest(
     if parsed.terms and (parsed.colors or parsed.size) and not parsed.unknown:
         other_variants = await search_products(
             session,
-            parsed.terms,
+            [catalog.expand(word) for word in parsed.terms],
             match_all=True,
             filters=parsed.filters(with_variant=False),
             limit=limit,
@@ -81,7 +82,11 @@ async def _closest(
         )
         for filters in (price_only, SearchFilters()):
             ids = await search_products(
-                session, loose, match_all=False, filters=filters, limit=limit
+                session,
+                [catalog.expand(word) for word in loose],
+                match_all=False,
+                filters=filters,
+                limit=limit,
             )
             if ids:
                 break

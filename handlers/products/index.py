@@ -15,8 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.products.lexicon import STOPWORDS
 from storage.catalog import catalog_revision
-from storage.search import categories, currencies, variant_colors, vocabulary
+from storage.search import SearchTerm, categories, currencies, variant_colors, vocabulary
 from storage.text import fold, words
+
+MAX_INFLECTION = 2  # letters an ending may add: -s, -es, -i, -ów, -ja
 
 
 @dataclass
@@ -33,6 +35,19 @@ class CatalogTerms:
     def has_prefix(self, prefix: str) -> bool:
         i = bisect.bisect_left(self.sorted_terms, prefix)
         return i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix)
+
+    def expand(self, term: str) -> SearchTerm:
+        """A known word also finds its short inflections (backpack -> backpacks, plecak ->
+        plecaki) but not longer words (backpacking); an unknown one is a prefix."""
+        if term not in self.vocabulary:
+            return SearchTerm((term,), prefix=True)
+        i = bisect.bisect_left(self.sorted_terms, term)
+        words = []
+        while i < len(self.sorted_terms) and self.sorted_terms[i].startswith(term):
+            if len(self.sorted_terms[i]) <= len(term) + MAX_INFLECTION:
+                words.append(self.sorted_terms[i])
+            i += 1
+        return SearchTerm(tuple(words))
 
     def correct(self, token: str, loose: bool = False) -> str | None:
         """The catalog term `token` most likely means: itself, an inflection, a typo fix."""
