@@ -51,29 +51,24 @@ def ensure_server() -> str | None:
     return f"no PostgreSQL at {ADMIN_URL} ({problem}); starting it failed: {started}"
 
 
-def create_database() -> str:
-    name = f"shopbot_test_{uuid.uuid4().hex[:10]}"
-
-    async def create() -> None:
+def _admin(sql: str) -> None:
+    async def run() -> None:
         conn = await asyncpg.connect(ADMIN_URL)
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(sql)
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    asyncio.run(run())
+
+
+def create_database() -> str:
+    name = f"shopbot_test_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}"')
     base, _, _ = ADMIN_URL.rpartition("/")
     return f"{base}/{name}"
 
 
 def drop_database(url: str) -> None:
     name = url.rpartition("/")[2]
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(ADMIN_URL)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
