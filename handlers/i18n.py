@@ -12,13 +12,11 @@ import gettext
 import io
 import string
 from collections.abc import Iterable
-from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
@@ -101,6 +99,3 @@ class I18n:
     def price(self, amount_minor: int, currency: str) -> str:
         amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
         return str(format_currency(amount, currency, locale=self.language))
-
-    def datetime(self, when: datetime) -> str:
-        return str(format_datetime(when, format="medium", locale=self.language))

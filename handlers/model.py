@@ -119,16 +119,8 @@ def bold(text: str) -> Span:
     return Span(text, Style.BOLD)
 
 
-def italic(text: str) -> Span:
-    return Span(text, Style.ITALIC)
-
-
 def code(text: str) -> Span:
     return Span(text, Style.CODE)
-
-
-def link(text: str, url: str) -> Span:
-    return Span(text, Style.LINK, url)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,3 @@ async def current_revision(db: Database) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-async def pending(db: Database) -> bool:
-    return await current_revision(db) != head_revision()
