@@ -65,13 +65,22 @@ def generate(count: int, seed: int = 7) -> bytes:
         name = f"{rng.choice(ADJECTIVES).title()} {rng.choice(NOUNS[category]).title()} {i}"
         colors = "|".join(rng.sample(COLORS, rng.randint(1, 3)))
         sizes = "|".join(rng.sample(SIZES, rng.randint(0, 4)))
-        writer.writerow([
-            f"GEN-{i:06d}", name, f"{name}: a {rng.choice(ADJECTIVES)} pick for every day.",
-            category, f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d}", "EUR",
-            f"https://shop.example.com/p/gen-{i}", "",
-            f"{rng.choice(ADJECTIVES)}|{category.lower()}",
-            colors, sizes, rng.randint(0, 50),
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                f"GEN-{i:06d}",
+                name,
+                f"{name}: a {rng.choice(ADJECTIVES)} pick for every day.",
+                category,
+                f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d}",
+                "EUR",
+                f"https://shop.example.com/p/gen-{i}",
+                "",
+                f"{rng.choice(ADJECTIVES)}|{category.lower()}",
+                colors,
+                sizes,
+                rng.randint(0, 50),
+            ]
+        )
     return out.getvalue().encode()
 
 
@@ -80,10 +89,15 @@ def questions(count: int, seed: int = 11) -> list[str]:
     result = []
     for _ in range(count):
         category = rng.choice(list(NOUNS))
-        result.append(rng.choice(QUESTIONS).format(
-            adj=rng.choice(ADJECTIVES), noun=rng.choice(NOUNS[category]),
-            color=rng.choice(COLORS).lower(), size=rng.choice(SIZES), price=rng.randint(20, 300),
-        ))  # fmt: skip
+        result.append(
+            rng.choice(QUESTIONS).format(
+                adj=rng.choice(ADJECTIVES),
+                noun=rng.choice(NOUNS[category]),
+                color=rng.choice(COLORS).lower(),
+                size=rng.choice(SIZES),
+                price=rng.randint(20, 300),
+            )
+        )
     return result
 
 

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App, build_app, prepare
+from bot.runner import serve
 from config import Settings, SettingsError, load_settings
 from handlers.catalog.formats import Format
 from handlers.catalog.service import ImportReport, describe, export_catalog, import_catalog
@@ -22,6 +24,7 @@ from handlers.i18n import I18n, negotiate
 from storage.migrate import current_revision, head_revision, upgrade
 
 T = TypeVar("T")
+PLATFORMS = {"telegram": TelegramAdapter}
 cli = typer.Typer(
     help="ShopBot: the social-commerce chat bot.",
     no_args_is_help=True,
@@ -92,26 +95,43 @@ def _print_report(report: ImportReport, i18n: I18n, source: str) -> None:
 @cli.command()
 def run(
     console: Annotated[
-        bool, typer.Option(help="Open the console chat even with tokens set")
+        bool, typer.Option(help="Also open the console chat beside the platforms")
     ] = False,
 ) -> None:
     """Start every platform with a token configured; with none, open the console chat."""
     settings = _settings()
-    tokens = settings.platform_tokens
-    if tokens and not console:
-        names = ", ".join(sorted(tokens))
+    tokens = set(settings.platform_tokens)
+    missing = sorted(tokens - set(PLATFORMS))
+    if missing:
         err.print(
-            f"shopbot: a token is set for {names}, but this build has no adapter for it "
-            "yet; unset it or pass --console.",
+            f"shopbot: a token is set for {', '.join(missing)}, but this build has no "
+            "adapter for it yet; unset it.",
             markup=False,
         )
         raise typer.Exit(2)
+    if not tokens:
+        err.print(
+            "No platform token configured (SHOPBOT_TELEGRAM_TOKEN, SHOPBOT_DISCORD_TOKEN): "
+            f"opening the console chat on {settings.database_url}.",
+            markup=False,
+        )
+        _run(_with_app(settings, lambda app: _chat(app, settings, "you", demo=True)))
+        return
+    _run(_with_app(settings, lambda app: _serve(app, settings, sorted(tokens), console)))
+
+
+async def _serve(app: App, settings: Settings, platforms: list[str], console: bool) -> None:
+    await prepare(app, load_demo=False)
+    commands = list(app.router.commands.values())
+    adapters = [PLATFORMS[name](settings, app.router.dispatch, commands) for name in platforms]
+    chat = None
+    if console:
+        chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name)
     err.print(
-        f"No platform token configured (SHOPBOT_TELEGRAM_TOKEN, SHOPBOT_DISCORD_TOKEN): "
-        f"opening the console chat on {settings.database_url}.",
+        f"ShopBot running on {', '.join(platforms)} with {settings.database_url}; Ctrl+C stops it.",
         markup=False,
     )
-    _run(_with_app(settings, lambda app: _chat(app, settings, "you", demo=True)))
+    await serve(adapters, until=chat.run() if chat else None)
 
 
 @cli.command()

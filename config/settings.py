@@ -12,14 +12,14 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "SHOPBOT_"
 DEFAULT_CONFIG_FILE = "shopbot.toml"
-SECRET_KEYS = frozenset({"telegram_token", "discord_token"})
+SECRET_KEYS = frozenset({"telegram_token", "telegram_webhook_secret", "discord_token"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 IdList = Annotated[list[str], NoDecode]
@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     max_results: int = Field(3, ge=1, le=10, description="Product cards per answer")
     log_level: str = "INFO"
     telegram_token: SecretStr | None = None
+    # Bot API base URLs; `{token}` is replaced by the token (else it is appended).
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    telegram_webhook_url: str | None = None  # public HTTPS URL Telegram posts updates to
+    telegram_webhook_secret: SecretStr | None = None
     discord_token: SecretStr | None = None
 
     @field_validator("owner_ids", "moderator_ids", mode="before")
@@ -79,6 +87,18 @@ class Settings(BaseSettings):
         except (UnknownLocaleError, ValueError) as exc:
             raise ValueError(f"unknown locale {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _check_webhook(self) -> Settings:
+        if self.telegram_mode == "webhook" and self.telegram_token is not None:
+            if not self.telegram_webhook_url:
+                raise ValueError("telegram_mode 'webhook' needs telegram_webhook_url")
+            if self.telegram_webhook_secret is None:
+                raise ValueError(
+                    "telegram_mode 'webhook' needs SHOPBOT_TELEGRAM_WEBHOOK_SECRET, "
+                    "checked on every webhook request"
+                )
+        return self
 
     @property
     def platform_tokens(self) -> dict[str, SecretStr]:

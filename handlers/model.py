@@ -60,6 +60,14 @@ class PollVote:
 
 
 @dataclass(frozen=True)
+class SentRef:
+    """A message the bot sent or saw, as the platform names it."""
+
+    chat_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
 class Event:
     platform: str
     event_id: str  # platform update id, used to ignore redelivered updates
@@ -75,7 +83,10 @@ class Event:
     action: str | None = None  # opaque button token
     poll_vote: PollVote | None = None
     attachments: tuple[Attachment, ...] = ()
-    reply_to: str | None = None
+    invite: str | None = None  # join events: the invite link used, when the platform tells
+    # The message this event answers: the replied-to message, or for a button press the
+    # message carrying the button (so a handler can Edit it).
+    reply_to: SentRef | None = None
     raw: Any = field(default=None, compare=False, repr=False)
 
 
@@ -180,6 +191,10 @@ class PollOption:
 
 @dataclass(frozen=True)
 class Poll:
+    """A poll. `ref` names it in button tokens where the platform's native poll does not
+    fit and it is shown as buttons instead."""
+
+    ref: str
     question: str
     options: tuple[PollOption, ...]
     multiple: bool = False
@@ -200,4 +215,12 @@ class Direct:
     content: Text | Card | Buttons | Image
 
 
-Out = Text | Card | Buttons | Image | Poll | Ephemeral | Direct
+@dataclass(frozen=True)
+class Edit:
+    """Replace the content of an earlier message."""
+
+    ref: SentRef
+    content: Text | Card | Buttons
+
+
+Out = Text | Card | Buttons | Image | Poll | Ephemeral | Direct | Edit

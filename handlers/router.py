@@ -198,8 +198,10 @@ def _cleaned(event: Event) -> Event:
 
 
 def _reply(event: Event, text: Text) -> Out:
-    """Errors go privately in groups where the platform can, so the chat stays tidy."""
-    return Ephemeral(text) if event.chat.kind is not ChatKind.DM else text
+    """Errors go privately where the platform can: in groups, so the chat stays tidy, and
+    on button presses, where Telegram shows them as an alert on the button."""
+    private = event.chat.kind is not ChatKind.DM or event.kind is EventKind.ACTION
+    return Ephemeral(text) if private else text
 
 
 def visible_commands(commands: Sequence[Command], roles: frozenset[Role]) -> list[Command]:

@@ -33,8 +33,11 @@ def _try_start() -> str:
         return "no cluster under /etc/postgresql"
     done = subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     return done.stderr.strip() or f"pg_ctlcluster exit {done.returncode}"
 
 

@@ -65,7 +65,10 @@ def test_hostile_text_never_crashes_the_grammar(hostile: str) -> None:
 
 def test_typed_options_use_the_same_validation() -> None:
     assert coerce_options(POLL, {"hours": 5, "mode": "MULTI", "title": "x"}) == {
-        "hours": 5, "mode": "multi", "title": "x"}  # fmt: skip
+        "hours": 5,
+        "mode": "multi",
+        "title": "x",
+    }
     with pytest.raises(ArgsError, match="between"):
         coerce_options(POLL, {"hours": 99, "mode": "single", "title": "x"})
     with pytest.raises(ArgsError, match="Unknown option"):

@@ -30,9 +30,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_cli(args: list[str], stdin: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOPBOT_")}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        cwd=cwd, env={**clean, "COLUMNS": "100", **env}, timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**clean, "COLUMNS": "100", **env},
+        timeout=120,
+        check=False,
+    )
 
 
 def test_run_without_tokens_opens_console_on_demo_catalog(tmp_path: Path) -> None:
@@ -130,7 +136,7 @@ def test_every_out_type_renders() -> None:
             ),
             Buttons(Text.of("Pick"), ((Button("A", action="a"),),)),
             Image(data=b"\x89PNG", caption="chart"),
-            Poll("Which colour?", (PollOption("Sand"), PollOption("Olive"))),
+            Poll("p1", "Which colour?", (PollOption("Sand"), PollOption("Olive"))),
             Ephemeral(Text.of("only for you")),
             Direct(Text.of("psst")),
         ]

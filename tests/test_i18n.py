@@ -52,8 +52,11 @@ def test_language_negotiation() -> None:
 def test_polish_plurals_and_formatting() -> None:
     pl = I18n("pl")
     assert [pl.tn("Only {n} left", "Only {n} left", n) for n in (1, 3, 5, 22)] == [
-        "Została tylko 1 sztuka", "Zostały tylko 3 sztuki", "Zostało tylko 5 sztuk",
-        "Zostały tylko 22 sztuki"]  # fmt: skip
+        "Została tylko 1 sztuka",
+        "Zostały tylko 3 sztuki",
+        "Zostało tylko 5 sztuk",
+        "Zostały tylko 22 sztuki",
+    ]
     assert re.fullmatch(r"49,90\s€", pl.price(4990, "EUR"))
     assert I18n("en").price(4990, "EUR") == "€49.90"
 

@@ -25,6 +25,7 @@ from handlers.model import (
     ChatKind,
     ChatRef,
     Direct,
+    Edit,
     Ephemeral,
     Event,
     EventKind,
@@ -220,6 +221,11 @@ class ConsoleAdapter:
             case Ephemeral():
                 return Group(
                     RichText("(only you can see this)", style="dim"), self._renderable(out.content)
+                )
+            case Edit():
+                return Group(
+                    RichText("(edits an earlier message)", style="dim"),
+                    self._renderable(out.content),
                 )
             case Direct():
                 return Group(

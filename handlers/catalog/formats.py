@@ -17,9 +17,19 @@ import yaml
 from handlers.i18n import N_
 
 CSV_COLUMNS = (
-    "sku", "name", "description", "category", "price", "currency",
-    "url", "image_url", "tags", "colors", "sizes", "stock",
-)  # fmt: skip
+    "sku",
+    "name",
+    "description",
+    "category",
+    "price",
+    "currency",
+    "url",
+    "image_url",
+    "tags",
+    "colors",
+    "sizes",
+    "stock",
+)
 LIST_SEPARATOR = "|"
 
 

@@ -1,0 +1,249 @@
+"""Telegram updates -> neutral Events."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Chat, Message, MessageEntity, Update, User
+from telegram.constants import ChatMemberStatus
+
+from handlers.model import (
+    Attachment,
+    ChatKind,
+    ChatRef,
+    Event,
+    EventKind,
+    PollVote,
+    SentRef,
+    UserRef,
+)
+
+PLATFORM = "telegram"
+ANONYMOUS_ADMIN_PREFIX = "anon:"
+AdminCheck = Callable[[int, int], Awaitable[bool]]
+_LEFT = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
+
+
+def chat_ref(chat: Chat) -> ChatRef:
+    kind = {
+        Chat.PRIVATE: ChatKind.DM,
+        Chat.GROUP: ChatKind.GROUP,
+        Chat.SUPERGROUP: ChatKind.GROUP,
+        Chat.CHANNEL: ChatKind.CHANNEL,
+    }.get(chat.type, ChatKind.GROUP)
+    return ChatRef(PLATFORM, str(chat.id), kind, title=chat.title or chat.full_name)
+
+
+def user_ref(user: User, admin: bool = False) -> UserRef:
+    return UserRef(
+        PLATFORM,
+        str(user.id),
+        user.full_name,
+        user.username,
+        user.language_code,
+        is_chat_admin=admin,
+    )
+
+
+class Converter:
+    """Knows the bot's own identity (for mentions and replies) and who the admins are."""
+
+    def __init__(self, bot_id: int, bot_username: str, is_admin: AdminCheck) -> None:
+        self.bot_id = bot_id
+        self.username = bot_username.lower()
+        self._is_admin = is_admin
+
+    async def events(self, update: Update) -> list[Event]:
+        event_id = str(update.update_id)
+        if update.message is not None:
+            return await self._message(event_id, update.message, update)
+        if update.callback_query is not None:
+            query = update.callback_query
+            message = query.message
+            if isinstance(message, Message):
+                chat = chat_ref(message.chat)
+                admin = await self._admin(message.chat, query.from_user)
+                reply_to = SentRef(str(message.chat.id), str(message.message_id))
+            else:  # the message is too old to be shown; the press still counts
+                chat, admin, reply_to = self._private(query.from_user), False, None
+            return [
+                Event(
+                    PLATFORM,
+                    event_id,
+                    EventKind.ACTION,
+                    user_ref(query.from_user, admin),
+                    chat,
+                    action=query.data or "",
+                    reply_to=reply_to,
+                    raw=update,
+                )
+            ]
+        answer = update.poll_answer
+        if answer is not None and answer.user is not None:
+            voter: User = answer.user
+            vote = PollVote(answer.poll_id, tuple(answer.option_ids))
+            return [
+                Event(
+                    PLATFORM,
+                    event_id,
+                    EventKind.POLL_VOTE,
+                    user_ref(voter),
+                    self._private(voter),
+                    poll_vote=vote,
+                    raw=update,
+                )
+            ]
+        if update.chat_member is not None:
+            change = update.chat_member
+            joined = (
+                change.old_chat_member.status in _LEFT
+                and change.new_chat_member.status not in _LEFT
+            )
+            if not joined:
+                return []
+            link = change.invite_link.invite_link if change.invite_link else None
+            return [
+                Event(
+                    PLATFORM,
+                    event_id,
+                    EventKind.JOIN,
+                    user_ref(change.new_chat_member.user),
+                    chat_ref(change.chat),
+                    invite=link,
+                    raw=update,
+                )
+            ]
+        return []
+
+    def _private(self, user: User) -> ChatRef:
+        return ChatRef(PLATFORM, str(user.id), ChatKind.DM)
+
+    async def _admin(self, chat: Chat, user: User | None) -> bool:
+        if chat.type == Chat.PRIVATE or user is None:
+            return False
+        return await self._is_admin(chat.id, user.id)
+
+    async def _message(self, event_id: str, msg: Message, update: Update) -> list[Event]:
+        chat = chat_ref(msg.chat)
+        if msg.new_chat_members:
+            return [
+                Event(
+                    PLATFORM, f"{event_id}:{i}", EventKind.JOIN, user_ref(member), chat, raw=update
+                )
+                for i, member in enumerate(msg.new_chat_members)
+                if member.id != self.bot_id
+            ]
+        actor = await self._actor(msg)
+        if actor is None:
+            return []
+        reply_to = SentRef(chat.id, str(msg.message_id))
+        if msg.photo:
+            largest = max(msg.photo, key=lambda p: p.width * p.height)
+            caption = msg.caption or ""
+            return [
+                Event(
+                    PLATFORM,
+                    event_id,
+                    EventKind.PHOTO,
+                    actor,
+                    chat,
+                    text=caption,
+                    attachments=(Attachment("photo", largest.file_id),),
+                    addressed=self._addressed(msg, msg.caption_entities, caption),
+                    reply_to=reply_to,
+                    raw=update,
+                )
+            ]
+        text = msg.text or ""
+        if not text:
+            return []
+        command = self._command(msg)
+        if command is not None:
+            name, args = command
+            if name is None:  # addressed to another bot in this group
+                return []
+            return [
+                Event(
+                    PLATFORM,
+                    event_id,
+                    EventKind.COMMAND,
+                    actor,
+                    chat,
+                    command=name,
+                    args=args,
+                    text=text,
+                    reply_to=reply_to,
+                    raw=update,
+                )
+            ]
+        addressed = self._addressed(msg, msg.entities, text)
+        stripped = self._strip_mention(text)
+        return [
+            Event(
+                PLATFORM,
+                event_id,
+                EventKind.TEXT,
+                actor,
+                chat,
+                text=stripped,
+                addressed=addressed,
+                reply_to=reply_to,
+                raw=update,
+            )
+        ]
+
+    async def _actor(self, msg: Message) -> UserRef | None:
+        sender = msg.sender_chat
+        if sender is not None and sender.id == msg.chat.id:
+            # An anonymous group admin posts as the group itself; only admins can.
+            return UserRef(
+                PLATFORM,
+                f"{ANONYMOUS_ADMIN_PREFIX}{sender.id}",
+                sender.title or "Admin",
+                None,
+                None,
+                is_chat_admin=True,
+            )
+        if msg.from_user is None or msg.from_user.is_bot:
+            return None
+        return user_ref(msg.from_user, await self._admin(msg.chat, msg.from_user))
+
+    def _command(self, msg: Message) -> tuple[str | None, str] | None:
+        entities = msg.entities or ()
+        text = msg.text or ""
+        first = entities[0] if entities else None
+        if first is None or first.type != MessageEntity.BOT_COMMAND or first.offset != 0:
+            return None
+        head = text[1 : first.length]
+        name, _, target = head.partition("@")
+        args = text[first.length :].strip()
+        if target and target.lower() != self.username:
+            return None, args
+        return name.lower(), args
+
+    def _addressed(
+        self, msg: Message, entities: tuple[MessageEntity, ...] | None, text: str
+    ) -> bool:
+        if msg.chat.type == Chat.PRIVATE:
+            return True
+        replied = msg.reply_to_message
+        if (
+            replied is not None
+            and replied.from_user is not None
+            and (replied.from_user.id == self.bot_id)
+        ):
+            return True
+        mention = "@" + self.username
+        return any(
+            e.type == MessageEntity.MENTION
+            and text[e.offset : e.offset + e.length].lower() == mention
+            for e in entities or ()
+        )
+
+    def _strip_mention(self, text: str) -> str:
+        mention = "@" + self.username
+        lowered = text.lower()
+        at = lowered.find(mention)
+        if at < 0:
+            return text
+        return (text[:at] + text[at + len(mention) :]).strip(" ,:")

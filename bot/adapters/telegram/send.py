@@ -1,0 +1,385 @@
+"""Neutral Out values -> Bot API calls.
+
+Flood control: PTB's AIORateLimiter keeps to Telegram's overall (30/s) and per-group
+(20/min) limits and waits out 429s; a small per-chat bucket keeps private chats near
+one message a second. Network errors are retried with backoff; a reply is delayed,
+never dropped. A Bad Request is logged with the method and chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from aiolimiter import AsyncLimiter
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode, PollLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.adapters.telegram.html import card_text, split, to_html, units
+from handlers.actions import encode
+from handlers.i18n import N_, I18n, negotiate
+from handlers.model import (
+    Button,
+    ButtonRows,
+    Buttons,
+    Card,
+    ChatKind,
+    Direct,
+    Edit,
+    Ephemeral,
+    Event,
+    EventKind,
+    Image,
+    Out,
+    Poll,
+    SentRef,
+    Span,
+    Text,
+    bold,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+ALERT_LIMIT = 200
+NETWORK_RETRIES = 4
+FLOOD_RETRIES = 10
+VOTE_ACTION = "vote"
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass
+class Delivery:
+    refs: list[SentRef] = field(default_factory=list)
+    callback_answered: bool = False
+
+
+class ChatBuckets:
+    """Per private chat: bursts of 3, then about one message a second."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._size = size
+
+    def get(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._limiters.pop(chat_id, None) or AsyncLimiter(3, 3)
+        self._limiters[chat_id] = limiter
+        while len(self._limiters) > self._size:
+            self._limiters.popitem(last=False)
+        return limiter
+
+
+class Sender:
+    def __init__(self, bot: Bot, bot_username: str, default_locale: str) -> None:
+        self.bot = bot
+        self.username = bot_username
+        self.default_locale = default_locale
+        self._buckets = ChatBuckets()
+
+    async def deliver(self, event: Event, outs: Sequence[Out]) -> Delivery:
+        delivery = Delivery()
+        for out in outs:
+            try:
+                await self._send(event, int(event.chat.id), out, delivery)
+            except BadRequest:
+                # Already logged with method and chat; tell the person something went
+                # wrong rather than leave them waiting.
+                await self._apology(event, int(event.chat.id))
+        return delivery
+
+    # --- the one place API calls go through ------------------------------------
+
+    async def call(self, method: str, chat_id: int, make: Callable[[], Awaitable[T]]) -> T:
+        delay = 0.5
+        for attempt in range(NETWORK_RETRIES + FLOOD_RETRIES + 1):
+            try:
+                if chat_id > 0:  # private chats; groups are limited by AIORateLimiter
+                    async with self._buckets.get(chat_id):
+                        return await make()
+                return await make()
+            except RetryAfter as flood:  # AIORateLimiter gave up: keep waiting
+                log.warning("%s to chat %s: flood wait %ss", method, chat_id, flood.retry_after)
+                await asyncio.sleep(_seconds(flood.retry_after))
+            except BadRequest as error:
+                log.warning("Bad Request: %s to chat %s: %s", method, chat_id, error.message)
+                raise
+            except NetworkError as error:  # includes TimedOut; BadRequest handled above
+                if attempt >= NETWORK_RETRIES:
+                    log.error("%s to chat %s failed after retries: %s", method, chat_id, error)
+                    raise
+                log.info("%s to chat %s: %s; retrying in %.1fs", method, chat_id, error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 8)
+        raise RuntimeError(f"{method} to chat {chat_id}: still flooded after retries")
+
+    # --- per type ---------------------------------------------------------------
+
+    async def _send(self, event: Event, chat_id: int, out: Out, delivery: Delivery) -> None:
+        match out:
+            case Text():
+                delivery.refs += await self.text(chat_id, out, None, self._reply(event))
+            case Buttons():
+                markup = keyboard(out.rows)
+                delivery.refs += await self.text(chat_id, out.text, markup, self._reply(event))
+            case Card():
+                delivery.refs += await self.card(chat_id, out, self._reply(event))
+            case Image():
+                delivery.refs.append(await self.image(chat_id, out))
+            case Poll():
+                delivery.refs.append(await self.poll(chat_id, out))
+            case Ephemeral():
+                await self._ephemeral(event, chat_id, out, delivery)
+            case Direct():
+                await self._direct(event, chat_id, out, delivery)
+            case Edit():
+                await self.edit(out)
+
+    def _reply(self, event: Event) -> ReplyParameters | None:
+        """In groups, answer as a reply so everyone sees which question it answers."""
+        if event.chat.kind is ChatKind.DM or event.reply_to is None:
+            return None
+        if event.kind is EventKind.ACTION:
+            return None
+        return ReplyParameters(int(event.reply_to.message_id), allow_sending_without_reply=True)
+
+    async def text(
+        self,
+        chat_id: int,
+        text: Text,
+        markup: InlineKeyboardMarkup | None,
+        reply: ReplyParameters | None = None,
+    ) -> list[SentRef]:
+        pieces = split(text, TEXT_LIMIT)
+        refs = []
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            message = await self._message(
+                chat_id, piece, markup if last else None, reply if i == 0 else None
+            )
+            refs.append(_ref(message))
+        return refs
+
+    async def _message(
+        self,
+        chat_id: int,
+        text: Text,
+        markup: InlineKeyboardMarkup | None,
+        reply: ReplyParameters | None,
+    ) -> Message:
+        return await self.call(
+            "sendMessage",
+            chat_id,
+            lambda: self.bot.send_message(
+                chat_id,
+                to_html(text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=_NO_PREVIEW,
+                reply_parameters=reply,
+            ),
+        )
+
+    async def card(
+        self, chat_id: int, card: Card, reply: ReplyParameters | None = None
+    ) -> list[SentRef]:
+        body = card_text(card)
+        markup = keyboard(card.buttons)
+        if card.image_url:
+            fits = units(body.plain) <= CAPTION_LIMIT
+            try:
+                photo = await self.call(
+                    "sendPhoto",
+                    chat_id,
+                    lambda: self.bot.send_photo(
+                        chat_id,
+                        card.image_url or "",
+                        caption=to_html(body) if fits else None,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup if fits else None,
+                        reply_parameters=reply,
+                    ),
+                )
+            except BadRequest:
+                # Usually an image URL Telegram cannot fetch: the card still goes out.
+                return await self.text(chat_id, body, markup, reply)
+            if fits:
+                return [_ref(photo)]
+            return [_ref(photo), *await self.text(chat_id, body, markup)]
+        return await self.text(chat_id, body, markup, reply)
+
+    async def image(self, chat_id: int, image: Image) -> SentRef:
+        photo: str | InputFile = (
+            InputFile(image.data, filename=image.filename) if image.data else image.url or ""
+        )
+        caption = to_html(Text.of(image.caption)) if image.caption else None
+        message = await self.call(
+            "sendPhoto",
+            chat_id,
+            lambda: self.bot.send_photo(chat_id, photo, caption=caption, parse_mode=ParseMode.HTML),
+        )
+        return _ref(message)
+
+    async def poll(self, chat_id: int, poll: Poll) -> SentRef:
+        if fits_native_poll(poll):
+            message = await self.call(
+                "sendPoll",
+                chat_id,
+                lambda: self.bot.send_poll(
+                    chat_id,
+                    poll.question,
+                    [o.text for o in poll.options],
+                    is_anonymous=False,
+                    allows_multiple_answers=poll.multiple,
+                ),
+            )
+            return _ref(message)
+        # Too long for a native poll: numbered options with a button each.
+        lines: list[str | Span] = [bold(poll.question)]
+        lines += [f"\n{i}. {option.text}" for i, option in enumerate(poll.options, start=1)]
+        rows = tuple(
+            (Button(str(i), action=encode(VOTE_ACTION, poll.ref, str(i - 1))),)
+            for i in range(1, len(poll.options) + 1)
+        )
+        refs = await self.text(chat_id, Text.of(*lines), keyboard(rows))
+        return refs[-1]
+
+    async def edit(self, edit: Edit) -> None:
+        chat_id, message_id = int(edit.ref.chat_id), int(edit.ref.message_id)
+        content = edit.content
+        text = (
+            card_text(content)
+            if isinstance(content, Card)
+            else (content.text if isinstance(content, Buttons) else content)
+        )
+        rows = (
+            content.buttons
+            if isinstance(content, Card)
+            else (content.rows if isinstance(content, Buttons) else ())
+        )
+        html, markup = to_html(split(text, TEXT_LIMIT)[0]), keyboard(rows)
+        try:
+            await self.call(
+                "editMessageText",
+                chat_id,
+                lambda: self.bot.edit_message_text(
+                    html,
+                    chat_id,
+                    message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=_NO_PREVIEW,
+                ),
+            )
+        except BadRequest as error:
+            if "not modified" in error.message:
+                return
+            if "no text in the message" not in error.message:
+                raise
+            caption = to_html(split(text, CAPTION_LIMIT)[0])
+            await self.call(
+                "editMessageCaption",
+                chat_id,
+                lambda: self.bot.edit_message_caption(
+                    chat_id,
+                    message_id,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                ),
+            )
+
+    async def _ephemeral(
+        self, event: Event, chat_id: int, out: Ephemeral, delivery: Delivery
+    ) -> None:
+        content = out.content
+        query = getattr(event.raw, "callback_query", None)
+        short = isinstance(content, Text) and units(content.plain) <= ALERT_LIMIT
+        if query is not None and short and not delivery.callback_answered:
+            # Telegram's own "only you see this": an alert on the button press.
+            assert isinstance(content, Text)
+            await self.call(
+                "answerCallbackQuery",
+                chat_id,
+                lambda: self.bot.answer_callback_query(query.id, content.plain, show_alert=True),
+            )
+            delivery.callback_answered = True
+            return
+        await self._send(event, chat_id, content, delivery)
+
+    async def _direct(self, event: Event, chat_id: int, out: Direct, delivery: Delivery) -> None:
+        if event.chat.kind is ChatKind.DM or not event.actor.id.isdigit():
+            await self._send(event, chat_id, out.content, delivery)
+            return
+        try:
+            await self._send(event, int(event.actor.id), out.content, delivery)
+        except Forbidden:
+            # They never started the bot (or blocked it): bots may not write first.
+            i18n = I18n(negotiate([event.actor.locale], self.default_locale))
+            note = Text.of(
+                i18n.t(
+                    N_(
+                        "{name}, I have a private answer for you. Start a chat with "
+                        "me and ask again."
+                    ),
+                    name=event.actor.display_name,
+                )
+            )
+            start = Button(
+                i18n.t(N_("Open a private chat")), url=f"https://t.me/{self.username}?start=private"
+            )
+            delivery.refs += await self.text(
+                chat_id, note, keyboard(((start,),)), self._reply(event)
+            )
+
+    async def _apology(self, event: Event, chat_id: int) -> None:
+        i18n = I18n(negotiate([event.actor.locale], self.default_locale))
+        message = i18n.t(N_("Sorry, I couldn't show that here."))
+        try:
+            await self.call("sendMessage", chat_id, lambda: self.bot.send_message(chat_id, message))
+        except (BadRequest, Forbidden):
+            log.warning("could not tell chat %s about a failed reply", chat_id)
+
+
+def fits_native_poll(poll: Poll) -> bool:
+    return (
+        PollLimit.MIN_OPTION_NUMBER <= len(poll.options) <= 10
+        and 1 <= len(poll.question) <= PollLimit.MAX_QUESTION_LENGTH
+        and all(1 <= len(o.text) <= PollLimit.MAX_OPTION_LENGTH for o in poll.options)
+    )
+
+
+def keyboard(rows: ButtonRows) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[_button(b) for b in row] for row in rows if row])
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.url is not None:
+        return InlineKeyboardButton(button.label, url=button.url)
+    return InlineKeyboardButton(button.label, callback_data=button.action)
+
+
+def _ref(message: Message | bool) -> SentRef:
+    assert isinstance(message, Message)
+    return SentRef(str(message.chat_id), str(message.message_id))
+
+
+def _seconds(retry_after: object) -> float:
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]

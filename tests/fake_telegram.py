@@ -1,0 +1,575 @@
+"""A loopback Bot API server for tests: enough of Telegram to run the real
+python-telegram-bot Application against it, validating requests as Telegram does.
+
+It answers getUpdates from a queue the test fills (`push_*`), records every call,
+and refuses what Telegram refuses: malformed HTML entities, text over 4,096 or captions
+over 1,024 characters (UTF-16 units after parsing), callback_data over 64 bytes,
+unknown chats, writing first to a user who never started the bot; and it answers 429
+with retry_after while `flood()` is in effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token"
+BOT = {
+    "id": 999000,
+    "is_bot": True,
+    "first_name": "ShopBot",
+    "username": "shopbot_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+SEND_METHODS = {
+    "sendMessage",
+    "sendPhoto",
+    "sendPoll",
+    "sendMediaGroup",
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageReplyMarkup",
+}
+TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "span",
+    "tg-spoiler",
+    "blockquote",
+    "tg-emoji",
+}
+JSON_PARAMS = {
+    "reply_markup",
+    "options",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "link_preview_options",
+    "reply_parameters",
+    "media",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+def units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TOKEN_RE = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>|&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);|[<>&]"
+)
+
+
+def parse_html(text: str) -> str:
+    """The visible text of Telegram HTML, or ApiError 400 where Telegram would refuse."""
+    visible: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for match in _TOKEN_RE.finditer(text):
+        visible.append(text[pos : match.start()])
+        pos = match.end()
+        token = match.group(0)
+        if match.group(2):
+            closing, tag = match.group(1) == "/", match.group(2).lower()
+            if tag not in TAGS:
+                raise ApiError(
+                    400,
+                    f"Bad Request: can't parse entities: Unsupported start tag "
+                    f'"{tag}" at byte offset {match.start()}',
+                )
+            if closing:
+                if not stack or stack.pop() != tag:
+                    raise ApiError(
+                        400,
+                        "Bad Request: can't parse entities: Can't find end tag "
+                        f'corresponding to start tag "{tag}"',
+                    )
+            else:
+                stack.append(tag)
+        elif match.group(4):
+            name = match.group(4)
+            if not name.startswith("#") and name not in ("lt", "gt", "amp", "quot"):
+                raise ApiError(400, f"Bad Request: can't parse entities: Unknown entity {token}")
+            visible.append(html.unescape(token))
+        else:
+            raise ApiError(
+                400,
+                "Bad Request: can't parse entities: Unexpected "
+                f"{token!r} at byte offset {match.start()}",
+            )
+    visible.append(text[pos:])
+    if stack:
+        raise ApiError(
+            400,
+            f"Bad Request: can't parse entities: Can't find end tag corresponding "
+            f'to start tag "{stack[-1]}"',
+        )
+    return "".join(visible)
+
+
+@dataclass
+class FakeChat:
+    id: int
+    type: str
+    title: str | None = None
+    admins: set[int] = field(default_factory=set)
+    started: bool = True  # private chats: has the user started the bot?
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.title:
+            data["title"] = self.title
+        else:
+            data["first_name"] = f"User{self.id}"
+        return data
+
+
+def user(
+    user_id: int, name: str = "Alice", username: str | None = None, language: str | None = "en"
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": name}
+    if username:
+        data["username"] = username
+    if language:
+        data["language_code"] = language
+    return data
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    result: Any = None
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.chats: dict[int, FakeChat] = {}
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._again: list[dict[str, Any]] = []  # redeliveries, whatever the offset
+        self.delivered: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._poll_ids = itertools.count(1)
+        self._flood_left = 0
+        self._retry_after = 1
+        self._arrived = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- server -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params = await _params(request)
+        call = Call(method, params)
+        try:
+            handler = getattr(self, f"_m_{method}", None)
+            if handler is None:
+                raise ApiError(404, f"Not Found: method {method} not in the fake")
+            if method in SEND_METHODS and self._flood_left > 0:
+                self._flood_left -= 1
+                raise ApiError(
+                    429,
+                    f"Too Many Requests: retry after {self._retry_after}",
+                    retry_after=self._retry_after,
+                )
+            result = handler(params)
+            if asyncio.iscoroutine(result):
+                result = await result
+            call.result = result
+            body: dict[str, Any] = {"ok": True, "result": result}
+        except ApiError as error:
+            call.status = error.code
+            body = {"ok": False, "error_code": error.code, "description": error.description}
+            if error.retry_after is not None:
+                body["parameters"] = {"retry_after": error.retry_after}
+        if method != "getUpdates":
+            self.calls.append(call)
+            async with self._arrived:
+                self._arrived.notify_all()
+        return web.json_response(body, status=200 if body["ok"] else call.status)
+
+    # --- what tests arrange ----------------------------------------------------------
+
+    def add_private(self, user_id: int, started: bool = True) -> FakeChat:
+        chat = FakeChat(user_id, "private", started=started)
+        self.chats[user_id] = chat
+        return chat
+
+    def add_group(self, chat_id: int, title: str, admins: set[int] | None = None) -> FakeChat:
+        chat = FakeChat(chat_id, "supergroup", title, admins or set())
+        self.chats[chat_id] = chat
+        return chat
+
+    def flood(self, times: int, retry_after: int = 1) -> None:
+        """The next `times` sending calls get 429 Too Many Requests."""
+        self._flood_left, self._retry_after = times, retry_after
+
+    def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **update})
+        return update_id
+
+    def repush(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does after a failed webhook or restart."""
+        self._again.append(next(u for u in self.delivered if u["update_id"] == update_id))
+
+    def push_message(
+        self,
+        chat_id: int,
+        sender: dict[str, Any],
+        text: str,
+        *,
+        reply_to_bot: bool = False,
+        sender_chat: int | None = None,
+    ) -> int:
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self.chats[chat_id].as_dict(),
+            "from": sender,
+            "text": text,
+        }
+        entities = _entities(text)
+        if entities:
+            message["entities"] = entities
+        if reply_to_bot:
+            message["reply_to_message"] = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": self.chats[chat_id].as_dict(),
+                "from": BOT,
+                "text": "earlier answer",
+            }
+        if sender_chat is not None:
+            message["sender_chat"] = self.chats[sender_chat].as_dict()
+            message["from"] = {
+                "id": 1087968824,
+                "is_bot": True,
+                "first_name": "Group",
+                "username": "GroupAnonymousBot",
+            }
+        self.messages[(chat_id, message["message_id"])] = message
+        return self.push({"message": message})
+
+    def push_callback(self, sender: dict[str, Any], sent: Call, data: str) -> int:
+        message = sent.result
+        return self.push(
+            {
+                "callback_query": {
+                    "id": f"cq{next(self._update_ids)}",
+                    "from": sender,
+                    "chat_instance": "ci",
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
+
+    def push_poll_answer(self, poll_id: str, sender: dict[str, Any], options: list[int]) -> int:
+        answer = {
+            "poll_id": poll_id,
+            "user": sender,
+            "option_ids": options,
+            "option_persistent_ids": [f"opt{i}" for i in options],
+        }
+        return self.push({"poll_answer": answer})
+
+    # --- what tests inspect ----------------------------------------------------------
+
+    def sent(
+        self, chat_id: int | None = None, method: str | None = None, ok: bool = True
+    ) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if (chat_id is None or c.chat_id == chat_id)
+            and (method is None or c.method == method)
+            and (c.status == 200) == ok
+        ]
+
+    async def wait_for(self, check: Callable[[], Any], seconds: float = 15) -> Any:
+        async with asyncio.timeout(seconds), self._arrived:
+            while not (found := check()):
+                # Woken by each call; also re-checked now and then for outside changes.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), 0.05)
+            return found
+
+    # --- the Bot API ---------------------------------------------------------------
+
+    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and not self._again:
+            # Long polling, kept short so shutdown is quick.
+            await asyncio.sleep(min(float(params.get("timeout") or 0), 0.3))
+        batch = self._again + self._updates
+        self._again, self._updates = [], []
+        self.delivered += batch
+        return batch
+
+    def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        for command in params["commands"]:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command["description"]) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        return True
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if units(params.get("text") or "") > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    def _m_getChatAdministrators(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        chat = self._chat(params)
+        admins = []
+        for user_id in sorted(chat.admins):
+            admins.append(
+                {
+                    "status": "administrator",
+                    "user": user(user_id, f"Admin{user_id}"),
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": False,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": False,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                }
+            )
+        return admins
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._writable(params)
+        text = self._visible(params.get("text") or "", params, 4096, "message is too long")
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        return self._store(chat, text=text, reply_markup=params.get("reply_markup"))
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._writable(params)
+        photo = params.get("photo")
+        if not photo:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if "invalid" in str(photo):  # stands for a URL Telegram cannot fetch
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        caption = self._visible(
+            params.get("caption") or "", params, 1024, "message caption is too long"
+        )
+        extra: dict[str, Any] = {
+            "photo": [
+                {
+                    "file_id": f"photo-{photo}"[:60],
+                    "file_unique_id": "u",
+                    "width": 640,
+                    "height": 480,
+                }
+            ]
+        }
+        if caption:
+            extra["caption"] = caption
+        return self._store(chat, reply_markup=params.get("reply_markup"), **extra)
+
+    def _m_sendPoll(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._writable(params)
+        options = [o["text"] if isinstance(o, dict) else o for o in params["options"]]
+        question = params["question"]
+        if not 2 <= len(options) <= 12 or any(not 1 <= units(o) <= 100 for o in options):
+            raise ApiError(400, "Bad Request: POLL_OPTION_INVALID")
+        if not 1 <= units(question) <= 300:
+            raise ApiError(400, "Bad Request: POLL_QUESTION_INVALID")
+        poll = {
+            "id": f"poll{next(self._poll_ids)}",
+            "question": question,
+            "options": [
+                {"text": o, "voter_count": 0, "persistent_id": f"opt{i}"}
+                for i, o in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": params.get("is_anonymous") in (True, "true", "True"),
+            "type": "regular",
+            "allows_revoting": True,
+            "members_only": False,
+            "allows_multiple_answers": params.get("allows_multiple_answers")
+            in (True, "true", "True"),
+        }
+        return self._store(chat, poll=poll)
+
+    def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        message = self._message(chat, params)
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        text = self._visible(params.get("text") or "", params, 4096, "message is too long")
+        if text == message["text"] and params.get("reply_markup") == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        message["text"], message["reply_markup"] = text, params.get("reply_markup")
+        message["edit_date"] = int(time.time())
+        return message
+
+    def _m_editMessageCaption(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        message = self._message(chat, params)
+        caption = self._visible(
+            params.get("caption") or "", params, 1024, "message caption is too long"
+        )
+        message["caption"], message["reply_markup"] = caption, params.get("reply_markup")
+        message["edit_date"] = int(time.time())
+        return message
+
+    # --- validation helpers -----------------------------------------------------------
+
+    def _chat(self, params: dict[str, Any]) -> FakeChat:
+        try:
+            return self.chats[int(params["chat_id"])]
+        except (KeyError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+
+    def _writable(self, params: dict[str, Any]) -> FakeChat:
+        chat = self._chat(params)
+        if chat.type == "private" and not chat.started:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        self._check_keyboard(params.get("reply_markup"))
+        return chat
+
+    def _message(self, chat: FakeChat, params: dict[str, Any]) -> dict[str, Any]:
+        found = self.messages.get((chat.id, int(params["message_id"])))
+        if found is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        self._check_keyboard(params.get("reply_markup"))
+        return found
+
+    def _check_keyboard(self, markup: Any) -> None:
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _visible(self, text: str, params: dict[str, Any], limit: int, too_long: str) -> str:
+        visible = parse_html(text) if params.get("parse_mode") == "HTML" else text
+        if units(visible) > limit:
+            raise ApiError(400, f"Bad Request: {too_long}")
+        return visible
+
+    def _store(self, chat: FakeChat, **content: Any) -> dict[str, Any]:
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+            "from": BOT,
+            **{k: v for k, v in content.items() if v is not None},
+        }
+        self.messages[(chat.id, message["message_id"])] = message
+        return message
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        data = await request.json()
+        return dict(data) if isinstance(data, dict) else {}
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if not isinstance(value, str):
+            params[key] = f"<upload:{getattr(value, 'filename', 'file')}>"
+            continue
+        if key in JSON_PARAMS:
+            try:
+                params[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        params[key] = value
+    return params
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    entities = []
+    for match in re.finditer(r"(?<!\S)(/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?|@[A-Za-z0-9_]{5,})", text):
+        kind = "bot_command" if match.group(0).startswith("/") else "mention"
+        if kind == "bot_command" and match.start() != 0:
+            continue
+        entities.append(
+            {"type": kind, "offset": units(text[: match.start()]), "length": units(match.group(0))}
+        )
+    return entities

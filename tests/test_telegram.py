@@ -1,0 +1,434 @@
+"""The Telegram adapter end to end: the real python-telegram-bot Application, polling a
+loopback fake Bot API server that validates requests as Telegram does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.app import FEATURES, App
+from handlers.context import Context
+from handlers.features import Feature, Role
+from handlers.model import (
+    Card,
+    Direct,
+    Edit,
+    Event,
+    Out,
+    Poll,
+    PollOption,
+    Text,
+)
+from handlers.router import Router
+from tests.fake_telegram import BOT, Call, FakeTelegram, user
+
+ALICE = user(5001, "Alice", "alice")
+BORIS = user(5002, "Boris", "boris", language="pl")
+ADMIN = user(7001, "Mod", "mod")
+GROUP = -100123
+MENTION = "@" + BOT["username"]
+ROOT = Path(__file__).resolve().parents[1]
+
+probe = Feature("probe")
+
+
+@probe.command("purge", "Moderators only", role=Role.MODERATOR)
+async def purge(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Text.of("purged")]
+
+
+@probe.command("whisper", "Answers privately")
+async def whisper(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Direct(Text.of("a secret for you"))]
+
+
+@probe.command("vote", "Sends a poll")
+async def vote(ctx: Context, args: Any) -> Sequence[Out]:
+    options = (PollOption("Sand"), PollOption("Olive"), PollOption("Navy"))
+    long = tuple(PollOption(f"Option {i} " + "x" * 120) for i in range(3))
+    return [Poll("p1", "Which colour?", options), Poll("p2", "Too long for native?", long)]
+
+
+@probe.command("essay", "Long text")
+async def essay(ctx: Context, args: Any) -> Sequence[Out]:
+    paragraph = "Linen breathes. " * 40
+    long_card = Card("Long card", "Body. " * 300, image_url="https://img.example/long.jpg")
+    return [Text.of("\n\n".join([paragraph] * 12)), long_card]
+
+
+@probe.command("card", "A card whose photo cannot be fetched")
+async def bad_photo(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Card("Broken photo", "Still here", image_url="https://img.example/invalid.jpg")]
+
+
+@probe.action("bump")
+async def bump(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    assert ctx.event.reply_to is not None
+    return [Edit(ctx.event.reply_to, Text.of("edited <in place>"))]
+
+
+@probe.command("bumpable", "A message with a button that edits it")
+async def bumpable(ctx: Context, args: Any) -> Sequence[Out]:
+    from handlers.model import Button, Buttons
+
+    return [Buttons(Text.of("press to edit"), ((Button("Edit me", action="bump"),),))]
+
+
+class Recorder:
+    """Our own dispatch function wrapped to see which events reached the router."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.events: list[Event] = []
+
+    async def __call__(self, event: Event) -> Sequence[Out]:
+        self.events.append(event)
+        return await self.router.dispatch(event)
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    server.add_private(ALICE["id"])
+    server.add_private(BORIS["id"])
+    server.add_private(ADMIN["id"])
+    server.add_group(GROUP, "Shop talk", admins={ADMIN["id"]})
+    yield server
+    await server.stop()
+
+
+def telegram_settings(app: App, fake: FakeTelegram, **extra: Any) -> Any:
+    return app.settings.model_copy(
+        update={
+            "telegram_token": SecretStr(fake.token),
+            "telegram_api_url": fake.base_url,
+            "telegram_file_url": fake.file_url,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+async def recorder(app: App) -> Recorder:
+    return Recorder(Router(app.services, [*FEATURES, probe]))
+
+
+@pytest.fixture
+async def telegram(
+    app: App, fake: FakeTelegram, recorder: Recorder
+) -> AsyncIterator[TelegramAdapter]:
+    commands = list(recorder.router.commands.values())
+    adapter = TelegramAdapter(telegram_settings(app, fake), recorder, commands)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+def texts(calls: list[Call]) -> str:
+    return "\n".join(
+        str(c.result.get("text") or c.result.get("caption") or "")
+        for c in calls
+        if isinstance(c.result, dict)
+    )
+
+
+async def answer_to(
+    fake: FakeTelegram, chat_id: int, method: str | None = None, count: int = 1
+) -> list[Call]:
+    return await fake.wait_for(
+        lambda: len(fake.sent(chat_id, method)) >= count and fake.sent(chat_id, method)
+    )
+
+
+async def test_command_menus_per_scope_and_language(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    calls = fake.sent(method="setMyCommands")
+    menus = {
+        (c.params["scope"]["type"], c.params.get("language_code")): c.params["commands"]
+        for c in calls
+    }
+    assert set(menus) == {
+        (scope, lang)
+        for scope in ("all_private_chats", "all_group_chats", "all_chat_administrators")
+        for lang in (None, "pl")
+    }
+    names = {scope: {c["command"] for c in menus[(scope, None)]} for scope, _ in menus}
+    assert {"start", "help", "product", "search", "language"} <= names["all_private_chats"]
+    assert "purge" in names["all_chat_administrators"]
+    assert "purge" not in names["all_group_chats"] | names["all_private_chats"]
+    polish = {c["command"]: c["description"] for c in menus[("all_private_chats", "pl")]}
+    assert polish["help"] == "Lista poleceń"
+
+
+async def test_start_with_and_without_payload_and_help(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "/start")
+    fake.push_message(ALICE["id"], ALICE, "/start ref-abc123")
+    fake.push_message(ALICE["id"], ALICE, "/help")
+    calls = await answer_to(fake, ALICE["id"], "sendMessage", 3)
+    assert texts(calls).count("Hi Alice!") == 2
+    assert "/product <name or SKU>" in texts(calls)
+
+
+async def test_product_card_with_photo_and_buttons(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "/product BAG-001")
+    [call] = await answer_to(fake, ALICE["id"], "sendPhoto")
+    assert call.params["photo"] == "https://shop.example.com/img/bag-001.jpg"
+    assert call.result["caption"].startswith("Trail Backpack 30L")
+    [[buy]] = call.params["reply_markup"]["inline_keyboard"]
+    assert buy["url"] == "https://shop.example.com/p/bag-001"
+
+
+async def test_free_text_in_private_and_mention_in_group(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "how much is the trail backpack")
+    [private] = await answer_to(fake, ALICE["id"], "sendPhoto")
+    assert "Trail Backpack 30L" in private.result["caption"]
+    fake.push_message(GROUP, ALICE, "anyone seen a good tent?")  # not for the bot
+    asked = fake.push_message(GROUP, BORIS, f"{MENTION} ile kosztuje plecak turystyczny")
+    fake.push_message(GROUP, ALICE, "namiot", reply_to_bot=True)  # a reply to the bot counts
+    calls = await answer_to(fake, GROUP, "sendPhoto", 2)
+    assert "Cena" in calls[0].result["caption"]  # Boris's Telegram speaks Polish
+    question = next(u for u in fake.delivered if u["update_id"] == asked)["message"]
+    assert calls[0].params["reply_parameters"]["message_id"] == question["message_id"]
+    assert "Two-Person Tent" in calls[1].result["caption"]
+    assert len(fake.sent(GROUP, "sendPhoto")) == 2
+
+
+async def test_button_press_is_answered_and_works(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "linen shirt")
+    [card] = await answer_to(fake, ALICE["id"], "sendPhoto")
+    details = card.params["reply_markup"]["inline_keyboard"][0][1]
+    assert details["callback_data"] == "product:SHI-001"
+    fake.push_callback(ALICE, card, details["callback_data"])
+    await answer_to(fake, ALICE["id"], "sendPhoto", 2)
+    await fake.wait_for(lambda: fake.sent(method="answerCallbackQuery"))
+    fake.push_callback(ALICE, card, "product:NOPE:forged")
+    alert = await fake.wait_for(
+        lambda: [c for c in fake.sent(method="answerCallbackQuery") if c.params.get("text")]
+    )
+    assert "no longer in the catalog" in alert[0].params["text"]
+    assert alert[0].params["show_alert"] in (True, "true", "True")
+
+
+async def test_poll_sent_natively_or_as_buttons_and_votes_arrive(
+    telegram: TelegramAdapter, fake: FakeTelegram, recorder: Recorder
+) -> None:
+    fake.push_message(GROUP, ALICE, "/vote")
+    [poll] = await answer_to(fake, GROUP, "sendPoll")
+    assert poll.result["poll"]["is_anonymous"] is False
+    assert [o["text"] for o in poll.result["poll"]["options"]] == ["Sand", "Olive", "Navy"]
+    [fallback] = await answer_to(fake, GROUP, "sendMessage")
+    assert [
+        row[0]["callback_data"] for row in fallback.params["reply_markup"]["inline_keyboard"]
+    ] == ["vote:p2:0", "vote:p2:1", "vote:p2:2"]
+    fake.push_poll_answer(poll.result["poll"]["id"], BORIS, [1])
+    fake.push_poll_answer(poll.result["poll"]["id"], BORIS, [])  # retracted
+    votes = await fake.wait_for(
+        lambda: (
+            [e for e in recorder.events if e.poll_vote]
+            if len([e for e in recorder.events if e.poll_vote]) == 2
+            else None
+        )
+    )
+    assert [v.poll_vote.option_ids for v in votes] == [(1,), ()]
+    assert votes[0].actor.id == str(BORIS["id"])
+
+
+async def test_private_answer_goes_to_dm_or_explains_how(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(GROUP, ALICE, "/whisper")
+    [dm] = await answer_to(fake, ALICE["id"], "sendMessage")
+    assert dm.result["text"] == "a secret for you"
+    stranger = user(5099, "Sam", "sam")
+    fake.add_private(stranger["id"], started=False)
+    fake.push_message(GROUP, stranger, "/whisper")
+    [note] = await answer_to(fake, GROUP, "sendMessage")
+    assert "Sam, I have a private answer" in note.result["text"]
+    [[start]] = note.params["reply_markup"]["inline_keyboard"]
+    assert start["url"] == f"https://t.me/{BOT['username']}?start=private"
+
+
+async def test_edit_of_an_earlier_message(telegram: TelegramAdapter, fake: FakeTelegram) -> None:
+    fake.push_message(ALICE["id"], ALICE, "/bumpable")
+    [message] = await answer_to(fake, ALICE["id"], "sendMessage")
+    fake.push_callback(ALICE, message, "bump")
+    [edit] = await answer_to(fake, ALICE["id"], "editMessageText")
+    assert edit.result["text"] == "edited <in place>"
+    assert int(edit.params["message_id"]) == message.result["message_id"]
+
+
+async def test_user_text_is_escaped_never_markup(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    hostile = "<b>&<> </i>&amp; @everyone <a href='x'>"
+    fake.push_message(ALICE["id"], ALICE, f"/search {hostile}")
+    [reply] = await answer_to(fake, ALICE["id"], "sendMessage")
+    assert reply.status == 200 and hostile in reply.result["text"]
+    assert not fake.sent(ok=False)
+
+
+async def test_long_text_is_split_and_long_caption_moves_below_photo(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "/essay")
+    await answer_to(fake, ALICE["id"], "sendPhoto")
+    messages = await answer_to(fake, ALICE["id"], "sendMessage", 3)
+    assert all(c.status == 200 for c in fake.sent(ALICE["id"]))
+    [photo] = fake.sent(ALICE["id"], "sendPhoto")
+    assert "caption" not in photo.params
+    assert all(len(c.result["text"]) <= 4096 for c in messages)
+    assert messages[0].result["text"].endswith("Linen breathes.")  # cut at a sentence
+
+
+async def test_unfetchable_photo_still_delivers_the_card(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "/card")
+    [text] = await answer_to(fake, ALICE["id"], "sendMessage")
+    assert "Broken photo" in text.result["text"]
+
+
+async def test_flood_storm_delays_but_never_drops(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.flood(times=6, retry_after=1)
+    for question in ("/help", "/start", "/language"):
+        fake.push_message(ALICE["id"], ALICE, question)
+    await answer_to(fake, ALICE["id"], "sendMessage", 3)
+    assert len(fake.sent(ALICE["id"], ok=False)) == 6  # all six 429s were met and waited out
+
+
+async def test_duplicate_update_is_ignored(telegram: TelegramAdapter, fake: FakeTelegram) -> None:
+    first = fake.push_message(ALICE["id"], ALICE, "/product HOM-003")
+    await answer_to(fake, ALICE["id"], "sendPhoto")
+    fake.repush(first)
+    fake.push_message(ALICE["id"], ALICE, "/help")
+    await answer_to(fake, ALICE["id"], "sendMessage")
+    assert len(fake.sent(ALICE["id"], "sendPhoto")) == 1
+
+
+async def test_admins_and_anonymous_admins_are_moderators(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(GROUP, ALICE, "/purge")
+    fake.push_message(GROUP, ADMIN, "/purge@" + BOT["username"])
+    fake.push_message(GROUP, ALICE, "/purge@someotherbot")  # not ours: ignored
+    fake.push_message(
+        GROUP,
+        {"id": 1087968824, "is_bot": True, "first_name": "Group"},
+        "/purge",
+        sender_chat=GROUP,
+    )
+    calls = await answer_to(fake, GROUP, "sendMessage", 3)
+    # Updates are handled concurrently, so replies may come in any order.
+    assert sorted(c.result["text"] for c in calls) == [
+        "Only moderators can do that.",
+        "purged",
+        "purged",
+    ]
+    assert len(fake.sent(method="getChatAdministrators")) == 1  # cached
+
+
+async def test_webhook_checks_the_secret_token(
+    app: App, fake: FakeTelegram, unused_tcp_port: int
+) -> None:
+    settings = telegram_settings(
+        app,
+        fake,
+        telegram_mode="webhook",
+        telegram_webhook_listen="127.0.0.1",
+        telegram_webhook_port=unused_tcp_port,
+        telegram_webhook_url="https://bot.example.com/telegram",
+        telegram_webhook_secret=SecretStr("s3cret-token"),
+    )
+    adapter = TelegramAdapter(settings, app.router.dispatch, list(app.router.commands.values()))
+    await adapter.start()
+    try:
+        [hook] = fake.sent(method="setWebhook")
+        assert hook.params["secret_token"] == "s3cret-token"
+        update = {
+            "update_id": 77,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": ALICE["id"], "type": "private"},
+                "from": ALICE,
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+        url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
+        async with aiohttp.ClientSession() as session:
+            for secret, expected in (("wrong", 403), (None, 403), ("s3cret-token", 200)):
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                async with session.post(url, json=update, headers=headers) as response:
+                    assert response.status == expected
+        [reply] = await answer_to(fake, ALICE["id"], "sendMessage")
+        assert "What I can do" in reply.result["text"]
+    finally:
+        await adapter.stop()
+
+
+async def test_shopbot_run_with_a_token_answers_a_group(fake: FakeTelegram, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPBOT_")}
+    env.update(
+        SHOPBOT_TELEGRAM_TOKEN=fake.token,
+        SHOPBOT_TELEGRAM_API_URL=fake.base_url,
+        SHOPBOT_TELEGRAM_FILE_URL=fake.file_url,
+    )
+    imported = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "catalog",
+        "import",
+        str(ROOT / "config/demo_catalog.csv"),
+        cwd=tmp_path,
+        env=env,
+    )
+    assert await imported.wait() == 0
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_for(lambda: len(fake.sent(method="setMyCommands")) == 6, seconds=30)
+        fake.push_message(GROUP, ALICE, f"{MENTION} do you have the linen shirt in blue, size M?")
+        [answer] = await answer_to(fake, GROUP, "sendPhoto")
+        assert answer.result["caption"].startswith("Linen Shirt")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    assert "ShopBot running on telegram" in stderr.decode()
