@@ -188,6 +188,8 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._poll_ids = itertools.count(1)
         self._flood_left = 0
+        self._outages_left = 0
+        self.outages_served = 0
         self._retry_after = 1
         self._arrived = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -222,6 +224,10 @@ class FakeTelegram:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
+        if method in SEND_METHODS and self._outages_left > 0:
+            self._outages_left -= 1
+            self.outages_served += 1
+            return web.Response(status=502, text="Bad Gateway")
         params = await _params(request)
         call = Call(method, params)
         try:
@@ -266,6 +272,10 @@ class FakeTelegram:
     def flood(self, times: int, retry_after: int = 1) -> None:
         """The next `times` sending calls get 429 Too Many Requests."""
         self._flood_left, self._retry_after = times, retry_after
+
+    def outage(self, times: int) -> None:
+        """The next `times` sending calls fail with 502 Bad Gateway (a network error)."""
+        self._outages_left = times
 
     def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)

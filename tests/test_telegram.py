@@ -323,6 +323,46 @@ async def test_flood_storm_delays_but_never_drops(
     assert len(fake.sent(ALICE["id"], ok=False)) == 6  # all six 429s were met and waited out
 
 
+async def test_network_errors_are_retried(telegram: TelegramAdapter, fake: FakeTelegram) -> None:
+    fake.outage(times=3)
+    fake.push_message(ALICE["id"], ALICE, "/help")
+    [reply] = await answer_to(fake, ALICE["id"], "sendMessage")
+    assert "What I can do" in reply.result["text"] and fake.outages_served == 3
+
+
+async def test_the_fake_refuses_what_telegram_refuses(fake: FakeTelegram) -> None:
+    """The checks that make the tests above meaningful: bad requests do fail."""
+    from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+    from telegram.error import BadRequest, Forbidden
+
+    async with Bot(fake.token, base_url=fake.base_url) as bot:
+        cases = [
+            dict(text="<b>unclosed", parse_mode="HTML"),
+            dict(text="a & b < c", parse_mode="HTML"),
+            dict(text="<blink>x</blink>", parse_mode="HTML"),
+            dict(text="x" * 4097),
+            dict(text="🎒" * 2049),  # 4,098 UTF-16 units
+            dict(
+                text="ok",
+                reply_markup=InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("b", callback_data="x" * 65)]]
+                ),
+            ),
+        ]
+        for kwargs in cases:
+            with pytest.raises(BadRequest):
+                await bot.send_message(ALICE["id"], **kwargs)
+        with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
+            await bot.send_photo(ALICE["id"], "https://img.example/p.jpg", caption="c" * 1025)
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await bot.send_message(424242, "hello")
+        fake.add_private(5100, started=False)
+        with pytest.raises(Forbidden):
+            await bot.send_message(5100, "hello")
+        ok = await bot.send_message(ALICE["id"], "&lt;b&gt; &amp; <b>bold</b>", parse_mode="HTML")
+        assert ok.text == "<b> & bold"
+
+
 async def test_duplicate_update_is_ignored(telegram: TelegramAdapter, fake: FakeTelegram) -> None:
     first = fake.push_message(ALICE["id"], ALICE, "/product HOM-003")
     await answer_to(fake, ALICE["id"], "sendPhoto")
