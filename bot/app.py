@@ -11,6 +11,7 @@ from handlers import basics
 from handlers.catalog.formats import Format
 from handlers.catalog.service import ImportReport, import_catalog
 from handlers.context import Services
+from handlers.platform_state import PlatformState
 from handlers.products import commands as products
 from handlers.products.index import ProductIndex
 from handlers.router import Router
@@ -29,6 +30,7 @@ class App:
     db: Database
     services: Services
     router: Router
+    state: PlatformState
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -37,7 +39,7 @@ class App:
 def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     db = Database(settings.database_url)
     services = Services(db=db, settings=settings, clock=clock, products=ProductIndex())
-    return App(settings, db, services, Router(services, FEATURES))
+    return App(settings, db, services, Router(services, FEATURES), PlatformState(db))
 
 
 async def prepare(app: App, load_demo: bool) -> ImportReport | None:

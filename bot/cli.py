@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App, build_app, prepare
 from bot.runner import serve
@@ -24,7 +25,6 @@ from handlers.i18n import I18n, negotiate
 from storage.migrate import current_revision, head_revision, upgrade
 
 T = TypeVar("T")
-PLATFORMS = {"telegram": TelegramAdapter}
 cli = typer.Typer(
     help="ShopBot: the social-commerce chat bot.",
     no_args_is_help=True,
@@ -101,14 +101,6 @@ def run(
     """Start every platform with a token configured; with none, open the console chat."""
     settings = _settings()
     tokens = set(settings.platform_tokens)
-    missing = sorted(tokens - set(PLATFORMS))
-    if missing:
-        err.print(
-            f"shopbot: a token is set for {', '.join(missing)}, but this build has no "
-            "adapter for it yet; unset it.",
-            markup=False,
-        )
-        raise typer.Exit(2)
     if not tokens:
         err.print(
             "No platform token configured (SHOPBOT_TELEGRAM_TOKEN, SHOPBOT_DISCORD_TOKEN): "
@@ -122,8 +114,7 @@ def run(
 
 async def _serve(app: App, settings: Settings, platforms: list[str], console: bool) -> None:
     await prepare(app, load_demo=False)
-    commands = list(app.router.commands.values())
-    adapters = [PLATFORMS[name](settings, app.router.dispatch, commands) for name in platforms]
+    adapters = [_adapter(name, app, settings) for name in platforms]
     chat = None
     if console:
         chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name)
@@ -132,6 +123,13 @@ async def _serve(app: App, settings: Settings, platforms: list[str], console: bo
         markup=False,
     )
     await serve(adapters, until=chat.run() if chat else None)
+
+
+def _adapter(name: str, app: App, settings: Settings) -> TelegramAdapter | DiscordAdapter:
+    commands = list(app.router.commands.values())
+    if name == "telegram":
+        return TelegramAdapter(settings, app.router.dispatch, commands)
+    return DiscordAdapter(settings, app.router.dispatch, commands, app.router.complete, app.state)
 
 
 @cli.command()
@@ -236,6 +234,42 @@ def catalog_export(
     else:
         file.write_text(text, encoding="utf-8")
         err.print(f"wrote {file}")
+
+
+discord_cli = typer.Typer(help="Discord housekeeping.", no_args_is_help=True)
+cli.add_typer(discord_cli, name="discord")
+
+
+@discord_cli.command("sync")
+def discord_sync(
+    guild: Annotated[list[str] | None, typer.Option(help="Guild id (repeatable)")] = None,
+) -> None:
+    """Upload the slash commands now: to the given guilds (instant), else to the
+    configured guilds, else globally (Discord may take up to an hour to show them)."""
+    settings = _settings()
+    if settings.discord_token is None:
+        err.print("shopbot: SHOPBOT_DISCORD_TOKEN is not set")
+        raise typer.Exit(2)
+
+    async def body(app: App) -> None:
+        await prepare(app, load_demo=False)
+        adapter = DiscordAdapter(
+            settings,
+            app.router.dispatch,
+            list(app.router.commands.values()),
+            app.router.complete,
+            app.state,
+            sync_on_start=False,
+        )
+        try:
+            await adapter.login()
+            await adapter.sync_commands(force=True, guild_ids=guild)
+        finally:
+            await adapter.client.close()
+        where = ", ".join(guild or settings.discord_guild_ids) or "all guilds (global)"
+        err.print(f"synced {len(app.router.commands)} commands to {where}")
+
+    _run(_with_app(settings, body))
 
 
 def _format_of(path: Path) -> Format:

@@ -53,8 +53,16 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None  # public HTTPS URL Telegram posts updates to
     telegram_webhook_secret: SecretStr | None = None
     discord_token: SecretStr | None = None
+    # Guilds where slash commands sync instantly (global sync can take up to an hour).
+    discord_guild_ids: IdList = Field(default_factory=list)
+    # REST base override (e.g. a shared rate-limit proxy); the gateway URL then comes
+    # from that server's GET /gateway/bot as well.
+    discord_api_url: str | None = None
+    # Member joins need the privileged Server Members intent; off unless you enable it
+    # in the developer portal too.
+    discord_member_events: bool = False
 
-    @field_validator("owner_ids", "moderator_ids", mode="before")
+    @field_validator("owner_ids", "moderator_ids", "discord_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -68,6 +76,14 @@ class Settings(BaseSettings):
             platform, sep, user_id = entry.partition(":")
             if not sep or not platform or not user_id:
                 raise ValueError(f"{entry!r} is not of the form platform:user_id")
+        return value
+
+    @field_validator("discord_guild_ids")
+    @classmethod
+    def _check_guilds(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not entry.isdigit():
+                raise ValueError(f"{entry!r} is not a Discord guild id")
         return value
 
     @field_validator("log_level")

@@ -33,6 +33,9 @@ class Param:
     min_value: int | None = None
     max_value: int | None = None
     max_length: int = 500
+    # Platforms with typed input may offer suggestions from this source (see
+    # Feature.completion); the value is still validated like typed text.
+    completion: str | None = None
 
 
 class ArgsError(Exception):

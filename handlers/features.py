@@ -35,6 +35,8 @@ Args = dict[str, Any]
 CommandHandler = Callable[["Context", Args], Awaitable[Sequence[Out]]]
 ActionHandler = Callable[["Context", tuple[str, ...]], Awaitable[Sequence[Out]]]
 TextHandler = Callable[["Context", str], Awaitable[Sequence[Out]]]
+# (label, value) suggestions for what someone has typed so far.
+CompletionHandler = Callable[["Context", str], Awaitable[Sequence[tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Feature:
     commands: list[Command] = field(default_factory=list)
     actions: list[ActionRoute] = field(default_factory=list)
     text_handler: TextHandler | None = None
+    completions: dict[str, CompletionHandler] = field(default_factory=dict)
 
     def command(
         self,
@@ -87,3 +90,10 @@ class Feature:
     def text(self, handler: TextHandler) -> TextHandler:
         self.text_handler = handler
         return handler
+
+    def completion(self, source: str) -> Callable[[CompletionHandler], CompletionHandler]:
+        def register(handler: CompletionHandler) -> CompletionHandler:
+            self.completions[source] = handler
+            return handler
+
+        return register

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 
 class EventKind(StrEnum):
@@ -55,8 +55,12 @@ class Attachment:
 
 @dataclass(frozen=True)
 class PollVote:
+    """A vote. `change` "set": the member's whole choice (Telegram; empty = retracted);
+    "add"/"remove": one answer added or withdrawn (Discord reports answers one by one)."""
+
     poll_ref: str
-    option_ids: tuple[int, ...]  # empty: the vote was retracted
+    option_ids: tuple[int, ...]
+    change: Literal["set", "add", "remove"] = "set"
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,14 @@ from handlers.actions import decode
 from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
 from handlers.context import Context, Services
 from handlers.errors import UserError
-from handlers.features import Command, Feature, Role, Scope, TextHandler
+from handlers.features import Command, CompletionHandler, Feature, Role, Scope, TextHandler
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import ChatKind, Ephemeral, Event, EventKind, Out, Text
 from storage.events import claim_event
 from storage.identity import MemberInfo, ensure_chat, ensure_member
 
 log = logging.getLogger(__name__)
+_GUEST = MemberInfo(0, "", None, False)  # completions run before we know the member
 
 MAX_INPUT_CHARS = 4000
 # C0/C1 controls other than newline and tab, and the bidi embedding/override/isolate
@@ -61,6 +62,7 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Any] = {}
         self.text_handler: TextHandler | None = None
+        self.completions: dict[str, CompletionHandler] = {}
         for feature in features:
             for command in feature.commands:
                 if command.name in self.commands:
@@ -70,6 +72,7 @@ class Router:
                 if route.kind in self.actions:
                     raise ValueError(f"action {route.kind!r} declared twice")
                 self.actions[route.kind] = route
+            self.completions.update(feature.completions)
             if feature.text_handler is not None:
                 if self.text_handler is not None:
                     raise ValueError("only one feature may answer free text")
@@ -90,6 +93,30 @@ class Router:
             return [
                 Text.of(i18n.t(N_("Sorry, something went wrong on my side. Please try again.")))
             ]
+
+    async def complete(self, event: Event, source: str, typed: str) -> list[tuple[str, str]]:
+        """Suggestions while someone types an argument. Read-only: no de-duplication, no
+        identity writes; failures just mean no suggestions."""
+        handler = self.completions.get(source)
+        if handler is None:
+            return []
+        language = negotiate([event.actor.locale], self.services.settings.default_locale)
+        try:
+            async with self.services.db.session() as session:
+                ctx = Context(
+                    event,
+                    session,
+                    self.services,
+                    _GUEST,
+                    0,
+                    frozenset({Role.SHOPPER}),
+                    I18n(language),
+                    list(self.commands.values()),
+                )
+                return list(await handler(ctx, clean_text(typed)[:MAX_INPUT_CHARS]))[:25]
+        except Exception:
+            log.exception("completion %s for event %s failed", source, event.event_id)
+            return []
 
     def _wants(self, event: Event) -> bool:
         """Cheap filter before any database work: group chatter not meant for us."""

@@ -12,8 +12,9 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Meta, Product, ProductSearch, ProductVariant
-from storage.sql import insert_for, table_of
+from storage.meta import get_value, set_value
+from storage.models import Product, ProductSearch, ProductVariant
+from storage.sql import table_of
 from storage.text import index_text
 from storage.types import utcnow
 
@@ -191,14 +192,11 @@ async def count_products(session: AsyncSession) -> int:
 
 
 async def bump_revision(session: AsyncSession) -> None:
-    stmt = insert_for(session, table_of(Meta)).values(key=REVISION_KEY, value=uuid.uuid4().hex)
-    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
-    await session.exec(stmt)
+    await set_value(session, REVISION_KEY, uuid.uuid4().hex)
 
 
 async def catalog_revision(session: AsyncSession) -> str:
-    found = (await session.exec(select(Meta.value).where(Meta.key == REVISION_KEY))).first()
-    return found or ""
+    return await get_value(session, REVISION_KEY) or ""
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ProductRecord]:

@@ -120,6 +120,7 @@ async def test_group_text_needs_a_mention(router: Router) -> None:
         "حقيبة ظهر للمشي تحت 80 يورو",
         "\u202etrail backpack\u202c",
         "<b>&amp;</b> @everyone [bold]x[/bold] ${jndi:x} '; DROP TABLE product; --",
+        "@everyone <@&900000000000000012> <@500000000000000002> under 99999999999999999999 EUR",
         "x" * 3000,
     ],
 )

@@ -16,10 +16,13 @@ from handlers.products.finder import Answer, Miss, find_products
 from storage.catalog import product_by_sku
 
 feature = Feature("products")
-QUESTION = Param("query", ParamKind.TEXT, placeholder=N_("name or SKU"), max_length=300)
+QUESTION = Param(
+    "query", ParamKind.TEXT, placeholder=N_("name or SKU"), max_length=300, completion="product"
+)
 WORDS = Param("words", ParamKind.TEXT, placeholder=N_("words"), max_length=300)
 QUOTE_LIMIT = 80
 OTHER_MATCHES = 3
+COMPLETIONS = 25
 
 
 @feature.command("product", N_("Show one product by name or SKU"), params=[QUESTION])
@@ -47,6 +50,16 @@ async def question(ctx: Context, text: str) -> Sequence[Out]:
             Text.of(ctx.t(N_("Ask me about a product, for example: trail backpack under 100 EUR")))
         ]
     return await _answer(ctx, text)
+
+
+@feature.completion("product")
+async def product_names(ctx: Context, typed: str) -> Sequence[tuple[str, str]]:
+    """Products whose name starts like what is typed (or that match it), as SKU values."""
+    if not typed.strip():
+        return []
+    answer = await _find(ctx, typed, limit=COMPLETIONS)
+    found = answer.matches or answer.suggestions
+    return [(f"{p.name} · {p.sku}"[:100], p.sku) for p in found]
 
 
 @feature.action(DETAILS_ACTION)

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import UnknownCurrencyError, get_currency_precision
 
+from handlers.catalog.rows import MAX_PRICE
 from handlers.products.index import CatalogTerms
 from handlers.products.lexicon import (
     COLOR_WORDS,
@@ -85,10 +86,12 @@ def _minor(amount: Decimal | None, precision: int) -> int | None:
 
 
 def _amount(token: str) -> Decimal | None:
+    """A price the question names; ids and other huge numbers are not prices."""
     try:
-        return Decimal(token.replace(",", "."))
+        amount = Decimal(token.replace(",", "."))
     except InvalidOperation:
         return None
+    return amount if amount <= MAX_PRICE else None
 
 
 def tokens(question: str) -> list[str]:

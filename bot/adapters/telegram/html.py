@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import html
 
+from bot.adapters.text import split as split_text
 from handlers.model import Card, Span, Style, Text, bold
 
 _TAGS = {Style.BOLD: "b", Style.ITALIC: "i", Style.CODE: "code"}
-# Boundaries to split at, best first.
-_BREAKS = ("\n\n", "\n", ". ", " ")
 
 
 def units(text: str) -> int:
@@ -46,43 +45,10 @@ def card_text(card: Card) -> Text:
     return Text(tuple(spans))
 
 
+def utf16_width(ch: str) -> int:
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
 def split(text: Text, limit: int) -> list[Text]:
-    """Pieces of `text` whose visible length fits `limit`, cut at paragraph, line,
-    sentence or word boundaries where possible."""
-    pieces: list[Text] = []
-    current: list[Span] = []
-    room = limit
-    for span in text.spans:
-        rest = span.text
-        while units(rest) > room:
-            head, rest = _cut(rest, room)
-            if head:
-                current.append(Span(head, span.style, span.url))
-            pieces.append(Text(tuple(current)))
-            current, room = [], limit
-            rest = rest.lstrip() if span.style is Style.PLAIN else rest
-        if rest:
-            current.append(Span(rest, span.style, span.url))
-            room -= units(rest)
-    if current:
-        pieces.append(Text(tuple(current)))
-    return [p for p in pieces if p.plain.strip()] or [Text(())]
-
-
-def _cut(text: str, room: int) -> tuple[str, str]:
-    """Split `text` so the head fits `room` units; prefer a boundary in its last half."""
-    # Longest prefix within `room` UTF-16 units.
-    end, used = 0, 0
-    for ch in text:
-        width = 2 if ord(ch) > 0xFFFF else 1
-        if used + width > room:
-            break
-        used += width
-        end += 1
-    window = text[:end]
-    for mark in _BREAKS:
-        at = window.rfind(mark)
-        if at >= end // 2:
-            cut = at + len(mark)
-            return text[:cut].rstrip(), text[cut:]
-    return window, text[end:]
+    """Pieces of `text` whose visible length fits `limit` UTF-16 units."""
+    return split_text(text, limit, utf16_width)

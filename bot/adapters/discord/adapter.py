@@ -1,0 +1,233 @@
+"""The Discord platform: a discord.py client in our event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from bot.adapters.discord.commands import command_payloads, definition_hash
+from bot.adapters.discord.convert import (
+    action_event,
+    command_event,
+    focused_option,
+    join_event,
+    message_event,
+    poll_vote_event,
+)
+from bot.adapters.discord.send import ActionButton, DiscordSender
+from config import Settings
+from handlers.features import Command
+from handlers.model import Event, Out
+from handlers.platform_state import PlatformState
+
+log = logging.getLogger(__name__)
+Dispatch = Callable[[Event], Awaitable[Sequence[Out]]]
+Complete = Callable[[Event, str, str], Awaitable[list[tuple[str, str]]]]
+# Discord wants an interaction acknowledged within 3 s; answer directly if the handler is
+# done by then, else defer and follow up.
+ACK_SECONDS = 2.0
+READY_SECONDS = 60.0
+SYNC_KEY = "discord:commands:"
+
+
+def intents(settings: Settings) -> discord.Intents:
+    """Only what the features use; no privileged message-content intent: slash commands,
+    mentions and DMs carry their text anyway."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.guild_polls = True
+    wanted.dm_polls = True
+    wanted.members = settings.discord_member_events  # privileged: opt in
+    return wanted
+
+
+def use_api_url(url: str) -> None:
+    """Point discord.py's REST (and interaction webhooks, which share the route) at `url`."""
+    discord.http.Route.BASE = url.rstrip("/")
+
+
+class ShopBotClient(discord.Client):
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(
+            intents=intents(adapter.settings), allowed_mentions=discord.AllowedMentions.none()
+        )
+        self.adapter = adapter
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(ActionButton)
+        if self.adapter.sync_on_start:
+            await self.adapter.sync_commands(force=False)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.adapter.on_interaction(interaction)
+
+    async def on_action(self, interaction: discord.Interaction, token: str) -> None:
+        await self.adapter.answer(interaction, action_event(interaction, token), component=True)
+
+    async def on_message(self, message: discord.Message) -> None:
+        assert self.user is not None
+        event = message_event(message, self.user)
+        if event is not None:
+            outs = await self.adapter.dispatch(event)
+            await self.adapter.sender.to_channel(event, message.channel, message, outs)
+
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self.adapter.dispatch(poll_vote_event(payload, "add"))
+
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self.adapter.dispatch(poll_vote_event(payload, "remove"))
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.adapter.dispatch(join_event(member))
+
+
+class DiscordAdapter:
+    name = "discord"
+
+    def __init__(
+        self,
+        settings: Settings,
+        dispatch: Dispatch,
+        commands: Sequence[Command],
+        complete: Complete,
+        state: PlatformState,
+        sync_on_start: bool = True,
+    ) -> None:
+        assert settings.discord_token is not None
+        self.settings = settings
+        self.dispatch = dispatch
+        self.commands = commands
+        self.complete = complete
+        self.state = state
+        self.sync_on_start = sync_on_start
+        if settings.discord_api_url:
+            use_api_url(settings.discord_api_url)
+        self.client = ShopBotClient(self)
+        self.sender = DiscordSender(self.client, settings.default_locale)
+        self._connection: asyncio.Task[None] | None = None
+
+    async def login(self) -> None:
+        assert self.settings.discord_token is not None
+        await self.client.login(self.settings.discord_token.get_secret_value())
+        if self.settings.discord_api_url:
+            # discord.py's plain client connects to its hard-coded gateway (first connect
+            # and after an invalid session); with a REST override, ask that server too.
+            _shards, url, _limits = await self.client.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+    async def start(self) -> None:
+        await self.login()
+        self._connection = asyncio.create_task(self.client.connect(reconnect=True))
+        ready = asyncio.ensure_future(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._connection}, timeout=READY_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._connection in done:
+            ready.cancel()
+            self._connection.result()  # raises why the connection ended
+            raise RuntimeError("Discord connection ended before it was ready")
+        if ready not in done:
+            ready.cancel()
+            raise TimeoutError("Discord did not become ready in time")
+        assert self.client.user is not None
+        log.info("discord: %s is running in %d guild(s)", self.client.user, len(self.client.guilds))
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._connection is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connection
+
+    # --- slash commands -------------------------------------------------------------
+
+    async def sync_commands(self, force: bool, guild_ids: Sequence[str] | None = None) -> bool:
+        """Upload the command definitions where they changed (or always, with force).
+        Returns whether anything was uploaded."""
+        app_id = self.client.application_id
+        if app_id is None:
+            app_id = (await self.client.application_info()).id
+        payload = command_payloads(self.commands)
+        digest = definition_hash(payload)
+        targets = list(guild_ids if guild_ids is not None else self.settings.discord_guild_ids)
+        uploaded = False
+        for target in targets or ["global"]:
+            key = SYNC_KEY + target
+            if not force and await self.state.get(key) == digest:
+                continue
+            if target == "global":
+                await self.client.http.bulk_upsert_global_commands(app_id, payload)
+            else:
+                await self.client.http.bulk_upsert_guild_commands(app_id, int(target), payload)
+            await self.state.set(key, digest)
+            log.info("discord: synced %d commands to %s", len(payload), target)
+            uploaded = True
+        return uploaded
+
+    # --- interactions ----------------------------------------------------------------
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        kind = interaction.type
+        if kind is discord.InteractionType.application_command:
+            await self.answer(interaction, command_event(interaction), component=False)
+        elif kind is discord.InteractionType.autocomplete:
+            await self._autocomplete(interaction)
+        elif kind is discord.InteractionType.component:
+            data: dict[str, Any] = dict(interaction.data or {})
+            custom_id = str(data.get("custom_id", ""))
+            # Buttons are ActionButton dynamic items; select menus arrive here.
+            if data.get("component_type") != 2 and custom_id.startswith("sb:"):
+                event = action_event(interaction, custom_id[3:], {"values": data.get("values", [])})
+                await self.answer(interaction, event, component=True)
+        elif kind is discord.InteractionType.modal_submit:
+            data = dict(interaction.data or {})
+            custom_id = str(data.get("custom_id", ""))
+            fields = {
+                c["custom_id"]: c.get("value")
+                for row in data.get("components", [])
+                for c in row.get("components", [])
+            }
+            if custom_id.startswith("sb:"):
+                event = action_event(interaction, custom_id[3:], fields)
+                await self.answer(interaction, event, component=True)
+
+    async def answer(self, interaction: discord.Interaction, event: Event, component: bool) -> None:
+        """Acknowledge in time: respond directly when the handler is quick, else defer
+        ("thinking…" for commands, silently for buttons) and follow up."""
+        work = asyncio.ensure_future(self.dispatch(event))
+        try:
+            outs = await asyncio.wait_for(asyncio.shield(work), ACK_SECONDS)
+        except TimeoutError:
+            await interaction.response.defer(thinking=not component)
+            outs = await work
+            await self.sender.to_interaction(event, interaction, outs, True, not component)
+            return
+        await self.sender.to_interaction(event, interaction, outs, False, False)
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        focused = focused_option(interaction)
+        command = self._command(interaction)
+        source = None
+        if focused is not None and command is not None:
+            source = next((p.completion for p in command.params if p.name == focused[0]), None)
+        choices: list[tuple[str, str]] = []
+        if source is not None and focused is not None:
+            choices = await self.complete(command_event(interaction), source, focused[1])
+        await interaction.response.autocomplete(
+            [
+                discord.app_commands.Choice(name=label[:100], value=value[:100])
+                for label, value in choices[:25]
+            ]
+        )
+
+    def _command(self, interaction: discord.Interaction) -> Command | None:
+        name = str(dict(interaction.data or {}).get("name", ""))
+        return next((c for c in self.commands if c.name == name), None)

@@ -1,0 +1,84 @@
+"""Neutral commands -> Discord application command payloads, and their hash.
+
+The payload is built from the router's declarations (one definition for every
+platform) rather than from discord.py's app_commands decorators, which want a Python
+signature per command. The hash decides whether a start-up must re-sync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from discord import Permissions
+
+from handlers.args import Param, ParamKind
+from handlers.features import Command, Role, Scope
+from handlers.i18n import SOURCE_LANGUAGE, I18n, available_languages
+
+# Our language codes -> Discord's locale names (Malay has none).
+DISCORD_LOCALES = {"pl": "pl", "fi": "fi", "uk": "uk", "id": "id", "en": "en-US"}
+STRING, INTEGER = 3, 4
+GUILD, BOT_DM = 0, 1
+MODERATOR_PERMISSIONS = Permissions(manage_messages=True).value
+_CONTEXTS = {Scope.ANYWHERE: [GUILD, BOT_DM], Scope.DM: [BOT_DM], Scope.GROUP: [GUILD]}
+
+
+def command_payloads(commands: Sequence[Command]) -> list[dict[str, Any]]:
+    languages = {lang: I18n(lang) for lang in available_languages()}
+    english = languages[SOURCE_LANGUAGE]
+    payloads = []
+    for command in sorted(commands, key=lambda c: c.name):
+        payload: dict[str, Any] = {
+            "name": command.name,
+            "type": 1,
+            "description": english.t(command.summary)[:100],
+            "description_localizations": _localized(command.summary, languages),
+            "options": [_option(p, languages) for p in command.params],
+            "contexts": _CONTEXTS[command.scope],
+            "integration_types": [0],
+        }
+        if command.role is Role.MODERATOR:
+            # Discord hides the command from members without the permission; the router
+            # still checks the role on every use.
+            payload["default_member_permissions"] = str(MODERATOR_PERMISSIONS)
+        payloads.append(payload)
+    return payloads
+
+
+def _localized(message: str, languages: dict[str, I18n]) -> dict[str, str]:
+    return {
+        DISCORD_LOCALES[lang]: i18n.t(message)[:100]
+        for lang, i18n in languages.items()
+        if lang != SOURCE_LANGUAGE and lang in DISCORD_LOCALES
+    }
+
+
+def _option(param: Param, languages: dict[str, I18n]) -> dict[str, Any]:
+    label = param.placeholder or param.name
+    option: dict[str, Any] = {
+        "name": param.name,
+        "description": languages[SOURCE_LANGUAGE].t(label)[:100],
+        "description_localizations": _localized(label, languages),
+        "type": INTEGER if param.kind is ParamKind.INT else STRING,
+        "required": param.required,
+    }
+    if param.kind is ParamKind.INT:
+        if param.min_value is not None:
+            option["min_value"] = param.min_value
+        if param.max_value is not None:
+            option["max_value"] = param.max_value
+    else:
+        option["max_length"] = min(param.max_length, 6000)
+    if param.kind is ParamKind.CHOICE:
+        option["choices"] = [{"name": c, "value": c} for c in param.choices]
+    elif param.completion:
+        option["autocomplete"] = True
+    return option
+
+
+def definition_hash(payloads: list[dict[str, Any]]) -> str:
+    canonical = json.dumps(payloads, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,352 @@
+"""Neutral Out values -> Discord messages, interaction responses and follow-ups.
+
+Mentions: every send carries AllowedMentions.none(), so no user text can ping
+@everyone, @here, a role or a user, whatever it contains. Markdown in user text is
+escaped.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, cast
+
+import discord
+from discord.utils import escape_markdown
+
+from bot.adapters.text import split
+from handlers.actions import encode
+from handlers.i18n import N_, I18n, negotiate
+from handlers.model import (
+    Button,
+    ButtonRows,
+    Buttons,
+    Card,
+    Direct,
+    Edit,
+    Ephemeral,
+    Event,
+    Image,
+    Out,
+    Poll,
+    SentRef,
+    Span,
+    Style,
+    Text,
+    bold,
+)
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+CONTENT_LIMIT = 2000
+VOTE_ACTION = "vote"
+NO_MENTIONS = discord.AllowedMentions.none()
+_MARKDOWN = set("\\*_~`|>#-[]()")
+_WRAP = {Style.BOLD: "**", Style.ITALIC: "*"}
+Message = dict[str, Any]  # keyword arguments of one send
+
+
+def _width(ch: str) -> int:
+    return 2 if ch in _MARKDOWN else 1  # an escaped markdown character takes two
+
+
+def span_markdown(span: Span) -> str:
+    if span.style is Style.CODE:
+        return "`" + span.text.replace("`", "ˋ") + "`"
+    text = escape_markdown(span.text)
+    if span.style is Style.LINK and span.url:
+        return f"[{text}](<{span.url}>)"
+    wrap = _WRAP.get(span.style, "")
+    return f"{wrap}{text}{wrap}" if text.strip() else text
+
+
+def to_markdown(text: Text) -> str:
+    return "".join(span_markdown(span) for span in text.spans)
+
+
+def text_messages(text: Text) -> list[Message]:
+    # Room for the bold/italic markers the limit does not measure.
+    return [{"content": to_markdown(piece)} for piece in split(text, CONTENT_LIMIT - 100, _width)]
+
+
+class ActionButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"sb:(?P<token>\S{1,64})"
+):
+    """A button whose custom_id carries the action token, so buttons on old messages
+    keep working after a restart (the adapter registers the class, not instances)."""
+
+    def __init__(self, token: str, label: str = "…") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80], custom_id=f"sb:{token}", style=discord.ButtonStyle.secondary
+            )
+        )
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> ActionButton:
+        return cls(match["token"], getattr(item, "label", None) or "…")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        on_action = getattr(interaction.client, "on_action", None)
+        if on_action is not None:
+            await on_action(interaction, self.token)
+
+
+def view(rows: ButtonRows) -> discord.ui.View | None:
+    if not rows:
+        return None
+    items = discord.ui.View(timeout=None)
+    for row_number, row in enumerate(rows[:5]):
+        for button in row[:5]:
+            items.add_item(_item(button, row_number))
+    return items
+
+
+def _item(button: Button, row: int) -> discord.ui.Item[discord.ui.View]:
+    if button.url is not None:
+        return discord.ui.Button(label=button.label[:80], url=button.url, row=row)
+    assert button.action is not None
+    item = ActionButton(button.action, button.label)
+    item.row = row
+    return cast(discord.ui.Item[discord.ui.View], item)
+
+
+def card_embed(card: Card) -> discord.Embed:
+    embed = discord.Embed(
+        title=card.title[:256], description=card.body[:4000] or None, url=card.url
+    )
+    for field in card.fields[:25]:
+        embed.add_field(
+            name=field.name[:256], value=field.value[:1024] or "—", inline=len(field.value) <= 40
+        )
+    if card.image_url:
+        embed.set_image(url=card.image_url)
+    if card.footer:
+        embed.set_footer(text=card.footer[:2048])
+    return embed
+
+
+def fits_native_poll(poll: Poll) -> bool:
+    if not 1 <= len(poll.options) <= 10 or len(poll.question) > 300:
+        return False
+    if any(not 1 <= len(o.text) <= 55 for o in poll.options):
+        return False
+    return poll.closes_at is None or _whole_hours(poll) is not None
+
+
+def _whole_hours(poll: Poll) -> int | None:
+    if poll.closes_at is None:
+        return 24
+    seconds = (poll.closes_at - utcnow()).total_seconds()
+    hours = round(seconds / 3600)
+    if abs(seconds - hours * 3600) > 60 or not 1 <= hours <= 768:  # Discord: up to 32 days
+        return None
+    return hours
+
+
+def messages(out: Text | Card | Buttons | Image | Poll) -> list[Message]:
+    """The sends one Out takes (long text splits into several)."""
+    match out:
+        case Text():
+            return text_messages(out)
+        case Buttons():
+            parts = text_messages(out.text)
+            parts[-1]["view"] = view(out.rows)
+            return parts
+        case Card():
+            return [{"embed": card_embed(out), "view": view(out.buttons)}]
+        case Image():
+            if out.data is not None:
+                upload = discord.File(io.BytesIO(out.data), filename=out.filename)
+                return [{"content": escape_markdown(out.caption) or None, "file": upload}]
+            embed = discord.Embed(description=escape_markdown(out.caption) or None)
+            embed.set_image(url=out.url)
+            return [{"embed": embed}]
+        case Poll():
+            return [_poll(out)]
+    raise TypeError(f"cannot render {type(out).__name__}")
+
+
+def _poll(poll: Poll) -> Message:
+    hours = _whole_hours(poll)
+    if fits_native_poll(poll) and hours is not None:
+        native = discord.Poll(
+            question=poll.question, duration=timedelta(hours=hours), multiple=poll.multiple
+        )
+        for option in poll.options:
+            native.add_answer(text=option.text)
+        return {"poll": native}
+    lines: list[str | Span] = [bold(poll.question)]
+    lines += [f"\n{i}. {option.text}" for i, option in enumerate(poll.options, start=1)]
+    rows = tuple(
+        (Button(str(i + 1), action=encode(VOTE_ACTION, poll.ref, str(i))),)
+        for i in range(len(poll.options))
+    )
+    flat = tuple(b for row in rows for b in row)
+    grouped = tuple(flat[i : i + 5] for i in range(0, len(flat), 5))
+    return {"content": to_markdown(Text.of(*lines))[:CONTENT_LIMIT], "view": view(grouped)}
+
+
+class DiscordSender:
+    def __init__(self, client: discord.Client, default_locale: str) -> None:
+        self.client = client
+        self.default_locale = default_locale
+
+    # --- answers to a message (mention or DM) ---------------------------------------
+
+    async def to_channel(
+        self,
+        event: Event,
+        channel: discord.abc.Messageable,
+        reply_to: discord.Message | None,
+        outs: Sequence[Out],
+    ) -> list[SentRef]:
+        refs: list[SentRef] = []
+        for out in outs:
+            try:
+                refs += await self._channel_out(event, channel, reply_to, out)
+            except discord.HTTPException as error:
+                _log_http(error, event)
+        return refs
+
+    async def _channel_out(
+        self,
+        event: Event,
+        channel: discord.abc.Messageable,
+        reply_to: discord.Message | None,
+        out: Out,
+    ) -> list[SentRef]:
+        if isinstance(out, Ephemeral):  # no ephemeral messages outside interactions
+            out = out.content
+        if isinstance(out, Direct):
+            return await self._direct(event, out, channel, reply_to)
+        if isinstance(out, Edit):
+            await self.edit(out)
+            return []
+        refs = []
+        for i, message in enumerate(messages(out)):
+            if i == 0 and reply_to is not None:  # answer as a reply to the question
+                message = {**message, "reference": reply_to}
+            sent = await channel.send(
+                **_clean(message), allowed_mentions=NO_MENTIONS, mention_author=False
+            )
+            refs.append(SentRef(str(sent.channel.id), str(sent.id)))
+        return refs
+
+    async def _direct(
+        self,
+        event: Event,
+        out: Direct,
+        channel: discord.abc.Messageable,
+        reply_to: discord.Message | None,
+    ) -> list[SentRef]:
+        user = self.client.get_user(int(event.actor.id)) or await self.client.fetch_user(
+            int(event.actor.id)
+        )
+        try:
+            return await self._channel_out(event, await user.create_dm(), None, out.content)
+        except discord.Forbidden:
+            i18n = I18n(negotiate([event.actor.locale], self.default_locale))
+            note = Text.of(
+                i18n.t(
+                    N_(
+                        "{name}, I couldn't send you a direct message. Please allow "
+                        "direct messages from this server's members and ask "
+                        "again."
+                    ),
+                    name=event.actor.display_name,
+                )
+            )
+            return await self._channel_out(event, channel, reply_to, note)
+
+    async def edit(self, edit: Edit) -> None:
+        channel = self.client.get_partial_messageable(int(edit.ref.chat_id))
+        message = channel.get_partial_message(int(edit.ref.message_id))
+        content = edit.content
+        if isinstance(content, Card):
+            await message.edit(
+                content=None,
+                embed=card_embed(content),
+                view=view(content.buttons),
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        text = content.text if isinstance(content, Buttons) else content
+        rows = content.rows if isinstance(content, Buttons) else ()
+        first = text_messages(text)[0]
+        await message.edit(
+            content=first["content"], embed=None, view=view(rows), allowed_mentions=NO_MENTIONS
+        )
+
+    # --- answers to an interaction ------------------------------------------------
+
+    async def to_interaction(
+        self,
+        event: Event,
+        interaction: discord.Interaction,
+        outs: Sequence[Out],
+        deferred: bool,
+        thinking: bool,
+    ) -> None:
+        """Respond within the interaction: the first message is the response (or, after a
+        "thinking" defer, replaces it), the rest are follow-ups; Ephemeral ones are
+        only seen by the person."""
+        original_pending = deferred and thinking
+        responded = deferred
+        for out in outs:
+            ephemeral = isinstance(out, Ephemeral)
+            inner = out.content if isinstance(out, Ephemeral) else out
+            try:
+                if isinstance(inner, Direct):
+                    await self._direct(event, inner, interaction.channel, None)  # type: ignore[arg-type]
+                    continue
+                if isinstance(inner, Edit):
+                    await self.edit(inner)
+                    continue
+                for message in messages(inner):
+                    kwargs = {**_clean(message), "allowed_mentions": NO_MENTIONS}
+                    if not responded:
+                        await interaction.response.send_message(**kwargs, ephemeral=ephemeral)
+                        responded = True
+                    elif original_pending and not ephemeral:
+                        await interaction.edit_original_response(
+                            **{k: v for k, v in kwargs.items() if k != "file"},
+                            attachments=[kwargs["file"]]
+                            if "file" in kwargs
+                            else discord.utils.MISSING,
+                        )
+                        original_pending = False
+                    else:
+                        if original_pending:  # the public "thinking…" must not stay
+                            await interaction.delete_original_response()
+                            original_pending = False
+                        await interaction.followup.send(**kwargs, ephemeral=ephemeral, wait=True)
+            except discord.HTTPException as error:
+                _log_http(error, event)
+        if not responded:
+            await interaction.response.defer()  # nothing to say (e.g. a repeated event)
+        elif original_pending:
+            await interaction.delete_original_response()
+
+
+def _clean(message: Message) -> Message:
+    return {k: v for k, v in message.items() if v is not None}
+
+
+def _log_http(error: discord.HTTPException, event: Event) -> None:
+    response = error.response
+    route = f"{response.method} {response.url.path}" if response is not None else "?"
+    log.warning(
+        "Discord %s %s on %s (event %s, channel %s): %s",
+        error.status,
+        error.code,
+        route,
+        event.event_id,
+        event.chat.id,
+        error.text,
+    )

@@ -1,0 +1,510 @@
+"""A loopback Discord for tests: REST under /api/v10 and a JSON websocket gateway,
+enough of both to run the real discord.py client against it.
+
+It validates outgoing messages as Discord does (2,000-character content, embed and
+component limits, poll limits), records every REST call, timestamps interaction
+acknowledgements, and can answer 429 (rate limited) or invalidate the gateway session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+TOKEN = "discord-test-token"
+APP_ID = "900000000000000001"
+BOT_ID = "900000000000000002"
+GUILD_ID = "900000000000000010"
+CHANNEL_ID = "900000000000000011"
+MOD_ROLE_ID = "900000000000000012"
+EVERYONE_PERMS = str((1 << 10) | (1 << 11))  # view channel, send messages
+MANAGE_MESSAGES = str(1 << 13)
+NOW = "2026-11-24T12:00:00+00:00"
+
+
+def user(user_id: str, name: str, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name.lower(),
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+BOT = {**user(BOT_ID, "ShopBot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: dict[str, Any]
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)
+    result: Any = None
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.identifies: list[dict[str, Any]] = []
+        self.interactions: dict[str, float] = {}  # interaction id -> dispatched at
+        self.dm_blocked: set[str] = set()  # users who accept no DMs from the bot
+        self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.messages: dict[str, dict[str, Any]] = {}
+        self._ids = itertools.count(910_000_000_000_000_000)
+        self._seq = itertools.count(1)
+        self._ws: web.WebSocketResponse | None = None
+        self._identified = asyncio.Event()
+        self._rate_limit_left = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- server ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # --- gateway --------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                continue
+            payload = json.loads(message.data)
+            op = payload["op"]
+            if op == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif op == 2:
+                self.identifies.append(payload["d"])
+                await self._send(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT,
+                        "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                        "session_id": f"session-{len(self.identifies)}",
+                        "resume_gateway_url": self.gateway_url,
+                        "application": {"id": APP_ID, "flags": 0},
+                        "private_channels": [],
+                    },
+                )
+                await self._send("GUILD_CREATE", guild())
+                self._identified.set()
+        return ws
+
+    async def _send(self, event: str, data: dict[str, Any]) -> None:
+        assert self._ws is not None
+        await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await self._identified.wait()
+        if event == "INTERACTION_CREATE":
+            self.interactions[data["id"]] = time.monotonic()
+        await self._send(event, data)
+
+    async def invalidate_session(self) -> None:
+        """Op 9 with d=false: the client must identify again from scratch."""
+        assert self._ws is not None
+        self._identified.clear()
+        await self._ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+
+    def rate_limit(self, times: int) -> None:
+        """The next `times` message sends get 429 with a short retry_after."""
+        self._rate_limit_left = times
+
+    # --- REST ----------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        body = await _body(request)
+        call = Call(request.method, path, body)
+        self.calls.append(call)
+        if request.headers.get("Authorization") not in (f"Bot {TOKEN}", None) and not (
+            path.startswith("/webhooks") or path.startswith("/interactions")
+        ):
+            call.status = 401
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        sends = request.method == "POST" and (
+            path.endswith("/messages") or path.startswith("/webhooks")
+        )
+        if sends and self._rate_limit_left > 0:
+            self._rate_limit_left -= 1
+            call.status = 429
+            return _json(
+                {"message": "You are being rate limited.", "retry_after": 0.2, "global": False},
+                status=429,
+                headers={"Retry-After": "0.2", "X-RateLimit-Scope": "user", "Via": "1.1 google"},
+            )
+        try:
+            result = self._route(request.method, path, body, request.query)
+        except ApiError as error:
+            call.status = error.status
+            return _json({"message": error.message, "code": error.code}, status=error.status)
+        call.result = result
+        if result is None:
+            call.status = 204
+            return web.Response(status=204)
+        return _json(result)
+
+    def _route(self, method: str, path: str, body: dict[str, Any], query: Any) -> Any:
+        parts = path.strip("/").split("/")
+        match method, parts:
+            case "GET", ["users", "@me"]:
+                return BOT
+            case "GET", ["gateway", "bot"]:
+                return {
+                    "url": self.gateway_url,
+                    "shards": 1,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 999,
+                        "reset_after": 0,
+                        "max_concurrency": 1,
+                    },
+                }
+            case "GET", ["oauth2", "applications", "@me"]:
+                return {
+                    "id": APP_ID,
+                    "name": "ShopBot",
+                    "icon": None,
+                    "description": "",
+                    "rpc_origins": [],
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": user("900000000000000099", "Owner"),
+                    "verify_key": "k",
+                    "flags": 0,
+                    "team": None,
+                    "summary": "",
+                }
+            case "PUT", ["applications", _, "commands"] | [
+                "applications",
+                _,
+                "guilds",
+                _,
+                "commands",
+            ]:
+                return [self._check_command(c) for c in body.get("_list", [])]
+            case "POST", ["interactions", interaction_id, _token, "callback"]:
+                return self._callback(interaction_id, body)
+            case "POST", ["webhooks", _, _token]:
+                return self._message(CHANNEL_ID, body, webhook=True)
+            case "PATCH", ["webhooks", _, _token, "messages", "@original"]:
+                return self._message(CHANNEL_ID, body, webhook=True)
+            case "DELETE", ["webhooks", _, _token, "messages", "@original"]:
+                return None
+            case "POST", ["channels", channel_id, "messages"]:
+                if any(self.dm_channels.get(u) == channel_id for u in self.dm_blocked):
+                    raise ApiError(403, 50007, "Cannot send messages to this user")
+                return self._message(channel_id, body)
+            case "PATCH", ["channels", channel_id, "messages", message_id]:
+                if message_id not in self.messages:
+                    raise ApiError(404, 10008, "Unknown Message")
+                return self._message(channel_id, body, message_id=message_id)
+            case "POST", ["users", "@me", "channels"]:
+                recipient = str(body["recipient_id"])
+                channel_id = self.dm_channels.setdefault(recipient, str(next(self._ids)))
+                return {
+                    "id": channel_id,
+                    "type": 1,
+                    "last_message_id": None,
+                    "recipients": [user(recipient, f"User{recipient[-3:]}")],
+                }
+            case "GET", ["users", user_id]:
+                return user(user_id, f"User{user_id[-3:]}")
+        raise ApiError(404, 0, f"404: Not Found ({method} {path} not in the fake)")
+
+    def _check_command(self, command: dict[str, Any]) -> dict[str, Any]:
+        if not 1 <= len(command["name"]) <= 32 or command["name"] != command["name"].lower():
+            raise ApiError(400, 50035, "Invalid Form Body: name")
+        if not 1 <= len(command.get("description", "")) <= 100:
+            raise ApiError(400, 50035, "Invalid Form Body: description")
+        seen_optional = False
+        for option in command.get("options", []):
+            if option.get("required") and seen_optional:
+                raise ApiError(400, 50035, "Required options must be placed before optional")
+            seen_optional = seen_optional or not option.get("required")
+        return {**command, "id": str(next(self._ids)), "application_id": APP_ID, "version": "1"}
+
+    def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        kind = body["type"]
+        data = body.get("data") or {}
+        response: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+            }
+        }
+        if kind == 4:
+            message = self._message(CHANNEL_ID, data, webhook=True)
+            response["resource"] = {"type": 4, "message": message}
+        elif kind == 8:
+            if len(data.get("choices", [])) > 25:
+                raise ApiError(400, 50035, "Invalid Form Body: too many choices")
+            response["resource"] = {"type": 8}
+        else:
+            response["resource"] = {"type": kind}
+        return response
+
+    def _message(
+        self,
+        channel_id: str,
+        body: dict[str, Any],
+        webhook: bool = False,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
+        content = body.get("content") or ""
+        if len(content) > 2000:
+            raise ApiError(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer")
+        embeds = body.get("embeds") or []
+        for embed in embeds:
+            if len(embed.get("title") or "") > 256 or len(embed.get("description") or "") > 4096:
+                raise ApiError(400, 50035, "Invalid Form Body: embed")
+            fields = embed.get("fields") or []
+            if len(fields) > 25 or any(
+                len(f["name"]) > 256 or len(f["value"]) > 1024 for f in fields
+            ):
+                raise ApiError(400, 50035, "Invalid Form Body: embed fields")
+        for row in body.get("components") or []:
+            for component in row.get("components", []):
+                if len(component.get("custom_id") or "") > 100:
+                    raise ApiError(400, 50035, "Invalid Form Body: custom_id")
+        poll = body.get("poll")
+        if poll is not None:
+            answers = poll.get("answers", [])
+            if not 1 <= len(answers) <= 10 or any(
+                len(a["poll_media"]["text"]) > 55 for a in answers
+            ):
+                raise ApiError(400, 50035, "Invalid Form Body: poll")
+            if not 1 <= int(poll.get("duration", 24)) <= 768:
+                raise ApiError(400, 50035, "Invalid Form Body: poll duration")
+        message = message_payload(
+            message_id or str(next(self._ids)),
+            channel_id,
+            BOT,
+            content,
+            embeds=embeds,
+            components=body.get("components") or [],
+            attachments=body.get("attachments") or [],
+        )
+        if poll is not None:
+            message["poll"] = {
+                "question": poll["question"],
+                "allow_multiselect": poll.get("allow_multiselect"),
+                "layout_type": 1,
+                "expiry": NOW,
+                "answers": [
+                    {"answer_id": i + 1, "poll_media": a["poll_media"]}
+                    for i, a in enumerate(poll["answers"])
+                ],
+            }
+        if webhook:
+            message["webhook_id"] = APP_ID
+        self.messages[message["id"]] = message
+        return message
+
+    # --- what tests inspect ------------------------------------------------------------
+
+    def sent(self, method: str | None = None, contains: str = "") -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if (method is None or c.method == method) and contains in c.path and c.status < 300
+        ]
+
+    async def wait_for(self, check: Callable[[], Any], seconds: float = 15) -> Any:
+        async with asyncio.timeout(seconds):
+            while not (found := check()):  # noqa: ASYNC110 - state changes outside the fake
+                await asyncio.sleep(0.02)
+            return found
+
+
+def guild() -> dict[str, Any]:
+    role = {
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+        "icon": None,
+        "unicode_emoji": None,
+    }
+    return {
+        "id": GUILD_ID,
+        "name": "Shop talk",
+        "icon": None,
+        "owner_id": "900000000000000099",
+        "roles": [
+            {
+                **role,
+                "id": GUILD_ID,
+                "name": "@everyone",
+                "permissions": EVERYONE_PERMS,
+                "position": 0,
+            },
+            {
+                **role,
+                "id": MOD_ROLE_ID,
+                "name": "Mods",
+                "permissions": MANAGE_MESSAGES,
+                "position": 1,
+            },
+        ],
+        "channels": [
+            {
+                "id": CHANNEL_ID,
+                "type": 0,
+                "name": "shop",
+                "position": 0,
+                "permission_overwrites": [],
+                "guild_id": GUILD_ID,
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+            }
+        ],
+        "members": [member(BOT)],
+        "member_count": 3,
+        "large": False,
+        "unavailable": False,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "voice_states": [],
+        "presences": [],
+        "threads": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "joined_at": NOW,
+        "preferred_locale": "en-US",
+        "premium_tier": 0,
+        "mfa_level": 0,
+        "verification_level": 0,
+        "explicit_content_filter": 0,
+        "default_message_notifications": 0,
+        "system_channel_flags": 0,
+        "nsfw_level": 0,
+        "afk_timeout": 300,
+        "vanity_url_code": None,
+        "description": None,
+        "banner": None,
+        "splash": None,
+    }
+
+
+def member(
+    account: dict[str, Any], roles: list[str] | None = None, permissions: str | None = None
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "user": account,
+        "roles": roles or [],
+        "joined_at": NOW,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "nick": None,
+        "avatar": None,
+        "premium_since": None,
+        "pending": False,
+    }
+    if permissions is not None:
+        data["permissions"] = permissions
+    return data
+
+
+def message_payload(
+    message_id: str, channel_id: str, author: dict[str, Any], content: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": author,
+        "content": content,
+        "timestamp": NOW,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        "components": [],
+        **extra,
+    }
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json", as Discord sends it (discord.py compares the header).
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        data = await request.json()
+        return data if isinstance(data, dict) else {"_list": data}
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        payload = form.get("payload_json")
+        data = json.loads(payload) if isinstance(payload, str) else {}
+        data["_files"] = [
+            getattr(v, "filename", "file") for k, v in form.items() if k.startswith("files[")
+        ]
+        return data
+    with contextlib.suppress(ValueError):
+        return dict(await request.post())
+    return {}

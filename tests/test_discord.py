@@ -1,0 +1,467 @@
+"""The Discord adapter end to end: the real discord.py client against a loopback fake
+Discord (REST + JSON gateway)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.adapters.discord.adapter import ACK_SECONDS, DiscordAdapter
+from bot.app import FEATURES, App
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.features import Feature, Role
+from handlers.model import Direct, Event, Image, Out, Poll, PollOption, Text
+from handlers.router import Router
+from tests.fake_discord import (
+    APP_ID,
+    BOT,
+    BOT_ID,
+    CHANNEL_ID,
+    EVERYONE_PERMS,
+    GUILD_ID,
+    MANAGE_MESSAGES,
+    TOKEN,
+    FakeDiscord,
+    member,
+    message_payload,
+    user,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+ALICE = user("500000000000000001", "Alice")
+MOD = user("500000000000000002", "Mod")
+_ids = itertools.count(800_000_000_000_000_000)
+
+probe = Feature("probe")
+
+
+@probe.command("purge", "Moderators only", role=Role.MODERATOR)
+async def purge(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Text.of("purged")]
+
+
+@probe.command("slow", "Takes its time")
+async def slow(ctx: Context, args: Any) -> Sequence[Out]:
+    await asyncio.sleep(ACK_SECONDS + 0.5)
+    return [Text.of("worth the wait")]
+
+
+@probe.command("vote", "Sends a poll")
+async def vote(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Poll("p1", "Which colour?", (PollOption("Sand"), PollOption("Olive")))]
+
+
+@probe.command("chart", "Sends a picture")
+async def chart(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Image(data=PNG, caption="results", filename="chart.png")]
+
+
+@probe.command("essay", "Long text")
+async def essay(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Text.of("\n\n".join(["Linen *breathes*. " * 30] * 10))]
+
+
+@probe.command("whisper", "Answers privately")
+async def whisper(ctx: Context, args: Any) -> Sequence[Out]:
+    return [Direct(Text.of("a secret for you"))]
+
+
+@probe.command("oops", "Refuses")
+async def oops(ctx: Context, args: Any) -> Sequence[Out]:
+    raise UserError("That product is no longer in the catalog.")
+
+
+class Recorder:
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.events: list[Event] = []
+
+    async def __call__(self, event: Event) -> Sequence[Out]:
+        self.events.append(event)
+        return await self.router.dispatch(event)
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def recorder(app: App) -> Recorder:
+    return Recorder(Router(app.services, [*FEATURES, probe]))
+
+
+def make_adapter(app: App, fake: FakeDiscord, recorder: Recorder) -> DiscordAdapter:
+    settings = app.settings.model_copy(
+        update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url}
+    )
+    return DiscordAdapter(
+        settings,
+        recorder,
+        list(recorder.router.commands.values()),
+        recorder.router.complete,
+        app.state,
+    )
+
+
+@pytest.fixture
+async def discord_bot(
+    app: App, fake: FakeDiscord, recorder: Recorder
+) -> AsyncIterator[DiscordAdapter]:
+    adapter = make_adapter(app, fake, recorder)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+def interaction(
+    kind: int,
+    data: dict[str, Any],
+    *,
+    who: dict[str, Any] = ALICE,
+    permissions: str = EVERYONE_PERMS,
+    locale: str = "en-US",
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    interaction_id = str(next(_ids))
+    payload: dict[str, Any] = {
+        "id": interaction_id,
+        "application_id": APP_ID,
+        "type": kind,
+        "data": data,
+        "token": f"token-{interaction_id}",
+        "version": 1,
+        "locale": locale,
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "context": 0,
+        "authorizing_integration_owners": {"0": GUILD_ID},
+        "attachment_size_limit": 8_000_000,
+        "app_permissions": str((1 << 11) | (1 << 14)),
+        "guild_id": GUILD_ID,
+        "channel_id": CHANNEL_ID,
+        "channel": {
+            "id": CHANNEL_ID,
+            "type": 0,
+            "guild_id": GUILD_ID,
+            "name": "shop",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "permissions": permissions,
+        },
+        "member": member(who, permissions=permissions),
+    }
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
+def slash(name: str, **options: Any) -> dict[str, Any]:
+    return interaction(
+        2,
+        {
+            "id": "1",
+            "name": name,
+            "type": 1,
+            "options": [
+                {"name": k, "type": 3 if isinstance(v, str) else 4, "value": v}
+                for k, v in options.items()
+            ],
+        },
+    )
+
+
+def callbacks(fake: FakeDiscord, payload: dict[str, Any]) -> list[Any]:
+    return [c for c in fake.sent("POST", f"/interactions/{payload['id']}/")]
+
+
+async def test_command_sync_payload_and_sync_only_on_change(
+    app: App, fake: FakeDiscord, recorder: Recorder
+) -> None:
+    first = make_adapter(app, fake, recorder)
+    await first.start()
+    await first.stop()
+    [sync] = fake.sent("PUT", "/commands")
+    commands = {c["name"]: c for c in sync.body["_list"]}
+    assert {"start", "help", "product", "search", "language", "purge"} <= set(commands)
+    [query] = commands["product"]["options"]
+    assert query == {**query, "name": "query", "type": 3, "required": True, "autocomplete": True}
+    assert commands["purge"]["default_member_permissions"] == MANAGE_MESSAGES
+    assert "default_member_permissions" not in commands["product"]
+    assert commands["help"]["description_localizations"]["pl"] == "Lista poleceń"
+    again = make_adapter(app, fake, recorder)  # a restart with the same definitions
+    await again.start()
+    await again.stop()
+    assert len(fake.sent("PUT", "/commands")) == 1
+
+
+async def test_product_command_with_autocomplete(
+    discord_bot: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    typing = interaction(
+        4,
+        {
+            "id": "1",
+            "name": "product",
+            "type": 1,
+            "options": [{"name": "query", "type": 3, "value": "backp", "focused": True}],
+        },
+    )
+    await fake.dispatch("INTERACTION_CREATE", typing)
+    [suggested] = await fake.wait_for(lambda: callbacks(fake, typing))
+    choices = suggested.body["data"]["choices"]
+    assert {"name": "Trail Backpack 30L · BAG-001", "value": "BAG-001"} in choices
+    assert len(choices) <= 25
+    command = slash("product", query="BAG-001")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+    assert answer.body["type"] == 4
+    [embed] = answer.body["data"]["embeds"]
+    assert embed["title"] == "Trail Backpack 30L"
+    assert embed["image"]["url"] == "https://shop.example.com/img/bag-001.jpg"
+    assert answer.at - fake.interactions[command["id"]] < 3
+
+
+async def test_mention_question_is_answered_with_mentions_suppressed(
+    discord_bot: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    question = message_payload(
+        str(next(_ids)),
+        CHANNEL_ID,
+        ALICE,
+        f"<@{BOT_ID}> how much is the trail backpack?",
+        guild_id=GUILD_ID,
+        mentions=[BOT],
+        member={k: v for k, v in member(ALICE).items() if k != "user"},
+    )
+    await fake.dispatch("MESSAGE_CREATE", question)
+    [reply] = await fake.wait_for(lambda: fake.sent("POST", f"/channels/{CHANNEL_ID}/messages"))
+    assert reply.body["embeds"][0]["title"] == "Trail Backpack 30L"
+    assert str(reply.body["message_reference"]["message_id"]) == question["id"]
+    assert reply.body["allowed_mentions"]["parse"] == []
+    chatter = message_payload(
+        str(next(_ids)), CHANNEL_ID, ALICE, "trail backpack?", guild_id=GUILD_ID
+    )
+    await fake.dispatch("MESSAGE_CREATE", chatter)  # not addressed to the bot
+    await asyncio.sleep(0.3)
+    assert len(fake.sent("POST", f"/channels/{CHANNEL_ID}/messages")) == 1
+
+
+async def test_user_text_cannot_ping(discord_bot: DiscordAdapter, fake: FakeDiscord) -> None:
+    hostile = "@everyone @here <@&900000000000000012> <@500000000000000002> **bold**"
+    command = slash("search", words=hostile)
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+    data = answer.body["data"]
+    assert data["allowed_mentions"] == {"parse": [], "replied_user": False} or (
+        data["allowed_mentions"]["parse"] == []
+    )
+    assert "\\*\\*bold\\*\\*" in data["content"]  # markdown escaped, shown literally
+
+
+async def test_button_on_a_message_from_before_a_restart(
+    app: App, fake: FakeDiscord, recorder: Recorder
+) -> None:
+    before = make_adapter(app, fake, recorder)
+    await before.start()
+    command = slash("search", words="linen shirt")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+    message = answer.result["resource"]["message"]
+    buttons = message["components"][0]["components"]
+    details = next(b for b in buttons if b.get("custom_id", "").startswith("sb:"))
+    assert details["custom_id"] == "sb:product:SHI-001"
+    await before.stop()
+    after = make_adapter(app, fake, recorder)  # a new process, knowing nothing of the message
+    await after.start()
+    try:
+        press = interaction(
+            3, {"custom_id": details["custom_id"], "component_type": 2}, message=message
+        )
+        await fake.dispatch("INTERACTION_CREATE", press)
+        [response] = await fake.wait_for(lambda: callbacks(fake, press))
+        assert response.body["data"]["embeds"][0]["title"] == "Linen Shirt"
+    finally:
+        await after.stop()
+
+
+async def test_native_poll_and_votes(
+    discord_bot: DiscordAdapter, fake: FakeDiscord, recorder: Recorder
+) -> None:
+    command = slash("vote")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+    poll = answer.body["data"]["poll"]
+    assert [a["poll_media"]["text"] for a in poll["answers"]] == ["Sand", "Olive"]
+    assert poll["duration"] == 24
+    message_id = answer.result["resource"]["message"]["id"]
+    vote = {
+        "user_id": ALICE["id"],
+        "channel_id": CHANNEL_ID,
+        "message_id": message_id,
+        "guild_id": GUILD_ID,
+        "answer_id": 2,
+    }
+    await fake.dispatch("MESSAGE_POLL_VOTE_ADD", vote)
+    await fake.dispatch("MESSAGE_POLL_VOTE_REMOVE", vote)
+    votes = await fake.wait_for(
+        lambda: (v := [e for e in recorder.events if e.poll_vote]) and len(v) == 2 and v
+    )
+    assert [(v.poll_vote.poll_ref, v.poll_vote.option_ids, v.poll_vote.change) for v in votes] == [
+        (message_id, (1,), "add"),
+        (message_id, (1,), "remove"),
+    ]
+
+
+async def test_errors_are_ephemeral_and_moderators_come_from_permissions(
+    discord_bot: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    refused = slash("purge")
+    await fake.dispatch("INTERACTION_CREATE", refused)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, refused))
+    assert answer.body["data"]["flags"] & 64
+    assert answer.body["data"]["content"] == "Only moderators can do that."
+    allowed = interaction(
+        2,
+        {"id": "1", "name": "purge", "type": 1},
+        who=MOD,
+        permissions=str(int(EVERYONE_PERMS) | int(MANAGE_MESSAGES)),
+    )
+    await fake.dispatch("INTERACTION_CREATE", allowed)
+    [done] = await fake.wait_for(lambda: callbacks(fake, allowed))
+    assert done.body["data"]["content"] == "purged" and not done.body["data"].get("flags")
+
+
+async def test_image_is_an_attachment(discord_bot: DiscordAdapter, fake: FakeDiscord) -> None:
+    command = slash("chart")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+    assert answer.body["_files"] == ["chart.png"]
+    assert answer.body["data"]["attachments"][0]["filename"] == "chart.png"
+
+
+async def test_slow_handler_defers_then_follows_up(
+    discord_bot: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    command = slash("slow")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [deferred] = await fake.wait_for(lambda: callbacks(fake, command))
+    assert deferred.body["type"] == 5  # "thinking…"
+    assert deferred.at - fake.interactions[command["id"]] < 3
+    [edit] = await fake.wait_for(lambda: fake.sent("PATCH", f"/token-{command['id']}/messages"))
+    assert edit.body["content"] == "worth the wait"
+
+
+async def test_long_text_is_split(discord_bot: DiscordAdapter, fake: FakeDiscord) -> None:
+    command = slash("essay")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    await fake.wait_for(lambda: callbacks(fake, command))
+    followups = await fake.wait_for(
+        lambda: len(f := fake.sent("POST", f"/webhooks/{APP_ID}/token-{command['id']}")) >= 2 and f
+    )
+    contents = [
+        callbacks(fake, command)[0].body["data"]["content"],
+        *(f.body["content"] for f in followups),
+    ]
+    assert all(len(c) <= 2000 for c in contents) and len(contents) >= 3
+    assert contents[0].endswith("\\*breathes\\*.")
+    assert not [c for c in fake.calls if c.status >= 400]
+
+
+async def test_private_answer_as_dm_or_note(discord_bot: DiscordAdapter, fake: FakeDiscord) -> None:
+    command = slash("whisper")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [dm] = await fake.wait_for(
+        lambda: (
+            ALICE["id"] in fake.dm_channels
+            and fake.sent("POST", f"/channels/{fake.dm_channels[ALICE['id']]}/messages")
+        )
+    )
+    assert dm.body["content"] == "a secret for you"
+    fake.dm_blocked.add(MOD["id"])
+    blocked = interaction(2, {"id": "1", "name": "whisper", "type": 1}, who=MOD)
+    await fake.dispatch("INTERACTION_CREATE", blocked)
+    [note] = await fake.wait_for(lambda: fake.sent("POST", f"/channels/{CHANNEL_ID}/messages"))
+    assert "couldn't send you a direct message" in note.body["content"]
+
+
+async def test_rate_limits_delay_but_never_drop(
+    discord_bot: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    fake.rate_limit(2)
+    question = message_payload(
+        str(next(_ids)),
+        CHANNEL_ID,
+        ALICE,
+        f"<@{BOT_ID}> yoga mat",
+        guild_id=GUILD_ID,
+        mentions=[BOT],
+    )
+    await fake.dispatch("MESSAGE_CREATE", question)
+    [reply] = await fake.wait_for(lambda: fake.sent("POST", f"/channels/{CHANNEL_ID}/messages"))
+    assert reply.body["embeds"][0]["title"] == "Yoga Mat"
+    assert len([c for c in fake.calls if c.status == 429]) == 2
+
+
+async def test_gateway_comes_from_the_override_also_after_an_invalid_session(
+    discord_bot: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    assert fake.sent("GET", "/gateway/bot")
+    await fake.invalidate_session()
+    await fake.wait_for(lambda: len(fake.identifies) == 2)
+    await discord_bot.client.wait_until_ready()
+    command = slash("help")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+    assert "What I can do" in answer.body["data"]["content"]
+    assert fake.identifies[0]["intents"] == fake.identifies[1]["intents"]
+    intents = fake.identifies[0]["intents"]
+    assert not intents & (1 << 15)  # no privileged message-content intent
+    assert not intents & (1 << 1)  # nor members, unless enabled
+
+
+async def test_discord_sync_command(fake: FakeDiscord, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPBOT_")}
+    env.update(SHOPBOT_DISCORD_TOKEN=TOKEN, SHOPBOT_DISCORD_API_URL=fake.api_url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "discord",
+        "sync",
+        "--guild",
+        GUILD_ID,
+        cwd=tmp_path,
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    [sync] = fake.sent("PUT", f"/guilds/{GUILD_ID}/commands")
+    assert {c["name"] for c in sync.body["_list"]} == {
+        "help",
+        "language",
+        "product",
+        "search",
+        "start",
+    }
