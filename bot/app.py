@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from config import Settings, shipped_file
-from handlers import basics
+from handlers import basics, linking
 from handlers.catalog.formats import Format
 from handlers.catalog.service import ImportReport, import_catalog
 from handlers.context import Services
@@ -21,7 +21,7 @@ from storage.migrate import upgrade
 from storage.types import utcnow
 
 DEMO_CATALOG = "demo_catalog.csv"
-FEATURES = (basics.feature, products.feature)
+FEATURES = (basics.feature, products.feature, linking.feature)
 
 
 @dataclass

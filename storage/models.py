@@ -164,3 +164,37 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links two chats into a community, or two accounts into one
+    member. Single use: redeeming sets `used_at` atomically."""
+
+    __tablename__ = "link_code"
+
+    code: str = Field(primary_key=True, max_length=16)
+    purpose: str = Field(max_length=16)  # "chat" or "account"
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+
+
+class LinkAttempt(SQLModel, table=True):
+    """Redeemed or refused codes, to rate-limit guessing."""
+
+    __tablename__ = "link_attempt"
+    __table_args__ = (Index("ix_link_attempt_member_at", "member_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    ok: bool
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -1,0 +1,169 @@
+"""Link codes, communities of chats, and merging accounts into one member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Account, Chat, Community, LinkAttempt, LinkCode, Member, Vendor
+
+
+async def active_codes(session: AsyncSession, member_id: int, purpose: str, now: datetime) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(LinkCode)
+        .where(
+            LinkCode.member_id == member_id,
+            LinkCode.purpose == purpose,
+            col(LinkCode.used_at).is_(None),
+            col(LinkCode.expires_at) > now,
+        )
+    )
+    return (await session.exec(stmt)).one()
+
+
+async def add_code(session: AsyncSession, code: LinkCode) -> None:
+    session.add(code)
+    await session.flush()
+
+
+async def redeem(session: AsyncSession, code: str, purpose: str, now: datetime) -> LinkCode | None:
+    """Use the code if it is valid: one statement, so two people racing get one winner."""
+    stmt = (
+        update(LinkCode)
+        .where(
+            col(LinkCode.code) == code,
+            col(LinkCode.purpose) == purpose,
+            col(LinkCode.used_at).is_(None),
+            col(LinkCode.expires_at) > now,
+        )
+        .values(used_at=now)
+        .returning(col(LinkCode.member_id), col(LinkCode.chat_id))
+    )
+    row = (await session.exec(stmt)).first()
+    if row is None:
+        return None
+    return LinkCode(
+        code=code, purpose=purpose, member_id=row[0], chat_id=row[1], expires_at=now, used_at=now
+    )
+
+
+async def find_code(session: AsyncSession, code: str, purpose: str) -> LinkCode | None:
+    stmt = select(LinkCode).where(LinkCode.code == code, LinkCode.purpose == purpose)
+    return (await session.exec(stmt)).first()
+
+
+async def record_attempt(session: AsyncSession, member_id: int, ok: bool, now: datetime) -> None:
+    session.add(LinkAttempt(member_id=member_id, ok=ok, at=now))
+    await session.flush()
+
+
+async def failures_since(session: AsyncSession, member_id: int, since: datetime) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(LinkAttempt)
+        .where(
+            LinkAttempt.member_id == member_id,
+            col(LinkAttempt.ok).is_(False),
+            col(LinkAttempt.at) >= since,
+        )
+    )
+    return (await session.exec(stmt)).one()
+
+
+async def chat(session: AsyncSession, chat_id: int) -> Chat:
+    found = await session.get(Chat, chat_id)
+    assert found is not None
+    return found
+
+
+async def join_communities(session: AsyncSession, origin_chat_id: int, chat_id: int) -> int:
+    """Put both chats, and every chat already linked to either, into one community."""
+    origin = await chat(session, origin_chat_id)
+    other = await chat(session, chat_id)
+    community_id = origin.community_id or other.community_id
+    if community_id is None:
+        community = Community(name=(origin.title or "community")[:128])
+        session.add(community)
+        await session.flush()
+        community_id = community.id
+    absorbed = {
+        c for c in (origin.community_id, other.community_id) if c not in (None, community_id)
+    }
+    if absorbed:
+        await session.exec(
+            update(Chat)
+            .where(col(Chat.community_id).in_(absorbed))
+            .values(community_id=community_id)
+        )
+        await session.exec(delete(Community).where(col(Community.id).in_(absorbed)))
+    await session.exec(
+        update(Chat)
+        .where(col(Chat.id).in_([origin_chat_id, chat_id]))
+        .values(community_id=community_id)
+    )
+    assert community_id is not None
+    return community_id
+
+
+async def community_chats(session: AsyncSession, community_id: int) -> list[Chat]:
+    stmt = select(Chat).where(Chat.community_id == community_id).order_by(col(Chat.id))
+    return list((await session.exec(stmt)).all())
+
+
+async def leave_community(session: AsyncSession, chat_id: int) -> bool:
+    found = await chat(session, chat_id)
+    if found.community_id is None:
+        return False
+    community_id = found.community_id
+    found.community_id = None
+    session.add(found)
+    await session.flush()
+    remaining = await community_chats(session, community_id)
+    if len(remaining) <= 1:  # a community of one chat is no community
+        await session.exec(
+            update(Chat).where(col(Chat.community_id) == community_id).values(community_id=None)
+        )
+        await session.exec(delete(Community).where(col(Community.id) == community_id))
+    return True
+
+
+async def merge_members(session: AsyncSession, keep_id: int, drop_id: int) -> None:
+    """Everything of `drop_id` becomes `keep_id`'s; then `drop_id` goes."""
+    await session.exec(
+        update(Account).where(col(Account.member_id) == drop_id).values(member_id=keep_id)
+    )
+    await session.exec(
+        update(Vendor).where(col(Vendor.member_id) == drop_id).values(member_id=keep_id)
+    )
+    await session.exec(delete(Member).where(col(Member.id) == drop_id))
+
+
+async def account_platforms(session: AsyncSession, member_id: int) -> list[str]:
+    stmt = (
+        select(Account.platform)
+        .where(Account.member_id == member_id)
+        .order_by(col(Account.platform))
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def split_account(session: AsyncSession, platform: str, platform_user_id: str) -> bool:
+    """Give the account a member of its own, if it shares one with other accounts."""
+    stmt = select(Account).where(
+        Account.platform == platform, Account.platform_user_id == platform_user_id
+    )
+    account = (await session.exec(stmt)).one()
+    if len(await account_platforms(session, account.member_id)) <= 1:
+        return False
+    member = Member(display_name=account.display_name)
+    session.add(member)
+    await session.flush()
+    assert member.id is not None
+    account.member_id = member.id
+    session.add(account)
+    await session.flush()
+    return True
