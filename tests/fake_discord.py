@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.loopback import LoopbackServer
+
 TOKEN = "discord-test-token"
 APP_ID = "900000000000000001"
 BOT_ID = "900000000000000002"
@@ -61,8 +63,9 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-class FakeDiscord:
+class FakeDiscord(LoopbackServer):
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[Call] = []
         self.identifies: list[dict[str, Any]] = []
         self.interactions: dict[str, float] = {}  # interaction id -> dispatched at
@@ -74,26 +77,17 @@ class FakeDiscord:
         self._ws: web.WebSocketResponse | None = None
         self._identified = asyncio.Event()
         self._rate_limit_left = 0
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # --- server ---------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
         if self._ws is not None:
             await self._ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
 
     @property
     def api_url(self) -> str:

@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import LoopbackServer
+
 TOKEN = "123456:TEST-token"
 BOT = {
     "id": 999000,
@@ -175,8 +177,9 @@ class Call:
         return int(value) if value is not None else None
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.chats: dict[int, FakeChat] = {}
         self.calls: list[Call] = []
@@ -192,23 +195,11 @@ class FakeTelegram:
         self.outages_served = 0
         self._retry_after = 1
         self._arrived = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # --- server -------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def base_url(self) -> str:

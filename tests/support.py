@@ -19,6 +19,7 @@ from handlers.model import (
     Text,
     UserRef,
 )
+from handlers.router import Router
 
 _ids = itertools.count(1)
 
@@ -116,3 +117,15 @@ def plain(outs: Sequence[Out]) -> str:
             parts.append(inner.body)
             parts.extend(f"{f.name}: {f.value}" for f in inner.fields)
     return "\n".join(parts)
+
+
+class Recorder:
+    """Our own dispatch function wrapped to see which events reached the router."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.events: list[Event] = []
+
+    async def __call__(self, event: Event) -> Sequence[Out]:
+        self.events.append(event)
+        return await self.router.dispatch(event)

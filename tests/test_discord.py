@@ -19,7 +19,7 @@ from bot.app import FEATURES, App
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.features import Feature, Role
-from handlers.model import Direct, Event, Image, Out, Poll, PollOption, Text
+from handlers.model import Direct, Image, Out, Poll, PollOption, Text
 from handlers.router import Router
 from tests.fake_discord import (
     APP_ID,
@@ -35,6 +35,7 @@ from tests.fake_discord import (
     message_payload,
     user,
 )
+from tests.support import Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -79,16 +80,6 @@ async def whisper(ctx: Context, args: Any) -> Sequence[Out]:
 @probe.command("oops", "Refuses")
 async def oops(ctx: Context, args: Any) -> Sequence[Out]:
     raise UserError("That product is no longer in the catalog.")
-
-
-class Recorder:
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        self.events: list[Event] = []
-
-    async def __call__(self, event: Event) -> Sequence[Out]:
-        self.events.append(event)
-        return await self.router.dispatch(event)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from handlers.model import (
     Card,
     Direct,
     Edit,
-    Event,
     Out,
     Poll,
     PollOption,
@@ -31,6 +30,7 @@ from handlers.model import (
 )
 from handlers.router import Router
 from tests.fake_telegram import BOT, Call, FakeTelegram, user
+from tests.support import Recorder
 
 ALICE = user(5001, "Alice", "alice")
 BORIS = user(5002, "Boris", "boris", language="pl")
@@ -82,18 +82,6 @@ async def bumpable(ctx: Context, args: Any) -> Sequence[Out]:
     from handlers.model import Button, Buttons
 
     return [Buttons(Text.of("press to edit"), ((Button("Edit me", action="bump"),),))]
-
-
-class Recorder:
-    """Our own dispatch function wrapped to see which events reached the router."""
-
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        self.events: list[Event] = []
-
-    async def __call__(self, event: Event) -> Sequence[Out]:
-        self.events.append(event)
-        return await self.router.dispatch(event)
 
 
 @pytest.fixture
