@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from handlers.actions import decode
@@ -23,13 +24,17 @@ from handlers.errors import UserError
 from handlers.features import Command, CompletionHandler, Feature, Role, Scope, TextHandler
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import ChatKind, Ephemeral, Event, EventKind, Out, Text
-from storage.events import claim_event
+from storage.events import claim_event, prune
 from storage.identity import MemberInfo, ensure_chat, ensure_member
 
 log = logging.getLogger(__name__)
 _GUEST = MemberInfo(0, "", None, False)  # completions run before we know the member
 
 MAX_INPUT_CHARS = 4000
+# Housekeeping: every so many handled events, forget old update ids and spent codes.
+HOUSEKEEPING_EVERY = 1000
+KEEP_EVENT_IDS = timedelta(days=7)
+KEEP_LINK_RECORDS = timedelta(days=1)
 # C0/C1 controls other than newline and tab, and the bidi embedding/override/isolate
 # marks that can make text display differently from what it says.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -57,8 +62,15 @@ class _Target:
 
 
 class Router:
-    def __init__(self, services: Services, features: Iterable[Feature]) -> None:
+    def __init__(
+        self,
+        services: Services,
+        features: Iterable[Feature],
+        housekeeping_every: int = HOUSEKEEPING_EVERY,
+    ) -> None:
         self.services = services
+        self._housekeeping_every = housekeeping_every
+        self._handled = 0
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Any] = {}
         self.text_handler: TextHandler | None = None
@@ -130,9 +142,14 @@ class Router:
     async def _handle(self, event: Event) -> list[Out]:
         services = self.services
         async with services.db.session() as session:
-            if not await claim_event(session, event.platform, event.event_id):
+            if not await claim_event(session, event.platform, event.event_id, services.clock()):
                 log.info("ignoring redelivered event %s/%s", event.platform, event.event_id)
                 return []
+            self._handled += 1
+            if self._handled % self._housekeeping_every == 0:
+                now = services.clock()
+                removed = await prune(session, now - KEEP_EVENT_IDS, now - KEEP_LINK_RECORDS)
+                log.info("housekeeping: %d old records removed", removed)
             actor = event.actor
             member = await ensure_member(
                 session, actor.platform, actor.id, actor.display_name, actor.username

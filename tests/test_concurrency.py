@@ -4,9 +4,9 @@ import asyncio
 
 from sqlmodel import func, select
 
-from bot.app import App, build_app
+from bot.app import FEATURES, App, build_app
 from storage.models import Account, Member, ProcessedEvent
-from tests.support import cards, command, text, user
+from tests.support import Clock, cards, command, text, user
 
 
 async def test_same_update_delivered_concurrently_is_answered_once(app: App) -> None:
@@ -43,3 +43,17 @@ async def test_new_member_racing_on_two_engines_gets_one_identity(app: App) -> N
         assert handled == 20
     finally:
         await other.close()
+
+
+async def test_old_update_ids_are_forgotten(app: App, clock: Clock) -> None:
+    from handlers.router import Router
+
+    router = Router(app.services, FEATURES, housekeeping_every=3)
+    await router.dispatch(command("help", event_id="old-1"))
+    await router.dispatch(command("help", event_id="old-2"))
+    clock.advance(days=8)
+    await router.dispatch(command("help", event_id="new-1"))  # third event: housekeeping
+    async with app.db.session() as session:
+        kept = (await session.exec(select(ProcessedEvent.event_id))).all()
+    assert sorted(kept) == ["new-1"]
+    assert await router.dispatch(command("help", event_id="new-1")) == []  # still de-duplicated
