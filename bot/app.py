@@ -6,22 +6,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.outbox import Outbox
+from bot.scheduler import PollAlarms
 from config import Settings, shipped_file
 from handlers import basics, linking
 from handlers.catalog.formats import Format
 from handlers.catalog.service import ImportReport, import_catalog
 from handlers.context import Services
 from handlers.platform_state import PlatformState
+from handlers.polls import commands as polls
+from handlers.polls.closing import close_due
 from handlers.products import commands as products
 from handlers.products.index import ProductIndex
 from handlers.router import Router
 from storage.catalog import count_products
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.polls import open_deadlines
 from storage.types import utcnow
 
 DEMO_CATALOG = "demo_catalog.csv"
-FEATURES = (basics.feature, products.feature, linking.feature)
+FEATURES = (basics.feature, products.feature, linking.feature, polls.feature)
 
 
 @dataclass
@@ -31,15 +36,31 @@ class App:
     services: Services
     router: Router
     state: PlatformState
+    outbox: Outbox
+    alarms: PollAlarms
+
+    async def start_background(self) -> None:
+        """Start closing polls on time (after migrations, before platforms answer)."""
+        async with self.db.session() as session:
+            deadlines = await open_deadlines(session)
+        self.alarms.start(deadlines)
 
     async def close(self) -> None:
+        await self.alarms.stop()
         await self.db.dispose()
 
 
 def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     db = Database(settings.database_url)
-    services = Services(db=db, settings=settings, clock=clock, products=ProductIndex())
-    return App(settings, db, services, Router(services, FEATURES), PlatformState(db))
+    alarms = PollAlarms()
+    services = Services(
+        db=db, settings=settings, clock=clock, products=ProductIndex(), alarms=alarms
+    )
+    outbox = Outbox()
+    alarms.bind(lambda: close_due(services, outbox.deliver))
+    return App(
+        settings, db, services, Router(services, FEATURES), PlatformState(db), outbox, alarms
+    )
 
 
 async def prepare(app: App, load_demo: bool) -> ImportReport | None:

@@ -50,7 +50,8 @@ def _settings() -> Settings:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Alembic narrates every migration at INFO; keep start-up quiet unless debugging.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
     return settings
 
 
@@ -114,10 +115,14 @@ def run(
 
 async def _serve(app: App, settings: Settings, platforms: list[str], console: bool) -> None:
     await prepare(app, load_demo=False)
+    await app.start_background()
     adapters = [_adapter(name, app, settings) for name in platforms]
     chat = None
     if console:
-        chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name)
+        chat = ConsoleAdapter(
+            app.router.dispatch, Console(highlight=False), settings.bot_name, outbox=app.outbox
+        )
+        app.outbox.register("console", chat)
     err.print(
         f"ShopBot running on {', '.join(platforms)} with {settings.database_url}; Ctrl+C stops it.",
         markup=False,
@@ -128,8 +133,16 @@ async def _serve(app: App, settings: Settings, platforms: list[str], console: bo
 def _adapter(name: str, app: App, settings: Settings) -> TelegramAdapter | DiscordAdapter:
     commands = list(app.router.commands.values())
     if name == "telegram":
-        return TelegramAdapter(settings, app.router.dispatch, commands)
-    return DiscordAdapter(settings, app.router.dispatch, commands, app.router.complete, app.state)
+        return TelegramAdapter(settings, app.router.dispatch, commands, app.outbox, app.router.sent)
+    return DiscordAdapter(
+        settings,
+        app.router.dispatch,
+        commands,
+        app.router.complete,
+        app.state,
+        outbox=app.outbox,
+        sent=app.router.sent,
+    )
 
 
 @cli.command()
@@ -143,9 +156,13 @@ def chat(
 
 async def _chat(app: App, settings: Settings, user: str, demo: bool) -> None:
     report = await prepare(app, load_demo=demo and settings.load_demo_catalog)
+    await app.start_background()
     if report is not None:
         _print_report(report, _i18n(settings), "demo catalog")
-    adapter = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name, user)
+    adapter = ConsoleAdapter(
+        app.router.dispatch, Console(highlight=False), settings.bot_name, user, outbox=app.outbox
+    )
+    app.outbox.register("console", adapter)
     await adapter.run()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from handlers.products.index import ProductIndex
 
 
+class Alarms(Protocol):
+    """Wakes the process when something stored in the database falls due."""
+
+    def wake_at(self, when: datetime) -> None: ...
+
+    def wake_now(self) -> None: ...
+
+
 @dataclass
 class Services:
     """Process-wide dependencies, built once by the app and passed in (no globals)."""
@@ -28,6 +36,7 @@ class Services:
     settings: Settings
     clock: Callable[[], datetime]
     products: ProductIndex
+    alarms: Alarms
 
 
 @dataclass

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from handlers.args import Param
-from handlers.model import Out
+from handlers.model import Out, PollVote, SentRef
 
 if TYPE_CHECKING:
     from handlers.context import Context
@@ -35,6 +35,9 @@ Args = dict[str, Any]
 CommandHandler = Callable[["Context", Args], Awaitable[Sequence[Out]]]
 ActionHandler = Callable[["Context", tuple[str, ...]], Awaitable[Sequence[Out]]]
 TextHandler = Callable[["Context", str], Awaitable[Sequence[Out]]]
+PollVoteHandler = Callable[["Context", PollVote], Awaitable[Sequence[Out]]]
+# Told where a message went, once sent: (context, the Out, its platform reference).
+SentHandler = Callable[["Context", Out, SentRef], Awaitable[None]]
 # (label, value) suggestions for what someone has typed so far.
 CompletionHandler = Callable[["Context", str], Awaitable[Sequence[tuple[str, str]]]]
 
@@ -63,6 +66,8 @@ class Feature:
     actions: list[ActionRoute] = field(default_factory=list)
     text_handler: TextHandler | None = None
     completions: dict[str, CompletionHandler] = field(default_factory=dict)
+    poll_vote_handler: PollVoteHandler | None = None
+    sent_handlers: dict[type, SentHandler] = field(default_factory=dict)
 
     def command(
         self,
@@ -90,6 +95,19 @@ class Feature:
     def text(self, handler: TextHandler) -> TextHandler:
         self.text_handler = handler
         return handler
+
+    def poll_vote(self, handler: PollVoteHandler) -> PollVoteHandler:
+        self.poll_vote_handler = handler
+        return handler
+
+    def sent(self, kind: type) -> Callable[[SentHandler], SentHandler]:
+        """Be told the platform reference of each sent Out of this type (e.g. a Poll)."""
+
+        def register(handler: SentHandler) -> SentHandler:
+            self.sent_handlers[kind] = handler
+            return handler
+
+        return register
 
     def completion(self, source: str) -> Callable[[CompletionHandler], CompletionHandler]:
         def register(handler: CompletionHandler) -> CompletionHandler:

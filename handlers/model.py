@@ -65,10 +65,12 @@ class PollVote:
 
 @dataclass(frozen=True)
 class SentRef:
-    """A message the bot sent or saw, as the platform names it."""
+    """A message the bot sent or saw, as the platform names it. `native_id`: the id the
+    platform uses for what the message carries, where it differs (a Telegram poll)."""
 
     chat_id: str
     message_id: str
+    native_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,31 @@ class Ephemeral:
 class Direct:
     """Sent to the actor in a private chat."""
 
-    content: Text | Card | Buttons | Image
+    content: Text | Card | Buttons | Image | Document
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to download (e.g. a CSV export)."""
+
+    data: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class ClosePoll:
+    """Stop a native poll so it takes no more votes."""
+
+    ref: SentRef
+
+
+@dataclass(frozen=True)
+class ToChat:
+    """Content for another chat (possibly on another platform), e.g. a mirrored poll."""
+
+    chat: ChatRef
+    content: Text | Card | Buttons | Image | Document | Poll
 
 
 @dataclass(frozen=True)
@@ -227,4 +253,6 @@ class Edit:
     content: Text | Card | Buttons
 
 
-Out = Text | Card | Buttons | Image | Poll | Ephemeral | Direct | Edit
+Out = (
+    Text | Card | Buttons | Image | Poll | Ephemeral | Direct | Edit | Document | ClosePoll | ToChat
+)

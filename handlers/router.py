@@ -21,9 +21,28 @@ from handlers.actions import decode
 from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
 from handlers.context import Context, Services
 from handlers.errors import UserError
-from handlers.features import Command, CompletionHandler, Feature, Role, Scope, TextHandler
+from handlers.features import (
+    Command,
+    CompletionHandler,
+    Feature,
+    PollVoteHandler,
+    Role,
+    Scope,
+    SentHandler,
+    TextHandler,
+)
 from handlers.i18n import N_, I18n, negotiate
-from handlers.model import ChatKind, Ephemeral, Event, EventKind, Out, Text
+from handlers.model import (
+    ChatKind,
+    ChatRef,
+    Ephemeral,
+    Event,
+    EventKind,
+    Out,
+    SentRef,
+    Text,
+    UserRef,
+)
 from storage.events import claim_event, prune
 from storage.identity import MemberInfo, ensure_chat, ensure_member
 
@@ -75,6 +94,8 @@ class Router:
         self.actions: dict[str, Any] = {}
         self.text_handler: TextHandler | None = None
         self.completions: dict[str, CompletionHandler] = {}
+        self.poll_vote_handler: PollVoteHandler | None = None
+        self.sent_handlers: dict[type, SentHandler] = {}
         for feature in features:
             for command in feature.commands:
                 if command.name in self.commands:
@@ -85,6 +106,9 @@ class Router:
                     raise ValueError(f"action {route.kind!r} declared twice")
                 self.actions[route.kind] = route
             self.completions.update(feature.completions)
+            self.sent_handlers.update(feature.sent_handlers)
+            if feature.poll_vote_handler is not None:
+                self.poll_vote_handler = feature.poll_vote_handler
             if feature.text_handler is not None:
                 if self.text_handler is not None:
                     raise ValueError("only one feature may answer free text")
@@ -130,6 +154,34 @@ class Router:
             log.exception("completion %s for event %s failed", source, event.event_id)
             return []
 
+    async def sent(self, platform: str, chat_id: str, out: Out, ref: SentRef) -> None:
+        """An adapter reports where an Out went; features that asked are told."""
+        handler = self.sent_handlers.get(type(out))
+        if handler is None:
+            return
+        event = Event(
+            platform,
+            f"sent:{ref.chat_id}:{ref.message_id}",
+            EventKind.ACTION,
+            UserRef(platform, "", ""),
+            ChatRef(platform, chat_id, ChatKind.GROUP),
+        )
+        try:
+            async with self.services.db.session() as session:
+                ctx = Context(
+                    event,
+                    session,
+                    self.services,
+                    _GUEST,
+                    0,
+                    frozenset({Role.SHOPPER}),
+                    I18n(self.services.settings.default_locale),
+                    [],
+                )
+                await handler(ctx, out, ref)
+        except Exception:
+            log.exception("recording where %s went failed", type(out).__name__)
+
     def _wants(self, event: Event) -> bool:
         """Cheap filter before any database work: group chatter not meant for us."""
         if event.kind is EventKind.TEXT:
@@ -137,7 +189,7 @@ class Router:
         if event.kind is EventKind.COMMAND:
             # In groups, unknown commands probably belong to another bot: stay quiet.
             return event.chat.kind is ChatKind.DM or (event.command or "") in self.commands
-        return event.kind is EventKind.ACTION
+        return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
 
     async def _handle(self, event: Event) -> list[Out]:
         services = self.services
@@ -216,6 +268,8 @@ class Router:
             if action is None or route is None:
                 raise UserError(N_("That button no longer works. Please ask again."))
             return _Target(route.handler, action.args, route.role, Scope.ANYWHERE)
+        if event.kind is EventKind.POLL_VOTE and self.poll_vote_handler is not None:
+            return _Target(self.poll_vote_handler, event.poll_vote, Role.SHOPPER, Scope.ANYWHERE)
         if event.kind is EventKind.TEXT and self.text_handler is not None:
             return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
         return None

@@ -207,6 +207,11 @@ async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Pro
     return [found[i] for i in ids if i in found]
 
 
+async def product_id(session: AsyncSession, sku: str) -> int | None:
+    stmt = select(col(Product.id)).where(func.lower(col(Product.sku)) == sku.strip().lower())
+    return (await session.exec(stmt)).first()
+
+
 async def product_by_sku(session: AsyncSession, sku: str) -> ProductRecord | None:
     found = await _load(session, func.lower(col(Product.sku)) == sku.strip().lower())
     return found[0][1] if found else None

@@ -198,3 +198,85 @@ class LinkAttempt(SQLModel, table=True):
     )
     ok: bool
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class PollRow(SQLModel, table=True):
+    """A style poll. Closed when `closed_at` is set (atomically, by one process)."""
+
+    __tablename__ = "poll"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    community_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("community.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_by: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    question: str = Field(max_length=300)
+    multiple: bool = False
+    hide_results: bool = False
+    closes_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class PollOptionRow(SQLModel, table=True):
+    __tablename__ = "poll_option"
+    __table_args__ = (UniqueConstraint("poll_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("poll.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int
+    text: str = Field(max_length=100)
+    product_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="SET NULL"), nullable=True),
+    )
+
+
+class PollPost(SQLModel, table=True):
+    """Where a poll runs: one message per chat; `native_ref` is how the platform names
+    the poll in vote updates (Telegram poll id, Discord message id)."""
+
+    __tablename__ = "poll_post"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "chat_id"),
+        Index("ix_poll_post_native", "platform", "native_ref"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("poll.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    platform: str = Field(max_length=16)
+    message_id: str | None = Field(default=None, max_length=64)
+    native_ref: str | None = Field(default=None, max_length=64)
+    results_sent_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class PollVoteRow(SQLModel, table=True):
+    """One chosen option of one member. The key makes every vote write idempotent."""
+
+    __tablename__ = "poll_vote"
+    __table_args__ = (PrimaryKeyConstraint("poll_id", "member_id", "option_id"),)
+
+    poll_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("poll.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    option_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("poll_option.id", ondelete="CASCADE"), nullable=False)
+    )

@@ -147,8 +147,8 @@ def test_every_out_type_renders() -> None:
         "[2] Details",
         "[3] A",
         "chart",
-        "1. Sand",
-        "2. Olive",
+        "[4] Sand",
+        "[5] Olive",
         "(only you can see this)",
         "psst",
     ):

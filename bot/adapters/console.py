@@ -18,13 +18,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
+from bot.outbox import Outbox
+from handlers.actions import encode
 from handlers.model import (
     Button,
     Buttons,
     Card,
     ChatKind,
     ChatRef,
+    ClosePoll,
     Direct,
+    Document,
     Edit,
     Ephemeral,
     Event,
@@ -34,10 +38,12 @@ from handlers.model import (
     Poll,
     Style,
     Text,
+    ToChat,
     UserRef,
 )
 
 PLATFORM = "console"
+VOTE = "vote"
 CONSOLE_HELP = """Console commands:
   :as NAME         talk as another person (each name is a separate member)
   :role ROLE       shopper or moderator (moderator = chat admin) for the current person
@@ -67,8 +73,16 @@ class Persona:
 
 
 class ConsoleAdapter:
-    def __init__(self, dispatch: Dispatch, console: Console, bot_name: str, user: str = "you"):
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        console: Console,
+        bot_name: str,
+        user: str = "you",
+        outbox: Outbox | None = None,
+    ):
         self._dispatch = dispatch
+        self._outbox = outbox
         self._console = console
         self._bot_name = bot_name
         self._personas: dict[str, Persona] = {}
@@ -107,8 +121,11 @@ class ConsoleAdapter:
         else:
             event = self.to_event(stripped)
         if event is not None:
-            outs = await self._dispatch(event)
-            self.render(outs)
+            outs = list(await self._dispatch(event))
+            self.render([o for o in outs if not isinstance(o, ToChat)])
+            for out in outs:
+                if isinstance(out, ToChat) and self._outbox is not None:
+                    await self._outbox.deliver(out.chat, [out.content])
             if event.kind is EventKind.COMMAND and event.command == "help":
                 self._console.print(CONSOLE_HELP.format(bot=self._bot_name), highlight=False)
         return True
@@ -200,6 +217,13 @@ class ConsoleAdapter:
 
     # --- rendering -------------------------------------------------------------
 
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+        """Messages for another console chat (mirrored polls, results) are shown too."""
+        self._console.print(
+            f"[in {chat.title or chat.id}]", style="dim", highlight=False, markup=False
+        )
+        self.render(outs)
+
     def render(self, outs: Sequence[Out]) -> None:
         self._buttons = []
         for out in outs:
@@ -218,6 +242,15 @@ class ConsoleAdapter:
                 return RichText(f"[image: {where}] {out.caption}".rstrip())
             case Poll():
                 return self._poll(out)
+            case Document():
+                return RichText(f"[file: {out.filename}, {len(out.data)} bytes] {out.caption}")
+            case ClosePoll():
+                return RichText("(the poll above is closed)", style="dim")
+            case ToChat():
+                return Group(
+                    RichText(f"(for {out.chat.title or out.chat.id})", style="dim"),
+                    self._renderable(out.content),
+                )
             case Ephemeral():
                 return Group(
                     RichText("(only you can see this)", style="dim"), self._renderable(out.content)
@@ -268,9 +301,13 @@ class ConsoleAdapter:
         return line
 
     def _poll(self, poll: Poll) -> RenderableType:
-        lines = [RichText(("☑ " if poll.multiple else "◉ ") + poll.question, style="bold")]
-        for number, option in enumerate(poll.options, start=1):
-            lines.append(RichText(f"  {number}. {option.text}"))
+        """Numbered options; typing a number votes (the same token a button carries)."""
+        lines: list[RenderableType] = [
+            RichText(("☑ " if poll.multiple else "◉ ") + poll.question, style="bold")
+        ]
+        for index, option in enumerate(poll.options):
+            self._buttons.append(Button(option.text, action=encode(VOTE, poll.ref, str(index))))
+            lines.append(RichText(f"  [{len(self._buttons)}] {option.text}"))
         if poll.closes_at is not None:
             lines.append(RichText(f"closes {poll.closes_at:%Y-%m-%d %H:%M} UTC", style="dim"))
         return Group(*lines)

@@ -21,7 +21,8 @@ from bot.adapters.discord.convert import (
     message_event,
     poll_vote_event,
 )
-from bot.adapters.discord.send import ActionButton, DiscordSender
+from bot.adapters.discord.send import ActionButton, DiscordSender, Sent
+from bot.outbox import Outbox
 from config import Settings
 from handlers.features import Command
 from handlers.model import Event, Out
@@ -101,6 +102,8 @@ class DiscordAdapter:
         complete: Complete,
         state: PlatformState,
         sync_on_start: bool = True,
+        outbox: Outbox | None = None,
+        sent: Sent | None = None,
     ) -> None:
         assert settings.discord_token is not None
         self.settings = settings
@@ -112,7 +115,9 @@ class DiscordAdapter:
         if settings.discord_api_url:
             use_api_url(settings.discord_api_url)
         self.client = ShopBotClient(self)
-        self.sender = DiscordSender(self.client, settings.default_locale)
+        self.sender = DiscordSender(self.client, settings.default_locale, outbox, sent)
+        if outbox is not None:
+            outbox.register("discord", self.sender)
         self._connection: asyncio.Task[None] | None = None
 
     async def login(self) -> None:

@@ -7,9 +7,10 @@ escaped.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.adapters.text import split
+from bot.outbox import Outbox
 from handlers.actions import encode
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
@@ -24,10 +26,14 @@ from handlers.model import (
     ButtonRows,
     Buttons,
     Card,
+    ChatRef,
+    ClosePoll,
     Direct,
+    Document,
     Edit,
     Ephemeral,
     Event,
+    EventKind,
     Image,
     Out,
     Poll,
@@ -35,11 +41,14 @@ from handlers.model import (
     Span,
     Style,
     Text,
+    ToChat,
+    UserRef,
     bold,
 )
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+PLATFORM = "discord"
 CONTENT_LIMIT = 2000
 VOTE_ACTION = "vote"
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -149,7 +158,7 @@ def _whole_hours(poll: Poll) -> int | None:
     return hours
 
 
-def messages(out: Text | Card | Buttons | Image | Poll) -> list[Message]:
+def messages(out: Text | Card | Buttons | Image | Poll | Document) -> list[Message]:
     """The sends one Out takes (long text splits into several)."""
     match out:
         case Text():
@@ -169,6 +178,9 @@ def messages(out: Text | Card | Buttons | Image | Poll) -> list[Message]:
             return [{"embed": embed}]
         case Poll():
             return [_poll(out)]
+        case Document():
+            upload = discord.File(io.BytesIO(out.data), filename=out.filename)
+            return [{"content": escape_markdown(out.caption) or None, "file": upload}]
     raise TypeError(f"cannot render {type(out).__name__}")
 
 
@@ -192,10 +204,41 @@ def _poll(poll: Poll) -> Message:
     return {"content": to_markdown(Text.of(*lines))[:CONTENT_LIMIT], "view": view(grouped)}
 
 
+Sent = Callable[[str, str, Out, SentRef], Awaitable[None]]
+
+
 class DiscordSender:
-    def __init__(self, client: discord.Client, default_locale: str) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        default_locale: str,
+        outbox: Outbox | None = None,
+        sent: Sent | None = None,
+    ) -> None:
         self.client = client
         self.default_locale = default_locale
+        self.outbox = outbox
+        self.sent = sent
+
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+        """Post into a channel unprompted (mirrored polls, results at closing)."""
+        event = Event(PLATFORM, "outbox", EventKind.TEXT, UserRef(PLATFORM, "0", ""), chat)
+        channel = self.client.get_partial_messageable(int(chat.id))
+        await self.to_channel(event, channel, None, outs)
+
+    async def _side_effect(self, out: ToChat | ClosePoll) -> None:
+        """Outs that are not messages in this channel."""
+        if isinstance(out, ToChat):
+            if self.outbox is not None:
+                await self.outbox.deliver(out.chat, [out.content])
+            return
+        with contextlib.suppress(discord.HTTPException):  # a button poll, or already over
+            await self.client.http.end_poll(int(out.ref.chat_id), int(out.ref.message_id))
+
+    async def _record(self, out: Out, channel_id: object, message_id: object) -> None:
+        if isinstance(out, Poll) and self.sent is not None and message_id is not None:
+            ref = SentRef(str(channel_id), str(message_id), native_id=str(message_id))
+            await self.sent(PLATFORM, str(channel_id), out, ref)
 
     # --- answers to a message (mention or DM) ---------------------------------------
 
@@ -228,6 +271,9 @@ class DiscordSender:
         if isinstance(out, Edit):
             await self.edit(out)
             return []
+        if isinstance(out, ToChat | ClosePoll):
+            await self._side_effect(out)
+            return []
         refs = []
         for i, message in enumerate(messages(out)):
             if i == 0 and reply_to is not None:  # answer as a reply to the question
@@ -236,6 +282,7 @@ class DiscordSender:
                 **_clean(message), allowed_mentions=NO_MENTIONS, mention_author=False
             )
             refs.append(SentRef(str(sent.channel.id), str(sent.id)))
+            await self._record(out, sent.channel.id, sent.id)
         return refs
 
     async def _direct(
@@ -308,11 +355,19 @@ class DiscordSender:
                 if isinstance(inner, Edit):
                     await self.edit(inner)
                     continue
+                if isinstance(inner, ToChat | ClosePoll):
+                    await self._side_effect(inner)
+                    continue
                 for message in messages(inner):
                     kwargs = {**_clean(message), "allowed_mentions": NO_MENTIONS}
                     if not responded:
-                        await interaction.response.send_message(**kwargs, ephemeral=ephemeral)
+                        callback = await interaction.response.send_message(
+                            **kwargs, ephemeral=ephemeral
+                        )
                         responded = True
+                        await self._record(
+                            inner, interaction.channel_id, callback.message_id if callback else None
+                        )
                     elif original_pending and not ephemeral:
                         await interaction.edit_original_response(
                             **{k: v for k, v in kwargs.items() if k != "file"},
@@ -325,7 +380,10 @@ class DiscordSender:
                         if original_pending:  # the public "thinking…" must not stay
                             await interaction.delete_original_response()
                             original_pending = False
-                        await interaction.followup.send(**kwargs, ephemeral=ephemeral, wait=True)
+                        sent = await interaction.followup.send(
+                            **kwargs, ephemeral=ephemeral, wait=True
+                        )
+                        await self._record(inner, interaction.channel_id, sent.id)
             except discord.HTTPException as error:
                 _log_http(error, event)
         if not responded:

@@ -17,7 +17,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.convert import Converter
-from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
+from bot.adapters.telegram.send import FLOOD_RETRIES, Sender, Sent
+from bot.outbox import Outbox
 from config import Settings
 from handlers.features import Command, Role, Scope
 from handlers.i18n import SOURCE_LANGUAGE, I18n, available_languages
@@ -32,7 +33,14 @@ CONCURRENT_UPDATES = 16
 class TelegramAdapter:
     name = "telegram"
 
-    def __init__(self, settings: Settings, dispatch: Dispatch, commands: Sequence[Command]):
+    def __init__(
+        self,
+        settings: Settings,
+        dispatch: Dispatch,
+        commands: Sequence[Command],
+        outbox: Outbox | None = None,
+        sent: Sent | None = None,
+    ):
         assert settings.telegram_token is not None
         self.settings = settings
         self._dispatch = dispatch
@@ -50,6 +58,8 @@ class TelegramAdapter:
         self.app.add_error_handler(self._on_error)
         self._converter: Converter | None = None
         self._sender: Sender | None = None
+        self._outbox = outbox
+        self._sent = sent
 
     @property
     def mode(self) -> str:
@@ -60,7 +70,11 @@ class TelegramAdapter:
         me = self.app.bot
         admins = AdminCache(me)
         self._converter = Converter(me.id, me.username, admins.is_admin)
-        self._sender = Sender(me, me.username, self.settings.default_locale)
+        self._sender = Sender(
+            me, me.username, self.settings.default_locale, self._outbox, self._sent
+        )
+        if self._outbox is not None:
+            self._outbox.register("telegram", self._sender)
         await self.register_commands()
         await self.app.start()
         updater = self.app.updater

@@ -9,6 +9,7 @@ never dropped. A Bad Request is logged with the method and chat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +30,7 @@ from telegram.constants import ParseMode, PollLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.adapters.telegram.html import card_text, split, to_html, units
+from bot.outbox import Outbox
 from handlers.actions import encode
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
@@ -37,7 +39,10 @@ from handlers.model import (
     Buttons,
     Card,
     ChatKind,
+    ChatRef,
+    ClosePoll,
     Direct,
+    Document,
     Edit,
     Ephemeral,
     Event,
@@ -48,11 +53,14 @@ from handlers.model import (
     SentRef,
     Span,
     Text,
+    ToChat,
+    UserRef,
     bold,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+PLATFORM = "telegram"
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -84,12 +92,29 @@ class ChatBuckets:
         return limiter
 
 
+Sent = Callable[[str, str, Out, SentRef], Awaitable[None]]
+
+
 class Sender:
-    def __init__(self, bot: Bot, bot_username: str, default_locale: str) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        bot_username: str,
+        default_locale: str,
+        outbox: Outbox | None = None,
+        sent: Sent | None = None,
+    ) -> None:
         self.bot = bot
         self.username = bot_username
         self.default_locale = default_locale
+        self.outbox = outbox
+        self.sent = sent
         self._buckets = ChatBuckets()
+
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+        """Post into a chat unprompted (mirrored polls, results at closing)."""
+        event = Event(PLATFORM, "outbox", EventKind.TEXT, UserRef(PLATFORM, "0", ""), chat)
+        await self.deliver(event, outs)
 
     async def deliver(self, event: Event, outs: Sequence[Out]) -> Delivery:
         delivery = Delivery()
@@ -141,7 +166,17 @@ class Sender:
             case Image():
                 delivery.refs.append(await self.image(chat_id, out))
             case Poll():
-                delivery.refs.append(await self.poll(chat_id, out))
+                ref = await self.poll(chat_id, out)
+                delivery.refs.append(ref)
+                if self.sent is not None:
+                    await self.sent(PLATFORM, str(chat_id), out, ref)
+            case Document():
+                delivery.refs.append(await self.document(chat_id, out))
+            case ClosePoll():
+                await self._stop_poll(out)
+            case ToChat():
+                if self.outbox is not None:
+                    await self.outbox.deliver(out.chat, [out.content])
             case Ephemeral():
                 await self._ephemeral(event, chat_id, out, delivery)
             case Direct():
@@ -247,7 +282,8 @@ class Sender:
                     allows_multiple_answers=poll.multiple,
                 ),
             )
-            return _ref(message)
+            assert isinstance(message, Message) and message.poll is not None
+            return SentRef(str(chat_id), str(message.message_id), native_id=message.poll.id)
         # Too long for a native poll: numbered options with a button each.
         lines: list[str | Span] = [bold(poll.question)]
         lines += [f"\n{i}. {option.text}" for i, option in enumerate(poll.options, start=1)]
@@ -302,6 +338,21 @@ class Sender:
                     reply_markup=markup,
                 ),
             )
+
+    async def document(self, chat_id: int, document: Document) -> SentRef:
+        upload = InputFile(document.data, filename=document.filename)
+        message = await self.call(
+            "sendDocument",
+            chat_id,
+            lambda: self.bot.send_document(chat_id, upload, caption=document.caption or None),
+        )
+        return _ref(message)
+
+    async def _stop_poll(self, out: ClosePoll) -> None:
+        chat_id, message_id = int(out.ref.chat_id), int(out.ref.message_id)
+        # BadRequest: the poll was shown as buttons, or is already stopped.
+        with contextlib.suppress(BadRequest):
+            await self.call("stopPoll", chat_id, lambda: self.bot.stop_poll(chat_id, message_id))
 
     async def _ephemeral(
         self, event: Event, chat_id: int, out: Ephemeral, delivery: Delivery

@@ -1,0 +1,35 @@
+"""Delivery to any chat on any platform: mirrored polls, results posted at closing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from handlers.model import ChatRef, Out
+
+log = logging.getLogger(__name__)
+
+
+class ChatSender(Protocol):
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None: ...
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self._senders: dict[str, ChatSender] = {}
+
+    def register(self, platform: str, sender: ChatSender) -> None:
+        self._senders[platform] = sender
+
+    async def deliver(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+        sender = self._senders.get(chat.platform)
+        if sender is None:
+            log.warning(
+                "no %s adapter running: %d message(s) for chat %s not sent",
+                chat.platform,
+                len(outs),
+                chat.id,
+            )
+            return
+        await sender.send_to_chat(chat, outs)

@@ -1,0 +1,271 @@
+"""Style polls: moderators ask, everyone votes once (linked accounts count once), the
+deadline closes the poll everywhere it runs and posts the result with a chart."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.args import Param, ParamKind
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.features import Args, Feature, Role
+from handlers.i18n import N_, I18n
+from handlers.model import (
+    ChatKind,
+    ChatRef,
+    Direct,
+    Document,
+    Ephemeral,
+    Image,
+    Out,
+    Poll,
+    PollOption,
+    PollVote,
+    SentRef,
+    Text,
+    ToChat,
+    bold,
+)
+from handlers.polls.chart import bar_chart
+from handlers.polls.spec import parse_spec
+from storage import catalog, linking, polls
+from storage.models import Chat, PollRow
+from storage.polls import PollView
+
+feature = Feature("polls")
+VOTE_ACTION = "vote"
+DEADLINE = Param("deadline", ParamKind.WORD, placeholder=N_("deadline"), max_length=40)
+SPEC = Param("poll", ParamKind.TEXT, placeholder=N_("question | option | option"), max_length=2000)
+POLL_NUMBER = Param(
+    "number", ParamKind.INT, required=False, placeholder=N_("poll number"), min_value=1
+)
+
+
+@feature.command(
+    "poll",
+    N_("Start a poll: /poll 2d Which colour? | Sand | Olive"),
+    params=[DEADLINE, SPEC],
+    role=Role.MODERATOR,
+)
+async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
+    draft = parse_spec(args["deadline"], args["poll"], ctx.now())
+    options: list[tuple[str, int | None]] = []
+    images: list[str | None] = []
+    for option in draft.options:
+        product_id, image, text = None, None, option.text
+        if option.sku is not None:
+            found = await catalog.product_by_sku(ctx.session, option.sku)
+            if found is None:
+                raise UserError(N_("There is no product with SKU {sku}."), sku=option.sku)
+            product_id = await catalog.product_id(ctx.session, option.sku)
+            image, text = found.image_url, option.text or found.name[:100]
+        options.append((text, product_id))
+        images.append(image)
+    here = await linking.chat(ctx.session, ctx.chat_id)
+    chats = [here]
+    if draft.everywhere:
+        if here.community_id is None:
+            raise UserError(
+                N_(
+                    "This chat is not linked to other chats: use /link first, or "
+                    "leave out 'everywhere'."
+                )
+            )
+        chats = await linking.community_chats(ctx.session, here.community_id)
+    view = await polls.create(
+        ctx.session,
+        PollRow(
+            chat_id=ctx.chat_id,
+            community_id=here.community_id if draft.everywhere else None,
+            created_by=ctx.member.member_id,
+            question=draft.question,
+            multiple=draft.multiple,
+            hide_results=draft.hidden,
+            closes_at=draft.closes_at,
+            created_at=ctx.now(),
+        ),
+        options,
+    )
+    for chat in chats:
+        await polls.add_post(ctx.session, view.id, chat.id or 0, chat.platform)
+    ctx.services.alarms.wake_at(draft.closes_at)
+    out = Poll(
+        str(view.id),
+        draft.question,
+        tuple(PollOption(text, image) for (text, _), image in zip(options, images, strict=True)),
+        draft.multiple,
+        draft.closes_at,
+    )
+    elsewhere = [ToChat(_chat_ref(chat), out) for chat in chats if chat.id != ctx.chat_id]
+    note = ctx.rich(
+        N_("Poll {number} runs until {deadline} UTC in {chats} chat(s)."),
+        number=bold(f"#{view.id}"),
+        deadline=f"{draft.closes_at:%Y-%m-%d %H:%M}",
+        chats=str(len(chats)),
+    )
+    return [out, *elsewhere, Ephemeral(note)]
+
+
+def _chat_ref(chat: Chat) -> ChatRef:
+    kind = ChatKind.DM if chat.kind == ChatKind.DM else ChatKind.GROUP
+    return ChatRef(chat.platform, chat.platform_chat_id, kind, title=chat.title)
+
+
+@feature.sent(Poll)
+async def remember_post(ctx: Context, out: Out, ref: SentRef) -> None:
+    assert isinstance(out, Poll)
+    await polls.record_post(
+        ctx.session,
+        int(out.ref),
+        ctx.event.platform,
+        ctx.event.chat.id,
+        ref.message_id,
+        ref.native_id,
+    )
+
+
+@feature.action(VOTE_ACTION)
+async def vote_button(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    view, position = await _open_poll(ctx, args)
+    option = view.options[position]
+    assert option.id is not None
+    current = await polls.choices(ctx.session, view.id, ctx.member.member_id)
+    if view.poll.multiple:
+        if option.id in current:
+            await polls.remove_choice(ctx.session, view.id, ctx.member.member_id, option.id)
+        else:
+            await polls.add_choice(ctx.session, view.id, ctx.member.member_id, option.id)
+    else:
+        chosen = set() if current == {option.id} else {option.id}
+        await polls.set_choices(ctx.session, view.id, ctx.member.member_id, chosen)
+    mine = await polls.choices(ctx.session, view.id, ctx.member.member_id)
+    texts = [o.text for o in view.options if o.id in mine]
+    if not texts:
+        return [Ephemeral(Text.of(ctx.t(N_("Your vote is withdrawn."))))]
+    return [Ephemeral(ctx.rich(N_("Your vote: {choice}"), choice=", ".join(texts)))]
+
+
+async def _open_poll(ctx: Context, args: tuple[str, ...]) -> tuple[PollView, int]:
+    """Validate a vote token: never trust its contents."""
+    if len(args) != 2 or not args[0].isdigit() or not args[1].isdigit():
+        raise UserError(N_("That button no longer works. Please ask again."))
+    view = await polls.get(ctx.session, int(args[0]))
+    if view is None:
+        raise UserError(N_("That poll no longer exists."))
+    if view.poll.closed_at is not None or view.poll.closes_at <= ctx.now():
+        raise UserError(N_("This poll is closed."))
+    position = int(args[1])
+    if position >= len(view.options):
+        raise UserError(N_("That button no longer works. Please ask again."))
+    return view, position
+
+
+@feature.poll_vote
+async def native_vote(ctx: Context, vote: PollVote) -> Sequence[Out]:
+    view = await polls.by_native_ref(ctx.session, ctx.event.platform, vote.poll_ref)
+    if view is None or view.poll.closed_at is not None or view.poll.closes_at <= ctx.now():
+        return []  # not ours, or too late: native polls are stopped at closing
+    ids = {view.options[i].id or 0 for i in vote.option_ids if 0 <= i < len(view.options)}
+    member = ctx.member.member_id
+    if vote.change == "set":
+        await polls.set_choices(ctx.session, view.id, member, ids)
+    elif vote.change == "add":
+        if view.poll.multiple:
+            for option_id in ids:
+                await polls.add_choice(ctx.session, view.id, member, option_id)
+        else:
+            await polls.set_choices(ctx.session, view.id, member, ids)
+    else:
+        for option_id in ids:
+            await polls.remove_choice(ctx.session, view.id, member, option_id)
+    return []
+
+
+async def _poll_for(ctx: Context, args: Args) -> PollView:
+    view = (
+        await polls.get(ctx.session, args["number"])
+        if "number" in args
+        else await polls.latest_in_chat(ctx.session, ctx.chat_id)
+    )
+    if view is None:
+        raise UserError(N_("There is no poll here yet."))
+    return view
+
+
+@feature.command("results", N_("Show a poll's results"), params=[POLL_NUMBER])
+async def results(ctx: Context, args: Args) -> Sequence[Out]:
+    view = await _poll_for(ctx, args)
+    running = view.poll.closed_at is None
+    # Hidden results are a matter of what is shown, not of who may ask: moderators see them.
+    if running and view.poll.hide_results and Role.MODERATOR not in ctx.roles:
+        return [Text.of(ctx.t(N_("The results of this poll are shown when it closes.")))]
+    return await result_outs(ctx.session, view, ctx.i18n)
+
+
+async def result_outs(session: AsyncSession, view: PollView, i18n: I18n) -> list[Out]:
+    counts, voters = await polls.tally(session, view.id)
+    values = [counts.get(o.id or 0, 0) for o in view.options]
+    best = max(values) if values else 0
+    total = sum(values) or 1
+    status = (
+        i18n.t(N_("Final result"))
+        if view.poll.closed_at is not None
+        else i18n.t(N_("Results so far"))
+    )
+    lines: list[str] = []
+    for option, count in zip(view.options, values, strict=True):
+        marker = "🏆 " if count == best and best > 0 else ""
+        lines.append(f"\n{marker}{option.text}: {count} ({100 * count / total:.0f}%)")
+    header = i18n.rich(
+        N_("{status} of poll {number}: {question}"),
+        status=status,
+        number=f"#{view.id}",
+        question=bold(view.poll.question),
+    )
+    summary = Text.of(*lines, "\n" + i18n.tn("{n} person voted.", "{n} people voted.", voters))
+    chart = await asyncio.to_thread(
+        bar_chart, view.poll.question, [o.text for o in view.options], values
+    )
+    return [
+        header + summary,
+        Image(data=chart, caption=view.poll.question[:200], filename=f"poll-{view.id}.png"),
+    ]
+
+
+@feature.command("close", N_("Close a poll now"), params=[POLL_NUMBER], role=Role.MODERATOR)
+async def close(ctx: Context, args: Args) -> Sequence[Out]:
+    view = await _poll_for(ctx, args)
+    if not await polls.claim_close(ctx.session, view.id, ctx.now()):
+        raise UserError(N_("This poll is closed."))
+    ctx.services.alarms.wake_now()  # posts the results everywhere the poll ran
+    return [Ephemeral(Text.of(ctx.t(N_("Closed. The results are on their way."))))]
+
+
+@feature.command(
+    "export",
+    N_("Get a poll's votes as a CSV file, privately"),
+    params=[POLL_NUMBER],
+    role=Role.MODERATOR,
+)
+async def export(ctx: Context, args: Args) -> Sequence[Out]:
+    view = await _poll_for(ctx, args)
+    names = {o.id: o.text for o in view.options}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["member", "choice"])
+    for member, option_id in await polls.ballots(ctx.session, view.id):
+        writer.writerow([member, names.get(option_id, "?")])
+    return [
+        Direct(
+            Document(
+                buffer.getvalue().encode(),
+                f"poll-{view.id}-votes.csv",
+                ctx.t(N_("Votes of poll {number}"), number=f"#{view.id}"),
+            )
+        )
+    ]

@@ -1,0 +1,265 @@
+"""Polls, votes and closing. Every vote write is idempotent (primary key + ON CONFLICT DO
+NOTHING), and closing is claimed by one UPDATE, so duplicates, retries and several
+processes on one database leave an exact tally."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Chat, Member, PollOptionRow, PollPost, PollRow, PollVoteRow
+from storage.sql import insert_for, table_of
+
+
+@dataclass(frozen=True)
+class PollView:
+    poll: PollRow
+    options: list[PollOptionRow]
+
+    @property
+    def id(self) -> int:
+        assert self.poll.id is not None
+        return self.poll.id
+
+
+async def create(
+    session: AsyncSession, poll: PollRow, options: Sequence[tuple[str, int | None]]
+) -> PollView:
+    session.add(poll)
+    await session.flush()
+    assert poll.id is not None
+    rows = [
+        PollOptionRow(poll_id=poll.id, position=i, text=text, product_id=product_id)
+        for i, (text, product_id) in enumerate(options)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return PollView(poll, rows)
+
+
+async def get(session: AsyncSession, poll_id: int) -> PollView | None:
+    poll = await session.get(PollRow, poll_id)
+    if poll is None:
+        return None
+    options = (
+        await session.exec(
+            select(PollOptionRow)
+            .where(PollOptionRow.poll_id == poll_id)
+            .order_by(col(PollOptionRow.position))
+        )
+    ).all()
+    return PollView(poll, list(options))
+
+
+async def latest_in_chat(session: AsyncSession, chat_id: int) -> PollView | None:
+    """The newest poll running in (or posted to) this chat."""
+    stmt = (
+        select(PollRow.id)
+        .join(PollPost, col(PollPost.poll_id) == col(PollRow.id))
+        .where(PollPost.chat_id == chat_id)
+        .order_by(col(PollRow.id).desc())
+        .limit(1)
+    )
+    poll_id = (await session.exec(stmt)).first()
+    if poll_id is None:
+        stmt = (
+            select(PollRow.id)
+            .where(PollRow.chat_id == chat_id)
+            .order_by(col(PollRow.id).desc())
+            .limit(1)
+        )
+        poll_id = (await session.exec(stmt)).first()
+    return await get(session, poll_id) if poll_id is not None else None
+
+
+async def add_post(session: AsyncSession, poll_id: int, chat_id: int, platform: str) -> None:
+    stmt = (
+        insert_for(session, table_of(PollPost))
+        .values(poll_id=poll_id, chat_id=chat_id, platform=platform)
+        .on_conflict_do_nothing(index_elements=["poll_id", "chat_id"])
+    )
+    await session.exec(stmt)
+
+
+async def record_post(
+    session: AsyncSession,
+    poll_id: int,
+    platform: str,
+    platform_chat_id: str,
+    message_id: str,
+    native_ref: str | None,
+) -> None:
+    """Remember the message a poll was posted as, so native votes find their poll."""
+    chat_id = (
+        await session.exec(
+            select(Chat.id).where(
+                Chat.platform == platform, Chat.platform_chat_id == platform_chat_id
+            )
+        )
+    ).first()
+    if chat_id is None:
+        return
+    await add_post(session, poll_id, chat_id, platform)
+    await session.exec(
+        update(PollPost)
+        .where(col(PollPost.poll_id) == poll_id, col(PollPost.chat_id) == chat_id)
+        .values(message_id=message_id, native_ref=native_ref)
+    )
+
+
+async def by_native_ref(session: AsyncSession, platform: str, native_ref: str) -> PollView | None:
+    stmt = select(PollPost.poll_id).where(
+        PollPost.platform == platform, PollPost.native_ref == native_ref
+    )
+    poll_id = (await session.exec(stmt)).first()
+    return await get(session, poll_id) if poll_id is not None else None
+
+
+async def posts(session: AsyncSession, poll_id: int) -> list[tuple[PollPost, Chat]]:
+    stmt = (
+        select(PollPost, Chat)
+        .join(Chat, col(Chat.id) == col(PollPost.chat_id))
+        .where(PollPost.poll_id == poll_id)
+        .order_by(col(PollPost.id))
+    )
+    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+
+
+# --- votes ------------------------------------------------------------------------------
+
+
+async def choices(session: AsyncSession, poll_id: int, member_id: int) -> set[int]:
+    stmt = select(PollVoteRow.option_id).where(
+        PollVoteRow.poll_id == poll_id, PollVoteRow.member_id == member_id
+    )
+    return set((await session.exec(stmt)).all())
+
+
+async def set_choices(
+    session: AsyncSession, poll_id: int, member_id: int, option_ids: set[int]
+) -> None:
+    """The member's whole choice becomes `option_ids` (empty: vote retracted)."""
+    stale = delete(PollVoteRow).where(
+        col(PollVoteRow.poll_id) == poll_id, col(PollVoteRow.member_id) == member_id
+    )
+    if option_ids:
+        stale = stale.where(col(PollVoteRow.option_id).not_in(option_ids))
+    await session.exec(stale)
+    for option_id in sorted(option_ids):
+        await add_choice(session, poll_id, member_id, option_id)
+
+
+async def add_choice(session: AsyncSession, poll_id: int, member_id: int, option_id: int) -> None:
+    stmt = (
+        insert_for(session, table_of(PollVoteRow))
+        .values(poll_id=poll_id, member_id=member_id, option_id=option_id)
+        .on_conflict_do_nothing(index_elements=["poll_id", "member_id", "option_id"])
+    )
+    await session.exec(stmt)
+
+
+async def remove_choice(
+    session: AsyncSession, poll_id: int, member_id: int, option_id: int
+) -> None:
+    await session.exec(
+        delete(PollVoteRow).where(
+            col(PollVoteRow.poll_id) == poll_id,
+            col(PollVoteRow.member_id) == member_id,
+            col(PollVoteRow.option_id) == option_id,
+        )
+    )
+
+
+async def tally(session: AsyncSession, poll_id: int) -> tuple[dict[int, int], int]:
+    """Votes per option id, and how many people voted."""
+    stmt = (
+        select(PollVoteRow.option_id, func.count())
+        .where(PollVoteRow.poll_id == poll_id)
+        .group_by(col(PollVoteRow.option_id))
+    )
+    counts = {option_id: int(n) for option_id, n in (await session.exec(stmt)).all()}
+    voters = (
+        await session.exec(
+            select(func.count(func.distinct(PollVoteRow.member_id))).where(
+                PollVoteRow.poll_id == poll_id
+            )
+        )
+    ).one()
+    return counts, int(voters)
+
+
+async def ballots(session: AsyncSession, poll_id: int) -> list[tuple[str, int]]:
+    """(member display name, option id) for every vote, for exports."""
+    stmt = (
+        select(Member.display_name, PollVoteRow.option_id)
+        .join(Member, col(Member.id) == col(PollVoteRow.member_id))
+        .where(PollVoteRow.poll_id == poll_id)
+        .order_by(col(Member.display_name), col(PollVoteRow.option_id))
+    )
+    return [(name, option_id) for name, option_id in (await session.exec(stmt)).all()]
+
+
+async def move_votes(session: AsyncSession, keep_id: int, drop_id: int) -> None:
+    """When two accounts become one person, that person votes once per option."""
+    dropped = (
+        await session.exec(select(PollVoteRow).where(PollVoteRow.member_id == drop_id))
+    ).all()
+    for vote in dropped:
+        await add_choice(session, vote.poll_id, keep_id, vote.option_id)
+    await session.exec(delete(PollVoteRow).where(col(PollVoteRow.member_id) == drop_id))
+
+
+# --- closing ----------------------------------------------------------------------------
+
+
+async def due(session: AsyncSession, now: datetime) -> list[int]:
+    stmt = (
+        select(PollRow.id)
+        .where(col(PollRow.closed_at).is_(None), col(PollRow.closes_at) <= now)
+        .order_by(col(PollRow.id))
+    )
+    return [poll_id for poll_id in (await session.exec(stmt)).all() if poll_id is not None]
+
+
+async def open_deadlines(session: AsyncSession) -> list[datetime]:
+    stmt = select(PollRow.closes_at).where(col(PollRow.closed_at).is_(None))
+    return list((await session.exec(stmt)).all())
+
+
+async def claim_close(session: AsyncSession, poll_id: int, now: datetime) -> bool:
+    """Close the poll; True for the one caller that did it (other processes get False)."""
+    stmt = (
+        update(PollRow)
+        .where(col(PollRow.id) == poll_id, col(PollRow.closed_at).is_(None))
+        .values(closed_at=now)
+        .returning(col(PollRow.id))
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+async def unsent_results(session: AsyncSession) -> list[tuple[PollPost, Chat]]:
+    """Posts of closed polls whose results are not out yet (also after a restart)."""
+    stmt = (
+        select(PollPost, Chat)
+        .join(Chat, col(Chat.id) == col(PollPost.chat_id))
+        .join(PollRow, col(PollRow.id) == col(PollPost.poll_id))
+        .where(col(PollRow.closed_at).is_not(None), col(PollPost.results_sent_at).is_(None))
+        .order_by(col(PollPost.id))
+    )
+    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+
+
+async def claim_results(session: AsyncSession, post_id: int, now: datetime) -> bool:
+    """Take the job of posting one chat's results: exactly one process gets it."""
+    stmt = (
+        update(PollPost)
+        .where(col(PollPost.id) == post_id, col(PollPost.results_sent_at).is_(None))
+        .values(results_sent_at=now)
+        .returning(col(PollPost.id))
+    )
+    return (await session.exec(stmt)).first() is not None

@@ -1,0 +1,264 @@
+"""Style polls through the router, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pytest
+from PIL import Image as PILImage
+from sqlmodel import func, select
+
+from bot.app import App, build_app
+from handlers.model import (
+    ChatKind,
+    ChatRef,
+    ClosePoll,
+    Event,
+    EventKind,
+    Image,
+    Out,
+    Poll,
+    PollVote,
+    SentRef,
+    ToChat,
+    UserRef,
+)
+from handlers.polls.chart import bar_chart
+from handlers.polls.closing import close_due
+from storage.models import PollRow, PollVoteRow
+from tests.support import Clock, action, command, plain
+
+GROUP = ChatRef("telegram", "-100900", ChatKind.GROUP, title="TG shop")
+CHANNEL = ChatRef("discord", "5500", ChatKind.GROUP, title="dc-shop", guild_id="1")
+MOD = UserRef("telegram", "1", "Mona", "mona", "en", is_chat_admin=True)
+DC_MOD = UserRef("discord", "2", "Dmitri", "dmitri", "en-US", is_chat_admin=True)
+
+
+def shopper(n: int, platform: str = "telegram") -> UserRef:
+    return UserRef(platform, str(1000 + n), f"Shopper {n}", None, "en")
+
+
+class Deliveries:
+    """Records what the closing job posts, per chat."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[ChatRef, list[Out]]] = []
+
+    async def __call__(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+        self.sent.append((chat, list(outs)))
+
+
+async def poll_count(app: App) -> int:
+    async with app.db.session() as session:
+        return (await session.exec(select(func.count()).select_from(PollRow))).one()
+
+
+async def create(
+    app: App, spec: str, chat: ChatRef = GROUP, actor: UserRef = MOD, deadline: str = "2h"
+) -> list[Out]:
+    return list(
+        await app.router.dispatch(command("poll", f"{deadline} {spec}", actor=actor, chat=chat))
+    )
+
+
+def poll_of(outs: list[Out]) -> Poll:
+    return next(o for o in outs if isinstance(o, Poll))
+
+
+async def vote(app: App, poll: Poll, index: int, who: UserRef, chat: ChatRef = GROUP) -> str:
+    return plain(
+        await app.router.dispatch(action(f"vote:{poll.ref}:{index}", actor=who, chat=chat))
+    )
+
+
+async def tally(app: App, poll: Poll) -> dict[str, int]:
+    from storage import polls
+
+    async with app.db.session() as session:
+        view = await polls.get(session, int(poll.ref))
+        assert view is not None
+        counts, _ = await polls.tally(session, view.id)
+        return {o.text: counts.get(o.id or 0, 0) for o in view.options}
+
+
+@pytest.mark.parametrize(
+    ("deadline", "spec", "message"),
+    [
+        ("2h", "Which colour? | Sand", "2 to 10 options"),
+        ("2h", "Many? | " + " | ".join(f"o{i}" for i in range(11)), "2 to 10 options"),
+        ("2h", "Which colour? | Sand | sand", "there twice"),
+        ("2h", " | Sand | Olive", "needs a question"),
+        ("2h", "Q" * 301 + " | a | b", "question is too long"),
+        ("2h", "Q? | " + "a" * 101 + " | b", "option is too long"),
+        ("2h", "Q? | a |  | b", "option is empty"),
+        ("2020-01-01", "Q? | a | b", "in the past"),
+        ("91d", "Q? | a | b", "at most 90 days"),
+        ("soon", "Q? | a | b", "can't read the deadline"),
+        ("2h", "Q? | Sand [NOPE-1] | b", "no product with SKU NOPE-1"),
+        ("2h", "everywhere Q? | a | b", "not linked to other chats"),
+    ],
+)
+async def test_bad_polls_are_refused_and_create_nothing(
+    app: App, deadline: str, spec: str, message: str
+) -> None:
+    reply = plain(await create(app, spec, deadline=deadline))
+    assert message in reply
+    assert await poll_count(app) == 0
+
+
+async def test_only_moderators_create_polls(app: App) -> None:
+    assert "Only moderators" in plain(await create(app, "Q? | a | b", actor=shopper(1)))
+    assert await poll_count(app) == 0
+
+
+async def test_votes_change_retract_and_count_once(app: App) -> None:
+    outs = await create(app, "Which colour? | Sand | Olive [BAG-001] | Navy")
+    poll = poll_of(outs)
+    assert [o.text for o in poll.options] == ["Sand", "Olive", "Navy"]
+    assert poll.options[1].image_url == "https://shop.example.com/img/bag-001.jpg"
+    alice, bob = shopper(1), shopper(2)
+    assert "Your vote: Olive" in await vote(app, poll, 1, alice)
+    assert "Your vote: Navy" in await vote(app, poll, 2, alice)  # changed
+    await vote(app, poll, 2, bob)
+    assert await tally(app, poll) == {"Sand": 0, "Olive": 0, "Navy": 2}
+    assert "withdrawn" in await vote(app, poll, 2, bob)  # pressing it again retracts
+    # The same update delivered twice counts once.
+    press = Event("telegram", "dup-vote", EventKind.ACTION, bob, GROUP, action=f"vote:{poll.ref}:0")
+    await app.router.dispatch(press)
+    await app.router.dispatch(press)
+    assert await tally(app, poll) == {"Sand": 1, "Olive": 0, "Navy": 1}
+
+
+async def test_multiple_choice_toggles(app: App) -> None:
+    poll = poll_of(await create(app, "multi Which extras? | Hood | Pockets | Zip"))
+    alice = shopper(1)
+    await vote(app, poll, 0, alice)
+    assert "Your vote: Hood, Zip" in await vote(app, poll, 2, alice)
+    assert "Your vote: Hood, Pockets, Zip" in await vote(app, poll, 1, alice)
+    assert "Your vote: Hood, Zip" in await vote(app, poll, 1, alice)  # toggled off again
+    assert await tally(app, poll) == {"Hood": 1, "Pockets": 0, "Zip": 1}
+
+
+async def test_forged_and_late_votes_change_nothing(app: App, clock: Clock) -> None:
+    poll = poll_of(await create(app, "Q? | a | b"))
+    alice = shopper(1)
+    for token in (f"vote:{poll.ref}:9", "vote:999:0", f"vote:{poll.ref}:x", "vote:1"):
+        reply = plain(await app.router.dispatch(action(token, actor=alice, chat=GROUP)))
+        assert "no longer" in reply or "no longer exists" in reply
+    clock.advance(hours=3)
+    assert "closed" in await vote(app, poll, 0, alice)
+    assert await tally(app, poll) == {"a": 0, "b": 0}
+
+
+async def test_linked_accounts_vote_once(app: App) -> None:
+    poll = poll_of(await create(app, "Q? | a | b"))
+    tg, dc = shopper(7), shopper(7, "discord")
+    dm_tg = ChatRef("telegram", tg.id, ChatKind.DM)
+    dm_dc = ChatRef("discord", dc.id, ChatKind.DM)
+    await vote(app, poll, 0, dc, CHANNEL)  # before linking: two people as far as we know
+    issued = plain(await app.router.dispatch(command("linkme", actor=tg, chat=dm_tg)))
+    code = next(w.strip(".") for w in issued.split() if len(w.strip(".")) == 6 and w.isupper())
+    await app.router.dispatch(command("linkme", code, actor=dc, chat=dm_dc))
+    await vote(app, poll, 1, tg)
+    await vote(app, poll, 1, dc, CHANNEL)  # the same person: pressing again retracts
+    await vote(app, poll, 0, dc, CHANNEL)
+    async with app.db.session() as session:
+        voters = (
+            await session.exec(
+                select(func.count(func.distinct(PollVoteRow.member_id))).where(
+                    PollVoteRow.poll_id == int(poll.ref)
+                )
+            )
+        ).one()
+    assert voters == 1 and await tally(app, poll) == {"a": 1, "b": 0}
+
+
+async def link_chats(app: App) -> None:
+    issued = plain(await app.router.dispatch(command("link", actor=MOD, chat=GROUP)))
+    code = next(w.strip(".") for w in issued.split() if len(w.strip(".")) == 6 and w.isupper())
+    await app.router.dispatch(command("link", code, actor=DC_MOD, chat=CHANNEL))
+
+
+async def test_mirrored_poll_one_tally_closes_everywhere(app: App, clock: Clock) -> None:
+    await link_chats(app)
+    outs = await create(app, "everywhere Which colour? | Sand | Olive | Navy")
+    poll = poll_of(outs)
+    [mirror] = [o for o in outs if isinstance(o, ToChat)]
+    assert mirror.chat.platform == "discord" and mirror.content == poll
+    # The adapters report where the poll went; native votes then find it.
+    await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "11", "tg-poll-1"))
+    await app.router.sent("discord", CHANNEL.id, poll, SentRef(CHANNEL.id, "22", "22"))
+    votes = [
+        ("telegram", "tg-poll-1", shopper(1), (0,), "set"),
+        ("telegram", "tg-poll-1", shopper(2), (1,), "set"),
+        ("discord", "22", shopper(3, "discord"), (1,), "add"),
+        ("discord", "22", shopper(4, "discord"), (2,), "add"),
+        ("discord", "22", shopper(4, "discord"), (2,), "remove"),
+        ("discord", "22", shopper(4, "discord"), (1,), "add"),
+    ]
+    for i, (platform, ref, who, options, change) in enumerate(votes):
+        chat = GROUP if platform == "telegram" else CHANNEL
+        await app.router.dispatch(
+            Event(
+                platform,
+                f"v{i}",
+                EventKind.POLL_VOTE,
+                who,
+                chat,
+                poll_vote=PollVote(ref, options, change),
+            )
+        )  # type: ignore[arg-type]
+    assert await tally(app, poll) == {"Sand": 1, "Olive": 3, "Navy": 0}
+    deliveries = Deliveries()
+    clock.advance(hours=2, seconds=1)
+    assert await close_due(app.services, deliveries) == 1
+    assert {chat.platform for chat, _ in deliveries.sent} == {"telegram", "discord"}
+    for _chat, posted in deliveries.sent:
+        assert isinstance(posted[0], ClosePoll)  # the native poll is stopped
+        assert "Olive: 3 (75%)" in plain(posted)
+        assert any(isinstance(o, Image) and o.data for o in posted)
+    assert await close_due(app.services, deliveries) == 0 and len(deliveries.sent) == 2
+
+
+async def test_restart_before_the_deadline_still_closes_on_time(app: App, clock: Clock) -> None:
+    poll = poll_of(await create(app, "Q? | a | b", deadline="2h"))
+    await vote(app, poll, 1, shopper(1))
+    await app.close()  # the bot stops...
+    clock.advance(hours=5)  # ...and comes back after the deadline passed
+    restarted = build_app(app.settings, clock=clock)
+    try:
+        deliveries = Deliveries()
+        assert await close_due(restarted.services, deliveries) == 1
+        [(chat, posted)] = deliveries.sent
+        assert chat.id == GROUP.id and "Final result" in plain(posted)
+    finally:
+        await restarted.close()
+
+
+async def test_results_respect_hidden_until_closed_and_export(app: App) -> None:
+    poll = poll_of(await create(app, "hidden Q? | a | b"))
+    await vote(app, poll, 0, shopper(1))
+    shown = await app.router.dispatch(command("results", actor=shopper(2), chat=GROUP))
+    assert "shown when it closes" in plain(shown)
+    moderator_view = await app.router.dispatch(command("results", actor=MOD, chat=GROUP))
+    assert "a: 1 (100%)" in plain(moderator_view)
+    exported = await app.router.dispatch(command("export", actor=MOD, chat=GROUP))
+    document = exported[0].content  # type: ignore[union-attr]
+    assert document.data.decode() == "member,choice\nShopper 1,a\n"
+    assert "Closed" in plain(await app.router.dispatch(command("close", actor=MOD, chat=GROUP)))
+    assert "closed" in plain(await app.router.dispatch(command("close", actor=MOD, chat=GROUP)))
+
+
+def test_chart_is_a_real_png_with_one_bar_per_option() -> None:
+    data = bar_chart("Which colour?", ["Sand", "Olive", "Navy", "Red"], [3, 9, 1, 0])
+    picture = PILImage.open(io.BytesIO(data))
+    assert picture.format == "PNG" and picture.size == (800, 160 + 48 * 4)
+    rgb = picture.convert("RGB")
+    colours = {(0x2E, 0x7D, 0x32), (0x90, 0xA4, 0xAE)}  # winner, others
+    runs, inside = 0, False
+    for y in range(rgb.height):  # count bands of rows that hold bar colour
+        bar = any(rgb.getpixel((x, y)) in colours for x in range(0, rgb.width, 4))
+        runs += bar and not inside
+        inside = bar
+    assert runs == 3  # Sand, Olive, Navy; Red has no votes, so no bar
