@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import polls
 from storage.models import Account, Chat, Community, LinkAttempt, LinkCode, Member, Vendor
 
 
@@ -133,6 +134,7 @@ async def leave_community(session: AsyncSession, chat_id: int) -> bool:
 
 async def merge_members(session: AsyncSession, keep_id: int, drop_id: int) -> None:
     """Everything of `drop_id` becomes `keep_id`'s; then `drop_id` goes."""
+    await polls.move_votes(session, keep_id, drop_id)
     await session.exec(
         update(Account).where(col(Account.member_id) == drop_id).values(member_id=keep_id)
     )

@@ -160,7 +160,9 @@ async def test_linked_accounts_vote_once(app: App) -> None:
     issued = plain(await app.router.dispatch(command("linkme", actor=tg, chat=dm_tg)))
     code = next(w.strip(".") for w in issued.split() if len(w.strip(".")) == 6 and w.isupper())
     await app.router.dispatch(command("linkme", code, actor=dc, chat=dm_dc))
-    await vote(app, poll, 1, tg)
+    assert await tally(app, poll) == {"a": 1, "b": 0}  # the vote made before linking stays
+    await vote(app, poll, 1, tg)  # single choice: the person's vote changes to b
+    assert await tally(app, poll) == {"a": 0, "b": 1}
     await vote(app, poll, 1, dc, CHANNEL)  # the same person: pressing again retracts
     await vote(app, poll, 0, dc, CHANNEL)
     async with app.db.session() as session:
