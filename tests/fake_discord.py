@@ -238,6 +238,11 @@ class FakeDiscord(LoopbackServer):
                 if message_id not in self.messages:
                     raise ApiError(404, 10008, "Unknown Message")
                 return self._message(channel_id, body, message_id=message_id)
+            case "POST", ["channels", channel_id, "polls", message_id, "expire"]:
+                message = self.messages.get(message_id)
+                if message is None or "poll" not in message:
+                    raise ApiError(404, 10008, "Unknown Message")
+                return message
             case "POST", ["users", "@me", "channels"]:
                 recipient = str(body["recipient_id"])
                 channel_id = self.dm_channels.setdefault(recipient, str(next(self._ids)))
@@ -277,6 +282,7 @@ class FakeDiscord(LoopbackServer):
         if kind == 4:
             message = self._message(CHANNEL_ID, data, webhook=True)
             response["resource"] = {"type": 4, "message": message}
+            response["interaction"]["response_message_id"] = message["id"]
         elif kind == 8:
             if len(data.get("choices", [])) > 25:
                 raise ApiError(400, 50035, "Invalid Form Body: too many choices")

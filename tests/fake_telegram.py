@@ -36,6 +36,7 @@ BOT = {
     "supports_inline_queries": False,
 }
 SEND_METHODS = {
+    "sendDocument",
     "sendMessage",
     "sendPhoto",
     "sendPoll",
@@ -474,6 +475,16 @@ class FakeTelegram(LoopbackServer):
             in (True, "true", "True"),
         }
         return self._store(chat, poll=poll)
+
+    def _m_stopPoll(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        message = self.messages.get((chat.id, int(params["message_id"])))
+        if message is None or "poll" not in message:
+            raise ApiError(400, "Bad Request: message with poll to stop not found")
+        if message["poll"]["is_closed"]:
+            raise ApiError(400, "Bad Request: poll has already been closed")
+        message["poll"]["is_closed"] = True
+        return dict(message["poll"])
 
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)

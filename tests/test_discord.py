@@ -452,3 +452,80 @@ async def test_discord_sync_command(fake: FakeDiscord, tmp_path: Path) -> None:
     synced = {c["name"] for c in sync.body["_list"]}
     assert synced == {command.name for feature in FEATURES for command in feature.commands}
     assert {"help", "product", "search", "link", "poll"} <= synced
+
+
+async def test_poll_end_to_end_native_vote_and_results(
+    app: App, fake: FakeDiscord, recorder: Recorder, clock: Any
+) -> None:
+    from handlers.polls.closing import close_due
+    from storage import polls
+    from storage.types import utcnow
+
+    clock.now = utcnow()  # Discord poll durations count from the real time
+    settings = app.settings.model_copy(
+        update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url}
+    )
+    adapter = DiscordAdapter(
+        settings,
+        recorder,
+        list(recorder.router.commands.values()),
+        recorder.router.complete,
+        app.state,
+        outbox=app.outbox,
+        sent=recorder.router.sent,
+    )
+    await adapter.start()
+    try:
+        command = interaction(
+            2,
+            {
+                "id": "1",
+                "name": "poll",
+                "type": 1,
+                "options": [
+                    {"name": "deadline", "type": 3, "value": "2h"},
+                    {"name": "poll", "type": 3, "value": "Which colour? | Sand | Olive | Navy"},
+                ],
+            },
+            who=MOD,
+            permissions=str(int(EVERYONE_PERMS) | int(MANAGE_MESSAGES)),
+        )
+        await fake.dispatch("INTERACTION_CREATE", command)
+        [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+        assert answer.body["data"]["poll"]["duration"] == 2
+        message_id = answer.result["resource"]["message"]["id"]
+        await fake.wait_for(lambda: fake.sent("POST", "/webhooks/"))  # the private note
+        vote = {
+            "user_id": ALICE["id"],
+            "channel_id": CHANNEL_ID,
+            "message_id": message_id,
+            "guild_id": GUILD_ID,
+            "answer_id": 3,
+        }
+        await fake.dispatch("MESSAGE_POLL_VOTE_ADD", vote)
+
+        async def navy_votes() -> int:
+            async with app.db.session() as session:
+                view = await polls.by_native_ref(session, "discord", message_id)
+                if view is None:
+                    return 0
+                counts, _ = await polls.tally(session, view.id)
+                return counts.get(view.options[2].id or 0, 0)
+
+        for _ in range(200):
+            if await navy_votes() == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await navy_votes() == 1
+        clock.advance(hours=2, seconds=1)
+        assert await close_due(app.services, app.outbox.deliver) == 1
+        await fake.wait_for(lambda: fake.sent("POST", f"/polls/{message_id}/expire"))
+        posts = await fake.wait_for(
+            lambda: len(p := fake.sent("POST", f"/channels/{CHANNEL_ID}/messages")) >= 2 and p
+        )
+        assert "Final result" in posts[0].body["content"]
+        assert "Navy: 1 (100%)" in posts[0].body["content"]
+        [chart] = posts[1].body["_files"]
+        assert chart.startswith("poll-") and chart.endswith(".png")  # the PNG bar chart
+    finally:
+        await adapter.stop()

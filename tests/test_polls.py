@@ -264,3 +264,53 @@ def test_chart_is_a_real_png_with_one_bar_per_option() -> None:
         runs += bar and not inside
         inside = bar
     assert runs == 3  # Sand, Olive, Navy; Red has no votes, so no bar
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_two_processes_2000_votes_exact_tally_one_close_per_chat(
+    app: App, clock: Clock
+) -> None:
+    """500 members, 4 vote events each (one a redelivery), spread over two engines on one
+    database, concurrently; then both try to close the poll at once."""
+    import asyncio
+
+    await link_chats(app)
+    poll = poll_of(await create(app, "everywhere Which colour? | Sand | Olive | Navy"))
+    await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "11", "tg-poll-1"))
+    other = build_app(app.settings, clock=clock)  # the second bot process
+    routers = [app.router, other.router]
+
+    async def member_votes(n: int) -> None:
+        who = shopper(n)
+        final = n % 3
+        events = [
+            (f"m{n}-1", (final + 1) % 3),
+            (f"m{n}-2", final),
+            (f"m{n}-3", final),
+            (f"m{n}-3", final),
+        ]  # the last one is a redelivered update
+        for i, (event_id, option) in enumerate(events):
+            await routers[(n + i) % 2].dispatch(
+                Event(
+                    "telegram",
+                    event_id,
+                    EventKind.POLL_VOTE,
+                    who,
+                    GROUP,
+                    poll_vote=PollVote("tg-poll-1", (option,)),
+                )
+            )
+
+    try:
+        await asyncio.gather(*(member_votes(n) for n in range(500)))
+        assert await tally(app, poll) == {"Sand": 167, "Olive": 167, "Navy": 166}
+        clock.advance(hours=3)
+        first, second = Deliveries(), Deliveries()
+        closed = await asyncio.gather(
+            close_due(app.services, first), close_due(other.services, second)
+        )
+        assert sorted(closed) == [0, 1]
+        posted = first.sent + second.sent
+        assert sorted(chat.platform for chat, _ in posted) == ["discord", "telegram"]
+    finally:
+        await other.close()

@@ -460,3 +460,46 @@ async def test_shopbot_run_with_a_token_answers_a_group(fake: FakeTelegram, tmp_
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, stderr.decode()
     assert "ShopBot running on telegram" in stderr.decode()
+
+
+async def test_poll_end_to_end_native_vote_and_results(
+    app: App, fake: FakeTelegram, recorder: Recorder, clock: Any
+) -> None:
+    from handlers.polls.closing import close_due
+    from storage import polls
+
+    commands = list(recorder.router.commands.values())
+    adapter = TelegramAdapter(
+        telegram_settings(app, fake), recorder, commands, app.outbox, recorder.router.sent
+    )
+    await adapter.start()
+    try:
+        fake.push_message(GROUP, ADMIN, "/poll 2h Which colour? | Sand | Olive | Navy")
+        [sent] = await answer_to(fake, GROUP, "sendPoll")
+        poll_id = sent.result["poll"]["id"]
+        fake.push_poll_answer(poll_id, BORIS, [1])
+        fake.push_poll_answer(poll_id, ALICE, [1])
+
+        async def olive_votes() -> int:
+            async with app.db.session() as session:
+                view = await polls.by_native_ref(session, "telegram", poll_id)
+                if view is None:
+                    return 0
+                counts, _ = await polls.tally(session, view.id)
+                return counts.get(view.options[1].id or 0, 0)
+
+        for _ in range(200):
+            if await olive_votes() == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert await olive_votes() == 2
+        clock.advance(hours=2, seconds=1)
+        assert await close_due(app.services, app.outbox.deliver) == 1
+        [stop] = await answer_to(fake, GROUP, "stopPoll")
+        assert int(stop.params["message_id"]) == sent.result["message_id"]
+        [chart] = await answer_to(fake, GROUP, "sendPhoto")
+        assert chart.params["photo"].startswith("<upload:poll-")
+        results = texts(fake.sent(GROUP, "sendMessage"))
+        assert "Final result" in results and "Olive: 2 (100%)" in results
+    finally:
+        await adapter.stop()
