@@ -1,0 +1,130 @@
+"""Vote handling through router + handler + store (no network), at 1, 10 and 100
+concurrent voters, against a bare single-row INSERT + COMMIT loop on the same database.
+
+    .venv/bin/python -m bench.vote_bench [--url URL] [--votes 2000]
+
+Default database: a fresh SQLite file. Voters first vote once (creating their member
+and account rows); the measured votes then change their choice, as in a running poll.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bot.app import App, build_app
+from config import Settings
+from handlers.model import ChatKind, ChatRef, Event, EventKind, Poll, UserRef
+from storage.migrate import upgrade
+
+GROUP = ChatRef("bench", "group-1", ChatKind.GROUP, title="bench")
+MODERATOR = UserRef("bench", "mod", "Mod", is_chat_admin=True)
+VOTERS = 200
+_ids = itertools.count()
+
+
+def press(who: UserRef, poll_ref: str, option: int) -> Event:
+    return Event(
+        "bench", f"e{next(_ids)}", EventKind.ACTION, who, GROUP, action=f"vote:{poll_ref}:{option}"
+    )
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+async def setup(app: App) -> tuple[str, list[UserRef]]:
+    created = await app.router.dispatch(
+        Event(
+            "bench",
+            "create",
+            EventKind.COMMAND,
+            MODERATOR,
+            GROUP,
+            command="poll",
+            args="30d Which colour? | Sand | Olive | Navy",
+        )
+    )
+    poll_ref = next(o.ref for o in created if isinstance(o, Poll))
+    voters = [UserRef("bench", f"v{n}", f"Voter {n}") for n in range(VOTERS)]
+    for who in voters:
+        await app.router.dispatch(press(who, poll_ref, 0))
+    return poll_ref, voters
+
+
+async def measure(
+    app: App, voters: list[UserRef], poll_ref: str, votes: int, concurrency: int
+) -> float:
+    latencies: list[float] = []
+    pending = list(range(votes))
+
+    async def worker(lane: int) -> None:
+        while pending:
+            n = pending.pop()
+            event = press(voters[(n * 7 + lane) % len(voters)], poll_ref, 1 + n % 2)
+            started = time.perf_counter()
+            await app.router.dispatch(event)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(lane) for lane in range(concurrency)))
+    rate = votes / (time.perf_counter() - started)
+    print(
+        f"  {concurrency:>3} concurrent: {rate:7,.0f} votes/s   "
+        f"p50 {percentile(latencies, 50):6.1f} ms   p99 {percentile(latencies, 99):6.1f} ms   "
+        f"mean {statistics.fmean(latencies):6.1f} ms"
+    )
+    return rate
+
+
+async def bare_inserts(app: App, rows: int) -> float:
+    """The floor: one row inserted and committed per transaction, same engine, no ORM."""
+    async with app.db.engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE bench_row (id INTEGER PRIMARY KEY, note TEXT)"))
+    started = time.perf_counter()
+    for n in range(rows):
+        async with app.db.engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO bench_row (id, note) VALUES (:id, 'x')"), {"id": n + 1}
+            )
+    rate = rows / (time.perf_counter() - started)
+    async with app.db.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE bench_row"))
+    return rate
+
+
+async def run(url: str, votes: int) -> None:
+    app = build_app(Settings(database_url=url, load_demo_catalog=False))
+    try:
+        await upgrade(app.db)
+        poll_ref, voters = await setup(app)
+        print(f"database {app.db.dialect}, {votes:,} votes per level, {VOTERS} voters")
+        rates = [await measure(app, voters, poll_ref, votes, c) for c in (1, 10, 100)]
+        bare = await bare_inserts(app, votes)
+        print(
+            f"  bare INSERT+COMMIT loop: {bare:7,.0f} rows/s; votes at 100 concurrent are "
+            f"{rates[-1] / bare:.2f}x of it"
+        )
+    finally:
+        await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="database URL (default: fresh SQLite file)")
+    parser.add_argument("--votes", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(run(args.url or f"sqlite:///{Path(tmp) / 'votes.db'}", args.votes))
+
+
+if __name__ == "__main__":
+    main()
