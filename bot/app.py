@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.live import LiveCounter
 from bot.outbox import Outbox
 from bot.scheduler import PollAlarms
 from config import Settings, shipped_file
@@ -16,6 +17,7 @@ from handlers.context import Services
 from handlers.platform_state import PlatformState
 from handlers.polls import commands as polls
 from handlers.polls.closing import close_due
+from handlers.polls.live import live_edits
 from handlers.products import commands as products
 from handlers.products.index import ProductIndex
 from handlers.router import Router
@@ -38,14 +40,17 @@ class App:
     state: PlatformState
     outbox: Outbox
     alarms: PollAlarms
+    live: LiveCounter
 
     async def start_background(self) -> None:
         """Start closing polls on time (after migrations, before platforms answer)."""
         async with self.db.session() as session:
             deadlines = await open_deadlines(session)
         self.alarms.start(deadlines)
+        self.live.start()
 
     async def close(self) -> None:
+        await self.live.stop()
         await self.alarms.stop()
         await self.db.dispose()
 
@@ -53,13 +58,15 @@ class App:
 def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     db = Database(settings.database_url)
     alarms = PollAlarms()
+    live = LiveCounter()
     services = Services(
-        db=db, settings=settings, clock=clock, products=ProductIndex(), alarms=alarms
+        db=db, settings=settings, clock=clock, products=ProductIndex(), alarms=alarms, live=live
     )
     outbox = Outbox()
     alarms.bind(lambda: close_due(services, outbox.deliver))
+    live.bind(lambda poll_id: live_edits(services, poll_id), outbox.deliver)
     return App(
-        settings, db, services, Router(services, FEATURES), PlatformState(db), outbox, alarms
+        settings, db, services, Router(services, FEATURES), PlatformState(db), outbox, alarms, live
     )
 
 

@@ -28,6 +28,12 @@ class Alarms(Protocol):
     def wake_now(self) -> None: ...
 
 
+class LiveCounts(Protocol):
+    """Marks a button poll whose counts changed; its messages are edited soon, in bulk."""
+
+    def touch(self, poll_id: int) -> None: ...
+
+
 @dataclass
 class Services:
     """Process-wide dependencies, built once by the app and passed in (no globals)."""
@@ -37,6 +43,7 @@ class Services:
     clock: Callable[[], datetime]
     products: ProductIndex
     alarms: Alarms
+    live: LiveCounts
 
 
 @dataclass

@@ -314,3 +314,37 @@ async def test_two_processes_2000_votes_exact_tally_one_close_per_chat(
         assert sorted(chat.platform for chat, _ in posted) == ["discord", "telegram"]
     finally:
         await other.close()
+
+
+async def test_button_polls_show_live_counts_edited_in_bulk(app: App) -> None:
+    from handlers.polls.live import live_edits
+
+    await link_chats(app)
+    poll = poll_of(await create(app, "everywhere Which colour? | Sand | Olive | Navy"))
+    # Telegram shows it natively; Discord (say, options too long) as buttons.
+    await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "11", "tg-poll-1"))
+    await app.router.sent("discord", CHANNEL.id, poll, SentRef(CHANNEL.id, "22", None))
+    deliveries = Deliveries()
+    app.live.bind(lambda poll_id: live_edits(app.services, poll_id), deliveries)
+    for n in range(10):  # ten votes in a burst...
+        await vote(app, poll, n % 2, shopper(n), CHANNEL)
+    await app.live.flush()  # ...one edit, of the button copy only
+    [(chat, [change])] = deliveries.sent
+    assert chat.platform == "discord" and change.ref == SentRef(CHANNEL.id, "22")  # type: ignore[union-attr]
+    text = plain([change.content])  # type: ignore[union-attr]
+    assert "1. Sand — 5" in text and "2. Olive — 5" in text and "10 people voted." in text
+    await app.live.flush()
+    assert len(deliveries.sent) == 1  # nothing changed: no edit
+
+
+async def test_hidden_button_polls_show_only_how_many_voted(app: App) -> None:
+    from handlers.polls.live import live_edits
+
+    poll = poll_of(await create(app, "hidden Q? | a | b"))
+    await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "31", None))
+    deliveries = Deliveries()
+    app.live.bind(lambda poll_id: live_edits(app.services, poll_id), deliveries)
+    await vote(app, poll, 0, shopper(1))
+    await app.live.flush()
+    text = plain([deliveries.sent[0][1][0].content])  # type: ignore[union-attr]
+    assert "1. a\n" in text + "\n" and "— 1" not in text and "1 person voted." in text

@@ -143,6 +143,7 @@ async def vote_button(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     else:
         chosen = set() if current == {option.id} else {option.id}
         await polls.set_choices(ctx.session, view.id, ctx.member.member_id, chosen)
+    ctx.services.live.touch(view.id)
     mine = await polls.choices(ctx.session, view.id, ctx.member.member_id)
     texts = [o.text for o in view.options if o.id in mine]
     if not texts:

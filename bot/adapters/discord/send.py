@@ -237,7 +237,9 @@ class DiscordSender:
 
     async def _record(self, out: Out, channel_id: object, message_id: object) -> None:
         if isinstance(out, Poll) and self.sent is not None and message_id is not None:
-            ref = SentRef(str(channel_id), str(message_id), native_id=str(message_id))
+            # Votes on a native poll name its message; a button poll has no native id.
+            native = str(message_id) if "poll" in _poll(out) else None
+            ref = SentRef(str(channel_id), str(message_id), native_id=native)
             await self.sent(PLATFORM, str(channel_id), out, ref)
 
     # --- answers to a message (mention or DM) ---------------------------------------

@@ -1,0 +1,57 @@
+"""Edits button polls with live counts: at most once per interval per message, never
+once per vote (a busy poll would otherwise hit the platforms' rate limits)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from handlers.model import ChatRef, Edit, Out
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 3.0
+Edits = Callable[[int], Awaitable[list[tuple[ChatRef, Edit]]]]
+Deliver = Callable[[ChatRef, Sequence[Out]], Awaitable[None]]
+
+
+class LiveCounter:
+    def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
+        self._interval = interval
+        self._dirty: set[int] = set()
+        self._edits: Edits | None = None
+        self._deliver: Deliver | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def bind(self, edits: Edits, deliver: Deliver) -> None:
+        self._edits, self._deliver = edits, deliver
+
+    def touch(self, poll_id: int) -> None:
+        self._dirty.add(poll_id)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()  # the last counts are not lost on shutdown
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self._edits is None or self._deliver is None:
+            return
+        dirty, self._dirty = self._dirty, set()
+        for poll_id in sorted(dirty):
+            try:
+                for chat, change in await self._edits(poll_id):
+                    await self._deliver(chat, [change])
+            except Exception:
+                log.exception("live counts of poll %s not updated", poll_id)

@@ -1,0 +1,41 @@
+"""The live-count version of a button poll's message (native polls count by themselves)."""
+
+from __future__ import annotations
+
+from handlers.actions import encode
+from handlers.context import Services
+from handlers.i18n import I18n
+from handlers.model import Button, Buttons, ChatKind, ChatRef, Edit, SentRef, Span, Text, bold
+from storage import polls
+
+VOTE_ACTION = "vote"
+
+
+async def live_edits(services: Services, poll_id: int) -> list[tuple[ChatRef, Edit]]:
+    """One edit per chat where the poll shows as buttons, with the current counts (or
+    only how many voted, while results are hidden)."""
+    i18n = I18n(services.settings.default_locale)
+    async with services.db.session() as session:
+        view = await polls.get(session, poll_id)
+        if view is None or view.poll.closed_at is not None:
+            return []
+        counts, voters = await polls.tally(session, poll_id)
+        posts = await polls.posts(session, poll_id)
+    lines: list[str | Span] = [bold(view.poll.question)]
+    for i, option in enumerate(view.options, start=1):
+        shown = "" if view.poll.hide_results else f" — {counts.get(option.id or 0, 0)}"
+        lines.append(f"\n{i}. {option.text}{shown}")
+    lines.append("\n" + i18n.tn("{n} person voted.", "{n} people voted.", voters))
+    rows = tuple(
+        (Button(str(i + 1), action=encode(VOTE_ACTION, str(poll_id), str(i))),)
+        for i in range(len(view.options))
+    )
+    content = Buttons(Text.of(*lines), rows)
+    edits = []
+    for post, chat in posts:
+        if post.message_id is None or post.native_ref is not None:
+            continue  # not posted yet, or a native poll
+        kind = ChatKind.DM if chat.kind == ChatKind.DM else ChatKind.GROUP
+        target = ChatRef(chat.platform, chat.platform_chat_id, kind, title=chat.title)
+        edits.append((target, Edit(SentRef(chat.platform_chat_id, post.message_id), content)))
+    return edits
