@@ -476,6 +476,27 @@ class FakeTelegram(LoopbackServer):
         }
         return self._store(chat, poll=poll)
 
+    def _m_sendMediaGroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        chat = self._writable(params)
+        media = params.get("media") or []
+        if not 2 <= len(media) <= 10 or any(m.get("type") != "photo" for m in media):
+            raise ApiError(400, "Bad Request: MEDIA_GROUP_INVALID")
+        return [
+            self._store(
+                chat,
+                photo=[
+                    {
+                        "file_id": f"photo-{m['media']}"[:60],
+                        "file_unique_id": "u",
+                        "width": 640,
+                        "height": 480,
+                    }
+                ],
+                caption=m.get("caption"),
+            )
+            for m in media
+        ]
+
     def _m_stopPoll(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
         message = self.messages.get((chat.id, int(params["message_id"])))

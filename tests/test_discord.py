@@ -484,7 +484,11 @@ async def test_poll_end_to_end_native_vote_and_results(
                 "type": 1,
                 "options": [
                     {"name": "deadline", "type": 3, "value": "2h"},
-                    {"name": "poll", "type": 3, "value": "Which colour? | Sand | Olive | Navy"},
+                    {
+                        "name": "poll",
+                        "type": 3,
+                        "value": "Which colour? | Sand | Olive [BAG-001] | Navy",
+                    },
                 ],
             },
             who=MOD,
@@ -492,9 +496,16 @@ async def test_poll_end_to_end_native_vote_and_results(
         )
         await fake.dispatch("INTERACTION_CREATE", command)
         [answer] = await fake.wait_for(lambda: callbacks(fake, command))
-        assert answer.body["data"]["poll"]["duration"] == 2
-        message_id = answer.result["resource"]["message"]["id"]
-        await fake.wait_for(lambda: fake.sent("POST", "/webhooks/"))  # the private note
+        # The products' pictures come first, then the poll itself.
+        [album] = answer.body["data"]["embeds"]
+        assert album["title"] == "Olive"
+        assert album["image"]["url"] == "https://shop.example.com/img/bag-001.jpg"
+        followups = await fake.wait_for(
+            lambda: len(f := fake.sent("POST", "/webhooks/")) >= 2 and f
+        )  # poll + private note
+        [posted] = [f for f in followups if "poll" in f.body]
+        assert posted.body["poll"]["duration"] == 2
+        message_id = posted.result["id"]
         vote = {
             "user_id": ALICE["id"],
             "channel_id": CHANNEL_ID,

@@ -474,8 +474,13 @@ async def test_poll_end_to_end_native_vote_and_results(
     )
     await adapter.start()
     try:
-        fake.push_message(GROUP, ADMIN, "/poll 2h Which colour? | Sand | Olive | Navy")
+        fake.push_message(
+            GROUP, ADMIN, "/poll 2h Which bag? | Trail [BAG-001] | City [BAG-002] | Neither"
+        )
         [sent] = await answer_to(fake, GROUP, "sendPoll")
+        [album] = fake.sent(GROUP, "sendMediaGroup")  # the products' pictures come first
+        assert [m["caption"] for m in album.params["media"]] == ["Trail", "City"]
+        assert album.params["media"][0]["media"] == "https://shop.example.com/img/bag-001.jpg"
         poll_id = sent.result["poll"]["id"]
         fake.push_poll_answer(poll_id, BORIS, [1])
         fake.push_poll_answer(poll_id, ALICE, [1])
@@ -500,6 +505,6 @@ async def test_poll_end_to_end_native_vote_and_results(
         [chart] = await answer_to(fake, GROUP, "sendPhoto")
         assert chart.params["photo"].startswith("<upload:poll-")
         results = texts(fake.sent(GROUP, "sendMessage"))
-        assert "Final result" in results and "Olive: 2 (100%)" in results
+        assert "Final result" in results and "City: 2 (100%)" in results
     finally:
         await adapter.stop()

@@ -177,7 +177,9 @@ def messages(out: Text | Card | Buttons | Image | Poll | Document) -> list[Messa
             embed.set_image(url=out.url)
             return [{"embed": embed}]
         case Poll():
-            return [_poll(out)]
+            pictured = [o for o in out.options if o.image_url][:10]
+            album = [discord.Embed(title=o.text[:256]).set_image(url=o.image_url) for o in pictured]
+            return [{"embeds": album}, _poll(out)] if album else [_poll(out)]
         case Document():
             upload = discord.File(io.BytesIO(out.data), filename=out.filename)
             return [{"content": escape_markdown(out.caption) or None, "file": upload}]
@@ -277,14 +279,16 @@ class DiscordSender:
             await self._side_effect(out)
             return []
         refs = []
-        for i, message in enumerate(messages(out)):
+        parts = messages(out)
+        for i, message in enumerate(parts):
             if i == 0 and reply_to is not None:  # answer as a reply to the question
                 message = {**message, "reference": reply_to}
             sent = await channel.send(
                 **_clean(message), allowed_mentions=NO_MENTIONS, mention_author=False
             )
             refs.append(SentRef(str(sent.channel.id), str(sent.id)))
-            await self._record(out, sent.channel.id, sent.id)
+            if i == len(parts) - 1:  # a poll is always the last part
+                await self._record(out, sent.channel.id, sent.id)
         return refs
 
     async def _direct(
@@ -360,16 +364,21 @@ class DiscordSender:
                 if isinstance(inner, ToChat | ClosePoll):
                     await self._side_effect(inner)
                     continue
-                for message in messages(inner):
+                parts = messages(inner)
+                for part_number, message in enumerate(parts):
+                    last = part_number == len(parts) - 1
                     kwargs = {**_clean(message), "allowed_mentions": NO_MENTIONS}
                     if not responded:
                         callback = await interaction.response.send_message(
                             **kwargs, ephemeral=ephemeral
                         )
                         responded = True
-                        await self._record(
-                            inner, interaction.channel_id, callback.message_id if callback else None
-                        )
+                        if last:
+                            await self._record(
+                                inner,
+                                interaction.channel_id,
+                                callback.message_id if callback else None,
+                            )
                     elif original_pending and not ephemeral:
                         await interaction.edit_original_response(
                             **{k: v for k, v in kwargs.items() if k != "file"},
@@ -385,7 +394,8 @@ class DiscordSender:
                         sent = await interaction.followup.send(
                             **kwargs, ephemeral=ephemeral, wait=True
                         )
-                        await self._record(inner, interaction.channel_id, sent.id)
+                        if last:
+                            await self._record(inner, interaction.channel_id, sent.id)
             except discord.HTTPException as error:
                 _log_http(error, event)
         if not responded:

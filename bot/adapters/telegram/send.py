@@ -22,6 +22,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -269,7 +270,31 @@ class Sender:
         )
         return _ref(message)
 
+    async def album(self, chat_id: int, poll: Poll) -> None:
+        """The options' product pictures, as one album before the poll."""
+        pictured = [o for o in poll.options if o.image_url][:10]
+        if not pictured:
+            return
+        try:
+            if len(pictured) == 1:
+                option = pictured[0]
+                await self.call(
+                    "sendPhoto",
+                    chat_id,
+                    lambda: self.bot.send_photo(
+                        chat_id, option.image_url or "", caption=option.text
+                    ),
+                )
+                return
+            media = [InputMediaPhoto(o.image_url or "", caption=o.text) for o in pictured]
+            await self.call(
+                "sendMediaGroup", chat_id, lambda: self.bot.send_media_group(chat_id, media)
+            )
+        except BadRequest:
+            pass  # pictures Telegram cannot fetch: the poll still goes out
+
     async def poll(self, chat_id: int, poll: Poll) -> SentRef:
+        await self.album(chat_id, poll)
         if fits_native_poll(poll):
             message = await self.call(
                 "sendPoll",
