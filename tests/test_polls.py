@@ -248,6 +248,8 @@ async def test_results_respect_hidden_until_closed_and_export(app: App) -> None:
     exported = await app.router.dispatch(command("export", actor=MOD, chat=GROUP))
     document = exported[0].content  # type: ignore[union-attr]
     assert document.data.decode() == "member,choice\nShopper 1,a\n"
+    refused = await app.router.dispatch(command("close", actor=shopper(2), chat=GROUP))
+    assert "Only moderators" in plain(refused)
     assert "Closed" in plain(await app.router.dispatch(command("close", actor=MOD, chat=GROUP)))
     assert "closed" in plain(await app.router.dispatch(command("close", actor=MOD, chat=GROUP)))
 
