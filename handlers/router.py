@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from handlers.actions import decode
 from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
 from handlers.context import Context, Services
@@ -80,6 +82,15 @@ class _Target:
     command: str = ""
 
 
+def _guest_context(
+    services: Services, event: Event, session: AsyncSession, language: str
+) -> Context:
+    """A context for work that is not someone's request: no member, shopper rights."""
+    return Context(
+        event, session, services, _GUEST, 0, frozenset({Role.SHOPPER}), I18n(language), []
+    )
+
+
 class Router:
     def __init__(
         self,
@@ -139,16 +150,7 @@ class Router:
         language = negotiate([event.actor.locale], self.services.settings.default_locale)
         try:
             async with self.services.db.session() as session:
-                ctx = Context(
-                    event,
-                    session,
-                    self.services,
-                    _GUEST,
-                    0,
-                    frozenset({Role.SHOPPER}),
-                    I18n(language),
-                    list(self.commands.values()),
-                )
+                ctx = _guest_context(self.services, event, session, language)
                 return list(await handler(ctx, clean_text(typed)[:MAX_INPUT_CHARS]))[:25]
         except Exception:
             log.exception("completion %s for event %s failed", source, event.event_id)
@@ -168,15 +170,8 @@ class Router:
         )
         try:
             async with self.services.db.session() as session:
-                ctx = Context(
-                    event,
-                    session,
-                    self.services,
-                    _GUEST,
-                    0,
-                    frozenset({Role.SHOPPER}),
-                    I18n(self.services.settings.default_locale),
-                    [],
+                ctx = _guest_context(
+                    self.services, event, session, self.services.settings.default_locale
                 )
                 await handler(ctx, out, ref)
         except Exception:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from handlers.model import (
     Buttons,
@@ -129,3 +132,23 @@ class Recorder:
     async def __call__(self, event: Event) -> Sequence[Out]:
         self.events.append(event)
         return await self.router.dispatch(event)
+
+
+DEMO_CATALOG = Path(__file__).resolve().parents[1] / "config" / "demo_catalog.csv"
+
+
+async def import_demo_catalog(env: dict[str, str], cwd: object) -> None:
+    """`shopbot catalog import` of the demo catalog, as a separate process."""
+    demo = DEMO_CATALOG
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "catalog",
+        "import",
+        str(demo),
+        cwd=cwd,
+        env=env,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert await process.wait() == 0

@@ -37,7 +37,6 @@ from tests.fake_discord import (
 )
 from tests.support import Recorder
 
-ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ALICE = user("500000000000000001", "Alice")
 MOD = user("500000000000000002", "Mod")

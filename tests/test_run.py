@@ -15,8 +15,8 @@ import pytest
 from tests import fake_discord
 from tests.fake_discord import FakeDiscord
 from tests.fake_telegram import BOT, FakeTelegram, user
+from tests.support import import_demo_catalog
 
-ROOT = Path(__file__).resolve().parents[1]
 GROUP = -100555
 
 
@@ -42,18 +42,7 @@ async def test_run_serves_telegram_and_discord_together(
         SHOPBOT_DISCORD_TOKEN=fake_discord.TOKEN,
         SHOPBOT_DISCORD_API_URL=discord.api_url,
     )
-    imported = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "catalog",
-        "import",
-        str(ROOT / "config/demo_catalog.csv"),
-        cwd=tmp_path,
-        env=env,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert await imported.wait() == 0
+    await import_demo_catalog(env, tmp_path)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -30,14 +30,13 @@ from handlers.model import (
 )
 from handlers.router import Router
 from tests.fake_telegram import BOT, Call, FakeTelegram, user
-from tests.support import Recorder
+from tests.support import Recorder, import_demo_catalog
 
 ALICE = user(5001, "Alice", "alice")
 BORIS = user(5002, "Boris", "boris", language="pl")
 ADMIN = user(7001, "Mod", "mod")
 GROUP = -100123
 MENTION = "@" + BOT["username"]
-ROOT = Path(__file__).resolve().parents[1]
 
 probe = Feature("probe")
 
@@ -429,17 +428,7 @@ async def test_shopbot_run_with_a_token_answers_a_group(fake: FakeTelegram, tmp_
         SHOPBOT_TELEGRAM_API_URL=fake.base_url,
         SHOPBOT_TELEGRAM_FILE_URL=fake.file_url,
     )
-    imported = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "catalog",
-        "import",
-        str(ROOT / "config/demo_catalog.csv"),
-        cwd=tmp_path,
-        env=env,
-    )
-    assert await imported.wait() == 0
+    await import_demo_catalog(env, tmp_path)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
