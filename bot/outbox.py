@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from handlers.model import ChatRef, Out
+from handlers.model import ChatRef, Out, SentRef
 
 log = logging.getLogger(__name__)
+# Adapters report where an Out went: (platform, chat id, the Out, its reference).
+Sent = Callable[[str, str, Out, SentRef], Awaitable[None]]
 
 
 class ChatSender(Protocol):

@@ -30,6 +30,14 @@ def encode(kind: str, *args: str) -> str:
     return token
 
 
+VOTE = "vote"  # a poll option pressed: vote:<poll ref>:<option index>
+
+
+def vote_token(poll_ref: str, index: int) -> str:
+    """The token of a poll option's button, wherever a poll is shown as buttons."""
+    return encode(VOTE, poll_ref, str(index))
+
+
 def decode(token: str) -> Action | None:
     """The action in `token`, or None when it is not a well-formed token."""
     if not token or len(token.encode("utf-8")) > MAX_TOKEN_BYTES:

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from bot.outbox import Outbox
-from handlers.actions import encode
+from handlers.actions import vote_token
 from handlers.model import (
     Button,
     Buttons,
@@ -43,7 +43,6 @@ from handlers.model import (
 )
 
 PLATFORM = "console"
-VOTE = "vote"
 CONSOLE_HELP = """Console commands:
   :as NAME         talk as another person (each name is a separate member)
   :role ROLE       shopper or moderator (moderator = chat admin) for the current person
@@ -306,7 +305,7 @@ class ConsoleAdapter:
             RichText(("☑ " if poll.multiple else "◉ ") + poll.question, style="bold")
         ]
         for index, option in enumerate(poll.options):
-            self._buttons.append(Button(option.text, action=encode(VOTE, poll.ref, str(index))))
+            self._buttons.append(Button(option.text, action=vote_token(poll.ref, index)))
             lines.append(RichText(f"  [{len(self._buttons)}] {option.text}"))
         if poll.closes_at is not None:
             lines.append(RichText(f"closes {poll.closes_at:%Y-%m-%d %H:%M} UTC", style="dim"))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from handlers.chats import chat_ref
 from handlers.context import Services
 from handlers.i18n import I18n
-from handlers.model import ChatKind, ChatRef, ClosePoll, Out, SentRef
+from handlers.model import ChatRef, ClosePoll, Out, SentRef
 from handlers.polls.commands import result_outs
 from storage import polls
 
@@ -45,8 +46,7 @@ async def post_results(services: Services, deliver: Deliver) -> None:
             view = await polls.get(session, post.poll_id)
             assert view is not None
             outs = await result_outs(session, view, i18n)
-        kind = ChatKind.DM if chat.kind == ChatKind.DM else ChatKind.GROUP
-        target = ChatRef(chat.platform, chat.platform_chat_id, kind, title=chat.title)
+        target = chat_ref(chat)
         if post.message_id is not None:
             outs = [ClosePoll(SentRef(chat.platform_chat_id, post.message_id)), *outs]
         try:

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions import VOTE
 from handlers.args import Param, ParamKind
+from handlers.chats import chat_ref
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.features import Args, Feature, Role
 from handlers.i18n import N_, I18n
 from handlers.model import (
-    ChatKind,
-    ChatRef,
     Direct,
     Document,
     Ephemeral,
@@ -34,11 +34,10 @@ from handlers.model import (
 from handlers.polls.chart import bar_chart
 from handlers.polls.spec import parse_spec
 from storage import catalog, linking, polls
-from storage.models import Chat, PollRow
+from storage.models import PollRow
 from storage.polls import PollView
 
 feature = Feature("polls")
-VOTE_ACTION = "vote"
 DEADLINE = Param("deadline", ParamKind.WORD, placeholder=N_("deadline"), max_length=40)
 SPEC = Param("poll", ParamKind.TEXT, placeholder=N_("question | option | option"), max_length=2000)
 POLL_NUMBER = Param(
@@ -101,7 +100,7 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
         draft.multiple,
         draft.closes_at,
     )
-    elsewhere = [ToChat(_chat_ref(chat), out) for chat in chats if chat.id != ctx.chat_id]
+    elsewhere = [ToChat(chat_ref(chat), out) for chat in chats if chat.id != ctx.chat_id]
     note = ctx.rich(
         N_("Poll {number} runs until {deadline} UTC in {chats} chat(s)."),
         number=bold(f"#{view.id}"),
@@ -109,11 +108,6 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
         chats=str(len(chats)),
     )
     return [out, *elsewhere, Ephemeral(note)]
-
-
-def _chat_ref(chat: Chat) -> ChatRef:
-    kind = ChatKind.DM if chat.kind == ChatKind.DM else ChatKind.GROUP
-    return ChatRef(chat.platform, chat.platform_chat_id, kind, title=chat.title)
 
 
 @feature.sent(Poll)
@@ -129,22 +123,22 @@ async def remember_post(ctx: Context, out: Out, ref: SentRef) -> None:
     )
 
 
-@feature.action(VOTE_ACTION)
+@feature.action(VOTE)
 async def vote_button(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     view, position = await _open_poll(ctx, args)
     option = view.options[position]
     assert option.id is not None
     current = await polls.choices(ctx.session, view.id, ctx.member.member_id)
-    if view.poll.multiple:
+    if view.poll.multiple:  # a press toggles that option
+        mine = current ^ {option.id}
         if option.id in current:
             await polls.remove_choice(ctx.session, view.id, ctx.member.member_id, option.id)
         else:
             await polls.add_choice(ctx.session, view.id, ctx.member.member_id, option.id)
-    else:
-        chosen = set() if current == {option.id} else {option.id}
-        await polls.set_choices(ctx.session, view.id, ctx.member.member_id, chosen)
+    else:  # a press picks that option; pressing the picked one again withdraws the vote
+        mine = set() if current == {option.id} else {option.id}
+        await polls.set_choices(ctx.session, view.id, ctx.member.member_id, mine)
     ctx.services.live.touch(view.id)
-    mine = await polls.choices(ctx.session, view.id, ctx.member.member_id)
     texts = [o.text for o in view.options if o.id in mine]
     if not texts:
         return [Ephemeral(Text.of(ctx.t(N_("Your vote is withdrawn."))))]

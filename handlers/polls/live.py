@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from handlers.actions import encode
+from handlers.actions import vote_token
+from handlers.chats import chat_ref
 from handlers.context import Services
 from handlers.i18n import I18n
-from handlers.model import Button, Buttons, ChatKind, ChatRef, Edit, SentRef, Span, Text, bold
+from handlers.model import Button, Buttons, ChatRef, Edit, SentRef, Span, Text, bold
 from storage import polls
-
-VOTE_ACTION = "vote"
 
 
 async def live_edits(services: Services, poll_id: int) -> list[tuple[ChatRef, Edit]]:
@@ -27,15 +26,13 @@ async def live_edits(services: Services, poll_id: int) -> list[tuple[ChatRef, Ed
         lines.append(f"\n{i}. {option.text}{shown}")
     lines.append("\n" + i18n.tn("{n} person voted.", "{n} people voted.", voters))
     rows = tuple(
-        (Button(str(i + 1), action=encode(VOTE_ACTION, str(poll_id), str(i))),)
-        for i in range(len(view.options))
+        (Button(str(i + 1), action=vote_token(str(poll_id), i)),) for i in range(len(view.options))
     )
     content = Buttons(Text.of(*lines), rows)
     edits = []
     for post, chat in posts:
         if post.message_id is None or post.native_ref is not None:
             continue  # not posted yet, or a native poll
-        kind = ChatKind.DM if chat.kind == ChatKind.DM else ChatKind.GROUP
-        target = ChatRef(chat.platform, chat.platform_chat_id, kind, title=chat.title)
+        target = chat_ref(chat)
         edits.append((target, Edit(SentRef(chat.platform_chat_id, post.message_id), content)))
     return edits

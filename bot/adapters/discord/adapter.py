@@ -21,8 +21,8 @@ from bot.adapters.discord.convert import (
     message_event,
     poll_vote_event,
 )
-from bot.adapters.discord.send import ActionButton, DiscordSender, Sent
-from bot.outbox import Outbox
+from bot.adapters.discord.send import ActionButton, DiscordSender
+from bot.outbox import Outbox, Sent
 from config import Settings
 from handlers.features import Command
 from handlers.model import Event, Out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -18,8 +18,8 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.adapters.text import split
-from bot.outbox import Outbox
-from handlers.actions import encode
+from bot.outbox import Outbox, Sent
+from handlers.actions import vote_token
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
     Button,
@@ -50,7 +50,6 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 CONTENT_LIMIT = 2000
-VOTE_ACTION = "vote"
 NO_MENTIONS = discord.AllowedMentions.none()
 _MARKDOWN = set("\\*_~`|>#-[]()")
 _WRAP = {Style.BOLD: "**", Style.ITALIC: "*"}
@@ -198,15 +197,11 @@ def _poll(poll: Poll) -> Message:
     lines: list[str | Span] = [bold(poll.question)]
     lines += [f"\n{i}. {option.text}" for i, option in enumerate(poll.options, start=1)]
     rows = tuple(
-        (Button(str(i + 1), action=encode(VOTE_ACTION, poll.ref, str(i))),)
-        for i in range(len(poll.options))
+        (Button(str(i + 1), action=vote_token(poll.ref, i)),) for i in range(len(poll.options))
     )
     flat = tuple(b for row in rows for b in row)
     grouped = tuple(flat[i : i + 5] for i in range(0, len(flat), 5))
     return {"content": to_markdown(Text.of(*lines))[:CONTENT_LIMIT], "view": view(grouped)}
-
-
-Sent = Callable[[str, str, Out, SentRef], Awaitable[None]]
 
 
 class DiscordSender:

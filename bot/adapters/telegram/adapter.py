@@ -17,8 +17,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.convert import Converter
-from bot.adapters.telegram.send import FLOOD_RETRIES, Sender, Sent
-from bot.outbox import Outbox
+from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
+from bot.outbox import Outbox, Sent
 from config import Settings
 from handlers.features import Command, Role, Scope
 from handlers.i18n import SOURCE_LANGUAGE, I18n, available_languages

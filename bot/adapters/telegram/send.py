@@ -31,8 +31,8 @@ from telegram.constants import ParseMode, PollLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.adapters.telegram.html import card_text, split, to_html, units
-from bot.outbox import Outbox
-from handlers.actions import encode
+from bot.outbox import Outbox, Sent
+from handlers.actions import vote_token
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
     Button,
@@ -68,7 +68,6 @@ CAPTION_LIMIT = 1024
 ALERT_LIMIT = 200
 NETWORK_RETRIES = 4
 FLOOD_RETRIES = 10
-VOTE_ACTION = "vote"
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -91,9 +90,6 @@ class ChatBuckets:
         while len(self._limiters) > self._size:
             self._limiters.popitem(last=False)
         return limiter
-
-
-Sent = Callable[[str, str, Out, SentRef], Awaitable[None]]
 
 
 class Sender:
@@ -313,7 +309,7 @@ class Sender:
         lines: list[str | Span] = [bold(poll.question)]
         lines += [f"\n{i}. {option.text}" for i, option in enumerate(poll.options, start=1)]
         rows = tuple(
-            (Button(str(i), action=encode(VOTE_ACTION, poll.ref, str(i - 1))),)
+            (Button(str(i), action=vote_token(poll.ref, i - 1)),)
             for i in range(1, len(poll.options) + 1)
         )
         refs = await self.text(chat_id, Text.of(*lines), keyboard(rows))
