@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from handlers.args import Param
+from handlers.errors import UserError
 from handlers.model import Out, PollVote, SentRef
 
 if TYPE_CHECKING:
@@ -35,7 +36,14 @@ Args = dict[str, Any]
 CommandHandler = Callable[["Context", Args], Awaitable[Sequence[Out]]]
 ActionHandler = Callable[["Context", tuple[str, ...]], Awaitable[Sequence[Out]]]
 TextHandler = Callable[["Context", str], Awaitable[Sequence[Out]]]
-PollVoteHandler = Callable[["Context", PollVote], Awaitable[Sequence[Out]]]
+# A bulk handler takes many (context, argument) items that share one unit of work and
+# answers each with its replies or the UserError to answer with. There is no rollback
+# per item, so it must refuse an item before writing anything for it.
+Outcome = Sequence[Out] | UserError
+BulkActionHandler = Callable[
+    [Sequence[tuple["Context", tuple[str, ...]]]], Awaitable[Sequence[Outcome]]
+]
+PollVoteHandler = Callable[[Sequence[tuple["Context", PollVote]]], Awaitable[Sequence[Outcome]]]
 # Told where a message went, once sent: (context, the Out, its platform reference).
 SentHandler = Callable[["Context", Out, SentRef], Awaitable[None]]
 # (label, value) suggestions for what someone has typed so far.
@@ -55,8 +63,9 @@ class Command:
 @dataclass(frozen=True)
 class ActionRoute:
     kind: str
-    handler: ActionHandler
+    handler: ActionHandler | BulkActionHandler
     role: Role = Role.SHOPPER
+    bulk: bool = False  # presses arrive in bursts (votes): handled many per unit of work
 
 
 @dataclass
@@ -92,11 +101,21 @@ class Feature:
 
         return register
 
+    def bulk_action(
+        self, kind: str, role: Role = Role.SHOPPER
+    ) -> Callable[[BulkActionHandler], BulkActionHandler]:
+        def register(handler: BulkActionHandler) -> BulkActionHandler:
+            self.actions.append(ActionRoute(kind, handler, role, bulk=True))
+            return handler
+
+        return register
+
     def text(self, handler: TextHandler) -> TextHandler:
         self.text_handler = handler
         return handler
 
     def poll_vote(self, handler: PollVoteHandler) -> PollVoteHandler:
+        """Native poll answers: always bulk, since a popular poll's votes come in bursts."""
         self.poll_vote_handler = handler
         return handler
 

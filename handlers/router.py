@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions import decode
 from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
+from handlers.batching import Batcher
 from handlers.context import Context, Services
 from handlers.errors import UserError
 from handlers.features import (
@@ -45,13 +46,15 @@ from handlers.model import (
     Text,
     UserRef,
 )
-from storage.events import claim_event, prune
-from storage.identity import MemberInfo, ensure_chat, ensure_member
+from storage.events import claim_event, claim_events, prune
+from storage.identity import MemberInfo, ensure_chat, ensure_chats, ensure_member, ensure_members
 
 log = logging.getLogger(__name__)
 _GUEST = MemberInfo(0, "", None, False)  # completions run before we know the member
 
 MAX_INPUT_CHARS = 4000
+# Bulk routes (votes) take at most this many events per unit of work.
+MAX_BATCH = 256
 # Housekeeping: every so many handled events, forget old update ids and spent codes.
 HOUSEKEEPING_EVERY = 1000
 KEEP_EVENT_IDS = timedelta(days=7)
@@ -107,6 +110,8 @@ class Router:
         self.completions: dict[str, CompletionHandler] = {}
         self.poll_vote_handler: PollVoteHandler | None = None
         self.sent_handlers: dict[type, SentHandler] = {}
+        # One queue per bulk handler: a batch is handled by one call of its handler.
+        self._batchers: dict[Any, Batcher[tuple[Event, _Target], list[Out]]] = {}
         for feature in features:
             for command in feature.commands:
                 if command.name in self.commands:
@@ -124,6 +129,9 @@ class Router:
                 if self.text_handler is not None:
                     raise ValueError("only one feature may answer free text")
                 self.text_handler = feature.text_handler
+        bulk = [r.handler for r in self.actions.values() if r.bulk] + [self.poll_vote_handler]
+        for handler in filter(None, bulk):
+            self._batchers[handler] = Batcher(self._run_bulk, MAX_BATCH)
 
     async def dispatch(self, event: Event) -> list[Out]:
         settings = self.services.settings
@@ -187,16 +195,15 @@ class Router:
         return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
 
     async def _handle(self, event: Event) -> list[Out]:
+        bulk = self._bulk_target(event)
+        if bulk is not None:
+            return await self._batchers[bulk.handler].submit((event, bulk))
         services = self.services
         async with services.db.session() as session:
             if not await claim_event(session, event.platform, event.event_id, services.clock()):
                 log.info("ignoring redelivered event %s/%s", event.platform, event.event_id)
                 return []
-            self._handled += 1
-            if self._handled % self._housekeeping_every == 0:
-                now = services.clock()
-                removed = await prune(session, now - KEEP_EVENT_IDS, now - KEEP_LINK_RECORDS)
-                log.info("housekeeping: %d old records removed", removed)
+            await self._housekeeping(session, 1)
             actor = event.actor
             member = await ensure_member(
                 session, actor.platform, actor.id, actor.display_name, actor.username
@@ -204,34 +211,108 @@ class Router:
             chat_id = await ensure_chat(
                 session, event.chat.platform, event.chat.id, event.chat.kind, event.chat.title
             )
-            language = negotiate([member.locale, actor.locale], services.settings.default_locale)
-            ctx = Context(
-                event=event,
-                session=session,
-                services=services,
-                member=member,
-                chat_id=chat_id,
-                roles=self._roles(event, member),
-                i18n=I18n(language),
-                commands=list(self.commands.values()),
-            )
+            ctx = self._context(event, session, member, chat_id)
             try:
                 async with session.begin_nested():
                     return await self._run(ctx)
             except UserError as error:
-                return [_reply(event, Text.of(ctx.t(error.message, **error.values)))]
+                return [_error_reply(ctx, error)]
+
+    async def _run_bulk(self, items: list[tuple[Event, _Target]]) -> list[list[Out] | Exception]:
+        """A batch in one unit of work; should that fail, each event in one of its own,
+        so one bad event cannot take the others down with it."""
+        try:
+            return list(await self._bulk_unit(items))
+        except Exception as error:
+            if len(items) == 1:
+                return [error]
+            log.warning("a batch of %d events failed; retrying one by one", len(items))
+        results: list[list[Out] | Exception] = []
+        for item in items:
+            try:
+                results.extend(await self._bulk_unit([item]))
+            except Exception as error:
+                results.append(error)
+        return results
+
+    async def _bulk_unit(self, items: list[tuple[Event, _Target]]) -> list[list[Out]]:
+        """What `_handle` does for one event, for many, with one statement per step."""
+        services = self.services
+        results: list[list[Out]] = [[] for _ in items]
+        async with services.db.session() as session:
+            keys = [(event.platform, event.event_id) for event, _ in items]
+            claimed = await claim_events(session, keys, services.clock())
+            fresh = []
+            for index, key in enumerate(keys):
+                if key in claimed:
+                    claimed.discard(key)  # the same update twice in one batch counts once
+                    fresh.append(index)
+                else:
+                    log.info("ignoring redelivered event %s/%s", *key)
+            if not fresh:
+                return results
+            await self._housekeeping(session, len(fresh))
+            events = [items[index][0] for index in fresh]
+            actors = [e.actor for e in events]
+            members = await ensure_members(
+                session, [(a.platform, a.id, a.display_name, a.username) for a in actors]
+            )
+            chats = await ensure_chats(
+                session, [(e.chat.platform, e.chat.id, e.chat.kind, e.chat.title) for e in events]
+            )
+            work: list[tuple[int, Context, _Target]] = []
+            for index, event in zip(fresh, events, strict=True):
+                member = members[event.actor.platform, event.actor.id]
+                chat_id = chats[event.chat.platform, event.chat.id]
+                ctx = self._context(event, session, member, chat_id)
+                target = items[index][1]
+                try:
+                    self._check(ctx, target)
+                except UserError as error:
+                    results[index] = [_error_reply(ctx, error)]
+                    continue
+                work.append((index, ctx, target))
+            if work:
+                handler = work[0][2].handler
+                outcomes = await handler([(ctx, target.argument) for _, ctx, target in work])
+                for (index, ctx, _), outcome in zip(work, outcomes, strict=True):
+                    results[index] = (
+                        [_error_reply(ctx, outcome)]
+                        if isinstance(outcome, UserError)
+                        else list(outcome)
+                    )
+        return results
+
+    async def _housekeeping(self, session: AsyncSession, handled: int) -> None:
+        before, self._handled = self._handled, self._handled + handled
+        if before // self._housekeeping_every != self._handled // self._housekeeping_every:
+            now = self.services.clock()
+            removed = await prune(session, now - KEEP_EVENT_IDS, now - KEEP_LINK_RECORDS)
+            log.info("housekeeping: %d old records removed", removed)
+
+    def _context(
+        self, event: Event, session: AsyncSession, member: MemberInfo, chat_id: int
+    ) -> Context:
+        language = negotiate(
+            [member.locale, event.actor.locale], self.services.settings.default_locale
+        )
+        return Context(
+            event=event,
+            session=session,
+            services=self.services,
+            member=member,
+            chat_id=chat_id,
+            roles=self._roles(event, member),
+            i18n=I18n(language),
+            commands=list(self.commands.values()),
+        )
 
     async def _run(self, ctx: Context) -> list[Out]:
         event = ctx.event
         target = self._target(ctx)
         if target is None:
             return []
-        if target.role not in ctx.roles:
-            raise UserError(ROLE_REFUSALS[target.role])
-        if target.scope is Scope.DM and event.chat.kind is not ChatKind.DM:
-            raise UserError(N_("Please use this command in a private chat with me."))
-        if target.scope is Scope.GROUP and event.chat.kind is ChatKind.DM:
-            raise UserError(N_("This command works in group chats only."))
+        self._check(ctx, target)
         argument = target.argument
         if target.command:
             try:
@@ -244,6 +325,27 @@ class Router:
                 hint = usage(target.command, target.params, ctx.t)
                 raise UserError(N_("{detail} Usage: {usage}"), detail=detail, usage=hint) from None
         return list(await target.handler(ctx, argument))
+
+    @staticmethod
+    def _check(ctx: Context, target: _Target) -> None:
+        """The declared role and scope, refused with a UserError."""
+        if target.role not in ctx.roles:
+            raise UserError(ROLE_REFUSALS[target.role])
+        if target.scope is Scope.DM and ctx.event.chat.kind is not ChatKind.DM:
+            raise UserError(N_("Please use this command in a private chat with me."))
+        if target.scope is Scope.GROUP and ctx.event.chat.kind is ChatKind.DM:
+            raise UserError(N_("This command works in group chats only."))
+
+    def _bulk_target(self, event: Event) -> _Target | None:
+        """The bulk route for an event (vote presses, native poll answers), if it has one."""
+        if event.kind is EventKind.POLL_VOTE and self.poll_vote_handler is not None:
+            return _Target(self.poll_vote_handler, event.poll_vote, Role.SHOPPER, Scope.ANYWHERE)
+        if event.kind is EventKind.ACTION:
+            action = decode(event.action or "")
+            route = self.actions.get(action.kind) if action else None
+            if action is not None and route is not None and route.bulk:
+                return _Target(route.handler, action.args, route.role, Scope.ANYWHERE)
+        return None
 
     def _target(self, ctx: Context) -> _Target | None:
         event = ctx.event
@@ -263,8 +365,6 @@ class Router:
             if action is None or route is None:
                 raise UserError(N_("That button no longer works. Please ask again."))
             return _Target(route.handler, action.args, route.role, Scope.ANYWHERE)
-        if event.kind is EventKind.POLL_VOTE and self.poll_vote_handler is not None:
-            return _Target(self.poll_vote_handler, event.poll_vote, Role.SHOPPER, Scope.ANYWHERE)
         if event.kind is EventKind.TEXT and self.text_handler is not None:
             return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
         return None
@@ -288,6 +388,10 @@ def _too_long(event: Event) -> bool:
 
 def _cleaned(event: Event) -> Event:
     return replace(event, text=clean_text(event.text).strip(), args=clean_text(event.args).strip())
+
+
+def _error_reply(ctx: Context, error: UserError) -> Out:
+    return _reply(ctx.event, Text.of(ctx.t(error.message, **error.values)))
 
 
 def _reply(event: Event, text: Text) -> Out:

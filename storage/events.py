@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -13,17 +14,29 @@ from storage.sql import insert_for, table_of
 
 
 async def claim_event(session: AsyncSession, platform: str, event_id: str, now: datetime) -> bool:
-    """Record the event as processed; False when it had been seen before.
+    """Record the event as processed; False when it had been seen before."""
+    return (platform, event_id) in await claim_events(session, [(platform, event_id)], now)
 
-    The unique key does the work, so two processes racing on one update agree.
-    """
+
+async def claim_events(
+    session: AsyncSession, keys: Sequence[tuple[str, str]], now: datetime
+) -> set[tuple[str, str]]:
+    """Record (platform, event id) pairs as processed in one statement; the pairs not
+    seen before come back. The unique key does the work, so two processes racing on
+    one update agree."""
+    if not keys:
+        return set()
+    table = table_of(ProcessedEvent)
     stmt = (
-        insert_for(session, table_of(ProcessedEvent))
-        .values(platform=platform, event_id=event_id, seen_at=now)
+        insert_for(session, table)
         .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+        .returning(table.c.platform, table.c.event_id)
     )
-    result = await session.exec(stmt)
-    return bool(result.rowcount)
+    # Parameters as a list (executemany), not in .values(): one cached statement shape.
+    # Sorted, so concurrent batches of other processes take the key locks in one order.
+    rows = [{"platform": p, "event_id": e, "seen_at": now} for p, e in sorted(set(keys))]
+    result = await session.exec(stmt, params=rows)
+    return {(platform, event_id) for platform, event_id in result.all()}
 
 
 async def prune(session: AsyncSession, events_before: datetime, links_before: datetime) -> int:

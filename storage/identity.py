@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -33,7 +34,7 @@ async def ensure_member(
     ON CONFLICT DO NOTHING, and the loser drops its fresh member row and reads the
     winner's.
     """
-    existing = await _account_member(session, platform, platform_user_id)
+    existing = (await _account_members(session, platform, [platform_user_id])).get(platform_user_id)
     if existing is not None:
         return existing
     member = Member(display_name=display_name[:128])
@@ -53,27 +54,47 @@ async def ensure_member(
     )
     if (await session.exec(stmt)).rowcount == 0:
         await session.delete(member)
-        winner = await _account_member(session, platform, platform_user_id)
-        assert winner is not None
-        return winner
+        return (await _account_members(session, platform, [platform_user_id]))[platform_user_id]
     return MemberInfo(member.id or 0, member.display_name, None, False)
 
 
-async def _account_member(
-    session: AsyncSession, platform: str, platform_user_id: str
-) -> MemberInfo | None:
+Actor = tuple[str, str, str, str | None]  # platform, platform user id, display name, username
+
+
+async def ensure_members(
+    session: AsyncSession, actors: Sequence[Actor]
+) -> dict[tuple[str, str], MemberInfo]:
+    """`ensure_member` for many accounts at once: one lookup per platform for the known
+    ones, which after their first message is nearly everyone."""
+    wanted: dict[str, list[str]] = {}
+    for platform, user_id, _, _ in actors:
+        wanted.setdefault(platform, []).append(user_id)
+    found = {
+        (platform, user_id): info
+        for platform, user_ids in wanted.items()
+        for user_id, info in (await _account_members(session, platform, user_ids)).items()
+    }
+    for platform, user_id, name, username in actors:
+        if (platform, user_id) not in found:
+            found[platform, user_id] = await ensure_member(
+                session, platform, user_id, name, username
+            )
+    return found
+
+
+async def _account_members(
+    session: AsyncSession, platform: str, user_ids: Collection[str]
+) -> dict[str, MemberInfo]:
     stmt = (
-        select(Member, col(Vendor.id).is_not(None))
-        .join(Account, col(Account.member_id) == col(Member.id))
+        select(Account.platform_user_id, Member, col(Vendor.id).is_not(None))
+        .join(Member, col(Account.member_id) == col(Member.id))
         .outerjoin(Vendor, col(Vendor.member_id) == col(Member.id))
-        .where(Account.platform == platform, Account.platform_user_id == platform_user_id)
-        .limit(1)
+        .where(Account.platform == platform, col(Account.platform_user_id).in_(set(user_ids)))
     )
-    row = (await session.exec(stmt)).first()
-    if row is None:
-        return None
-    member, is_vendor = row
-    return MemberInfo(member.id or 0, member.display_name, member.locale, bool(is_vendor))
+    return {
+        user_id: MemberInfo(member.id or 0, member.display_name, member.locale, bool(is_vendor))
+        for user_id, member, is_vendor in (await session.exec(stmt)).all()
+    }
 
 
 async def set_member_locale(session: AsyncSession, member_id: int, locale: str | None) -> None:
@@ -81,6 +102,29 @@ async def set_member_locale(session: AsyncSession, member_id: int, locale: str |
     if member is not None:
         member.locale = locale
         session.add(member)
+
+
+ChatKey = tuple[str, str, str, str | None]  # platform, platform chat id, kind, title
+
+
+async def ensure_chats(
+    session: AsyncSession, chats: Sequence[ChatKey]
+) -> dict[tuple[str, str], int]:
+    """`ensure_chat` for many chats at once, with one lookup per platform."""
+    wanted: dict[str, set[str]] = {}
+    for platform, chat_id, _, _ in chats:
+        wanted.setdefault(platform, set()).add(chat_id)
+    found: dict[tuple[str, str], int] = {}
+    for platform, chat_ids in wanted.items():
+        stmt = select(Chat.platform_chat_id, Chat.id).where(
+            Chat.platform == platform, col(Chat.platform_chat_id).in_(chat_ids)
+        )
+        for chat_id, row_id in (await session.exec(stmt)).all():
+            found[platform, chat_id] = row_id or 0
+    for platform, chat_id, kind, title in chats:
+        if (platform, chat_id) not in found:
+            found[platform, chat_id] = await ensure_chat(session, platform, chat_id, kind, title)
+    return found
 
 
 async def ensure_chat(

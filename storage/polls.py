@@ -4,11 +4,11 @@ processes on one database leave an exact tally."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,17 +43,25 @@ async def create(
 
 
 async def get(session: AsyncSession, poll_id: int) -> PollView | None:
-    poll = await session.get(PollRow, poll_id)
-    if poll is None:
-        return None
+    return (await get_many(session, [poll_id])).get(poll_id)
+
+
+async def get_many(session: AsyncSession, poll_ids: Collection[int]) -> dict[int, PollView]:
+    wanted = set(poll_ids)
+    if not wanted:
+        return {}
+    rows = (await session.exec(select(PollRow).where(col(PollRow.id).in_(wanted)))).all()
     options = (
         await session.exec(
             select(PollOptionRow)
-            .where(PollOptionRow.poll_id == poll_id)
-            .order_by(col(PollOptionRow.position))
+            .where(col(PollOptionRow.poll_id).in_(wanted))
+            .order_by(col(PollOptionRow.poll_id), col(PollOptionRow.position))
         )
     ).all()
-    return PollView(poll, list(options))
+    views = {row.id or 0: PollView(row, []) for row in rows}
+    for option in options:
+        views[option.poll_id].options.append(option)
+    return views
 
 
 async def latest_in_chat(session: AsyncSession, chat_id: int) -> PollView | None:
@@ -112,12 +120,14 @@ async def record_post(
     )
 
 
-async def by_native_ref(session: AsyncSession, platform: str, native_ref: str) -> PollView | None:
-    stmt = select(PollPost.poll_id).where(
-        PollPost.platform == platform, PollPost.native_ref == native_ref
+async def by_native_refs(
+    session: AsyncSession, platform: str, native_refs: Collection[str]
+) -> dict[str, int]:
+    """Poll ids by the platform's names for them, for the ones that are ours."""
+    stmt = select(PollPost.native_ref, PollPost.poll_id).where(
+        PollPost.platform == platform, col(PollPost.native_ref).in_(set(native_refs))
     )
-    poll_id = (await session.exec(stmt)).first()
-    return await get(session, poll_id) if poll_id is not None else None
+    return {ref: poll_id for ref, poll_id in (await session.exec(stmt)).all() if ref is not None}
 
 
 async def posts(session: AsyncSession, poll_id: int) -> list[tuple[PollPost, Chat]]:
@@ -133,46 +143,58 @@ async def posts(session: AsyncSession, poll_id: int) -> list[tuple[PollPost, Cha
 # --- votes ------------------------------------------------------------------------------
 
 
-async def choices(session: AsyncSession, poll_id: int, member_id: int) -> set[int]:
-    stmt = select(PollVoteRow.option_id).where(
-        PollVoteRow.poll_id == poll_id, PollVoteRow.member_id == member_id
+Ballot = tuple[int, int]  # (poll id, member id)
+
+
+async def choices(session: AsyncSession, ballots: Collection[Ballot]) -> dict[Ballot, set[int]]:
+    """The chosen option ids of each (poll, member) that has voted, in one query."""
+    wanted = set(ballots)
+    if not wanted:
+        return {}
+    stmt = select(PollVoteRow.poll_id, PollVoteRow.member_id, PollVoteRow.option_id).where(
+        col(PollVoteRow.poll_id).in_({poll for poll, _ in wanted}),
+        col(PollVoteRow.member_id).in_({member for _, member in wanted}),
     )
-    return set((await session.exec(stmt)).all())
+    found: dict[Ballot, set[int]] = {}
+    for poll_id, member_id, option_id in (await session.exec(stmt)).all():
+        if (poll_id, member_id) in wanted:
+            found.setdefault((poll_id, member_id), set()).add(option_id)
+    return found
 
 
-async def set_choices(
-    session: AsyncSession, poll_id: int, member_id: int, option_ids: set[int]
+async def save_choices(
+    session: AsyncSession,
+    changes: Mapping[Ballot, tuple[set[int], set[int]]],
+    single_choice: Collection[int],
 ) -> None:
-    """The member's whole choice becomes `option_ids` (empty: vote retracted)."""
-    stale = delete(PollVoteRow).where(
-        col(PollVoteRow.poll_id) == poll_id, col(PollVoteRow.member_id) == member_id
-    )
-    if option_ids:
-        stale = stale.where(col(PollVoteRow.option_id).not_in(option_ids))
-    await session.exec(stale)
-    for option_id in sorted(option_ids):
-        await add_choice(session, poll_id, member_id, option_id)
-
-
-async def add_choice(session: AsyncSession, poll_id: int, member_id: int, option_id: int) -> None:
-    stmt = (
-        insert_for(session, table_of(PollVoteRow))
-        .values(poll_id=poll_id, member_id=member_id, option_id=option_id)
-        .on_conflict_do_nothing(index_elements=["poll_id", "member_id", "option_id"])
-    )
-    await session.exec(stmt)
-
-
-async def remove_choice(
-    session: AsyncSession, poll_id: int, member_id: int, option_id: int
-) -> None:
-    await session.exec(
-        delete(PollVoteRow).where(
-            col(PollVoteRow.poll_id) == poll_id,
-            col(PollVoteRow.member_id) == member_id,
-            col(PollVoteRow.option_id) == option_id,
+    """Store many members' new choices ((poll, member) -> (before, after)) with at most
+    three statements. In single-choice polls, everything but the new choice goes, so a
+    vote recorded meanwhile by another process cannot leave two choices behind."""
+    exact: list[dict[str, int]] = []
+    all_but: list[dict[str, int]] = []
+    added: list[dict[str, int]] = []
+    # In key order, so concurrent batches of other processes lock rows in one order.
+    for (poll_id, member_id), (before, after) in sorted(changes.items()):
+        key = {"poll_id": poll_id, "member_id": member_id}
+        if poll_id in single_choice:
+            # Option ids start at 1, so keeping 0 keeps nothing (a withdrawn vote).
+            all_but.append({**key, "keep": next(iter(after), 0)})
+        else:
+            exact.extend({**key, "option_id": gone} for gone in sorted(before - after))
+        added.extend({**key, "option_id": new} for new in sorted(after - before))
+    table = table_of(PollVoteRow)
+    mine = (table.c.poll_id == bindparam("poll_id")) & (table.c.member_id == bindparam("member_id"))
+    if exact:
+        stmt = delete(table).where(mine, table.c.option_id == bindparam("option_id"))
+        await session.exec(stmt, params=exact)
+    if all_but:
+        stmt = delete(table).where(mine, table.c.option_id != bindparam("keep"))
+        await session.exec(stmt, params=all_but)
+    if added:
+        stmt = insert_for(session, table).on_conflict_do_nothing(
+            index_elements=["poll_id", "member_id", "option_id"]
         )
-    )
+        await session.exec(stmt, params=added)
 
 
 async def tally(session: AsyncSession, poll_id: int) -> tuple[dict[int, int], int]:
@@ -205,12 +227,22 @@ async def ballots(session: AsyncSession, poll_id: int) -> list[tuple[str, int]]:
 
 
 async def move_votes(session: AsyncSession, keep_id: int, drop_id: int) -> None:
-    """When two accounts become one person, that person votes once per option."""
-    dropped = (
-        await session.exec(select(PollVoteRow).where(PollVoteRow.member_id == drop_id))
+    """When two accounts become one person, that person has one ballot per poll: the
+    kept member's where both voted, else the dropped member's, moved over."""
+    voted = select(PollVoteRow.poll_id).where(PollVoteRow.member_id == keep_id)
+    moved = (
+        await session.exec(
+            select(PollVoteRow.poll_id, PollVoteRow.option_id).where(
+                PollVoteRow.member_id == drop_id, col(PollVoteRow.poll_id).not_in(voted)
+            )
+        )
     ).all()
-    for vote in dropped:
-        await add_choice(session, vote.poll_id, keep_id, vote.option_id)
+    if moved:
+        rows = [{"poll_id": p, "member_id": keep_id, "option_id": o} for p, o in moved]
+        stmt = insert_for(session, table_of(PollVoteRow)).on_conflict_do_nothing(
+            index_elements=["poll_id", "member_id", "option_id"]
+        )
+        await session.exec(stmt, params=rows)
     await session.exec(delete(PollVoteRow).where(col(PollVoteRow.member_id) == drop_id))
 
 

@@ -516,7 +516,8 @@ async def test_poll_end_to_end_native_vote_and_results(
 
         async def navy_votes() -> int:
             async with app.db.session() as session:
-                view = await polls.by_native_ref(session, "discord", message_id)
+                found = await polls.by_native_refs(session, "discord", [message_id])
+                view = await polls.get(session, found[message_id]) if found else None
                 if view is None:
                     return 0
                 counts, _ = await polls.tally(session, view.id)

@@ -130,6 +130,26 @@ async def test_votes_change_retract_and_count_once(app: App) -> None:
     assert await tally(app, poll) == {"Sand": 1, "Olive": 0, "Navy": 1}
 
 
+async def test_a_burst_of_concurrent_votes_is_exact(app: App) -> None:
+    """Concurrent presses are handled in batches: redeliveries inside one batch, members
+    pressing twice in one batch (a change, a withdrawal), a forged token among them."""
+    import asyncio
+    from dataclasses import replace
+
+    poll = poll_of(await create(app, "Which colour? | Sand | Olive | Navy"))
+    presses = [action(f"vote:{poll.ref}:{n % 3}", actor=shopper(n), chat=GROUP) for n in range(60)]
+    redelivered = [replace(p) for p in presses[:10]]
+    changed = action(f"vote:{poll.ref}:2", actor=shopper(0), chat=GROUP)  # Sand -> Navy
+    again = action(f"vote:{poll.ref}:1", actor=shopper(1), chat=GROUP)  # Olive withdrawn
+    forged = action(f"vote:{poll.ref}:7", actor=shopper(99), chat=GROUP)
+    replies = await asyncio.gather(
+        *(app.router.dispatch(e) for e in [*presses, *redelivered, changed, again, forged])
+    )
+    assert sum("Your vote:" in plain(r) for r in replies) == 61
+    assert "withdrawn" in plain(replies[-2]) and "no longer works" in plain(replies[-1])
+    assert await tally(app, poll) == {"Sand": 19, "Olive": 19, "Navy": 21}
+
+
 async def test_multiple_choice_toggles(app: App) -> None:
     poll = poll_of(await create(app, "multi Which extras? | Hood | Pockets | Zip"))
     alice = shopper(1)

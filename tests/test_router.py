@@ -1,6 +1,8 @@
 """The router through the real app: dedup, roles, scopes, errors, hostile input."""
 
+import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from bot.app import App
 from handlers.actions import encode
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.features import Feature, Role, Scope
+from handlers.features import Feature, Outcome, Role, Scope
 from handlers.model import Ephemeral, Out, Text
 from handlers.router import MAX_INPUT_CHARS, Router
 from storage.models import Member
@@ -41,6 +43,32 @@ async def boom(ctx: Context, args: Any) -> Sequence[Out]:
     raise RuntimeError("kaboom")
 
 
+stamp_batches: list[int] = []
+
+
+@probe.bulk_action("stamp")
+async def stamp(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outcome]:
+    """One member row per item; "no" is refused (before writing), "boom" fails the call."""
+    stamp_batches.append(len(items))
+    for ctx, args in items:
+        if args != ("no",):
+            ctx.session.add(Member(display_name=f"stamp-{args[0]}"))
+    await items[0][0].session.flush()
+    if any(args == ("boom",) for _, args in items):
+        raise RuntimeError("kaboom")
+    return [
+        UserError("Only vendors can do that.")
+        if args == ("no",)
+        else [Text.of(f"stamped {args[0]}")]
+        for _, args in items
+    ]
+
+
+@probe.bulk_action("modstamp", role=Role.MODERATOR)
+async def modstamp(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outcome]:
+    return [[Text.of(f"stamped {args[0]}")] for _, args in items]
+
+
 @pytest.fixture
 def router(app: App) -> Router:
     from bot.app import FEATURES
@@ -51,6 +79,12 @@ def router(app: App) -> Router:
 async def members(app: App) -> int:
     async with app.db.session() as session:
         return (await session.exec(select(func.count()).select_from(Member))).one()
+
+
+async def stamped(app: App) -> list[str]:
+    async with app.db.session() as session:
+        names = await session.exec(select(Member.display_name).order_by(Member.display_name))
+        return [name for name in names.all() if name.startswith("stamp-")]
 
 
 async def test_duplicate_event_is_answered_once(router: Router) -> None:
@@ -167,3 +201,45 @@ async def test_language_from_platform_and_from_choice(router: Router) -> None:
 async def test_bad_arguments_show_usage(router: Router) -> None:
     reply = await router.dispatch(command("product"))
     assert "Usage: /product <name or SKU>" in plain(reply)
+
+
+async def test_concurrent_bulk_events_share_one_unit_and_each_get_an_answer(
+    router: Router, app: App
+) -> None:
+    stamp_batches.clear()
+    twice = action("stamp:c")
+    events = [action("stamp:a"), action("stamp:b"), twice, twice, action("stamp:no")]
+    replies = await asyncio.gather(*(router.dispatch(e) for e in events))
+    assert [plain(r) for r in replies] == [
+        "stamped a",
+        "stamped b",
+        "stamped c",
+        "",  # the same update twice in one batch is handled once
+        "Only vendors can do that.",
+    ]
+    assert stamp_batches == [4]
+    assert await stamped(app) == ["stamp-a", "stamp-b", "stamp-c"]
+    assert await router.dispatch(twice) == []  # and stays handled
+
+
+async def test_a_failing_batch_is_retried_event_by_event(
+    router: Router, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = replace(action("stamp:boom"), event_id="evt-bulk-boom")
+    events = [action("stamp:x"), bad, action("stamp:y")]
+    replies = await asyncio.gather(*(router.dispatch(e) for e in events))
+    assert plain(replies[0]) == "stamped x" and plain(replies[2]) == "stamped y"
+    assert "Sorry, something went wrong" in plain(replies[1])
+    assert await stamped(app) == ["stamp-x", "stamp-y"]  # the failed event wrote nothing
+    assert any("batch of 3 events failed" in r.getMessage() for r in caplog.records)
+    assert any("evt-bulk-boom" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_roles_are_checked_per_event_in_a_batch(router: Router) -> None:
+    mod, shopper = user("mo", admin=True), user("sam")
+    replies = await asyncio.gather(
+        router.dispatch(action("modstamp:1", actor=mod, chat=group())),
+        router.dispatch(action("modstamp:2", actor=shopper, chat=group())),
+    )
+    assert plain(replies[0]) == "stamped 1"
+    assert isinstance(replies[1][0], Ephemeral) and "Only moderators" in plain(replies[1])

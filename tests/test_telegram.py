@@ -476,7 +476,8 @@ async def test_poll_end_to_end_native_vote_and_results(
 
         async def olive_votes() -> int:
             async with app.db.session() as session:
-                view = await polls.by_native_ref(session, "telegram", poll_id)
+                found = await polls.by_native_refs(session, "telegram", [poll_id])
+                view = await polls.get(session, found[poll_id]) if found else None
                 if view is None:
                     return 0
                 counts, _ = await polls.tally(session, view.id)

@@ -25,12 +25,12 @@ from handlers.model import (
     Out,
     Poll,
     PollOption,
-    PollVote,
     SentRef,
     Text,
     ToChat,
     bold,
 )
+from handlers.polls import voting
 from handlers.polls.chart import bar_chart
 from handlers.polls.spec import parse_spec
 from storage import catalog, linking, polls
@@ -123,62 +123,8 @@ async def remember_post(ctx: Context, out: Out, ref: SentRef) -> None:
     )
 
 
-@feature.action(VOTE)
-async def vote_button(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
-    view, position = await _open_poll(ctx, args)
-    option = view.options[position]
-    assert option.id is not None
-    current = await polls.choices(ctx.session, view.id, ctx.member.member_id)
-    if view.poll.multiple:  # a press toggles that option
-        mine = current ^ {option.id}
-        if option.id in current:
-            await polls.remove_choice(ctx.session, view.id, ctx.member.member_id, option.id)
-        else:
-            await polls.add_choice(ctx.session, view.id, ctx.member.member_id, option.id)
-    else:  # a press picks that option; pressing the picked one again withdraws the vote
-        mine = set() if current == {option.id} else {option.id}
-        await polls.set_choices(ctx.session, view.id, ctx.member.member_id, mine)
-    ctx.services.live.touch(view.id)
-    texts = [o.text for o in view.options if o.id in mine]
-    if not texts:
-        return [Ephemeral(Text.of(ctx.t(N_("Your vote is withdrawn."))))]
-    return [Ephemeral(ctx.rich(N_("Your vote: {choice}"), choice=", ".join(texts)))]
-
-
-async def _open_poll(ctx: Context, args: tuple[str, ...]) -> tuple[PollView, int]:
-    """Validate a vote token: never trust its contents."""
-    if len(args) != 2 or not args[0].isdigit() or not args[1].isdigit():
-        raise UserError(N_("That button no longer works. Please ask again."))
-    view = await polls.get(ctx.session, int(args[0]))
-    if view is None:
-        raise UserError(N_("That poll no longer exists."))
-    if view.poll.closed_at is not None or view.poll.closes_at <= ctx.now():
-        raise UserError(N_("This poll is closed."))
-    position = int(args[1])
-    if position >= len(view.options):
-        raise UserError(N_("That button no longer works. Please ask again."))
-    return view, position
-
-
-@feature.poll_vote
-async def native_vote(ctx: Context, vote: PollVote) -> Sequence[Out]:
-    view = await polls.by_native_ref(ctx.session, ctx.event.platform, vote.poll_ref)
-    if view is None or view.poll.closed_at is not None or view.poll.closes_at <= ctx.now():
-        return []  # not ours, or too late: native polls are stopped at closing
-    ids = {view.options[i].id or 0 for i in vote.option_ids if 0 <= i < len(view.options)}
-    member = ctx.member.member_id
-    if vote.change == "set":
-        await polls.set_choices(ctx.session, view.id, member, ids)
-    elif vote.change == "add":
-        if view.poll.multiple:
-            for option_id in ids:
-                await polls.add_choice(ctx.session, view.id, member, option_id)
-        else:
-            await polls.set_choices(ctx.session, view.id, member, ids)
-    else:
-        for option_id in ids:
-            await polls.remove_choice(ctx.session, view.id, member, option_id)
-    return []
+feature.bulk_action(VOTE)(voting.presses)
+feature.poll_vote(voting.answers)
 
 
 async def _poll_for(ctx: Context, args: Args) -> PollView:

@@ -1,0 +1,145 @@
+"""Votes, many per unit of work: a burst of presses or native answers on a popular poll
+is read and written with a handful of statements in all, not a handful per vote."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.context import Context, Services
+from handlers.errors import UserError
+from handlers.features import Outcome
+from handlers.i18n import N_
+from handlers.model import Ephemeral, PollVote, Text
+from storage import polls
+from storage.models import PollOptionRow
+from storage.polls import Ballot, PollView
+
+BROKEN = N_("That button no longer works. Please ask again.")
+
+
+class _BallotBox:
+    """The current choices of the members voting in a batch, changed in arrival order
+    (one member may vote twice in a batch) and saved together."""
+
+    def __init__(self, session: AsyncSession, services: Services, views: dict[int, PollView]):
+        self._session = session
+        self._services = services
+        self._views = views
+        self._before: dict[Ballot, set[int]] = {}
+        self._after: dict[Ballot, set[int]] = {}
+
+    async def load(self, ballots: Sequence[Ballot]) -> None:
+        self._before = await polls.choices(self._session, ballots)
+
+    def current(self, ballot: Ballot) -> set[int]:
+        return set(self._after.get(ballot, self._before.get(ballot, set())))
+
+    def put(self, ballot: Ballot, choice: set[int]) -> None:
+        self._after[ballot] = choice
+
+    async def save(self) -> None:
+        changes = {
+            ballot: (self._before.get(ballot, set()), after)
+            for ballot, after in self._after.items()
+            if after != self._before.get(ballot, set())
+        }
+        single = {poll_id for poll_id, view in self._views.items() if not view.poll.multiple}
+        await polls.save_choices(self._session, changes, single)
+        # Button copies show live counts, also of votes cast through a native copy.
+        for poll_id in {poll_id for poll_id, _ in changes}:
+            self._services.live.touch(poll_id)
+
+
+def _is_open(ctx: Context, view: PollView) -> bool:
+    return view.poll.closed_at is None and view.poll.closes_at > ctx.now()
+
+
+def _pressed(
+    ctx: Context, args: tuple[str, ...], views: dict[int, PollView]
+) -> tuple[PollView, PollOptionRow] | UserError:
+    """Validate a vote token: never trust its contents."""
+    if len(args) != 2 or not args[0].isdigit() or not args[1].isdigit():
+        return UserError(BROKEN)
+    view = views.get(int(args[0]))
+    if view is None:
+        return UserError(N_("That poll no longer exists."))
+    if not _is_open(ctx, view):
+        return UserError(N_("This poll is closed."))
+    position = int(args[1])
+    if position >= len(view.options):
+        return UserError(BROKEN)
+    return view, view.options[position]
+
+
+async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outcome]:
+    """Vote buttons. A press picks that option (toggles it, in multiple choice); pressing
+    the picked option again withdraws the vote."""
+    first = items[0][0]
+    poll_ids = {int(args[0]) for _, args in items if args and args[0].isdigit()}
+    views = await polls.get_many(first.session, poll_ids)
+    checked = [_pressed(ctx, args, views) for ctx, args in items]
+    box = _BallotBox(first.session, first.services, views)
+    await box.load(
+        [
+            (found[0].id, ctx.member.member_id)
+            for (ctx, _), found in zip(items, checked, strict=True)
+            if not isinstance(found, UserError)
+        ]
+    )
+    outcomes: list[Outcome] = []
+    for (ctx, _), found in zip(items, checked, strict=True):
+        if isinstance(found, UserError):
+            outcomes.append(found)
+            continue
+        view, option = found
+        ballot = (view.id, ctx.member.member_id)
+        mine = box.current(ballot)
+        option_id = option.id or 0
+        if view.poll.multiple:
+            mine ^= {option_id}
+        else:
+            mine = set() if mine == {option_id} else {option_id}
+        box.put(ballot, mine)
+        texts = [o.text for o in view.options if o.id in mine]
+        outcomes.append(
+            [Ephemeral(ctx.rich(N_("Your vote: {choice}"), choice=", ".join(texts)))]
+            if texts
+            else [Ephemeral(Text.of(ctx.t(N_("Your vote is withdrawn."))))]
+        )
+    await box.save()
+    return outcomes
+
+
+async def answers(items: Sequence[tuple[Context, PollVote]]) -> list[Outcome]:
+    """Native poll answers (Telegram sends the whole choice, Discord one option added or
+    removed at a time). Answers to polls that are not ours or closed are ignored: native
+    polls are stopped at closing, so those are late deliveries."""
+    first = items[0][0]
+    poll_of: dict[tuple[str, str], int] = {}
+    for platform in {ctx.event.platform for ctx, _ in items}:
+        refs = {vote.poll_ref for ctx, vote in items if ctx.event.platform == platform}
+        for ref, poll_id in (await polls.by_native_refs(first.session, platform, refs)).items():
+            poll_of[platform, ref] = poll_id
+    views = await polls.get_many(first.session, set(poll_of.values()))
+    accepted: list[tuple[Context, PollVote, PollView]] = []
+    for ctx, vote in items:
+        view = views.get(poll_of.get((ctx.event.platform, vote.poll_ref), 0))
+        if view is not None and _is_open(ctx, view):
+            accepted.append((ctx, vote, view))
+    box = _BallotBox(first.session, first.services, views)
+    await box.load([(view.id, ctx.member.member_id) for ctx, _, view in accepted])
+    for ctx, vote, view in accepted:
+        ballot = (view.id, ctx.member.member_id)
+        ids = {view.options[i].id or 0 for i in vote.option_ids if 0 <= i < len(view.options)}
+        mine = box.current(ballot)
+        if vote.change == "set" or (vote.change == "add" and not view.poll.multiple):
+            mine = ids
+        elif vote.change == "add":
+            mine |= ids
+        else:
+            mine -= ids
+        box.put(ballot, mine)
+    await box.save()
+    return [[] for _ in items]
