@@ -1,10 +1,13 @@
 """Vote handling through router + handler + store (no network), at 1, 10 and 100
 concurrent voters, against a bare single-row INSERT + COMMIT loop on the same database.
 
-    .venv/bin/python -m bench.vote_bench [--url URL] [--votes 2000]
+    .venv/bin/python -m bench.vote_bench [--url URL] [--votes 5000]
 
-Default database: a fresh SQLite file. Voters first vote once (creating their member
-and account rows); the measured votes then change their choice, as in a running poll.
+Default database: a fresh SQLite file. With a PostgreSQL URL, a scratch database is
+created on that server and dropped afterwards. Voters first vote once (creating their
+member and account rows); the measured votes then change their choice, as in a running
+poll. The app is started as `shopbot run` starts it (background jobs, frozen startup
+heap), so the figures include what a live process pays.
 """
 
 from __future__ import annotations
@@ -12,16 +15,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import App, build_app
 from config import Settings
 from handlers.model import ChatKind, ChatRef, Event, EventKind, Poll, UserRef
+from storage.db import normalize_url
 from storage.migrate import upgrade
 
 GROUP = ChatRef("bench", "group-1", ChatKind.GROUP, title="bench")
@@ -101,11 +110,36 @@ async def bare_inserts(app: App, rows: int) -> float:
     return rate
 
 
+@asynccontextmanager
+async def scratch_database(url: str) -> AsyncIterator[str]:
+    """A fresh, empty database on the server of a PostgreSQL `url`; SQLite URLs as given."""
+    url = normalize_url(url)
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    name = f"shopbot_bench_{os.getpid()}"
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
 async def run(url: str, votes: int) -> None:
+    async with scratch_database(url) as scratch:
+        await run_on(scratch, votes)
+
+
+async def run_on(url: str, votes: int) -> None:
     app = build_app(Settings(database_url=url, load_demo_catalog=False))
     try:
         await upgrade(app.db)
         poll_ref, voters = await setup(app)
+        await app.start_background()
         print(f"database {app.db.dialect}, {votes:,} votes per level, {VOTERS} voters")
         rates = [await measure(app, voters, poll_ref, votes, c) for c in (1, 10, 100)]
         bare = await bare_inserts(app, votes)
@@ -120,7 +154,7 @@ async def run(url: str, votes: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="database URL (default: fresh SQLite file)")
-    parser.add_argument("--votes", type=int, default=2000)
+    parser.add_argument("--votes", type=int, default=5000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(args.url or f"sqlite:///{Path(tmp) / 'votes.db'}", args.votes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,10 @@ class App:
             deadlines = await open_deadlines(session)
         self.alarms.start(deadlines)
         self.live.start()
+        # What startup built (modules, caches) lives as long as the process. Frozen, it is
+        # left out of full collections, which otherwise walk ~160,000 objects and pause
+        # every handler for ~40 ms (measured on a 2-core box; see bench/vote_bench.py).
+        gc.freeze()
 
     async def close(self) -> None:
         await self.live.stop()

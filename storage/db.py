@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import sqlite_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -54,6 +57,12 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = normalize_url(url)
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "aiosqlite":
+            # The same connection arguments SQLAlchemy would use, on a faster connection.
+            args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+            creator = partial(sqlite_driver.connect, *args, **kwargs)
+            engine_kwargs.setdefault("async_creator", creator)
         self.engine = create_async_engine(self.url, **engine_kwargs)
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_hooks(self.engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -85,15 +86,24 @@ async def ensure_members(
 async def _account_members(
     session: AsyncSession, platform: str, user_ids: Collection[str]
 ) -> dict[str, MemberInfo]:
+    # Plain columns through Core: this runs for every batch of votes, and loading Member
+    # entities into the session cost more than the query itself.
     stmt = (
-        select(Account.platform_user_id, Member, col(Vendor.id).is_not(None))
+        sa_select(
+            col(Account.platform_user_id),
+            col(Member.id),
+            col(Member.display_name),
+            col(Member.locale),
+            col(Vendor.id).is_not(None),
+        )
         .join(Member, col(Account.member_id) == col(Member.id))
         .outerjoin(Vendor, col(Vendor.member_id) == col(Member.id))
-        .where(Account.platform == platform, col(Account.platform_user_id).in_(set(user_ids)))
+        .where(col(Account.platform) == platform, col(Account.platform_user_id).in_(set(user_ids)))
     )
+    rows = (await (await session.connection()).execute(stmt)).all()
     return {
-        user_id: MemberInfo(member.id or 0, member.display_name, member.locale, bool(is_vendor))
-        for user_id, member, is_vendor in (await session.exec(stmt)).all()
+        user_id: MemberInfo(member_id or 0, name, locale, bool(is_vendor))
+        for user_id, member_id, name, locale, is_vendor in rows
     }
 
 

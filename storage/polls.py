@@ -50,17 +50,15 @@ async def get_many(session: AsyncSession, poll_ids: Collection[int]) -> dict[int
     wanted = set(poll_ids)
     if not wanted:
         return {}
-    rows = (await session.exec(select(PollRow).where(col(PollRow.id).in_(wanted)))).all()
-    options = (
-        await session.exec(
-            select(PollOptionRow)
-            .where(col(PollOptionRow.poll_id).in_(wanted))
-            .order_by(col(PollOptionRow.poll_id), col(PollOptionRow.position))
-        )
-    ).all()
-    views = {row.id or 0: PollView(row, []) for row in rows}
-    for option in options:
-        views[option.poll_id].options.append(option)
+    stmt = (
+        select(PollRow, PollOptionRow)
+        .join(PollOptionRow, col(PollOptionRow.poll_id) == col(PollRow.id))
+        .where(col(PollRow.id).in_(wanted))
+        .order_by(col(PollOptionRow.poll_id), col(PollOptionRow.position))
+    )
+    views: dict[int, PollView] = {}
+    for poll, option in (await session.exec(stmt)).all():
+        views.setdefault(option.poll_id, PollView(poll, [])).options.append(option)
     return views
 
 
