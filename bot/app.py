@@ -17,7 +17,7 @@ from handlers.catalog.service import ImportReport, import_catalog
 from handlers.context import Services
 from handlers.platform_state import PlatformState
 from handlers.polls import commands as polls
-from handlers.polls.closing import close_due
+from handlers.polls.closing import RESULTS_LEASE, close_due
 from handlers.polls.live import live_edits
 from handlers.products import commands as products
 from handlers.products.index import ProductIndex
@@ -25,7 +25,7 @@ from handlers.router import Router
 from storage.catalog import count_products
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.polls import open_deadlines
+from storage.polls import lease_ends, open_deadlines
 from storage.types import utcnow
 
 DEMO_CATALOG = "demo_catalog.csv"
@@ -47,6 +47,7 @@ class App:
         """Start closing polls on time (after migrations, before platforms answer)."""
         async with self.db.session() as session:
             deadlines = await open_deadlines(session)
+            deadlines += await lease_ends(session, RESULTS_LEASE)
         self.alarms.start(deadlines)
         self.live.start()
         # What startup built (modules, caches) lives as long as the process. Frozen, it is

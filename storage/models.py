@@ -260,6 +260,14 @@ class PollPost(SQLModel, table=True):
     platform: str = Field(max_length=16)
     message_id: str | None = Field(default=None, max_length=64)
     native_ref: str | None = Field(default=None, max_length=64)
+    # Posting a result is claimed (a lease: a process that died holding it is replaced
+    # once it runs out), then marked sent once the platform has it.
+    results_claimed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    results_attempts: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     results_sent_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )

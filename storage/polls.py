@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, update
 from sqlmodel import col, func, select
@@ -261,6 +262,14 @@ async def open_deadlines(session: AsyncSession) -> list[datetime]:
     return list((await session.exec(stmt)).all())
 
 
+async def lease_ends(session: AsyncSession, lease: timedelta) -> list[datetime]:
+    """When the claims on result posts that are not sent yet run out."""
+    stmt = select(PollPost.results_claimed_at).where(
+        col(PollPost.results_claimed_at).is_not(None), col(PollPost.results_sent_at).is_(None)
+    )
+    return [claimed + lease for claimed in (await session.exec(stmt)).all() if claimed]
+
+
 async def claim_close(session: AsyncSession, poll_id: int, now: datetime) -> bool:
     """Close the poll; True for the one caller that did it (other processes get False)."""
     stmt = (
@@ -272,24 +281,48 @@ async def claim_close(session: AsyncSession, poll_id: int, now: datetime) -> boo
     return (await session.exec(stmt)).first() is not None
 
 
-async def unsent_results(session: AsyncSession) -> list[tuple[PollPost, Chat]]:
-    """Posts of closed polls whose results are not out yet (also after a restart)."""
+def _unclaimed(now: datetime, lease: timedelta, attempts: int) -> Any:
+    return (
+        col(PollPost.results_sent_at).is_(None)
+        & (col(PollPost.results_attempts) < attempts)
+        & (
+            col(PollPost.results_claimed_at).is_(None)
+            | (col(PollPost.results_claimed_at) <= now - lease)
+        )
+    )
+
+
+async def unsent_results(
+    session: AsyncSession, now: datetime, lease: timedelta, attempts: int
+) -> list[tuple[PollPost, Chat]]:
+    """Posts of closed polls whose results nobody has sent or is sending (also after a
+    restart, and once the lease of a process that died while sending runs out)."""
     stmt = (
         select(PollPost, Chat)
         .join(Chat, col(Chat.id) == col(PollPost.chat_id))
         .join(PollRow, col(PollRow.id) == col(PollPost.poll_id))
-        .where(col(PollRow.closed_at).is_not(None), col(PollPost.results_sent_at).is_(None))
+        .where(col(PollRow.closed_at).is_not(None), _unclaimed(now, lease, attempts))
         .order_by(col(PollPost.id))
     )
     return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
 
 
-async def claim_results(session: AsyncSession, post_id: int, now: datetime) -> bool:
-    """Take the job of posting one chat's results: exactly one process gets it."""
+async def claim_results(
+    session: AsyncSession, post_id: int, now: datetime, lease: timedelta, attempts: int
+) -> int | None:
+    """Take the job of posting one chat's results: exactly one process gets it, and
+    learns how many tries this is (None: someone else has it, or tries are used up)."""
     stmt = (
         update(PollPost)
-        .where(col(PollPost.id) == post_id, col(PollPost.results_sent_at).is_(None))
-        .values(results_sent_at=now)
-        .returning(col(PollPost.id))
+        .where(col(PollPost.id) == post_id, _unclaimed(now, lease, attempts))
+        .values(results_claimed_at=now, results_attempts=col(PollPost.results_attempts) + 1)
+        .returning(col(PollPost.results_attempts))
     )
-    return (await session.exec(stmt)).first() is not None
+    row = (await session.exec(stmt)).first()
+    return None if row is None else int(row[0])
+
+
+async def finish_results(session: AsyncSession, post_id: int, sent_at: datetime | None) -> None:
+    """The claimed post went out (`sent_at`), or failed and is free for a retry (None)."""
+    values = {"results_sent_at": sent_at} if sent_at else {"results_claimed_at": None}
+    await session.exec(update(PollPost).where(col(PollPost.id) == post_id).values(**values))

@@ -258,6 +258,69 @@ async def test_restart_before_the_deadline_still_closes_on_time(app: App, clock:
         await restarted.close()
 
 
+async def test_a_result_claimed_by_a_process_that_died_is_posted_after_the_lease(
+    app: App, clock: Clock
+) -> None:
+    from handlers.polls.closing import RESULT_ATTEMPTS, RESULTS_LEASE
+    from storage import polls
+
+    poll = poll_of(await create(app, "Q? | a | b", deadline="2h"))
+    clock.advance(hours=3)
+    async with app.db.session() as session:  # the other process closes and claims...
+        assert await polls.claim_close(session, int(poll.ref), clock())
+        [(post, _)] = await polls.unsent_results(session, clock(), RESULTS_LEASE, RESULT_ATTEMPTS)
+        assert await polls.claim_results(
+            session, post.id or 0, clock(), RESULTS_LEASE, RESULT_ATTEMPTS
+        )
+    # ...and dies before posting. While its lease runs, nobody posts twice;
+    deliveries = Deliveries()
+    await close_due(app.services, deliveries)
+    assert deliveries.sent == []
+    async with app.db.session() as session:  # a restart schedules the lease's end,
+        assert await polls.lease_ends(session, RESULTS_LEASE) == [clock() + RESULTS_LEASE]
+    clock.advance(minutes=5)  # and once it ends, the result goes out, once.
+    await close_due(app.services, deliveries)
+    await close_due(app.services, deliveries)
+    assert [chat.id for chat, _ in deliveries.sent] == [GROUP.id]
+    assert "Final result" in plain(deliveries.sent[0][1])
+
+
+async def test_a_failed_result_post_is_retried_and_sent_once(app: App, clock: Clock) -> None:
+    poll_of(await create(app, "Q? | a | b", deadline="2h"))
+    clock.advance(hours=3)
+
+    async def platform_down(chat: ChatRef, outs: Sequence[Out]) -> None:
+        raise ConnectionError("platform unreachable")
+
+    await close_due(app.services, platform_down)
+    clock.advance(minutes=1)
+    ok = Deliveries()
+    await close_due(app.services, ok)
+    await close_due(app.services, ok)
+    assert [chat.id for chat, _ in ok.sent] == [GROUP.id]
+
+
+async def test_a_failed_result_post_is_retried_then_given_up(app: App, clock: Clock) -> None:
+    from handlers.polls.closing import RESULT_ATTEMPTS
+
+    poll_of(await create(app, "Q? | a | b", deadline="2h"))
+    clock.advance(hours=3)
+    tries: list[ChatRef] = []
+
+    async def platform_down(chat: ChatRef, outs: Sequence[Out]) -> None:
+        tries.append(chat)
+        raise ConnectionError("platform unreachable")
+
+    assert await close_due(app.services, platform_down) == 1
+    for _ in range(RESULT_ATTEMPTS + 2):
+        clock.advance(minutes=10)
+        await close_due(app.services, platform_down)
+    assert len(tries) == RESULT_ATTEMPTS  # then it stops trying
+    ok = Deliveries()
+    await close_due(app.services, ok)
+    assert ok.sent == []
+
+
 async def test_results_respect_hidden_until_closed_and_export(app: App) -> None:
     poll = poll_of(await create(app, "hidden Q? | a | b"))
     await vote(app, poll, 0, shopper(1))

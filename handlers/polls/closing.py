@@ -1,15 +1,17 @@
 """Closing polls at their deadline, everywhere they ran, exactly once.
 
 The database decides: a poll is closed by one UPDATE that only one process can win,
-and each chat's result message is claimed the same way, so two processes (or a restart
-half-way) never post a result twice. Polls that fell due while the bot was down close
-on the next run.
+and each chat's result message is claimed the same way, so two processes never post a
+result twice. A claim is a lease: if the process holding it dies before the result is
+out, another (or the restarted one) posts it once the lease runs out; a failed post is
+retried a few times. Polls that fell due while the bot was down close on the next run.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
 from handlers.chats import chat_ref
 from handlers.context import Services
@@ -20,6 +22,12 @@ from storage import polls
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[ChatRef, Sequence[Out]], Awaitable[None]]
+# Longer than posting a result with its chart takes, rate limits and retries included.
+RESULTS_LEASE = timedelta(minutes=5)
+# A failed post (platform down, bot removed from the chat) is retried after 1, 2, 4 and
+# 8 minutes, then given up with the error logged.
+RESULT_ATTEMPTS = 5
+FIRST_RETRY = timedelta(minutes=1)
 
 
 async def close_due(services: Services, deliver: Deliver) -> int:
@@ -37,11 +45,17 @@ async def close_due(services: Services, deliver: Deliver) -> int:
 
 async def post_results(services: Services, deliver: Deliver) -> None:
     async with services.db.session() as session:
-        pending = await polls.unsent_results(session)
+        pending = await polls.unsent_results(
+            session, services.clock(), RESULTS_LEASE, RESULT_ATTEMPTS
+        )
     i18n = I18n(services.settings.default_locale)
     for post, chat in pending:
+        post_id = post.id or 0
         async with services.db.session() as session:
-            if not await polls.claim_results(session, post.id or 0, services.clock()):
+            attempt = await polls.claim_results(
+                session, post_id, services.clock(), RESULTS_LEASE, RESULT_ATTEMPTS
+            )
+            if attempt is None:
                 continue  # another process has it
             view = await polls.get(session, post.poll_id)
             assert view is not None
@@ -51,5 +65,15 @@ async def post_results(services: Services, deliver: Deliver) -> None:
             outs = [ClosePoll(SentRef(chat.platform_chat_id, post.message_id)), *outs]
         try:
             await deliver(target, outs)
+            sent_at = services.clock()
         except Exception:
             log.exception("posting results of poll %s to %s failed", post.poll_id, target)
+            sent_at = None
+            if attempt < RESULT_ATTEMPTS:
+                services.alarms.wake_at(services.clock() + FIRST_RETRY * 2 ** (attempt - 1))
+        async with services.db.session() as session:
+            await polls.finish_results(session, post_id, sent_at)
+    # Posts other processes are sending: should one die, take over when its lease ends.
+    async with services.db.session() as session:
+        for when in await polls.lease_ends(session, RESULTS_LEASE):
+            services.alarms.wake_at(when)
