@@ -10,11 +10,13 @@ from datetime import datetime
 from bot.live import LiveCounter
 from bot.outbox import Outbox
 from bot.scheduler import PollAlarms
+from bot.upkeep import Upkeep
 from config import Settings, shipped_file
 from handlers import basics, linking
 from handlers.catalog.formats import Format
 from handlers.catalog.service import ImportReport, import_catalog
 from handlers.context import Services
+from handlers.housekeeping import forget_old
 from handlers.platform_state import PlatformState
 from handlers.polls import commands as polls
 from handlers.polls.closing import RESULTS_LEASE, close_due
@@ -42,6 +44,7 @@ class App:
     outbox: Outbox
     alarms: PollAlarms
     live: LiveCounter
+    upkeep: Upkeep
 
     async def start_background(self) -> None:
         """Start closing polls on time (after migrations, before platforms answer)."""
@@ -50,12 +53,14 @@ class App:
             deadlines += await lease_ends(session, RESULTS_LEASE)
         self.alarms.start(deadlines)
         self.live.start()
+        self.upkeep.start()
         # What startup built (modules, caches) lives as long as the process. Frozen, it is
         # left out of full collections, which otherwise walk ~160,000 objects and pause
         # every handler for ~40 ms (measured on a 2-core box; see bench/vote_bench.py).
         gc.freeze()
 
     async def close(self) -> None:
+        await self.upkeep.stop()
         await self.live.stop()
         await self.alarms.stop()
         await self.db.dispose()
@@ -71,9 +76,9 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App
     outbox = Outbox()
     alarms.bind(lambda: close_due(services, outbox.deliver))
     live.bind(lambda poll_id: live_edits(services, poll_id), outbox.deliver)
-    return App(
-        settings, db, services, Router(services, FEATURES), PlatformState(db), outbox, alarms, live
-    )
+    upkeep = Upkeep(db, lambda: forget_old(services))
+    router = Router(services, FEATURES)
+    return App(settings, db, services, router, PlatformState(db), outbox, alarms, live, upkeep)
 
 
 async def prepare(app: App, load_demo: bool) -> ImportReport | None:

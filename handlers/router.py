@@ -14,7 +14,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,7 +45,7 @@ from handlers.model import (
     Text,
     UserRef,
 )
-from storage.events import claim_event, claim_events, prune
+from storage.events import claim_event, claim_events
 from storage.identity import MemberInfo, ensure_chat, ensure_chats, ensure_member, ensure_members
 
 log = logging.getLogger(__name__)
@@ -55,10 +54,6 @@ _GUEST = MemberInfo(0, "", None, False)  # completions run before we know the me
 MAX_INPUT_CHARS = 4000
 # Bulk routes (votes) take at most this many events per unit of work.
 MAX_BATCH = 256
-# Housekeeping: every so many handled events, forget old update ids and spent codes.
-HOUSEKEEPING_EVERY = 1000
-KEEP_EVENT_IDS = timedelta(days=7)
-KEEP_LINK_RECORDS = timedelta(days=1)
 # C0/C1 controls other than newline and tab, and the bidi embedding/override/isolate
 # marks that can make text display differently from what it says.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -95,15 +90,8 @@ def _guest_context(
 
 
 class Router:
-    def __init__(
-        self,
-        services: Services,
-        features: Iterable[Feature],
-        housekeeping_every: int = HOUSEKEEPING_EVERY,
-    ) -> None:
+    def __init__(self, services: Services, features: Iterable[Feature]) -> None:
         self.services = services
-        self._housekeeping_every = housekeeping_every
-        self._handled = 0
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Any] = {}
         self.text_handler: TextHandler | None = None
@@ -157,7 +145,7 @@ class Router:
             return []
         language = negotiate([event.actor.locale], self.services.settings.default_locale)
         try:
-            async with self.services.db.session() as session:
+            async with self.services.db.read() as session:
                 ctx = _guest_context(self.services, event, session, language)
                 return list(await handler(ctx, clean_text(typed)[:MAX_INPUT_CHARS]))[:25]
         except Exception:
@@ -203,7 +191,6 @@ class Router:
             if not await claim_event(session, event.platform, event.event_id, services.clock()):
                 log.info("ignoring redelivered event %s/%s", event.platform, event.event_id)
                 return []
-            await self._housekeeping(session, 1)
             actor = event.actor
             member = await ensure_member(
                 session, actor.platform, actor.id, actor.display_name, actor.username
@@ -251,7 +238,6 @@ class Router:
                     log.info("ignoring redelivered event %s/%s", *key)
             if not fresh:
                 return results
-            await self._housekeeping(session, len(fresh))
             events = [items[index][0] for index in fresh]
             actors = [e.actor for e in events]
             members = await ensure_members(
@@ -282,13 +268,6 @@ class Router:
                         else list(outcome)
                     )
         return results
-
-    async def _housekeeping(self, session: AsyncSession, handled: int) -> None:
-        before, self._handled = self._handled, self._handled + handled
-        if before // self._housekeeping_every != self._handled // self._housekeeping_every:
-            now = self.services.clock()
-            removed = await prune(session, now - KEEP_EVENT_IDS, now - KEEP_LINK_RECORDS)
-            log.info("housekeeping: %d old records removed", removed)
 
     def _context(
         self, event: Event, session: AsyncSession, member: MemberInfo, chat_id: int

@@ -16,6 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import sqlite_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Checkpoints run in the background (`Database.checkpoint`); this larger automatic one is
+# the safety net for processes that do not run it, such as a catalog import.
+SQLITE_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def normalize_url(url: str) -> str:
@@ -45,6 +48,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -88,6 +92,24 @@ class Database:
             return
         async with self._writer, self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: it does not queue behind this process's writers
+        (in WAL mode a reader sees the last commit and blocks no one). Closing it ends
+        its transaction; what it loaded stays readable."""
+        async with self._sessions() as session:
+            yield session
+
+    async def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log back into the database file without waiting for
+        readers or writers (PASSIVE), on a connection of its own. Left to SQLite, the
+        checkpoint falls on whichever commit crosses the size limit, and that commit's
+        unit of work waits for it. Nothing to do on PostgreSQL."""
+        if self._writer is None:
+            return
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -152,7 +152,11 @@ class ProcessedEvent(SQLModel, table=True):
     """Platform update ids already handled: a redelivered update is ignored."""
 
     __tablename__ = "processed_event"
-    __table_args__ = (PrimaryKeyConstraint("platform", "event_id"),)
+    # seen_at: forgetting old ids is a range delete, not a scan of every id kept.
+    __table_args__ = (
+        PrimaryKeyConstraint("platform", "event_id"),
+        Index("ix_processed_event_seen_at", "seen_at"),
+    )
 
     platform: str = Field(max_length=16)
     event_id: str = Field(max_length=128)

@@ -2,9 +2,10 @@
 
 import asyncio
 
+import pytest
 from sqlmodel import func, select
 
-from bot.app import FEATURES, App, build_app
+from bot.app import App, build_app
 from storage.models import Account, Member, ProcessedEvent
 from tests.support import Clock, cards, command, text, user
 
@@ -46,14 +47,38 @@ async def test_new_member_racing_on_two_engines_gets_one_identity(app: App) -> N
 
 
 async def test_old_update_ids_are_forgotten(app: App, clock: Clock) -> None:
-    from handlers.router import Router
+    from handlers.housekeeping import forget_old
 
-    router = Router(app.services, FEATURES, housekeeping_every=3)
-    await router.dispatch(command("help", event_id="old-1"))
-    await router.dispatch(command("help", event_id="old-2"))
+    await app.router.dispatch(command("help", event_id="old-1"))
+    await app.router.dispatch(command("help", event_id="old-2"))
     clock.advance(days=8)
-    await router.dispatch(command("help", event_id="new-1"))  # third event: housekeeping
+    await app.router.dispatch(command("help", event_id="new-1"))
+    assert await forget_old(app.services) == 2
     async with app.db.session() as session:
         kept = (await session.exec(select(ProcessedEvent.event_id))).all()
     assert sorted(kept) == ["new-1"]
-    assert await router.dispatch(command("help", event_id="new-1")) == []  # still de-duplicated
+    assert await app.router.dispatch(command("help", event_id="new-1")) == []  # still de-duplicated
+
+
+async def test_upkeep_forgets_and_checkpoints_in_the_background(
+    app: App, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.upkeep import Upkeep
+    from handlers.housekeeping import forget_old
+
+    await app.router.dispatch(command("help", event_id="old-1"))
+    clock.advance(days=8)
+    upkeep = Upkeep(app.db, lambda: forget_old(app.services), interval=0.01)
+    upkeep.start()
+    try:
+        for _ in range(200):
+            async with app.db.session() as session:
+                if not (await session.exec(select(ProcessedEvent.event_id))).all():
+                    break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # a few checkpoints
+    finally:
+        await upkeep.stop()
+    async with app.db.session() as session:
+        assert (await session.exec(select(ProcessedEvent.event_id))).all() == []
+    assert not [r for r in caplog.records if "upkeep job" in r.getMessage()]

@@ -14,7 +14,7 @@ async def live_edits(services: Services, poll_id: int) -> list[tuple[ChatRef, Ed
     """One edit per chat where the poll shows as buttons, with the current counts (or
     only how many voted, while results are hidden)."""
     i18n = I18n(services.settings.default_locale)
-    async with services.db.session() as session:
+    async with services.db.read() as session:  # beside the vote batches, not after them
         view = await polls.get(session, poll_id)
         if view is None or view.poll.closed_at is not None:
             return []
