@@ -258,6 +258,48 @@ async def test_restart_before_the_deadline_still_closes_on_time(app: App, clock:
         await restarted.close()
 
 
+async def test_a_restart_before_the_deadline_reschedules_it_from_the_database(
+    app: App,
+) -> None:
+    """Real time and the real scheduler: the poll is created by one process, which
+    stops; the next one learns the deadline only from the database and closes the poll
+    when it falls due, posting the result."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    # The first process runs almost 30 minutes in the past, as if it had created the
+    # "30m" poll then: the deadline, in real time, is 1.5 s away.
+    def earlier() -> datetime:
+        return datetime.now(UTC) - timedelta(minutes=30) + timedelta(seconds=1.5)
+
+    first = build_app(app.settings, clock=earlier)
+    poll = poll_of(await create(first, "Q? | a | b", deadline="30m"))
+    await first.close()
+    async with app.db.session() as session:
+        row = await session.get(PollRow, int(poll.ref))
+    assert row is not None
+    deadline = row.closes_at
+    posted: list[tuple[datetime, list[Out]]] = []
+
+    class Chat:
+        async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+            posted.append((datetime.now(UTC), list(outs)))
+
+    second = build_app(app.settings)  # real time, and the real scheduler
+    second.outbox.register("telegram", Chat())
+    await second.start_background()
+    try:
+        for _ in range(100):
+            if posted:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await second.close()
+    [(when, outs)] = posted
+    assert deadline <= when < deadline + timedelta(seconds=2)
+    assert "Final result" in plain(outs)
+
+
 async def test_a_result_claimed_by_a_process_that_died_is_posted_after_the_lease(
     app: App, clock: Clock
 ) -> None:
