@@ -1,6 +1,8 @@
 """Wakes the process when polls fall due. The database holds the deadlines; APScheduler
 only decides when to look, and on start every open deadline is scheduled again (those
-that passed while the bot was down run at once)."""
+that passed while the bot was down run at once). A sweep every minute also catches what
+other processes scheduled: a poll whose creating process died closes at most a minute
+late, and a result post whose lease ran out is taken over."""
 
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
+SWEEP_SECONDS = 60.0
 
 
 class PollAlarms:
-    def __init__(self) -> None:
+    def __init__(self, sweep_seconds: float = SWEEP_SECONDS) -> None:
+        self.sweep_seconds = sweep_seconds
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._work: Callable[[], Awaitable[object]] | None = None
         self._running: set[asyncio.Task[object]] = set()
@@ -28,6 +32,9 @@ class PollAlarms:
         for when in deadlines:
             self.wake_at(when)
         self.wake_now()
+        self._scheduler.add_job(
+            self._tick, "interval", seconds=self.sweep_seconds, coalesce=True, max_instances=1
+        )
 
     async def stop(self) -> None:
         """Stop waking, and let a close that is under way finish (results half-posted

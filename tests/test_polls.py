@@ -300,6 +300,40 @@ async def test_a_restart_before_the_deadline_reschedules_it_from_the_database(
     assert "Final result" in plain(outs)
 
 
+async def test_a_poll_whose_creating_process_died_is_closed_by_another(app: App) -> None:
+    """The process that created a poll (and its alarm) is gone: another process, running
+    since before the poll existed, closes it on its next sweep."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    posted: list[list[Out]] = []
+
+    class Chat:
+        async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+            posted.append(list(outs))
+
+    survivor = build_app(app.settings)
+    survivor.alarms.sweep_seconds = 0.5
+    survivor.outbox.register("telegram", Chat())
+    await survivor.start_background()
+    try:
+
+        def earlier() -> datetime:  # as in the test above: the deadline is 1.5 s away
+            return datetime.now(UTC) - timedelta(minutes=30) + timedelta(seconds=1.5)
+
+        creator = build_app(app.settings, clock=earlier)
+        await create(creator, "Q? | a | b", deadline="30m")
+        await creator.close()  # dies without ever closing it
+        for _ in range(100):
+            if posted:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await survivor.close()
+    [outs] = posted
+    assert "Final result" in plain(outs)
+
+
 async def test_a_result_claimed_by_a_process_that_died_is_posted_after_the_lease(
     app: App, clock: Clock
 ) -> None:
