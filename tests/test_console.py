@@ -83,6 +83,25 @@ def test_scripted_session_as_several_people(tmp_path: Path) -> None:
     assert out.count("Co potrafię") == 1
 
 
+def test_a_poll_voted_in_turn_by_several_people(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            ":group shop",
+            ":role moderator",
+            "/poll 2h Which colour? | Sand | Olive",
+            "1",  # the poll's first button
+            ":as bob",
+            "2",  # still the poll's buttons: the confirmation above had none
+            "/results",
+        ]
+    )
+    done = run_cli(["run"], script + "\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Your vote: Sand" in out and "Your vote: Olive" in out
+    assert "Sand: 1 (50%)" in out and "Olive: 1 (50%)" in out and "2 people voted." in out
+
+
 def test_unknown_setting_fails_clearly(tmp_path: Path) -> None:
     (tmp_path / "shopbot.toml").write_text("colour = 'blue'\n")
     done = run_cli(["run"], "", tmp_path)

@@ -224,9 +224,13 @@ class ConsoleAdapter:
         self.render(outs)
 
     def render(self, outs: Sequence[Out]) -> None:
-        self._buttons = []
+        previous, self._buttons = self._buttons, []
         for out in outs:
             self._console.print(self._renderable(out))
+        if not self._buttons:
+            # An answer without buttons (say, "Your vote: Sand") leaves the last ones
+            # pressable, so several people can vote on one poll in turn.
+            self._buttons = previous
 
     def _renderable(self, out: Out) -> RenderableType:
         match out:
