@@ -228,14 +228,7 @@ class Router:
         results: list[list[Out]] = [[] for _ in items]
         async with services.db.session() as session:
             keys = [(event.platform, event.event_id) for event, _ in items]
-            claimed = await claim_events(session, keys, services.clock())
-            fresh = []
-            for index, key in enumerate(keys):
-                if key in claimed:
-                    claimed.discard(key)  # the same update twice in one batch counts once
-                    fresh.append(index)
-                else:
-                    log.info("ignoring redelivered event %s/%s", *key)
+            fresh = _first_sightings(keys, await claim_events(session, keys, services.clock()))
             if not fresh:
                 return results
             events = [items[index][0] for index in fresh]
@@ -359,6 +352,19 @@ class Router:
         if member.is_vendor:
             roles.add(Role.VENDOR)
         return frozenset(roles)
+
+
+def _first_sightings(keys: list[tuple[str, str]], claimed: set[tuple[str, str]]) -> list[int]:
+    """Indexes of the events to handle: newly claimed ones, and the same update twice in
+    one batch only once."""
+    fresh = []
+    for index, key in enumerate(keys):
+        if key in claimed:
+            claimed.discard(key)
+            fresh.append(index)
+        else:
+            log.info("ignoring redelivered event %s/%s", *key)
+    return fresh
 
 
 def _too_long(event: Event) -> bool:
