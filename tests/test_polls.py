@@ -163,7 +163,14 @@ async def test_multiple_choice_toggles(app: App) -> None:
 async def test_forged_and_late_votes_change_nothing(app: App, clock: Clock) -> None:
     poll = poll_of(await create(app, "Q? | a | b"))
     alice = shopper(1)
-    for token in (f"vote:{poll.ref}:9", "vote:999:0", f"vote:{poll.ref}:x", "vote:1"):
+    for token in (
+        f"vote:{poll.ref}:9",
+        "vote:999:0",
+        f"vote:{poll.ref}:x",
+        "vote:1",
+        f"vote:{poll.ref}:²",
+        "vote:99999999999999999999:0",
+    ):
         reply = plain(await app.router.dispatch(action(token, actor=alice, chat=GROUP)))
         assert "no longer" in reply or "no longer exists" in reply
     clock.advance(hours=3)

@@ -115,7 +115,7 @@ class ConsoleAdapter:
             return True
         if stripped.startswith(":"):
             return self._meta(stripped)
-        if stripped.isdigit() and self._buttons:
+        if stripped.isascii() and stripped.isdigit() and self._buttons:
             event = self._press(int(stripped))
         else:
             event = self.to_event(stripped)

@@ -56,18 +56,24 @@ def _is_open(ctx: Context, view: PollView) -> bool:
     return view.poll.closed_at is None and view.poll.closes_at > ctx.now()
 
 
+def _number(text: str) -> int | None:
+    """A token's number: ASCII digits only ("²" is a digit to Python, not to int()), and
+    short enough for a 64-bit column."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
 def _pressed(
     ctx: Context, args: tuple[str, ...], views: dict[int, PollView]
 ) -> tuple[PollView, PollOptionRow] | UserError:
     """Validate a vote token: never trust its contents."""
-    if len(args) != 2 or not args[0].isdigit() or not args[1].isdigit():
+    poll_id, position = (_number(a) for a in args) if len(args) == 2 else (None, None)
+    if poll_id is None or position is None:
         return UserError(BROKEN)
-    view = views.get(int(args[0]))
+    view = views.get(poll_id)
     if view is None:
         return UserError(N_("That poll no longer exists."))
     if not _is_open(ctx, view):
         return UserError(N_("This poll is closed."))
-    position = int(args[1])
     if position >= len(view.options):
         return UserError(BROKEN)
     return view, view.options[position]
@@ -77,7 +83,7 @@ async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outc
     """Vote buttons. A press picks that option (toggles it, in multiple choice); pressing
     the picked option again withdraws the vote."""
     first = items[0][0]
-    poll_ids = {int(args[0]) for _, args in items if args and args[0].isdigit()}
+    poll_ids = {_number(args[0]) or 0 for _, args in items if args}
     views = await polls.get_many(first.session, poll_ids)
     checked = [_pressed(ctx, args, views) for ctx, args in items]
     box = _BallotBox(first.session, first.services, views)
