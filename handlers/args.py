@@ -14,6 +14,7 @@ from typing import Any
 from handlers.i18n import N_
 
 QUOTES = {'"': '"', "'": "'", "“": "”", "„": "”", "«": "»", "‘": "’"}
+MAX_INT = 2**31 - 1  # the databases' INTEGER: a whole-number argument never overflows it
 
 
 class ParamKind(StrEnum):
@@ -122,14 +123,15 @@ def _convert(param: Param, value: Any) -> Any:
             number = int(str(value).strip())
         except ValueError:
             raise ArgsError(N_("{name} must be a whole number."), name=label) from None
-        too_low = param.min_value is not None and number < param.min_value
-        too_high = param.max_value is not None and number > param.max_value
-        if too_low or too_high:
+        low = param.min_value if param.min_value is not None else -MAX_INT
+        high = param.max_value if param.max_value is not None else MAX_INT
+        if param.max_value is None and low <= number <= high:
+            return number
+        if param.max_value is None and number < low:
+            raise ArgsError(N_("{name} must be at least {low}."), name=label, low=low)
+        if not low <= number <= high:
             raise ArgsError(
-                N_("{name} must be between {low} and {high}."),
-                name=label,
-                low=param.min_value,
-                high=param.max_value,
+                N_("{name} must be between {low} and {high}."), name=label, low=low, high=high
             )
         return number
     text = str(value).strip()

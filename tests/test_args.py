@@ -78,3 +78,22 @@ def test_typed_options_use_the_same_validation() -> None:
 def test_usage_line() -> None:
     assert usage("product", QUERY) == "/product <name or SKU>"
     assert usage("poll", POLL) == "/poll <hours> <mode> <title> [rest]"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message", "values"),
+    [
+        ("0", "{name} must be at least {low}.", {"low": 1}),
+        ("-5", "{name} must be at least {low}.", {"low": 1}),
+        ("99999999999999999999", "{name} must be between {low} and {high}.", {"high": 2**31 - 1}),
+    ],
+)
+def test_numbers_without_a_maximum_still_fit_the_database(
+    raw: str, message: str, values: dict[str, int]
+) -> None:
+    number = [Param("number", ParamKind.INT, min_value=1)]
+    with pytest.raises(ArgsError) as caught:
+        parse_args(number, raw)
+    assert caught.value.message == message
+    assert values.items() <= caught.value.values.items()
+    assert parse_args(number, "2147483647") == {"number": 2147483647}
