@@ -14,7 +14,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Chat, Member, PollOptionRow, PollPost, PollRow, PollVoteRow
-from storage.sql import insert_for, table_of
+from storage.sql import dialect_of, insert_for, table_of
 
 
 @dataclass(frozen=True)
@@ -146,10 +146,18 @@ Ballot = tuple[int, int]  # (poll id, member id)
 
 
 async def choices(session: AsyncSession, ballots: Collection[Ballot]) -> dict[Ballot, set[int]]:
-    """The chosen option ids of each (poll, member) that has voted, in one query."""
+    """The chosen option ids of each (poll, member) that has voted, in one query, read
+    for changing them."""
     wanted = set(ballots)
     if not wanted:
         return {}
+    if dialect_of(session) == "postgresql":
+        # One person voting through two processes at once: the batches take turns on the
+        # member rows (locked in id order, so they cannot deadlock), and the second reads
+        # the first one's choice. On SQLite the batch holds the write lock already.
+        members = sorted({member for _, member in wanted})
+        lock = select(Member.id).where(col(Member.id).in_(members)).order_by(col(Member.id))
+        await session.exec(lock.with_for_update())
     stmt = select(PollVoteRow.poll_id, PollVoteRow.member_id, PollVoteRow.option_id).where(
         col(PollVoteRow.poll_id).in_({poll for poll, _ in wanted}),
         col(PollVoteRow.member_id).in_({member for _, member in wanted}),

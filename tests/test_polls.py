@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 from PIL import Image as PILImage
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.app import App, build_app
 from handlers.model import (
@@ -516,3 +516,38 @@ async def test_hidden_button_polls_show_only_how_many_voted(app: App) -> None:
     await app.live.flush()
     text = plain([deliveries.sent[0][1][0].content])  # type: ignore[union-attr]
     assert "1. a\n" in text + "\n" and "— 1" not in text and "1 person voted." in text
+
+
+async def test_one_person_voting_through_two_processes_at_once_keeps_one_choice(
+    app: App, clock: Clock
+) -> None:
+    """Each of 60 members presses Sand on one process and Olive on the other at the same
+    moment: whichever comes second wins, and a single-choice ballot keeps one choice."""
+    import asyncio
+
+    poll = poll_of(await create(app, "Which colour? | Sand | Olive"))
+    for n in range(60):  # known members, so that creating their accounts cannot serialize
+        await app.router.dispatch(command("help", actor=shopper(n), chat=GROUP))
+    other = build_app(app.settings, clock=clock)
+    await other.router.dispatch(command("help", actor=shopper(99), chat=GROUP))  # connected
+    try:
+        presses = []
+        for n in range(60):
+            who = shopper(n)
+            presses.append(app.router.dispatch(action(f"vote:{poll.ref}:0", actor=who, chat=GROUP)))
+            presses.append(
+                other.router.dispatch(action(f"vote:{poll.ref}:1", actor=who, chat=GROUP))
+            )
+        replies = await asyncio.gather(*presses)
+    finally:
+        await other.close()
+    assert all("Your vote" in plain(r) for r in replies)
+    async with app.db.session() as session:
+        per_member = (
+            await session.exec(
+                select(PollVoteRow.member_id, func.count())
+                .where(PollVoteRow.poll_id == int(poll.ref))
+                .group_by(col(PollVoteRow.member_id))
+            )
+        ).all()
+    assert len(per_member) == 60 and {count for _, count in per_member} == {1}
