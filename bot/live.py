@@ -4,10 +4,10 @@ once per vote (a busy poll would otherwise hit the platforms' rate limits)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.background import BackgroundLoop
 from handlers.model import ChatRef, Edit, Out
 
 log = logging.getLogger(__name__)
@@ -16,13 +16,13 @@ Edits = Callable[[int], Awaitable[list[tuple[ChatRef, Edit]]]]
 Deliver = Callable[[ChatRef, Sequence[Out]], Awaitable[None]]
 
 
-class LiveCounter:
+class LiveCounter(BackgroundLoop):
     def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
+        super().__init__()
         self._interval = interval
         self._dirty: set[int] = set()
         self._edits: Edits | None = None
         self._deliver: Deliver | None = None
-        self._task: asyncio.Task[None] | None = None
 
     def bind(self, edits: Edits, deliver: Deliver) -> None:
         self._edits, self._deliver = edits, deliver
@@ -30,14 +30,8 @@ class LiveCounter:
     def touch(self, poll_id: int) -> None:
         self._dirty.add(poll_id)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await super().stop()
         await self.flush()  # the last counts are not lost on shutdown
 
     async def _run(self) -> None:

@@ -4,10 +4,10 @@ checkpoints every second, old update ids and link codes forgotten every ten minu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.background import BackgroundLoop
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -15,27 +15,17 @@ CHECKPOINT_SECONDS = 1.0
 FORGET_EVERY = 600  # checkpoints, i.e. ten minutes
 
 
-class Upkeep:
+class Upkeep(BackgroundLoop):
     def __init__(
         self,
         db: Database,
         forget: Callable[[], Awaitable[object]],
         interval: float = CHECKPOINT_SECONDS,
     ) -> None:
+        super().__init__()
         self._db = db
         self._forget = forget
         self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def _run(self) -> None:
         ticks = 0
