@@ -170,6 +170,7 @@ async def test_forged_and_late_votes_change_nothing(app: App, clock: Clock) -> N
         "vote:1",
         f"vote:{poll.ref}:²",
         "vote:99999999999999999999:0",
+        "vote:2147483648:0",
     ):
         reply = plain(await app.router.dispatch(action(token, actor=alice, chat=GROUP)))
         assert "no longer" in reply or "no longer exists" in reply

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.args import MAX_INT
 from handlers.context import Context, Services
 from handlers.errors import UserError
 from handlers.features import Outcome
@@ -58,8 +59,11 @@ def _is_open(ctx: Context, view: PollView) -> bool:
 
 def _number(text: str) -> int | None:
     """A token's number: ASCII digits only ("²" is a digit to Python, not to int()), and
-    short enough for a 64-bit column."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+    small enough for an INTEGER column."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_INT))):
+        return None
+    number = int(text)
+    return number if number <= MAX_INT else None
 
 
 def _pressed(
