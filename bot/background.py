@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 
 
-class BackgroundLoop:
+class BackgroundLoop(ABC):
     def __init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
 
@@ -20,5 +21,6 @@ class BackgroundLoop:
                 await self._task
             self._task = None
 
+    @abstractmethod
     async def _run(self) -> None:
-        raise NotImplementedError
+        """The loop itself; it runs until `stop` cancels it."""

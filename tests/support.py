@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+from asyncio.subprocess import Process
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,18 +138,22 @@ class Recorder:
 DEMO_CATALOG = Path(__file__).resolve().parents[1] / "config" / "demo_catalog.csv"
 
 
-async def import_demo_catalog(env: dict[str, str], cwd: object) -> None:
-    """`shopbot catalog import` of the demo catalog, as a separate process."""
-    demo = DEMO_CATALOG
-    process = await asyncio.create_subprocess_exec(
+async def start_shopbot(*args: str, env: dict[str, str], cwd: object) -> Process:
+    """`python -m bot ARGS` as a separate process, its output piped."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
-        "catalog",
-        "import",
-        str(demo),
+        *args,
         cwd=cwd,
         env=env,
-        stderr=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert await process.wait() == 0
+
+
+async def import_demo_catalog(env: dict[str, str], cwd: object) -> None:
+    """`shopbot catalog import` of the demo catalog, as a separate process."""
+    process = await start_shopbot("catalog", "import", str(DEMO_CATALOG), env=env, cwd=cwd)
+    _, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from tests.fake_discord import (
     message_payload,
     user,
 )
-from tests.support import Recorder
+from tests.support import Recorder, start_shopbot
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ALICE = user("500000000000000001", "Alice")
@@ -433,18 +432,7 @@ async def test_gateway_comes_from_the_override_also_after_an_invalid_session(
 async def test_discord_sync_command(fake: FakeDiscord, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPBOT_")}
     env.update(SHOPBOT_DISCORD_TOKEN=TOKEN, SHOPBOT_DISCORD_API_URL=fake.api_url)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "discord",
-        "sync",
-        "--guild",
-        GUILD_ID,
-        cwd=tmp_path,
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_shopbot("discord", "sync", "--guild", GUILD_ID, env=env, cwd=tmp_path)
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
     [sync] = fake.sent("PUT", f"/guilds/{GUILD_ID}/commands")

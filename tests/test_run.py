@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from tests import fake_discord
 from tests.fake_discord import FakeDiscord
 from tests.fake_telegram import BOT, FakeTelegram, user
-from tests.support import import_demo_catalog
+from tests.support import import_demo_catalog, start_shopbot
 
 GROUP = -100555
 
@@ -43,16 +42,7 @@ async def test_run_serves_telegram_and_discord_together(
         SHOPBOT_DISCORD_API_URL=discord.api_url,
     )
     await import_demo_catalog(env, tmp_path)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_shopbot("run", env=env, cwd=tmp_path)
     try:
         await discord.wait_for(lambda: discord.identifies, seconds=60)
         await telegram.wait_for(lambda: telegram.sent(method="setMyCommands"), seconds=30)

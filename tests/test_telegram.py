@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from handlers.model import (
 )
 from handlers.router import Router
 from tests.fake_telegram import BOT, Call, FakeTelegram, user
-from tests.support import Recorder, import_demo_catalog
+from tests.support import Recorder, import_demo_catalog, start_shopbot
 
 ALICE = user(5001, "Alice", "alice")
 BORIS = user(5002, "Boris", "boris", language="pl")
@@ -429,16 +428,7 @@ async def test_shopbot_run_with_a_token_answers_a_group(fake: FakeTelegram, tmp_
         SHOPBOT_TELEGRAM_FILE_URL=fake.file_url,
     )
     await import_demo_catalog(env, tmp_path)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_shopbot("run", env=env, cwd=tmp_path)
     try:
         await fake.wait_for(lambda: len(fake.sent(method="setMyCommands")) == 6, seconds=30)
         fake.push_message(GROUP, ALICE, f"{MENTION} do you have the linen shirt in blue, size M?")
