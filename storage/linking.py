@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import polls
+from storage import numbering, polls
 from storage.models import Account, Chat, Community, LinkAttempt, LinkCode, Member, Vendor
 
 
@@ -85,6 +85,7 @@ async def join_communities(session: AsyncSession, origin_chat_id: int, chat_id: 
     """Put both chats, and every chat already linked to either, into one community."""
     origin = await chat(session, origin_chat_id)
     other = await chat(session, chat_id)
+    scopes = {numbering.scope_of(origin), numbering.scope_of(other)}
     community_id = origin.community_id or other.community_id
     if community_id is None:
         community = Community(name=(origin.title or "community")[:128])
@@ -107,6 +108,7 @@ async def join_communities(session: AsyncSession, origin_chat_id: int, chat_id: 
         .values(community_id=community_id)
     )
     assert community_id is not None
+    await numbering.carry_over(session, f"community:{community_id}", scopes)
     return community_id
 
 
@@ -123,8 +125,12 @@ async def leave_community(session: AsyncSession, chat_id: int) -> bool:
     found.community_id = None
     session.add(found)
     await session.flush()
+    scope = f"community:{community_id}"
+    await numbering.carry_over(session, numbering.scope_of(found), [scope])
     remaining = await community_chats(session, community_id)
     if len(remaining) <= 1:  # a community of one chat is no community
+        for alone in remaining:
+            await numbering.carry_over(session, f"chat:{alone.id}", [scope])
         await session.exec(
             update(Chat).where(col(Chat.community_id) == community_id).values(community_id=None)
         )

@@ -170,6 +170,15 @@ class Meta(SQLModel, table=True):
     value: str
 
 
+class Counter(SQLModel, table=True):
+    """The last number given out per kind of thing (poll, review...) and scope: a
+    community ("community:7"), or a chat not linked to others ("chat:12")."""
+
+    kind: str = Field(primary_key=True, max_length=32)
+    scope: str = Field(primary_key=True, max_length=64)
+    last: int = 0
+
+
 class LinkCode(SQLModel, table=True):
     """A one-time code that links two chats into a community, or two accounts into one
     member. Single use: redeeming sets `used_at` atomically."""
@@ -210,6 +219,9 @@ class PollRow(SQLModel, table=True):
     __tablename__ = "poll"
 
     id: int | None = Field(default=None, primary_key=True)
+    # What people type (/results 3): numbered per community (see storage/numbering.py);
+    # `id` stays inside, in button tokens and references.
+    number: int = Field(index=True)
     chat_id: int = Field(
         sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,6 +61,43 @@ async def get_many(session: AsyncSession, poll_ids: Collection[int]) -> dict[int
     for poll, option in (await session.exec(stmt)).all():
         views.setdefault(option.poll_id, PollView(poll, [])).options.append(option)
     return views
+
+
+async def by_number(
+    session: AsyncSession, number: int, chat_id: int, scope_chat_ids: Collection[int]
+) -> PollView | None:
+    """The poll numbered `number` as seen from a chat: made in one of the chats sharing
+    its numbers, or posted to it. Numbers repeat across communities (and, after a link,
+    may repeat within one): the poll made or posted here wins, then the newest."""
+    posted_here = (
+        select(PollPost.poll_id)
+        .where(col(PollPost.poll_id) == col(PollRow.id), PollPost.chat_id == chat_id)
+        .exists()
+    )
+    here = (col(PollRow.chat_id) == chat_id) | posted_here
+    stmt = (
+        select(PollRow.id)
+        .where(
+            PollRow.number == number,
+            col(PollRow.chat_id).in_(set(scope_chat_ids)) | posted_here,
+        )
+        .order_by(case((here, 0), else_=1), col(PollRow.id).desc())
+        .limit(1)
+    )
+    poll_id = (await session.exec(stmt)).first()
+    return await get(session, poll_id) if poll_id is not None else None
+
+
+async def posted_in(
+    session: AsyncSession, poll_ids: Collection[int], chat_ids: Collection[int]
+) -> set[tuple[int, int]]:
+    """The (poll, chat) pairs among these where the poll runs."""
+    if not poll_ids or not chat_ids:
+        return set()
+    stmt = select(PollPost.poll_id, PollPost.chat_id).where(
+        col(PollPost.poll_id).in_(set(poll_ids)), col(PollPost.chat_id).in_(set(chat_ids))
+    )
+    return {(poll_id, chat_id) for poll_id, chat_id in (await session.exec(stmt)).all()}
 
 
 async def latest_in_chat(session: AsyncSession, chat_id: int) -> PollView | None:

@@ -180,7 +180,8 @@ async def test_forged_and_late_votes_change_nothing(app: App, clock: Clock) -> N
 
 
 async def test_linked_accounts_vote_once(app: App) -> None:
-    poll = poll_of(await create(app, "Q? | a | b"))
+    await link_chats(app)
+    poll = poll_of(await create(app, "everywhere Q? | a | b"))
     tg, dc = shopper(7), shopper(7, "discord")
     dm_tg = ChatRef("telegram", tg.id, ChatKind.DM)
     dm_dc = ChatRef("discord", dc.id, ChatKind.DM)

@@ -33,11 +33,12 @@ from handlers.model import (
 from handlers.polls import voting
 from handlers.polls.chart import bar_chart
 from handlers.polls.spec import parse_spec
-from storage import catalog, linking, polls
+from storage import catalog, linking, numbering, polls
 from storage.models import PollRow
 from storage.polls import PollView
 
 feature = Feature("polls")
+POLL = "poll"  # what polls are numbered as (storage/numbering.py)
 DEADLINE = Param("deadline", ParamKind.WORD, placeholder=N_("deadline"), max_length=40)
 SPEC = Param("poll", ParamKind.TEXT, placeholder=N_("question | option | option"), max_length=2000)
 POLL_NUMBER = Param(
@@ -79,6 +80,7 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
     view = await polls.create(
         ctx.session,
         PollRow(
+            number=await numbering.next_number(ctx.session, POLL, numbering.scope_of(here)),
             chat_id=ctx.chat_id,
             community_id=here.community_id if draft.everywhere else None,
             created_by=ctx.member.member_id,
@@ -103,7 +105,7 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
     elsewhere = [ToChat(chat_ref(chat), out) for chat in chats if chat.id != ctx.chat_id]
     note = ctx.rich(
         N_("Poll {number} runs until {deadline} UTC in {chats} chat(s)."),
-        number=bold(f"#{view.id}"),
+        number=bold(f"#{view.poll.number}"),
         deadline=f"{draft.closes_at:%Y-%m-%d %H:%M}",
         chats=str(len(chats)),
     )
@@ -128,11 +130,20 @@ feature.poll_vote(voting.answers)
 
 
 async def _poll_for(ctx: Context, args: Args) -> PollView:
-    view = (
-        await polls.get(ctx.session, args["number"])
-        if "number" in args
-        else await polls.latest_in_chat(ctx.session, ctx.chat_id)
-    )
+    """The poll a command names: by its number in this chat's community (another
+    community's polls do not exist here), else the newest poll of this chat."""
+    if "number" in args:
+        here = await linking.chat(ctx.session, ctx.chat_id)
+        view = await polls.by_number(
+            ctx.session,
+            args["number"],
+            ctx.chat_id,
+            await numbering.scope_chat_ids(ctx.session, here),
+        )
+    else:
+        view = await polls.latest_in_chat(ctx.session, ctx.chat_id)
+    if view is None and "number" in args:
+        raise UserError(N_("There is no poll {number} here."), number=f"#{args['number']}")
     if view is None:
         raise UserError(N_("There is no poll here yet."))
     return view
@@ -165,7 +176,7 @@ async def result_outs(session: AsyncSession, view: PollView, i18n: I18n) -> list
     header = i18n.rich(
         N_("{status} of poll {number}: {question}"),
         status=status,
-        number=f"#{view.id}",
+        number=f"#{view.poll.number}",
         question=bold(view.poll.question),
     )
     summary = Text.of(*lines, "\n" + i18n.tn("{n} person voted.", "{n} people voted.", voters))
@@ -174,7 +185,9 @@ async def result_outs(session: AsyncSession, view: PollView, i18n: I18n) -> list
     )
     return [
         header + summary,
-        Image(data=chart, caption=view.poll.question[:200], filename=f"poll-{view.id}.png"),
+        Image(
+            data=chart, caption=view.poll.question[:200], filename=f"poll-{view.poll.number}.png"
+        ),
     ]
 
 
@@ -205,8 +218,8 @@ async def export(ctx: Context, args: Args) -> Sequence[Out]:
         Direct(
             Document(
                 buffer.getvalue().encode(),
-                f"poll-{view.id}-votes.csv",
-                ctx.t(N_("Votes of poll {number}"), number=f"#{view.id}"),
+                f"poll-{view.poll.number}-votes.csv",
+                ctx.t(N_("Votes of poll {number}"), number=f"#{view.poll.number}"),
             )
         )
     ]

@@ -67,14 +67,18 @@ def _number(text: str) -> int | None:
 
 
 def _pressed(
-    ctx: Context, args: tuple[str, ...], views: dict[int, PollView]
+    ctx: Context,
+    args: tuple[str, ...],
+    views: dict[int, PollView],
+    running: set[tuple[int, int]],
 ) -> tuple[PollView, PollOptionRow] | UserError:
-    """Validate a vote token: never trust its contents."""
+    """Validate a vote token: never trust its contents. The poll must run in the chat
+    where the button was pressed, so a forged token cannot vote in another community."""
     poll_id, position = (_number(a) for a in args) if len(args) == 2 else (None, None)
     if poll_id is None or position is None:
         return UserError(BROKEN)
     view = views.get(poll_id)
-    if view is None:
+    if view is None or (poll_id, ctx.chat_id) not in running:
         return UserError(N_("That poll no longer exists."))
     if not _is_open(ctx, view):
         return UserError(N_("This poll is closed."))
@@ -89,7 +93,8 @@ async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outc
     first = items[0][0]
     poll_ids = {_number(args[0]) or 0 for _, args in items if args}
     views = await polls.get_many(first.session, poll_ids)
-    checked = [_pressed(ctx, args, views) for ctx, args in items]
+    running = await polls.posted_in(first.session, views, {ctx.chat_id for ctx, _ in items})
+    checked = [_pressed(ctx, args, views, running) for ctx, args in items]
     box = _BallotBox(first.session, first.services, views)
     await box.load(
         [

@@ -59,12 +59,12 @@ class Converter:
             return await self._message(event_id, update.message, update)
         if update.callback_query is not None:
             query = update.callback_query
-            message = query.message
-            if isinstance(message, Message):
+            message = query.message  # too old to be shown: still names its chat
+            if message is not None:
                 chat = chat_ref(message.chat)
                 admin = await self._admin(message.chat, query.from_user)
                 reply_to = SentRef(str(message.chat.id), str(message.message_id))
-            else:  # the message is too old to be shown; the press still counts
+            else:  # an inline-mode message: no chat of ours
                 chat, admin, reply_to = self._private(query.from_user), False, None
             return [
                 Event(
