@@ -59,10 +59,15 @@ class App:
         # every handler for ~40 ms (measured on a 2-core box; see bench/vote_bench.py).
         gc.freeze()
 
-    async def close(self) -> None:
+    async def stop_background(self) -> None:
+        """Stop the background work, finishing what is under way (the last live counts,
+        a closing pass): while the platforms still run, so it can still be sent."""
         await self.upkeep.stop()
         await self.live.stop()
         await self.alarms.stop()
+
+    async def close(self) -> None:
+        await self.stop_background()
         await self.db.dispose()
 
 

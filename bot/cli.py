@@ -123,26 +123,26 @@ async def _serve(app: App, settings: Settings, platforms: list[str], console: bo
             app.router.dispatch, Console(highlight=False), settings.bot_name, outbox=app.outbox
         )
         app.outbox.register("console", chat)
-    err.print(
-        f"ShopBot running on {', '.join(platforms)} with {settings.database_url}; Ctrl+C stops it.",
-        markup=False,
+
+    def started() -> None:
+        where = ", ".join(platforms)
+        err.print(
+            f"ShopBot running on {where} with {settings.database_url}; Ctrl+C stops it.",
+            markup=False,
+        )
+
+    await serve(
+        adapters,
+        until=chat.run() if chat else None,
+        started=started,
+        stopping=app.stop_background,
     )
-    await serve(adapters, until=chat.run() if chat else None)
 
 
 def _adapter(name: str, app: App, settings: Settings) -> TelegramAdapter | DiscordAdapter:
-    commands = list(app.router.commands.values())
     if name == "telegram":
-        return TelegramAdapter(settings, app.router.dispatch, commands, app.outbox, app.router.sent)
-    return DiscordAdapter(
-        settings,
-        app.router.dispatch,
-        commands,
-        app.router.complete,
-        app.state,
-        outbox=app.outbox,
-        sent=app.router.sent,
-    )
+        return TelegramAdapter(settings, app.router, app.outbox)
+    return DiscordAdapter(settings, app.router, app.state, outbox=app.outbox)
 
 
 @cli.command()
@@ -270,14 +270,7 @@ def discord_sync(
 
     async def body(app: App) -> None:
         await prepare(app, load_demo=False)
-        adapter = DiscordAdapter(
-            settings,
-            app.router.dispatch,
-            list(app.router.commands.values()),
-            app.router.complete,
-            app.state,
-            sync_on_start=False,
-        )
+        adapter = DiscordAdapter(settings, app.router, app.state, sync_on_start=False)
         try:
             await adapter.login()
             await adapter.sync_commands(force=True, guild_ids=guild)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -20,19 +20,27 @@ class PlatformAdapter(Protocol):
     async def stop(self) -> None: ...
 
 
-async def serve(adapters: Sequence[PlatformAdapter], until: Awaitable[None] | None = None) -> None:
-    """Start every adapter, wait for a stop signal (or `until`), then stop them in reverse
-    order; each stop finishes the updates already in flight."""
+async def serve(
+    adapters: Sequence[PlatformAdapter],
+    until: Awaitable[None] | None = None,
+    started: Callable[[], None] | None = None,
+    stopping: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Start every adapter, call `started`, wait for a stop signal (or `until`), await
+    `stopping` while the adapters can still send, then stop them in reverse order; each
+    stop finishes the updates already in flight."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
-    started: list[PlatformAdapter] = []
+    running: list[PlatformAdapter] = []
     try:
         for adapter in adapters:
             await adapter.start()
-            started.append(adapter)
+            running.append(adapter)
+        if started is not None:
+            started()
         waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
         if until is not None:
             waiters.append(asyncio.ensure_future(until))
@@ -43,9 +51,14 @@ async def serve(adapters: Sequence[PlatformAdapter], until: Awaitable[None] | No
                 await task
         for task in done:
             task.result()
-        log.info("stopping: %s", ", ".join(a.name for a in started) or "nothing started")
+        log.info("stopping: %s", ", ".join(a.name for a in running) or "nothing started")
     finally:
-        for adapter in reversed(started):
+        if stopping is not None:
+            try:
+                await stopping()
+            except Exception:
+                log.exception("stopping the background work failed")
+        for adapter in reversed(running):
             try:
                 await adapter.stop()
             except Exception:

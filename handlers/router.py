@@ -45,7 +45,7 @@ from handlers.model import (
     Text,
     UserRef,
 )
-from storage.events import claim_event, claim_events
+from storage.events import claim_event, claim_events, touch_events
 from storage.identity import MemberInfo, ensure_chat, ensure_chats, ensure_member, ensure_members
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,16 @@ ROLE_REFUSALS = {
 
 def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", _UNSAFE.sub("", text))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the router made of an event. `fresh` is False when the event had already
+    been handled (a redelivery, or taken by another process): an adapter then sends
+    and acknowledges nothing, since someone else has."""
+
+    outs: list[Out]
+    fresh: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class Router:
         self.poll_vote_handler: PollVoteHandler | None = None
         self.sent_handlers: dict[type, SentHandler] = {}
         # One queue per bulk handler: a batch is handled by one call of its handler.
-        self._batchers: dict[Any, Batcher[tuple[Event, _Target], list[Out]]] = {}
+        self._batchers: dict[Any, Batcher[_BulkItem, Reply]] = {}
         for feature in features:
             for command in feature.commands:
                 if command.name in self.commands:
@@ -122,20 +132,36 @@ class Router:
             self._batchers[handler] = Batcher(self._run_bulk, MAX_BATCH)
 
     async def dispatch(self, event: Event) -> list[Out]:
+        return (await self.handle(event)).outs
+
+    async def handle(self, event: Event, claimed: bool = False) -> Reply:
+        """Handle one event. `claimed`: the adapter has taken it with `claim` already."""
         settings = self.services.settings
         i18n = I18n(negotiate([event.actor.locale], settings.default_locale))
         try:
             if not self._wants(event):
-                return []
+                return Reply([])
             if _too_long(event):
                 limit = f"{MAX_INPUT_CHARS:,}"
-                return [_reply(event, Text.of(i18n.t(TOO_LONG, limit=limit)))]
-            return await self._handle(_cleaned(event))
+                return Reply([_reply(event, Text.of(i18n.t(TOO_LONG, limit=limit)))])
+            return await self._handle(_cleaned(event), claimed)
         except Exception:
             log.exception("event %s/%s failed", event.platform, event.event_id)
-            return [
-                Text.of(i18n.t(N_("Sorry, something went wrong on my side. Please try again.")))
-            ]
+            apology = i18n.t(N_("Sorry, something went wrong on my side. Please try again."))
+            return Reply([Text.of(apology)])
+
+    async def claim(self, event: Event) -> bool:
+        """Take an event before anything about it is acknowledged: True for the one
+        process (and the one delivery) that is to handle it. Committed at once, so every
+        other process learns at once that it must stay silent. For Discord interactions,
+        which every process of the bot receives and only one may acknowledge."""
+        try:
+            async with self.services.db.session() as session:
+                now = self.services.clock()
+                return await claim_event(session, event.platform, event.event_id, now)
+        except Exception:
+            log.exception("claiming event %s/%s failed", event.platform, event.event_id)
+            return False
 
     async def complete(self, event: Event, source: str, typed: str) -> list[tuple[str, str]]:
         """Suggestions while someone types an argument. Read-only: no de-duplication, no
@@ -182,15 +208,19 @@ class Router:
             return event.chat.kind is ChatKind.DM or (event.command or "") in self.commands
         return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
 
-    async def _handle(self, event: Event) -> list[Out]:
+    async def _handle(self, event: Event, claimed: bool) -> Reply:
         bulk = self._bulk_target(event)
         if bulk is not None:
-            return await self._batchers[bulk.handler].submit((event, bulk))
+            return await self._batchers[bulk.handler].submit(_BulkItem(event, bulk, claimed))
         services = self.services
         async with services.db.session() as session:
-            if not await claim_event(session, event.platform, event.event_id, services.clock()):
+            key = [(event.platform, event.event_id)]
+            if claimed:
+                # Still a write first, so SQLite takes the write lock up front.
+                await touch_events(session, key, services.clock())
+            elif not await claim_events(session, key, services.clock()):
                 log.info("ignoring redelivered event %s/%s", event.platform, event.event_id)
-                return []
+                return Reply([], fresh=False)
             actor = event.actor
             member = await ensure_member(
                 session, actor.platform, actor.id, actor.display_name, actor.username
@@ -201,11 +231,11 @@ class Router:
             ctx = self._context(event, session, member, chat_id)
             try:
                 async with session.begin_nested():
-                    return await self._run(ctx)
+                    return Reply(await self._run(ctx))
             except UserError as error:
-                return [_error_reply(ctx, error)]
+                return Reply([_error_reply(ctx, error)])
 
-    async def _run_bulk(self, items: list[tuple[Event, _Target]]) -> list[list[Out] | Exception]:
+    async def _run_bulk(self, items: list[_BulkItem]) -> list[Reply | Exception]:
         """A batch in one unit of work; should that fail, each event in one of its own,
         so one bad event cannot take the others down with it."""
         try:
@@ -214,7 +244,7 @@ class Router:
             if len(items) == 1:
                 return [error]
             log.warning("a batch of %d events failed; retrying one by one", len(items))
-        results: list[list[Out] | Exception] = []
+        results: list[Reply | Exception] = []
         for item in items:
             try:
                 results.extend(await self._bulk_unit([item]))
@@ -222,16 +252,21 @@ class Router:
                 results.append(error)
         return results
 
-    async def _bulk_unit(self, items: list[tuple[Event, _Target]]) -> list[list[Out]]:
+    async def _bulk_unit(self, items: list[_BulkItem]) -> list[Reply]:
         """What `_handle` does for one event, for many, with one statement per step."""
         services = self.services
-        results: list[list[Out]] = [[] for _ in items]
+        results = [Reply([], fresh=False) for _ in items]
         async with services.db.session() as session:
-            keys = [(event.platform, event.event_id) for event, _ in items]
-            fresh = _first_sightings(keys, await claim_events(session, keys, services.clock()))
+            now = services.clock()
+            taken = [(i.event.platform, i.event.event_id) for i in items if i.claimed]
+            # Claimed events are only touched: still a write first (SQLite's write lock).
+            await touch_events(session, taken, now)
+            keys = [(i.event.platform, i.event.event_id) for i in items if not i.claimed]
+            claimed = await claim_events(session, keys, now) | set(taken)
+            fresh = _first_sightings([(i.event.platform, i.event.event_id) for i in items], claimed)
             if not fresh:
                 return results
-            events = [items[index][0] for index in fresh]
+            events = [items[index].event for index in fresh]
             actors = [e.actor for e in events]
             members = await ensure_members(
                 session, [(a.platform, a.id, a.display_name, a.username) for a in actors]
@@ -244,18 +279,19 @@ class Router:
                 member = members[event.actor.platform, event.actor.id]
                 chat_id = chats[event.chat.platform, event.chat.id]
                 ctx = self._context(event, session, member, chat_id)
-                target = items[index][1]
+                target = items[index].target
+                results[index] = Reply([])
                 try:
                     self._check(ctx, target)
                 except UserError as error:
-                    results[index] = [_error_reply(ctx, error)]
+                    results[index] = Reply([_error_reply(ctx, error)])
                     continue
                 work.append((index, ctx, target))
             if work:
                 handler = work[0][2].handler
                 outcomes = await handler([(ctx, target.argument) for _, ctx, target in work])
                 for (index, ctx, _), outcome in zip(work, outcomes, strict=True):
-                    results[index] = (
+                    results[index] = Reply(
                         [_error_reply(ctx, outcome)]
                         if isinstance(outcome, UserError)
                         else list(outcome)
@@ -352,6 +388,13 @@ class Router:
         if member.is_vendor:
             roles.add(Role.VENDOR)
         return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class _BulkItem:
+    event: Event
+    target: _Target
+    claimed: bool  # taken by the adapter already (Router.claim)
 
 
 def _first_sightings(keys: list[tuple[str, str]], claimed: set[tuple[str, str]]) -> list[int]:

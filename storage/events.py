@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +37,21 @@ async def claim_events(
     rows = [{"platform": p, "event_id": e, "seen_at": now} for p, e in sorted(set(keys))]
     result = await session.exec(stmt, params=rows)
     return {(platform, event_id) for platform, event_id in result.all()}
+
+
+async def touch_events(
+    session: AsyncSession, keys: Sequence[tuple[str, str]], now: datetime
+) -> None:
+    """Mark events claimed earlier (see Router.claim) as being handled now."""
+    if not keys:
+        return
+    table = table_of(ProcessedEvent)
+    stmt = (
+        update(table)
+        .where(table.c.platform == bindparam("p"), table.c.event_id == bindparam("e"))
+        .values(seen_at=bindparam("now", type_=table.c.seen_at.type))
+    )
+    await session.exec(stmt, params=[{"p": p, "e": e, "now": now} for p, e in sorted(set(keys))])
 
 
 async def prune(session: AsyncSession, events_before: datetime, links_before: datetime) -> int:

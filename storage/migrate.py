@@ -31,10 +31,22 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Any fixed number: the PostgreSQL advisory lock that lets one process migrate at a time.
+MIGRATION_LOCK = 0x5B0_0001
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
-    """Apply pending migrations in one transaction."""
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+    """Apply pending migrations in one transaction. Processes starting together take
+    turns: the first migrates, the others then find nothing to do."""
+    async with db.engine.connect() as conn:
+        if db.dialect == "sqlite":
+            # The write lock before alembic reads its version, else a second process
+            # would read a version that is stale by the time it may write.
+            await conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        async with conn.begin():
+            if db.dialect == "postgresql":
+                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            await conn.run_sync(_upgrade, revision)
 
 
 async def current_revision(db: Database) -> str | None:

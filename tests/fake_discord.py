@@ -4,6 +4,10 @@ enough of both to run the real discord.py client against it.
 It validates outgoing messages as Discord does (2,000-character content, embed and
 component limits, poll limits), records every REST call, timestamps interaction
 acknowledgements, and can answer 429 (rate limited) or invalidate the gateway session.
+
+Several bot processes may connect at once (duplicated sessions): every event goes to
+every session, as Discord does, and an interaction is acknowledged once: a second
+acknowledgement is refused with 40060, and follow-ups before any with 10015.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ def user(user_id: str, name: str, bot: bool = False) -> dict[str, Any]:
 
 
 BOT = {**user(BOT_ID, "ShopBot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}
+ALICE = user("500000000000000001", "Alice")
+_interaction_ids = itertools.count(800_000_000_000_000_000)
 
 
 @dataclass
@@ -74,8 +80,10 @@ class FakeDiscord(LoopbackServer):
         self.messages: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(910_000_000_000_000_000)
         self._seq = itertools.count(1)
-        self._ws: web.WebSocketResponse | None = None
+        self._sessions: list[web.WebSocketResponse] = []  # identified, newest last
         self._identified = asyncio.Event()
+        self.acknowledged: set[str] = set()  # interaction ids
+        self._tokens: dict[str, str] = {}  # interaction token -> id
         self._rate_limit_left = 0
 
     # --- server ---------------------------------------------------------------------
@@ -85,8 +93,8 @@ class FakeDiscord(LoopbackServer):
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
 
     async def stop(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in list(self._sessions):
+            await ws.close()
         await super().stop()
 
     @property
@@ -102,7 +110,6 @@ class FakeDiscord(LoopbackServer):
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
         async for message in ws:
             if message.type is not WSMsgType.TEXT:
@@ -113,7 +120,9 @@ class FakeDiscord(LoopbackServer):
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif op == 2:
                 self.identifies.append(payload["d"])
-                await self._send(
+                self._sessions.append(ws)
+                await self._send_to(
+                    ws,
                     "READY",
                     {
                         "v": 10,
@@ -125,25 +134,30 @@ class FakeDiscord(LoopbackServer):
                         "private_channels": [],
                     },
                 )
-                await self._send("GUILD_CREATE", guild())
+                await self._send_to(ws, "GUILD_CREATE", guild())
                 self._identified.set()
+        if ws in self._sessions:
+            self._sessions.remove(ws)
         return ws
 
-    async def _send(self, event: str, data: dict[str, Any]) -> None:
-        assert self._ws is not None
-        await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+    async def _send_to(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        await ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event to every connected session (each process of the bot)."""
         await self._identified.wait()
         if event == "INTERACTION_CREATE":
             self.interactions[data["id"]] = time.monotonic()
-        await self._send(event, data)
+            self._tokens[data["token"]] = data["id"]
+        for ws in list(self._sessions):
+            with contextlib.suppress(ConnectionError):
+                await self._send_to(ws, event, data)
 
     async def invalidate_session(self) -> None:
         """Op 9 with d=false: the client must identify again from scratch."""
-        assert self._ws is not None
+        ws = self._sessions.pop()
         self._identified.clear()
-        await self._ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+        await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
 
     def rate_limit(self, times: int) -> None:
         """The next `times` message sends get 429 with a short retry_after."""
@@ -223,12 +237,18 @@ class FakeDiscord(LoopbackServer):
             ]:
                 return [self._check_command(c) for c in body.get("_list", [])]
             case "POST", ["interactions", interaction_id, _token, "callback"]:
+                if interaction_id in self.acknowledged:
+                    raise ApiError(400, 40060, "Interaction has already been acknowledged.")
+                self.acknowledged.add(interaction_id)
                 return self._callback(interaction_id, body)
-            case "POST", ["webhooks", _, _token]:
+            case "POST", ["webhooks", _, token]:
+                self._check_acknowledged(token)
                 return self._message(CHANNEL_ID, body, webhook=True)
-            case "PATCH", ["webhooks", _, _token, "messages", "@original"]:
+            case "PATCH", ["webhooks", _, token, "messages", "@original"]:
+                self._check_acknowledged(token)
                 return self._message(CHANNEL_ID, body, webhook=True)
-            case "DELETE", ["webhooks", _, _token, "messages", "@original"]:
+            case "DELETE", ["webhooks", _, token, "messages", "@original"]:
+                self._check_acknowledged(token)
                 return None
             case "POST", ["channels", channel_id, "messages"]:
                 if any(self.dm_channels.get(u) == channel_id for u in self.dm_blocked):
@@ -255,6 +275,12 @@ class FakeDiscord(LoopbackServer):
             case "GET", ["users", user_id]:
                 return user(user_id, f"User{user_id[-3:]}")
         raise ApiError(404, 0, f"404: Not Found ({method} {path} not in the fake)")
+
+    def _check_acknowledged(self, token: str) -> None:
+        """Follow-ups exist only once the interaction is acknowledged."""
+        interaction_id = self._tokens.get(token)
+        if interaction_id is not None and interaction_id not in self.acknowledged:
+            raise ApiError(404, 10015, "Unknown Webhook")
 
     def _check_command(self, command: dict[str, Any]) -> dict[str, Any]:
         if not 1 <= len(command["name"]) <= 32 or command["name"] != command["name"].lower():
@@ -508,3 +534,67 @@ async def _body(request: web.Request) -> dict[str, Any]:
     with contextlib.suppress(ValueError):
         return dict(await request.post())
     return {}
+
+
+def interaction(
+    kind: int,
+    data: dict[str, Any],
+    *,
+    who: dict[str, Any] | None = None,
+    permissions: str = EVERYONE_PERMS,
+    locale: str = "en-US",
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    interaction_id = str(next(_interaction_ids))
+    payload: dict[str, Any] = {
+        "id": interaction_id,
+        "application_id": APP_ID,
+        "type": kind,
+        "data": data,
+        "token": f"token-{interaction_id}",
+        "version": 1,
+        "locale": locale,
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "context": 0,
+        "authorizing_integration_owners": {"0": GUILD_ID},
+        "attachment_size_limit": 8_000_000,
+        "app_permissions": str((1 << 11) | (1 << 14)),
+        "guild_id": GUILD_ID,
+        "channel_id": CHANNEL_ID,
+        "channel": {
+            "id": CHANNEL_ID,
+            "type": 0,
+            "guild_id": GUILD_ID,
+            "name": "shop",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "permissions": permissions,
+        },
+        "member": member(who or ALICE, permissions=permissions),
+    }
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
+def slash(name: str, who: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+    return interaction(
+        2,
+        {
+            "id": "1",
+            "name": name,
+            "type": 1,
+            "options": [
+                {"name": k, "type": 3 if isinstance(v, str) else 4, "value": v}
+                for k, v in options.items()
+            ],
+        },
+        who=who,
+    )
+
+
+def callbacks(fake: FakeDiscord, payload: dict[str, Any]) -> list[Any]:
+    return [c for c in fake.sent("POST", f"/interactions/{payload['id']}/")]

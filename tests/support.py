@@ -6,10 +6,12 @@ import asyncio
 import itertools
 import sys
 from asyncio.subprocess import Process
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from handlers.context import Services
+from handlers.features import Feature
 from handlers.model import (
     Buttons,
     Card,
@@ -23,7 +25,7 @@ from handlers.model import (
     Text,
     UserRef,
 )
-from handlers.router import Router
+from handlers.router import Reply, Router
 
 _ids = itertools.count(1)
 
@@ -123,16 +125,16 @@ def plain(outs: Sequence[Out]) -> str:
     return "\n".join(parts)
 
 
-class Recorder:
-    """Our own dispatch function wrapped to see which events reached the router."""
+class Recorder(Router):
+    """The router, noting which events reached it (as adapters hand them over)."""
 
-    def __init__(self, router: Router) -> None:
-        self.router = router
+    def __init__(self, services: Services, features: Iterable[Feature]) -> None:
+        super().__init__(services, features)
         self.events: list[Event] = []
 
-    async def __call__(self, event: Event) -> Sequence[Out]:
+    async def handle(self, event: Event, claimed: bool = False) -> Reply:
         self.events.append(event)
-        return await self.router.dispatch(event)
+        return await super().handle(event, claimed)
 
 
 DEMO_CATALOG = Path(__file__).resolve().parents[1] / "config" / "demo_catalog.csv"

@@ -19,8 +19,8 @@ from handlers.context import Context
 from handlers.errors import UserError
 from handlers.features import Feature, Role
 from handlers.model import Direct, Image, Out, Poll, PollOption, Text
-from handlers.router import Router
 from tests.fake_discord import (
+    ALICE,
     APP_ID,
     BOT,
     BOT_ID,
@@ -30,14 +30,16 @@ from tests.fake_discord import (
     MANAGE_MESSAGES,
     TOKEN,
     FakeDiscord,
+    callbacks,
+    interaction,
     member,
     message_payload,
+    slash,
     user,
 )
 from tests.support import Recorder, start_shopbot
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-ALICE = user("500000000000000001", "Alice")
 MOD = user("500000000000000002", "Mod")
 _ids = itertools.count(800_000_000_000_000_000)
 
@@ -95,20 +97,14 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 def recorder(app: App) -> Recorder:
-    return Recorder(Router(app.services, [*FEATURES, probe]))
+    return Recorder(app.services, [*FEATURES, probe])
 
 
 def make_adapter(app: App, fake: FakeDiscord, recorder: Recorder) -> DiscordAdapter:
     settings = app.settings.model_copy(
         update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url}
     )
-    return DiscordAdapter(
-        settings,
-        recorder,
-        list(recorder.router.commands.values()),
-        recorder.router.complete,
-        app.state,
-    )
+    return DiscordAdapter(settings, recorder, app.state)
 
 
 @pytest.fixture
@@ -119,69 +115,6 @@ async def discord_bot(
     await adapter.start()
     yield adapter
     await adapter.stop()
-
-
-def interaction(
-    kind: int,
-    data: dict[str, Any],
-    *,
-    who: dict[str, Any] = ALICE,
-    permissions: str = EVERYONE_PERMS,
-    locale: str = "en-US",
-    message: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    interaction_id = str(next(_ids))
-    payload: dict[str, Any] = {
-        "id": interaction_id,
-        "application_id": APP_ID,
-        "type": kind,
-        "data": data,
-        "token": f"token-{interaction_id}",
-        "version": 1,
-        "locale": locale,
-        "guild_locale": "en-US",
-        "entitlements": [],
-        "context": 0,
-        "authorizing_integration_owners": {"0": GUILD_ID},
-        "attachment_size_limit": 8_000_000,
-        "app_permissions": str((1 << 11) | (1 << 14)),
-        "guild_id": GUILD_ID,
-        "channel_id": CHANNEL_ID,
-        "channel": {
-            "id": CHANNEL_ID,
-            "type": 0,
-            "guild_id": GUILD_ID,
-            "name": "shop",
-            "position": 0,
-            "permission_overwrites": [],
-            "nsfw": False,
-            "parent_id": None,
-            "permissions": permissions,
-        },
-        "member": member(who, permissions=permissions),
-    }
-    if message is not None:
-        payload["message"] = message
-    return payload
-
-
-def slash(name: str, **options: Any) -> dict[str, Any]:
-    return interaction(
-        2,
-        {
-            "id": "1",
-            "name": name,
-            "type": 1,
-            "options": [
-                {"name": k, "type": 3 if isinstance(v, str) else 4, "value": v}
-                for k, v in options.items()
-            ],
-        },
-    )
-
-
-def callbacks(fake: FakeDiscord, payload: dict[str, Any]) -> list[Any]:
-    return [c for c in fake.sent("POST", f"/interactions/{payload['id']}/")]
 
 
 async def test_command_sync_payload_and_sync_only_on_change(
@@ -452,15 +385,7 @@ async def test_poll_end_to_end_native_vote_and_results(
     settings = app.settings.model_copy(
         update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url}
     )
-    adapter = DiscordAdapter(
-        settings,
-        recorder,
-        list(recorder.router.commands.values()),
-        recorder.router.complete,
-        app.state,
-        outbox=app.outbox,
-        sent=recorder.router.sent,
-    )
+    adapter = DiscordAdapter(settings, recorder, app.state, outbox=app.outbox)
     await adapter.start()
     try:
         command = interaction(

@@ -27,7 +27,6 @@ from handlers.model import (
     PollOption,
     Text,
 )
-from handlers.router import Router
 from tests.fake_telegram import BOT, Call, FakeTelegram, user
 from tests.support import Recorder, import_demo_catalog, start_shopbot
 
@@ -112,15 +111,14 @@ def telegram_settings(app: App, fake: FakeTelegram, **extra: Any) -> Any:
 
 @pytest.fixture
 async def recorder(app: App) -> Recorder:
-    return Recorder(Router(app.services, [*FEATURES, probe]))
+    return Recorder(app.services, [*FEATURES, probe])
 
 
 @pytest.fixture
 async def telegram(
     app: App, fake: FakeTelegram, recorder: Recorder
 ) -> AsyncIterator[TelegramAdapter]:
-    commands = list(recorder.router.commands.values())
-    adapter = TelegramAdapter(telegram_settings(app, fake), recorder, commands)
+    adapter = TelegramAdapter(telegram_settings(app, fake), recorder)
     await adapter.start()
     yield adapter
     await adapter.stop()
@@ -392,7 +390,7 @@ async def test_webhook_checks_the_secret_token(
         telegram_webhook_url="https://bot.example.com/telegram",
         telegram_webhook_secret=SecretStr("s3cret-token"),
     )
-    adapter = TelegramAdapter(settings, app.router.dispatch, list(app.router.commands.values()))
+    adapter = TelegramAdapter(settings, app.router)
     await adapter.start()
     try:
         [hook] = fake.sent(method="setWebhook")
@@ -447,10 +445,7 @@ async def test_poll_end_to_end_native_vote_and_results(
     from handlers.polls.closing import close_due
     from storage import polls
 
-    commands = list(recorder.router.commands.values())
-    adapter = TelegramAdapter(
-        telegram_settings(app, fake), recorder, commands, app.outbox, recorder.router.sent
-    )
+    adapter = TelegramAdapter(telegram_settings(app, fake), recorder, app.outbox)
     await adapter.start()
     try:
         fake.push_message(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -22,15 +22,14 @@ from bot.adapters.discord.convert import (
     poll_vote_event,
 )
 from bot.adapters.discord.send import ActionButton, DiscordSender
-from bot.outbox import Outbox, Sent
+from bot.outbox import Outbox
 from config import Settings
 from handlers.features import Command
-from handlers.model import Event, Out
+from handlers.model import Event
 from handlers.platform_state import PlatformState
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
-Dispatch = Callable[[Event], Awaitable[Sequence[Out]]]
-Complete = Callable[[Event, str, str], Awaitable[list[tuple[str, str]]]]
 # Discord wants an interaction acknowledged within 3 s; answer directly if the handler is
 # done by then, else defer and follow up.
 ACK_SECONDS = 2.0
@@ -78,17 +77,18 @@ class ShopBotClient(discord.Client):
         assert self.user is not None
         event = message_event(message, self.user)
         if event is not None:
-            outs = await self.adapter.dispatch(event)
-            await self.adapter.sender.to_channel(event, message.channel, message, outs)
+            reply = await self.adapter.router.handle(event)
+            if reply.fresh:  # else another process of the bot answered it
+                await self.adapter.sender.to_channel(event, message.channel, message, reply.outs)
 
     async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
-        await self.adapter.dispatch(poll_vote_event(payload, "add"))
+        await self.adapter.router.handle(poll_vote_event(payload, "add"))
 
     async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
-        await self.adapter.dispatch(poll_vote_event(payload, "remove"))
+        await self.adapter.router.handle(poll_vote_event(payload, "remove"))
 
     async def on_member_join(self, member: discord.Member) -> None:
-        await self.adapter.dispatch(join_event(member))
+        await self.adapter.router.handle(join_event(member))
 
 
 class DiscordAdapter:
@@ -97,25 +97,21 @@ class DiscordAdapter:
     def __init__(
         self,
         settings: Settings,
-        dispatch: Dispatch,
-        commands: Sequence[Command],
-        complete: Complete,
+        router: Router,
         state: PlatformState,
         sync_on_start: bool = True,
         outbox: Outbox | None = None,
-        sent: Sent | None = None,
     ) -> None:
         assert settings.discord_token is not None
         self.settings = settings
-        self.dispatch = dispatch
-        self.commands = commands
-        self.complete = complete
+        self.router = router
+        self.commands = list(router.commands.values())
         self.state = state
         self.sync_on_start = sync_on_start
         if settings.discord_api_url:
             use_api_url(settings.discord_api_url)
         self.client = ShopBotClient(self)
-        self.sender = DiscordSender(self.client, settings.default_locale, outbox, sent)
+        self.sender = DiscordSender(self.client, settings.default_locale, outbox, router.sent)
         if outbox is not None:
             outbox.register("discord", self.sender)
         self._connection: asyncio.Task[None] | None = None
@@ -206,18 +202,31 @@ class DiscordAdapter:
 
     async def answer(self, interaction: discord.Interaction, event: Event, component: bool) -> None:
         """Acknowledge in time: respond directly when the handler is quick, else defer
-        ("thinking…" for commands, silently for buttons) and follow up."""
-        work = asyncio.ensure_future(self.dispatch(event))
+        ("thinking…" for commands, silently for buttons) and follow up.
+
+        Every process of the bot receives every interaction, and only one may acknowledge
+        it (a second acknowledgement makes Discord refuse the first answer with 40060).
+        The claim that decides who handles the event is taken, and committed, before
+        anything is acknowledged; the processes that lose it stay silent."""
+        loop = asyncio.get_running_loop()
+        acknowledge_by = loop.time() + ACK_SECONDS
+        if not await self.router.claim(event):
+            return
+        work = asyncio.ensure_future(self.router.handle(event, claimed=True))
         try:
-            outs = await asyncio.wait_for(asyncio.shield(work), ACK_SECONDS)
+            wait = max(0.0, acknowledge_by - loop.time())
+            reply = await asyncio.wait_for(asyncio.shield(work), wait)
         except TimeoutError:
             await interaction.response.defer(thinking=not component)
-            outs = await work
-            await self.sender.to_interaction(event, interaction, outs, True, not component)
+            reply = await work
+            await self.sender.to_interaction(event, interaction, reply.outs, True, not component)
             return
-        await self.sender.to_interaction(event, interaction, outs, False, False)
+        await self.sender.to_interaction(event, interaction, reply.outs, False, False)
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        event = command_event(interaction)
+        if not await self.router.claim(event):  # another process suggests
+            return
         focused = focused_option(interaction)
         command = self._command(interaction)
         source = None
@@ -225,7 +234,7 @@ class DiscordAdapter:
             source = next((p.completion for p in command.params if p.name == focused[0]), None)
         choices: list[tuple[str, str]] = []
         if source is not None and focused is not None:
-            choices = await self.complete(command_event(interaction), source, focused[1])
+            choices = await self.router.complete(event, source, focused[1])
         await interaction.response.autocomplete(
             [
                 discord.app_commands.Choice(name=label[:100], value=value[:100])

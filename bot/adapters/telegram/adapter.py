@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import (
     BotCommand,
@@ -18,14 +17,13 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.convert import Converter
 from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
-from bot.outbox import Outbox, Sent
+from bot.outbox import Outbox
 from config import Settings
-from handlers.features import Command, Role, Scope
+from handlers.features import Role, Scope
 from handlers.i18n import SOURCE_LANGUAGE, I18n, available_languages
-from handlers.model import Event, Out
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
-Dispatch = Callable[[Event], Awaitable[Sequence[Out]]]
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "chat_member", "my_chat_member"]
 CONCURRENT_UPDATES = 16
 
@@ -33,18 +31,11 @@ CONCURRENT_UPDATES = 16
 class TelegramAdapter:
     name = "telegram"
 
-    def __init__(
-        self,
-        settings: Settings,
-        dispatch: Dispatch,
-        commands: Sequence[Command],
-        outbox: Outbox | None = None,
-        sent: Sent | None = None,
-    ):
+    def __init__(self, settings: Settings, router: Router, outbox: Outbox | None = None):
         assert settings.telegram_token is not None
         self.settings = settings
-        self._dispatch = dispatch
-        self._commands = commands
+        self._router = router
+        self._commands = list(router.commands.values())
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
@@ -59,7 +50,6 @@ class TelegramAdapter:
         self._converter: Converter | None = None
         self._sender: Sender | None = None
         self._outbox = outbox
-        self._sent = sent
 
     @property
     def mode(self) -> str:
@@ -71,7 +61,7 @@ class TelegramAdapter:
         admins = AdminCache(me)
         self._converter = Converter(me.id, me.username, admins.is_admin)
         self._sender = Sender(
-            me, me.username, self.settings.default_locale, self._outbox, self._sent
+            me, me.username, self.settings.default_locale, self._outbox, self._router.sent
         )
         if self._outbox is not None:
             self._outbox.register("telegram", self._sender)
@@ -127,8 +117,13 @@ class TelegramAdapter:
         answered = False
         try:
             for event in await self._converter.events(update):
-                outs = await self._dispatch(event)
-                delivery = await self._sender.deliver(event, outs)
+                reply = await self._router.handle(event)
+                if not reply.fresh:
+                    # A redelivery: answered already, and its button press too (a second
+                    # answerCallbackQuery would fail with "query is too old").
+                    answered = True
+                    continue
+                delivery = await self._sender.deliver(event, reply.outs)
                 answered = answered or delivery.callback_answered
         finally:
             query = update.callback_query
