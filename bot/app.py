@@ -54,6 +54,7 @@ class App:
         self.alarms.start(deadlines)
         self.live.start()
         self.upkeep.start()
+        self.outbox.start()
         # What startup built (modules, caches) lives as long as the process. Frozen, it is
         # left out of full collections, which otherwise walk ~160,000 objects and pause
         # every handler for ~40 ms (measured on a 2-core box; see bench/vote_bench.py).
@@ -65,6 +66,7 @@ class App:
         await self.upkeep.stop()
         await self.live.stop()
         await self.alarms.stop()
+        await self.outbox.stop()
 
     async def close(self) -> None:
         await self.stop_background()
@@ -75,10 +77,16 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App
     db = Database(settings.database_url)
     alarms = PollAlarms()
     live = LiveCounter()
+    outbox = Outbox(db, clock)
     services = Services(
-        db=db, settings=settings, clock=clock, products=ProductIndex(), alarms=alarms, live=live
+        db=db,
+        settings=settings,
+        clock=clock,
+        products=ProductIndex(),
+        alarms=alarms,
+        live=live,
+        outbox=outbox,
     )
-    outbox = Outbox()
     alarms.bind(lambda: close_due(services, outbox.deliver))
     live.bind(lambda poll_id: live_edits(services, poll_id), outbox.deliver)
     upkeep = Upkeep(db, lambda: forget_old(services))

@@ -119,9 +119,7 @@ async def _serve(app: App, settings: Settings, platforms: list[str], console: bo
     adapters = [_adapter(name, app, settings) for name in platforms]
     chat = None
     if console:
-        chat = ConsoleAdapter(
-            app.router.dispatch, Console(highlight=False), settings.bot_name, outbox=app.outbox
-        )
+        chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name)
         app.outbox.register("console", chat)
 
     def started() -> None:
@@ -159,9 +157,7 @@ async def _chat(app: App, settings: Settings, user: str, demo: bool) -> None:
     await app.start_background()
     if report is not None:
         _print_report(report, _i18n(settings), "demo catalog")
-    adapter = ConsoleAdapter(
-        app.router.dispatch, Console(highlight=False), settings.bot_name, user, outbox=app.outbox
-    )
+    adapter = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name, user)
     app.outbox.register("console", adapter)
     await adapter.run()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 from bot.background import BackgroundLoop
 from handlers.model import ChatRef, Edit, Out
@@ -13,7 +14,12 @@ from handlers.model import ChatRef, Edit, Out
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 3.0
 Edits = Callable[[int], Awaitable[list[tuple[ChatRef, Edit]]]]
-Deliver = Callable[[ChatRef, Sequence[Out]], Awaitable[None]]
+
+
+class Deliver(Protocol):
+    async def __call__(
+        self, chat: ChatRef, outs: Sequence[Out], key: str | None = None, replace: bool = False
+    ) -> None: ...
 
 
 class LiveCounter(BackgroundLoop):
@@ -46,6 +52,8 @@ class LiveCounter(BackgroundLoop):
         for poll_id in sorted(dirty):
             try:
                 for chat, change in await self._edits(poll_id):
-                    await self._deliver(chat, [change])
+                    # Queued for another process, only the latest count waits.
+                    key = f"live:{poll_id}:{chat.platform}:{chat.id}"
+                    await self._deliver(chat, [change], key=key, replace=True)
             except Exception:
                 log.exception("live counts of poll %s not updated", poll_id)

@@ -1,37 +1,148 @@
-"""Delivery to any chat on any platform: mirrored polls, results posted at closing."""
+"""Delivery to any chat on any platform, whichever process runs that platform.
+
+A message for a platform this process runs is sent at once. Anything else waits in
+the database (`outbox`) for a process that runs its platform; every process drains
+the waiting messages of its own platforms, woken when something is queued here and
+every few seconds for what other processes queued. Mirrored polls are queued by the
+router in the unit of work that created them, so a crash loses none. A message is
+claimed with a lease while it is sent (one process sends it), retried with backoff
+when sending fails, and marked done only once the platform has it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from handlers.model import ChatRef, Out, SentRef
+from bot.background import BackgroundLoop
+from handlers import codec
+from handlers.model import ChatKind, ChatRef, Out, SentRef
+from storage import outbox
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 # Adapters report where an Out went: (platform, chat id, the Out, its reference).
 Sent = Callable[[str, str, Out, SentRef], Awaitable[None]]
+POLL_SECONDS = 2.0  # how soon another process's messages go out
+LEASE = timedelta(minutes=5)  # longer than sending one message takes, retries included
+BATCH = 20
+ATTEMPTS = 5
+FIRST_RETRY = timedelta(seconds=30)  # then 1, 2 and 4 minutes
 
 
 class ChatSender(Protocol):
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None: ...
 
 
-class Outbox:
-    def __init__(self) -> None:
+class Outbox(BackgroundLoop):
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        super().__init__()
+        self._db = db
+        self._clock = clock
+        self._poll_seconds = poll_seconds
         self._senders: dict[str, ChatSender] = {}
+        self._wake = asyncio.Event()
+        self._busy = asyncio.Lock()  # a batch being sent: a stop waits for it
 
     def register(self, platform: str, sender: ChatSender) -> None:
         self._senders[platform] = sender
+        self.wake()  # what waited for this platform can go now
 
-    async def deliver(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def deliver(
+        self,
+        chat: ChatRef,
+        outs: Sequence[Out],
+        key: str | None = None,
+        replace: bool = False,
+        expires_at: datetime | None = None,
+    ) -> None:
+        """Send now if this process runs the chat's platform, else queue for one that
+        does. `key` makes queueing idempotent; `replace` lets a newer message take the
+        place of a waiting one with the same key."""
         sender = self._senders.get(chat.platform)
-        if sender is None:
-            log.warning(
-                "no %s adapter running: %d message(s) for chat %s not sent",
-                chat.platform,
-                len(outs),
-                chat.id,
-            )
+        if sender is not None:
+            await sender.send_to_chat(chat, outs)
             return
-        await sender.send_to_chat(chat, outs)
+        async with self._db.session() as session:
+            await outbox.put(
+                session,
+                key or f"{chat.platform}:{chat.id}:{uuid.uuid4().hex}",
+                chat.platform,
+                chat.id,
+                chat.kind,
+                codec.dumps(outs),
+                self._clock(),
+                expires_at,
+                replace,
+            )
+        log.info("queued for %s chat %s (platform not run here)", chat.platform, chat.id)
+
+    async def stop(self) -> None:
+        async with self._busy:
+            await super().stop()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("sending queued messages failed")
+
+    async def drain(self) -> int:
+        """Send what waits for this process's platforms; returns how many were sent."""
+        sent = 0
+        while self._senders:
+            async with self._busy:
+                async with self._db.session() as session:
+                    batch = await outbox.claim(
+                        session, list(self._senders), self._clock(), LEASE, BATCH
+                    )
+                for waiting in batch:
+                    sent += await self._send(waiting)
+            if len(batch) < BATCH:
+                break
+        return sent
+
+    async def _send(self, waiting: outbox.Waiting) -> bool:
+        now = self._clock()
+        chat = ChatRef(waiting.platform, waiting.chat_id, ChatKind(waiting.chat_kind))
+        outcome: str | None = "expired"
+        retry_at = None
+        if waiting.expires_at is None or waiting.expires_at > now:
+            try:
+                await self._senders[waiting.platform].send_to_chat(
+                    chat, codec.loads(waiting.payload)
+                )
+                outcome = "sent"
+            except Exception:
+                log.exception(
+                    "sending to %s chat %s failed (try %d of %d)",
+                    chat.platform,
+                    chat.id,
+                    waiting.attempt,
+                    ATTEMPTS,
+                )
+                if waiting.attempt < ATTEMPTS:
+                    outcome = None
+                    retry_at = self._clock() + FIRST_RETRY * 2 ** (waiting.attempt - 1)
+                else:
+                    outcome = "failed"
+        async with self._db.session() as session:
+            await outbox.finish(session, waiting.id, self._clock(), outcome, retry_at)
+        return outcome == "sent"

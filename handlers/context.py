@@ -34,6 +34,12 @@ class LiveCounts(Protocol):
     def touch(self, poll_id: int) -> None: ...
 
 
+class Postman(Protocol):
+    """Sends the messages waiting in the outbox; told when new ones wait."""
+
+    def wake(self) -> None: ...
+
+
 @dataclass
 class Services:
     """Process-wide dependencies, built once by the app and passed in (no globals)."""
@@ -44,6 +50,7 @@ class Services:
     products: ProductIndex
     alarms: Alarms
     live: LiveCounts
+    outbox: Postman
 
 
 @dataclass

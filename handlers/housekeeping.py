@@ -1,4 +1,5 @@
-"""Forgetting what no longer protects anything: handled update ids and spent link codes.
+"""Forgetting what no longer protects anything: handled update ids, spent link codes,
+messages sent long ago.
 
 Platforms redeliver an update for hours, not days (Telegram keeps them 24 h), so old
 ids protect nothing while the table would grow for as long as the bot runs."""
@@ -9,17 +10,29 @@ import logging
 from datetime import timedelta
 
 from handlers.context import Services
+from storage import outbox
 from storage.events import prune
 
 log = logging.getLogger(__name__)
 KEEP_EVENT_IDS = timedelta(days=7)
 KEEP_LINK_RECORDS = timedelta(days=1)
+# Sent messages are kept as long as their keys might be queued again; unsent ones wait
+# this long for a process that runs their platform.
+KEEP_OUTBOX = timedelta(days=7)
 
 
 async def forget_old(services: Services) -> int:
     now = services.clock()
     async with services.db.session() as session:
         removed = await prune(session, now - KEEP_EVENT_IDS, now - KEEP_LINK_RECORDS)
-    if removed:
-        log.info("housekeeping: %d old records removed", removed)
-    return removed
+        sent, given_up = await outbox.prune(session, now - KEEP_OUTBOX)
+    if given_up:
+        log.warning(
+            "housekeeping: gave up on %d message(s) that waited %d days for a process "
+            "running their platform",
+            given_up,
+            KEEP_OUTBOX.days,
+        )
+    if removed + sent:
+        log.info("housekeeping: %d old records removed", removed + sent)
+    return removed + sent

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers import codec
 from handlers.actions import decode
 from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
 from handlers.batching import Batcher
@@ -41,10 +42,13 @@ from handlers.model import (
     Event,
     EventKind,
     Out,
+    Poll,
     SentRef,
     Text,
+    ToChat,
     UserRef,
 )
+from storage import outbox
 from storage.events import claim_event, claim_events, touch_events
 from storage.identity import MemberInfo, ensure_chat, ensure_chats, ensure_member, ensure_members
 
@@ -231,9 +235,13 @@ class Router:
             ctx = self._context(event, session, member, chat_id)
             try:
                 async with session.begin_nested():
-                    return Reply(await self._run(ctx))
+                    outs = await self._run(ctx)
             except UserError as error:
                 return Reply([_error_reply(ctx, error)])
+            here, queued = await _queue_elsewhere(ctx, outs)
+        if queued:
+            services.outbox.wake()  # committed: it can go out now
+        return Reply(here)
 
     async def _run_bulk(self, items: list[_BulkItem]) -> list[Reply | Exception]:
         """A batch in one unit of work; should that fail, each event in one of its own,
@@ -287,15 +295,19 @@ class Router:
                     results[index] = Reply([_error_reply(ctx, error)])
                     continue
                 work.append((index, ctx, target))
+            queued = False
             if work:
                 handler = work[0][2].handler
                 outcomes = await handler([(ctx, target.argument) for _, ctx, target in work])
                 for (index, ctx, _), outcome in zip(work, outcomes, strict=True):
-                    results[index] = Reply(
-                        [_error_reply(ctx, outcome)]
-                        if isinstance(outcome, UserError)
-                        else list(outcome)
-                    )
+                    if isinstance(outcome, UserError):
+                        results[index] = Reply([_error_reply(ctx, outcome)])
+                        continue
+                    here, elsewhere = await _queue_elsewhere(ctx, list(outcome))
+                    results[index] = Reply(here)
+                    queued = queued or elsewhere
+        if queued:
+            services.outbox.wake()
         return results
 
     def _context(
@@ -408,6 +420,31 @@ def _first_sightings(keys: list[tuple[str, str]], claimed: set[tuple[str, str]])
         else:
             log.info("ignoring redelivered event %s/%s", *key)
     return fresh
+
+
+async def _queue_elsewhere(ctx: Context, outs: list[Out]) -> tuple[list[Out], bool]:
+    """Content for other chats (a mirrored poll) waits in the outbox, written in this
+    unit of work: it goes out from whichever process runs its platform, and a crash
+    after the commit loses none of it. The rest is the reply; and whether any waits."""
+    here: list[Out] = []
+    queued = False
+    for number, out in enumerate(outs):
+        if not isinstance(out, ToChat):
+            here.append(out)
+            continue
+        content = out.content
+        await outbox.put(
+            ctx.session,
+            f"event:{ctx.event.platform}:{ctx.event.event_id}:{number}",
+            out.chat.platform,
+            out.chat.id,
+            out.chat.kind,
+            codec.dumps([content]),
+            ctx.now(),
+            expires_at=content.closes_at if isinstance(content, Poll) else None,
+        )
+        queued = True
+    return here, queued
 
 
 def _too_long(event: Event) -> bool:

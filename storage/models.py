@@ -304,3 +304,35 @@ class PollVoteRow(SQLModel, table=True):
     option_id: int = Field(
         sa_column=Column(Integer, ForeignKey("poll_option.id", ondelete="CASCADE"), nullable=False)
     )
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Messages for a chat, waiting for a process that runs its platform (a mirrored
+    poll, a result, a live count). Claimed with a lease while being sent, so exactly one
+    process sends each, and a process that dies mid-send is replaced; `key` makes
+    queueing the same message twice a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "platform", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)  # the platform's id of the chat
+    chat_kind: str = Field(max_length=16)
+    payload: str  # JSON of the Out values (handlers/codec.py)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    # Not worth sending after this (a mirrored poll once the poll has closed).
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    not_before: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    claimed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # Sent, or given up on ("expired", or "failed" every attempt; the error is logged).
+    done_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    outcome: str | None = Field(default=None, max_length=16)

@@ -20,7 +20,7 @@ from tests.support import Clock
 
 BACKENDS = ["sqlite", "postgresql"]
 TABLES = (
-    "poll_vote, poll_post, poll_option, poll, counter, link_attempt, link_code, "
+    "outbox, poll_vote, poll_post, poll_option, poll, counter, link_attempt, link_code, "
     "processed_event, meta, faq_entry, product_search, product_variant, product, vendor, "
     "chat, community, account, member"
 )

@@ -356,7 +356,12 @@ class FakeDiscord(LoopbackServer):
             content,
             embeds=embeds,
             components=body.get("components") or [],
-            attachments=body.get("attachments") or [],
+            attachments=[
+                _attachment(a, files)
+                for a, files in zip(
+                    body.get("attachments") or [], body.get("_files") or [], strict=False
+                )
+            ],
         )
         if poll is not None:
             message["poll"] = {
@@ -507,6 +512,19 @@ def message_payload(
         "flags": 0,
         "components": [],
         **extra,
+    }
+
+
+def _attachment(sent: dict[str, Any], filename: str) -> dict[str, Any]:
+    """An uploaded file as Discord describes it back."""
+    attachment_id = str(900_000_000_000_000_000 + int(sent.get("id", 0)))
+    url = f"https://cdn.discordapp.com/attachments/{attachment_id}/{filename}"
+    return {
+        "id": attachment_id,
+        "filename": sent.get("filename", filename),
+        "size": 1,
+        "url": url,
+        "proxy_url": url,
     }
 
 

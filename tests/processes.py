@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 from asyncio.subprocess import Process
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,13 @@ from tests import fake_discord, pg
 from tests.fake_discord import FakeDiscord
 from tests.fake_telegram import FakeTelegram
 from tests.support import import_demo_catalog, start_shopbot
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 15) -> None:
+    """Wait until `check` holds: state another process changes, polled."""
+    async with asyncio.timeout(seconds):
+        while not await check():  # noqa: ASYNC110 - the change happens in another process
+            await asyncio.sleep(0.05)
 
 
 class Shopbot:

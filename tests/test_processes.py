@@ -20,10 +20,14 @@ from tests.fake_discord import (
     slash,
     user,
 )
-from tests.processes import Cluster, cluster, scratch_pg
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import user as tg_user
+from tests.processes import Cluster, cluster, eventually, scratch_pg
 
 __all__ = ["cluster", "scratch_pg"]  # fixtures
 MOD = user("500000000000000002", "Mod")
+TG_GROUP = -100777
+TG_ADMIN = tg_user(7001, "Mod", "mod")
 MOD_PERMS = str(int(EVERYONE_PERMS) | int(MANAGE_MESSAGES))
 LONG = "A very long option that does not fit in a Discord native poll answer"
 
@@ -34,6 +38,19 @@ async def discord() -> AsyncIterator[FakeDiscord]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    server.add_group(TG_GROUP, "Shoppers", admins={TG_ADMIN["id"]})
+    yield server
+    await server.stop()
+
+
+async def has(url: str, query: str, expected: object) -> bool:
+    return await sql(url, query) == expected
 
 
 async def sql(url: str, query: str) -> object:
@@ -90,3 +107,60 @@ async def test_two_discord_processes_answer_each_of_200_interactions_once(
         assert await bot.stop() == 0
         assert "40060" not in bot.text and "Traceback" not in bot.text
     assert fake_discord.TOKEN not in bots[0].text
+
+
+async def test_a_telegram_only_and_a_discord_only_process_share_a_mirrored_poll(
+    cluster: Cluster, telegram: FakeTelegram, discord: FakeDiscord
+) -> None:
+    """Each process runs one platform: what one creates for the other's chats waits in
+    the database until the other sends it, and nothing is marked sent before that."""
+    await cluster.load_catalog()
+    tg_bot = await cluster.start(telegram=telegram)
+    dc_bot = await cluster.start(discord=discord)
+    await tg_bot.running()
+    await dc_bot.running()
+    telegram.push_message(TG_GROUP, TG_ADMIN, "/link")
+    [issued] = await telegram.wait_for(lambda: telegram.sent(TG_GROUP, "sendMessage"))
+    code = issued.result["text"].split("Link code for this chat: ")[1][:6]
+    link = slash("link", who=MOD, code=code)
+    link["member"]["permissions"] = MOD_PERMS
+    await discord.dispatch("INTERACTION_CREATE", link)
+    await discord.wait_for(lambda: "Linked." in str(discord.sent("POST", "/interactions/")))
+    telegram.push_message(TG_GROUP, TG_ADMIN, "/poll 2h everywhere Picnic or hike? | Picnic | Hike")
+    [native] = await telegram.wait_for(lambda: telegram.sent(TG_GROUP, "sendPoll"))
+    # The Discord copy is posted by the Discord process, as a native poll.
+    [copy] = await discord.wait_for(
+        lambda: [c for c in discord.sent("POST", "/messages") if "poll" in c.body]
+    )
+    assert copy.body["poll"]["question"]["text"] == "Picnic or hike?"
+    telegram.push_poll_answer(native.result["poll"]["id"], tg_user(5001, "Alice"), [1])
+    vote = {
+        "user_id": "500000000000000009",
+        "channel_id": fake_discord.CHANNEL_ID,
+        "message_id": copy.result["id"],
+        "guild_id": fake_discord.GUILD_ID,
+        "answer_id": 2,
+    }
+    await discord.dispatch("MESSAGE_POLL_VOTE_ADD", vote)
+    url = cluster.database_url
+    await eventually(lambda: has(url, "SELECT count(*) FROM poll_vote", 2))
+    # Closed from Telegram: the results reach Discord through the Discord process.
+    telegram.push_message(TG_GROUP, TG_ADMIN, "/close 1")
+    [result] = await discord.wait_for(
+        lambda: [c for c in discord.sent("POST", "/messages") if "Final result" in str(c.body)]
+    )
+    assert "Hike: 2 (100%)" in result.body["content"]
+    await discord.wait_for(lambda: discord.sent("POST", f"/polls/{copy.result['id']}/expire"))
+    tg_result = await telegram.wait_for(
+        lambda: [
+            c for c in telegram.sent(TG_GROUP, "sendMessage") if "Final result" in str(c.result)
+        ]
+    )
+    assert len(tg_result) == 1
+    await telegram.wait_for(lambda: telegram.sent(TG_GROUP, "stopPoll"))
+    waiting = "SELECT count(*) FROM outbox WHERE outcome IS DISTINCT FROM 'sent'"
+    assert await sql(url, waiting) == 0
+    for bot in (tg_bot, dc_bot):
+        assert await bot.stop() == 0
+        assert "Traceback" not in bot.text
+    assert "no discord adapter" not in tg_bot.text

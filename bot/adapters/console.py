@@ -18,7 +18,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
-from bot.outbox import Outbox
 from handlers.actions import vote_token
 from handlers.model import (
     Button,
@@ -38,7 +37,6 @@ from handlers.model import (
     Poll,
     Style,
     Text,
-    ToChat,
     UserRef,
 )
 
@@ -78,10 +76,8 @@ class ConsoleAdapter:
         console: Console,
         bot_name: str,
         user: str = "you",
-        outbox: Outbox | None = None,
     ):
         self._dispatch = dispatch
-        self._outbox = outbox
         self._console = console
         self._bot_name = bot_name
         self._personas: dict[str, Persona] = {}
@@ -120,11 +116,7 @@ class ConsoleAdapter:
         else:
             event = self.to_event(stripped)
         if event is not None:
-            outs = list(await self._dispatch(event))
-            self.render([o for o in outs if not isinstance(o, ToChat)])
-            for out in outs:
-                if isinstance(out, ToChat) and self._outbox is not None:
-                    await self._outbox.deliver(out.chat, [out.content])
+            self.render(list(await self._dispatch(event)))
             if event.kind is EventKind.COMMAND and event.command == "help":
                 self._console.print(CONSOLE_HELP.format(bot=self._bot_name), highlight=False)
         return True
@@ -249,11 +241,6 @@ class ConsoleAdapter:
                 return RichText(f"[file: {out.filename}, {len(out.data)} bytes] {out.caption}")
             case ClosePoll():
                 return RichText("(the poll above is closed)", style="dim")
-            case ToChat():
-                return Group(
-                    RichText(f"(for {out.chat.title or out.chat.id})", style="dim"),
-                    self._renderable(out.content),
-                )
             case Ephemeral():
                 return Group(
                     RichText("(only you can see this)", style="dim"), self._renderable(out.content)

@@ -10,18 +10,33 @@ retried a few times. Polls that fell due while the bot was down close on the nex
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.chats import chat_ref
 from handlers.context import Services
 from handlers.i18n import I18n
-from handlers.model import ChatRef, ClosePoll, Out, SentRef
+from handlers.model import ChatRef, ClosePoll, Edit, Out, SentRef
 from handlers.polls.commands import result_outs
+from handlers.polls.live import button_text
 from storage import polls
+from storage.models import Chat, PollPost
+from storage.polls import PollView
 
 log = logging.getLogger(__name__)
-Deliver = Callable[[ChatRef, Sequence[Out]], Awaitable[None]]
+
+
+class Deliver(Protocol):
+    """Posts to a chat on any platform (bot/outbox.py); `key` makes it idempotent."""
+
+    async def __call__(
+        self, chat: ChatRef, outs: Sequence[Out], key: str | None = None
+    ) -> None: ...
+
+
 # Longer than posting a result with its chart takes, rate limits and retries included.
 RESULTS_LEASE = timedelta(minutes=5)
 # A failed post (platform down, bot removed from the chat) is retried after 1, 2, 4 and
@@ -43,6 +58,19 @@ async def close_due(services: Services, deliver: Deliver) -> int:
     return closed
 
 
+async def _stop(
+    session: AsyncSession, view: PollView, post: PollPost, chat: Chat, i18n: I18n
+) -> Out:
+    """Stop the poll's message taking votes: a native poll is closed; a button poll is
+    edited to its final counts without buttons (it is no platform poll to close)."""
+    assert post.message_id is not None
+    ref = SentRef(chat.platform_chat_id, post.message_id)
+    if post.native_ref is not None:
+        return ClosePoll(ref)
+    counts, voters = await polls.tally(session, view.id)
+    return Edit(ref, button_text(view, counts, voters, i18n, closed=True))
+
+
 async def post_results(services: Services, deliver: Deliver) -> None:
     async with services.db.session() as session:
         pending = await polls.unsent_results(
@@ -60,11 +88,11 @@ async def post_results(services: Services, deliver: Deliver) -> None:
             view = await polls.get(session, post.poll_id)
             assert view is not None
             outs = await result_outs(session, view, i18n)
+            if post.message_id is not None:
+                outs = [await _stop(session, view, post, chat, i18n), *outs]
         target = chat_ref(chat)
-        if post.message_id is not None:
-            outs = [ClosePoll(SentRef(chat.platform_chat_id, post.message_id)), *outs]
         try:
-            await deliver(target, outs)
+            await deliver(target, outs, key=f"poll-results:{post_id}")
             sent_at = services.clock()
         except Exception:
             log.exception("posting results of poll %s to %s failed", post.poll_id, target)

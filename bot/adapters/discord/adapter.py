@@ -111,7 +111,7 @@ class DiscordAdapter:
         if settings.discord_api_url:
             use_api_url(settings.discord_api_url)
         self.client = ShopBotClient(self)
-        self.sender = DiscordSender(self.client, settings.default_locale, outbox, router.sent)
+        self.sender = DiscordSender(self.client, settings.default_locale, router.sent)
         if outbox is not None:
             outbox.register("discord", self.sender)
         self._connection: asyncio.Task[None] | None = None

@@ -7,7 +7,6 @@ escaped.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.adapters.text import split
-from bot.outbox import Outbox, Sent
+from bot.outbox import Sent
 from handlers.actions import vote_token
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
@@ -41,7 +40,6 @@ from handlers.model import (
     Span,
     Style,
     Text,
-    ToChat,
     UserRef,
     bold,
 )
@@ -157,7 +155,7 @@ def _whole_hours(poll: Poll) -> int | None:
     return hours
 
 
-def messages(out: Text | Card | Buttons | Image | Poll | Document) -> list[Message]:
+def messages(out: Out) -> list[Message]:
     """The sends one Out takes (long text splits into several)."""
     match out:
         case Text():
@@ -209,12 +207,10 @@ class DiscordSender:
         self,
         client: discord.Client,
         default_locale: str,
-        outbox: Outbox | None = None,
         sent: Sent | None = None,
     ) -> None:
         self.client = client
         self.default_locale = default_locale
-        self.outbox = outbox
         self.sent = sent
 
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
@@ -223,14 +219,11 @@ class DiscordSender:
         channel = self.client.get_partial_messageable(int(chat.id))
         await self.to_channel(event, channel, None, outs)
 
-    async def _side_effect(self, out: ToChat | ClosePoll) -> None:
-        """Outs that are not messages in this channel."""
-        if isinstance(out, ToChat):
-            if self.outbox is not None:
-                await self.outbox.deliver(out.chat, [out.content])
-            return
-        with contextlib.suppress(discord.HTTPException):  # a button poll, or already over
+    async def _close_poll(self, out: ClosePoll) -> None:
+        try:
             await self.client.http.end_poll(int(out.ref.chat_id), int(out.ref.message_id))
+        except discord.HTTPException as error:  # already over (ended by its duration)
+            log.info("ending poll %s: %s %s", out.ref.message_id, error.status, error.text)
 
     async def _record(self, out: Out, channel_id: object, message_id: object) -> None:
         if isinstance(out, Poll) and self.sent is not None and message_id is not None:
@@ -270,8 +263,8 @@ class DiscordSender:
         if isinstance(out, Edit):
             await self.edit(out)
             return []
-        if isinstance(out, ToChat | ClosePoll):
-            await self._side_effect(out)
+        if isinstance(out, ClosePoll):
+            await self._close_poll(out)
             return []
         refs = []
         parts = messages(out)
@@ -356,8 +349,8 @@ class DiscordSender:
                 if isinstance(inner, Edit):
                     await self.edit(inner)
                     continue
-                if isinstance(inner, ToChat | ClosePoll):
-                    await self._side_effect(inner)
+                if isinstance(inner, ClosePoll):
+                    await self._close_poll(inner)
                     continue
                 parts = messages(inner)
                 for part_number, message in enumerate(parts):

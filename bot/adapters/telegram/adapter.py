@@ -60,9 +60,7 @@ class TelegramAdapter:
         me = self.app.bot
         admins = AdminCache(me)
         self._converter = Converter(me.id, me.username, admins.is_admin)
-        self._sender = Sender(
-            me, me.username, self.settings.default_locale, self._outbox, self._router.sent
-        )
+        self._sender = Sender(me, me.username, self.settings.default_locale, self._router.sent)
         if self._outbox is not None:
             self._outbox.register("telegram", self._sender)
         await self.register_commands()

@@ -31,7 +31,7 @@ from telegram.constants import ParseMode, PollLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.adapters.telegram.html import card_text, split, to_html, units
-from bot.outbox import Outbox, Sent
+from bot.outbox import Sent
 from handlers.actions import vote_token
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
@@ -54,7 +54,6 @@ from handlers.model import (
     SentRef,
     Span,
     Text,
-    ToChat,
     UserRef,
     bold,
 )
@@ -98,13 +97,11 @@ class Sender:
         bot: Bot,
         bot_username: str,
         default_locale: str,
-        outbox: Outbox | None = None,
         sent: Sent | None = None,
     ) -> None:
         self.bot = bot
         self.username = bot_username
         self.default_locale = default_locale
-        self.outbox = outbox
         self.sent = sent
         self._buckets = ChatBuckets()
 
@@ -171,9 +168,6 @@ class Sender:
                 delivery.refs.append(await self.document(chat_id, out))
             case ClosePoll():
                 await self._stop_poll(out)
-            case ToChat():
-                if self.outbox is not None:
-                    await self.outbox.deliver(out.chat, [out.content])
             case Ephemeral():
                 await self._ephemeral(event, chat_id, out, delivery)
             case Direct():
