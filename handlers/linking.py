@@ -139,9 +139,15 @@ async def _issue(ctx: Context, purpose: str, chat_id: int | None) -> str:
 
 async def _redeem(ctx: Context, purpose: str, typed: str) -> LinkCode | Text:
     """The code's record, used up; or the reply explaining why not. Failures are kept
-    (not rolled back like a UserError would be) so guessing stays rate-limited."""
+    (not rolled back like a UserError would be) so guessing stays rate-limited.
+
+    The member's tries take turns (a row lock), so guesses sent at once, through any
+    number of processes, are counted one after another. A success does not wipe the
+    failures: the limit lifts only as they age out of the window, else a guesser could
+    reset it with codes of their own."""
     now = ctx.now()
     member_id = ctx.member.member_id
+    await linking.lock_member(ctx.session, member_id)
     if await linking.failures_since(ctx.session, member_id, now - FAILURE_WINDOW) >= MAX_FAILURES:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
         return Text.of(

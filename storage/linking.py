@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import numbering, polls
 from storage.models import Account, Chat, Community, LinkAttempt, LinkCode, Member, Vendor
+from storage.sql import dialect_of
 
 
 async def active_codes(session: AsyncSession, member_id: int, purpose: str, now: datetime) -> int:
@@ -55,6 +56,13 @@ async def redeem(session: AsyncSession, code: str, purpose: str, now: datetime) 
 async def find_code(session: AsyncSession, code: str, purpose: str) -> LinkCode | None:
     stmt = select(LinkCode).where(LinkCode.code == code, LinkCode.purpose == purpose)
     return (await session.exec(stmt)).first()
+
+
+async def lock_member(session: AsyncSession, member_id: int) -> None:
+    """Make this member's concurrent units of work take turns from here to commit. On
+    PostgreSQL a row lock; SQLite has one writer at a time already."""
+    if dialect_of(session) == "postgresql":
+        await session.exec(select(Member.id).where(Member.id == member_id).with_for_update())
 
 
 async def record_attempt(session: AsyncSession, member_id: int, ok: bool, now: datetime) -> None:
@@ -146,6 +154,10 @@ async def merge_members(session: AsyncSession, keep_id: int, drop_id: int) -> No
     )
     await session.exec(
         update(Vendor).where(col(Vendor.member_id) == drop_id).values(member_id=keep_id)
+    )
+    # Wrong guesses count for the person too: merging must not wipe them.
+    await session.exec(
+        update(LinkAttempt).where(col(LinkAttempt.member_id) == drop_id).values(member_id=keep_id)
     )
     await session.exec(delete(Member).where(col(Member.id) == drop_id))
 

@@ -1,12 +1,13 @@
 """Linking chats into communities and accounts into one member, on both databases."""
 
+import asyncio
 import re
 
 from sqlmodel import func, select
 
 from bot.app import App
 from handlers.model import ChatKind, ChatRef, UserRef
-from storage.models import Account, Chat, Community, Member
+from storage.models import Account, Chat, Community, LinkAttempt, Member
 from tests.support import Clock, command, plain
 
 TG_GROUP = ChatRef("telegram", "-100777", ChatKind.GROUP, title="Shop TG")
@@ -122,3 +123,37 @@ async def test_accounts_link_into_one_member_and_split_again(app: App) -> None:
         after = (await session.exec(select(func.count()).select_from(Member))).one()
         communities_left = (await session.exec(select(func.count()).select_from(Community))).one()
     assert after == members + 1 and communities_left == 0
+
+
+async def test_simultaneous_wrong_codes_through_two_processes_get_five_tries(app: App) -> None:
+    from bot.app import build_app
+
+    other = build_app(app.settings, clock=app.services.clock)  # a second process
+    try:
+        await say(app, "linkme", "", DC_ANNA, dm(DC_ANNA))  # Anna exists before the burst
+        routers = [app.router, other.router]
+        replies = await asyncio.gather(
+            *(
+                routers[n % 2].dispatch(
+                    command("linkme", f"WRONG{n:02d}", actor=DC_ANNA, chat=dm(DC_ANNA))
+                )
+                for n in range(30)
+            )
+        )
+    finally:
+        await other.close()
+    answers = [plain(reply) for reply in replies]
+    assert sum("don't know that code" in a for a in answers) == 5
+    assert sum("Too many wrong codes" in a for a in answers) == 25
+    async with app.db.session() as session:
+        tries = (await session.exec(select(func.count()).select_from(LinkAttempt))).one()
+    assert tries == 5
+
+
+async def test_a_success_does_not_lift_the_limit(app: App, clock: Clock) -> None:
+    for guess in ("AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD"):
+        await say(app, "linkme", guess, DC_ANNA, dm(DC_ANNA))
+    own = code_in(await say(app, "linkme", "", TG_ANNA, dm(TG_ANNA)))
+    assert "count as one person" in await say(app, "linkme", own, DC_ANNA, dm(DC_ANNA))
+    await say(app, "linkme", "EEEEEE", DC_ANNA, dm(DC_ANNA))  # the fifth failure
+    assert "Too many wrong codes" in await say(app, "linkme", "FFFFFF", DC_ANNA, dm(DC_ANNA))
