@@ -257,8 +257,9 @@ cli.add_typer(discord_cli, name="discord")
 def discord_sync(
     guild: Annotated[list[str] | None, typer.Option(help="Guild id (repeatable)")] = None,
 ) -> None:
-    """Upload the slash commands now: to the given guilds (instant), else to the
-    configured guilds, else globally (Discord may take up to an hour to show them)."""
+    """Upload the slash commands now: to the given guilds (instant; the private-chat
+    commands go global), else to the configured guilds, else all globally (Discord may
+    take up to an hour to show global ones)."""
     settings = _settings()
     if settings.discord_token is None:
         err.print("shopbot: SHOPBOT_DISCORD_TOKEN is not set")
@@ -272,7 +273,8 @@ def discord_sync(
             await adapter.sync_commands(force=True, guild_ids=guild)
         finally:
             await adapter.client.close()
-        where = ", ".join(guild or settings.discord_guild_ids) or "all guilds (global)"
+        guilds = ", ".join(guild or settings.discord_guild_ids)
+        where = f"{guilds}, private chats (global)" if guilds else "all guilds (global)"
         err.print(f"synced {len(app.router.commands)} commands to {where}")
 
     _run(_with_app(settings, body))

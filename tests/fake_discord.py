@@ -31,6 +31,7 @@ BOT_ID = "900000000000000002"
 GUILD_ID = "900000000000000010"
 CHANNEL_ID = "900000000000000011"
 MOD_ROLE_ID = "900000000000000012"
+DM_CHANNEL_ID = "900000000000000013"
 EVERYONE_PERMS = str((1 << 10) | (1 << 11))  # view channel, send messages
 MANAGE_MESSAGES = str(1 << 13)
 NOW = "2026-11-24T12:00:00+00:00"
@@ -616,3 +617,18 @@ def slash(name: str, who: dict[str, Any] | None = None, **options: Any) -> dict[
 
 def callbacks(fake: FakeDiscord, payload: dict[str, Any]) -> list[Any]:
     return [c for c in fake.sent("POST", f"/interactions/{payload['id']}/")]
+
+
+def dm_slash(name: str, who: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+    """A slash command sent in the bot's private chat with `who`."""
+    payload = slash(name, who=who, **options)
+    for key in ("guild_id", "member", "guild_locale"):
+        payload.pop(key)
+    payload.update(
+        context=1,
+        user=who or ALICE,
+        channel_id=DM_CHANNEL_ID,
+        channel={"id": DM_CHANNEL_ID, "type": 1},
+        authorizing_integration_owners={"0": (who or ALICE)["id"]},
+    )
+    return payload

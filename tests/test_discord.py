@@ -31,6 +31,7 @@ from tests.fake_discord import (
     TOKEN,
     FakeDiscord,
     callbacks,
+    dm_slash,
     interaction,
     member,
     message_payload,
@@ -100,9 +101,9 @@ def recorder(app: App) -> Recorder:
     return Recorder(app.services, [*FEATURES, probe])
 
 
-def make_adapter(app: App, fake: FakeDiscord, recorder: Recorder) -> DiscordAdapter:
+def make_adapter(app: App, fake: FakeDiscord, recorder: Recorder, **extra: Any) -> DiscordAdapter:
     settings = app.settings.model_copy(
-        update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url}
+        update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url, **extra}
     )
     return DiscordAdapter(settings, recorder, app.state)
 
@@ -135,6 +136,26 @@ async def test_command_sync_payload_and_sync_only_on_change(
     await again.start()
     await again.stop()
     assert len(fake.sent("PUT", "/commands")) == 1
+
+
+async def test_with_guilds_configured_private_chat_commands_still_work_in_dms(
+    app: App, fake: FakeDiscord, recorder: Recorder
+) -> None:
+    adapter = make_adapter(app, fake, recorder, discord_guild_ids=[GUILD_ID])
+    await adapter.start()
+    try:
+        synced = {c.path: c.body["_list"] for c in fake.sent("PUT", "/commands")}
+        in_dms = {c["name"]: c for c in synced[f"/applications/{APP_ID}/commands"]}
+        in_guild = {c["name"] for c in synced[f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"]}
+        assert {"linkme", "unlinkme", "help"} <= set(in_dms) and "link" not in in_dms
+        assert all(c["contexts"] == [1] for c in in_dms.values())  # not shown twice in guilds
+        assert "linkme" not in in_guild and {"poll", "link", "help"} <= in_guild
+        command = dm_slash("linkme")
+        await fake.dispatch("INTERACTION_CREATE", command)
+        [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+        assert "Your link code" in answer.body["data"]["content"]
+    finally:
+        await adapter.stop()
 
 
 async def test_product_command_with_autocomplete(
@@ -369,9 +390,11 @@ async def test_discord_sync_command(fake: FakeDiscord, tmp_path: Path) -> None:
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
     [sync] = fake.sent("PUT", f"/guilds/{GUILD_ID}/commands")
-    synced = {c["name"] for c in sync.body["_list"]}
+    [private] = fake.sent("PUT", f"/applications/{APP_ID}/commands")
+    synced = {c["name"] for c in sync.body["_list"]} | {c["name"] for c in private.body["_list"]}
     assert synced == {command.name for feature in FEATURES for command in feature.commands}
-    assert {"help", "product", "search", "link", "poll"} <= synced
+    assert {"help", "product", "search", "link", "poll"} <= {c["name"] for c in sync.body["_list"]}
+    assert "private chats" in stderr.decode()
 
 
 async def test_poll_end_to_end_native_vote_and_results(

@@ -12,7 +12,7 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot.adapters.discord.commands import command_payloads, definition_hash
+from bot.adapters.discord.commands import BOT_DM, GUILD, command_payloads, definition_hash
 from bot.adapters.discord.convert import (
     action_event,
     command_event,
@@ -152,15 +152,19 @@ class DiscordAdapter:
 
     async def sync_commands(self, force: bool, guild_ids: Sequence[str] | None = None) -> bool:
         """Upload the command definitions where they changed (or always, with force).
+        With guilds: each guild gets the group commands, at once, and the global set
+        holds the private-chat ones (/linkme works in DMs); without: all are global.
         Returns whether anything was uploaded."""
         app_id = self.client.application_id
         if app_id is None:
             app_id = (await self.client.application_info()).id
-        payload = command_payloads(self.commands)
-        digest = definition_hash(payload)
-        targets = list(guild_ids if guild_ids is not None else self.settings.discord_guild_ids)
+        guilds = list(guild_ids if guild_ids is not None else self.settings.discord_guild_ids)
+        targets = {"global": command_payloads(self.commands, BOT_DM if guilds else None)}
+        for guild in guilds:
+            targets[guild] = command_payloads(self.commands, GUILD)
         uploaded = False
-        for target in targets or ["global"]:
+        for target, payload in targets.items():
+            digest = definition_hash(payload)
             key = SYNC_KEY + target
             if not force and await self.state.get(key) == digest:
                 continue

@@ -26,18 +26,24 @@ MODERATOR_PERMISSIONS = Permissions(manage_messages=True).value
 _CONTEXTS = {Scope.ANYWHERE: [GUILD, BOT_DM], Scope.DM: [BOT_DM], Scope.GROUP: [GUILD]}
 
 
-def command_payloads(commands: Sequence[Command]) -> list[dict[str, Any]]:
+def command_payloads(commands: Sequence[Command], only: int | None = None) -> list[dict[str, Any]]:
+    """The definitions to upload. `only` limits them to one context: GUILD for the
+    commands synced to each configured guild, BOT_DM for the global set that then
+    serves private chats (without it, guild-synced bots had no DM commands at all)."""
     languages = {lang: I18n(lang) for lang in available_languages()}
     english = languages[SOURCE_LANGUAGE]
     payloads = []
     for command in sorted(commands, key=lambda c: c.name):
+        contexts = [c for c in _CONTEXTS[command.scope] if only is None or c == only]
+        if not contexts:
+            continue
         payload: dict[str, Any] = {
             "name": command.name,
             "type": 1,
             "description": english.t(command.summary)[:100],
             "description_localizations": _localized(command.summary, languages),
             "options": [_option(p, languages) for p in command.params],
-            "contexts": _CONTEXTS[command.scope],
+            "contexts": contexts,
             "integration_types": [0],
         }
         if command.role is Role.MODERATOR:
