@@ -43,7 +43,7 @@ async def counts(app: App, who: UserRef, chat: ChatRef) -> str:
 async def test_another_communitys_poll_cannot_be_read_exported_closed_or_voted(
     app: App, platform: str
 ) -> None:
-    poll = await new_poll(app, "hidden Secret launch? | Yes | No", TG_MOD, TG_GROUP)
+    poll = await new_poll(app, "--hidden Secret launch? | Yes | No", TG_MOD, TG_GROUP)
     await app.router.dispatch(
         action(f"vote:{poll.ref}:0", actor=UserRef("telegram", "5", "Sam"), chat=TG_GROUP)
     )
@@ -80,7 +80,7 @@ async def test_numbers_count_per_community_and_follow_links(app: App) -> None:
     code = next(w.strip(".") for w in issued.split() if len(w.strip(".")) == 6 and w.isupper())
     await say(app, "link", code, DC_MOD, DC_CHANNEL)
     assert "Ours?" in plain(await say(app, "results", "1", DC_MOD, DC_CHANNEL))
-    note = plain(await say(app, "poll", "2h everywhere Third? | a | b", DC_MOD, DC_CHANNEL))
+    note = plain(await say(app, "poll", "2h --everywhere Third? | a | b", DC_MOD, DC_CHANNEL))
     assert "Poll #3 runs" in note
     assert "Third?" in plain(await say(app, "results", "3", TG_MOD, TG_GROUP))
     # A chat that leaves keeps counting from where the community was.

@@ -102,7 +102,7 @@ async def tally(app: App, poll: Poll) -> dict[str, int]:
         ("91d", "Q? | a | b", "at most 90 days"),
         ("soon", "Q? | a | b", "can't read the deadline"),
         ("2h", "Q? | Sand [NOPE-1] | b", "no product with SKU NOPE-1"),
-        ("2h", "everywhere Q? | a | b", "not linked to other chats"),
+        ("2h", "--everywhere Q? | a | b", "not linked to other chats"),
     ],
 )
 async def test_bad_polls_are_refused_and_create_nothing(
@@ -110,6 +110,33 @@ async def test_bad_polls_are_refused_and_create_nothing(
 ) -> None:
     reply = plain(await create(app, spec, deadline=deadline))
     assert message in reply
+    assert await poll_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("spec", "question", "multiple", "hidden"),
+    [
+        ("All good for summer? | Yes | No", "All good for summer?", False, False),
+        ("Hidden gems? | A | B", "Hidden gems?", False, False),
+        ("Multi-pack or single? | Multi | Single", "Multi-pack or single?", False, False),
+        ("Everywhere at once? | A | B", "Everywhere at once?", False, False),
+        ("--hidden --multi Extras? | Hood | Zip", "Extras?", True, True),
+        ("—multi –HIDDEN Extras? | Hood | Zip", "Extras?", True, True),  # phones' dashes
+    ],
+)
+async def test_a_question_may_start_with_any_word(
+    app: App, spec: str, question: str, multiple: bool, hidden: bool
+) -> None:
+    poll = poll_of(await create(app, spec))
+    assert (poll.question, poll.multiple) == (question, multiple)
+    async with app.db.session() as session:
+        row = await session.get(PollRow, int(poll.ref))
+        assert row is not None and (row.hide_results, row.community_id) == (hidden, None)
+
+
+async def test_an_unknown_flag_is_refused(app: App) -> None:
+    reply = plain(await create(app, "--secret Q? | a | b"))
+    assert "don't know the option --secret" in reply and "--everywhere" in reply
     assert await poll_count(app) == 0
 
 
@@ -157,7 +184,7 @@ async def test_a_burst_of_concurrent_votes_is_exact(app: App) -> None:
 
 
 async def test_multiple_choice_toggles(app: App) -> None:
-    poll = poll_of(await create(app, "multi Which extras? | Hood | Pockets | Zip"))
+    poll = poll_of(await create(app, "--multi Which extras? | Hood | Pockets | Zip"))
     alice = shopper(1)
     await vote(app, poll, 0, alice)
     assert "Your vote: Hood, Zip" in await vote(app, poll, 2, alice)
@@ -187,7 +214,7 @@ async def test_forged_and_late_votes_change_nothing(app: App, clock: Clock) -> N
 
 async def test_linked_accounts_vote_once(app: App) -> None:
     await link_chats(app)
-    poll = poll_of(await create(app, "everywhere Q? | a | b"))
+    poll = poll_of(await create(app, "--everywhere Q? | a | b"))
     tg, dc = shopper(7), shopper(7, "discord")
     dm_tg = ChatRef("telegram", tg.id, ChatKind.DM)
     dm_dc = ChatRef("discord", dc.id, ChatKind.DM)
@@ -219,7 +246,7 @@ async def link_chats(app: App) -> None:
 
 async def test_mirrored_poll_one_tally_closes_everywhere(app: App, clock: Clock) -> None:
     await link_chats(app)
-    outs = await create(app, "everywhere Which colour? | Sand | Olive | Navy")
+    outs = await create(app, "--everywhere Which colour? | Sand | Olive | Navy")
     poll = poll_of(outs)
     # The Discord copy waits in the outbox for a process that runs Discord.
     assert not any(isinstance(o, ToChat) for o in outs)
@@ -419,7 +446,7 @@ async def test_a_failed_result_post_is_retried_then_given_up(app: App, clock: Cl
 
 
 async def test_results_respect_hidden_until_closed_and_export(app: App) -> None:
-    poll = poll_of(await create(app, "hidden Q? | a | b"))
+    poll = poll_of(await create(app, "--hidden Q? | a | b"))
     await vote(app, poll, 0, shopper(1))
     shown = await app.router.dispatch(command("results", actor=shopper(2), chat=GROUP))
     assert "shown when it closes" in plain(shown)
@@ -457,7 +484,7 @@ async def test_two_processes_2000_votes_exact_tally_one_close_per_chat(
     import asyncio
 
     await link_chats(app)
-    poll = poll_of(await create(app, "everywhere Which colour? | Sand | Olive | Navy"))
+    poll = poll_of(await create(app, "--everywhere Which colour? | Sand | Olive | Navy"))
     await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "11", "tg-poll-1"))
     other = build_app(app.settings, clock=clock)  # the second bot process
     routers = [app.router, other.router]
@@ -502,7 +529,7 @@ async def test_button_polls_show_live_counts_edited_in_bulk(app: App) -> None:
     from handlers.polls.live import live_edits
 
     await link_chats(app)
-    poll = poll_of(await create(app, "everywhere Which colour? | Sand | Olive | Navy"))
+    poll = poll_of(await create(app, "--everywhere Which colour? | Sand | Olive | Navy"))
     # Telegram shows it natively; Discord (say, options too long) as buttons.
     await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "11", "tg-poll-1"))
     await app.router.sent("discord", CHANNEL.id, poll, SentRef(CHANNEL.id, "22", None))
@@ -522,7 +549,7 @@ async def test_button_polls_show_live_counts_edited_in_bulk(app: App) -> None:
 async def test_hidden_button_polls_show_only_how_many_voted(app: App) -> None:
     from handlers.polls.live import live_edits
 
-    poll = poll_of(await create(app, "hidden Q? | a | b"))
+    poll = poll_of(await create(app, "--hidden Q? | a | b"))
     await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "31", None))
     deliveries = Deliveries()
     app.live.bind(lambda poll_id: live_edits(app.services, poll_id), deliveries)

@@ -126,7 +126,9 @@ async def test_a_telegram_only_and_a_discord_only_process_share_a_mirrored_poll(
     link["member"]["permissions"] = MOD_PERMS
     await discord.dispatch("INTERACTION_CREATE", link)
     await discord.wait_for(lambda: "Linked." in str(discord.sent("POST", "/interactions/")))
-    telegram.push_message(TG_GROUP, TG_ADMIN, "/poll 2h everywhere Picnic or hike? | Picnic | Hike")
+    telegram.push_message(
+        TG_GROUP, TG_ADMIN, "/poll 2h --everywhere Picnic or hike? | Picnic | Hike"
+    )
     [native] = await telegram.wait_for(lambda: telegram.sent(TG_GROUP, "sendPoll"))
     # The Discord copy is posted by the Discord process, as a native poll.
     [copy] = await discord.wait_for(

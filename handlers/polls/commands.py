@@ -73,7 +73,7 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
             raise UserError(
                 N_(
                     "This chat is not linked to other chats: use /link first, or "
-                    "leave out 'everywhere'."
+                    "leave out --everywhere."
                 )
             )
         chats = await linking.community_chats(ctx.session, here.community_id)

@@ -1,11 +1,14 @@
 """Reading a poll from one line, the same on every platform:
 
     /poll 2d Which colour? | Sand | Olive [BAG-001] | Navy
-    /poll 36h multi hidden everywhere Best summer drop? | Linen | Denim | Canvas
+    /poll 36h --multi --hidden --everywhere Best summer drop? | Linen | Denim | Canvas
 
 Deadline first (30m, 2h, 3d, or a UTC date/time such as 2026-12-01 or 2026-12-01T18:00),
-then optional words: multi (several choices), hidden (results only after closing),
-everywhere (all linked chats). Options may name a product SKU in brackets.
+then optional flags: --multi (several choices), --hidden (results only after closing),
+--everywhere (all linked chats). Options may name a product SKU in brackets.
+
+Flags are marked with dashes so that a question may start with any word ("All good for
+summer?", "Hidden gems?"). Phones turn "--" into a dash (— or –), so those count too.
 """
 
 from __future__ import annotations
@@ -25,11 +28,9 @@ FLAGS = {
     "multi": "multiple",
     "multiple": "multiple",
     "hidden": "hidden",
-    "hide": "hidden",
     "everywhere": "everywhere",
-    "all": "everywhere",
-    "community": "everywhere",
 }
+_FLAG = re.compile(r"(?:--|—|–)(\w+)")
 _RELATIVE = re.compile(r"(\d{1,4})([mhd])", re.IGNORECASE)
 _SKU = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9._-]{0,39})\]\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -79,8 +80,15 @@ def parse_spec(deadline: str, spec: str, now: datetime) -> PollDraft:
     closes_at = parse_deadline(deadline, now)
     words = spec.split()
     flags: set[str] = set()
-    while words and words[0].lower() in FLAGS:
-        flags.add(FLAGS[words.pop(0).lower()])
+    while words and (flag := _FLAG.fullmatch(words[0])):
+        name = flag.group(1).lower()
+        if name not in FLAGS:
+            raise UserError(
+                N_("I don't know the option {option}: use --multi, --hidden or --everywhere."),
+                option=words[0][:30],
+            )
+        flags.add(FLAGS[name])
+        words.pop(0)
     question, *raw_options = (part.strip() for part in " ".join(words).split("|"))
     if not question:
         raise UserError(N_("The poll needs a question."))
