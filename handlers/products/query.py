@@ -86,12 +86,13 @@ def _minor(amount: Decimal | None, precision: int) -> int | None:
 
 
 def _amount(token: str) -> Decimal | None:
-    """A price the question names; ids and other huge numbers are not prices."""
+    """A price the question names; ids and other huge numbers are not prices, nor are
+    "nan" and "inf", which Decimal reads as numbers."""
     try:
         amount = Decimal(token.replace(",", "."))
     except InvalidOperation:
         return None
-    return amount if amount <= MAX_PRICE else None
+    return amount if amount.is_finite() and amount <= MAX_PRICE else None
 
 
 def tokens(question: str) -> list[str]:

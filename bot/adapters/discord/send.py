@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.adapters.text import split
 from bot.outbox import Sent
@@ -50,6 +50,14 @@ PLATFORM = "discord"
 CONTENT_LIMIT = 2000
 NO_MENTIONS = discord.AllowedMentions.none()
 _MARKDOWN = set("\\*_~`|>#-[]()")
+# As discord.utils.escape_markdown, but for brackets: it escapes only a line's first
+# "[" and nothing up to the line's last ")", so "[a](x) **b** [c](y)" keeps b bold and
+# links c. Every bracket is escaped, in URLs too; else URLs stay as they are (escaping
+# breaks autolinks). A backslash ends a URL, so every other backslash is an escape.
+_URL = r"<[^:\s>\\]+:/[^\s>\\]+>|(?:https?|steam)://[^\s<\\]+[^\s<\\.,:;\"'\]]"
+_ESCAPE = re.compile(
+    rf"(?P<url>{_URL})|(?P<char>[\\*_~`|\[\]])|^(?P<indent>[ \t]*)(?P<line>[>#-])", re.MULTILINE
+)
 _WRAP = {Style.BOLD: "**", Style.ITALIC: "*"}
 Message = dict[str, Any]  # keyword arguments of one send
 
@@ -58,10 +66,32 @@ def _width(ch: str) -> int:
     return 2 if ch in _MARKDOWN else 1  # an escaped markdown character takes two
 
 
+def escape(text: str) -> str:
+    """User or catalog text shown literally (line-start quote, heading, list markers too)."""
+    return _ESCAPE.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    if match["url"]:
+        return match["url"].replace("[", "\\[").replace("]", "\\]")
+    if match["char"]:
+        return "\\" + match["char"]
+    return f"{match['indent']}\\{match['line']}"
+
+
+def _escaped(text: str, limit: int) -> str:
+    """Escaped text of at most `limit` characters, without a dangling backslash (it
+    would show)."""
+    shown = escape(text[:limit])[:limit]
+    if (len(shown) - len(shown.rstrip("\\"))) % 2:
+        shown = shown[:-1]
+    return shown
+
+
 def span_markdown(span: Span) -> str:
     if span.style is Style.CODE:
         return "`" + span.text.replace("`", "ˋ") + "`"
-    text = escape_markdown(span.text)
+    text = escape(span.text)
     if span.style is Style.LINK and span.url:
         return f"[{text}](<{span.url}>)"
     wrap = _WRAP.get(span.style, "")
@@ -123,12 +153,16 @@ def _item(button: Button, row: int) -> discord.ui.Item[discord.ui.View]:
 
 
 def card_embed(card: Card) -> discord.Embed:
+    """Catalog text is escaped where embeds render markdown (description, fields), so a
+    vendor's "[x](url)" cannot become a masked link; title and footer show it literally."""
     embed = discord.Embed(
-        title=card.title[:256], description=card.body[:4000] or None, url=card.url
+        title=card.title[:256], description=_escaped(card.body, 4000) or None, url=card.url
     )
     for field in card.fields[:25]:
         embed.add_field(
-            name=field.name[:256], value=field.value[:1024] or "—", inline=len(field.value) <= 40
+            name=_escaped(field.name, 256),
+            value=_escaped(field.value, 1024) or "—",
+            inline=len(field.value) <= 40,
         )
     if card.image_url:
         embed.set_image(url=card.image_url)
@@ -169,8 +203,8 @@ def messages(out: Out) -> list[Message]:
         case Image():
             if out.data is not None:
                 upload = discord.File(io.BytesIO(out.data), filename=out.filename)
-                return [{"content": escape_markdown(out.caption) or None, "file": upload}]
-            embed = discord.Embed(description=escape_markdown(out.caption) or None)
+                return [{"content": escape(out.caption) or None, "file": upload}]
+            embed = discord.Embed(description=escape(out.caption) or None)
             embed.set_image(url=out.url)
             return [{"embed": embed}]
         case Poll():
@@ -179,7 +213,7 @@ def messages(out: Out) -> list[Message]:
             return [{"embeds": album}, _poll(out)] if album else [_poll(out)]
         case Document():
             upload = discord.File(io.BytesIO(out.data), filename=out.filename)
-            return [{"content": escape_markdown(out.caption) or None, "file": upload}]
+            return [{"content": escape(out.caption) or None, "file": upload}]
     raise TypeError(f"cannot render {type(out).__name__}")
 
 

@@ -149,7 +149,7 @@ class Converter:
                     chat,
                     text=caption,
                     attachments=(Attachment("photo", largest.file_id),),
-                    addressed=self._addressed(msg, msg.caption_entities, caption),
+                    addressed=self._addressed(msg),
                     reply_to=reply_to,
                     raw=update,
                 )
@@ -176,8 +176,8 @@ class Converter:
                     raw=update,
                 )
             ]
-        addressed = self._addressed(msg, msg.entities, text)
-        stripped = self._strip_mention(text)
+        addressed = self._addressed(msg)
+        stripped = self._strip_mention(msg)
         return [
             Event(
                 PLATFORM,
@@ -208,22 +208,28 @@ class Converter:
             return None
         return user_ref(msg.from_user, await self._admin(msg.chat, msg.from_user))
 
+    # Entity offsets and lengths count UTF-16 code units, not Python characters (an emoji
+    # takes two), so entity text comes from python-telegram-bot's parse_* methods.
+
     def _command(self, msg: Message) -> tuple[str | None, str] | None:
         entities = msg.entities or ()
-        text = msg.text or ""
         first = entities[0] if entities else None
         if first is None or first.type != MessageEntity.BOT_COMMAND or first.offset != 0:
             return None
-        head = text[1 : first.length]
-        name, _, target = head.partition("@")
-        args = text[first.length :].strip()
+        head = msg.parse_entity(first)  # "/name@target", a prefix of the text
+        name, _, target = head[1:].partition("@")
+        args = (msg.text or "")[len(head) :].strip()
         if target and target.lower() != self.username:
             return None, args
         return name.lower(), args
 
-    def _addressed(
-        self, msg: Message, entities: tuple[MessageEntity, ...] | None, text: str
-    ) -> bool:
+    def _mentions(self, msg: Message) -> list[MessageEntity]:
+        """The entities mentioning this bot, in the text or a photo's caption."""
+        kinds: list[str | None] = [MessageEntity.MENTION]
+        found = msg.parse_caption_entities(kinds) if msg.caption else msg.parse_entities(kinds)
+        return [e for e, name in found.items() if name.lower() == "@" + self.username]
+
+    def _addressed(self, msg: Message) -> bool:
         if msg.chat.type == Chat.PRIVATE:
             return True
         replied = msg.reply_to_message
@@ -233,17 +239,15 @@ class Converter:
             and (replied.from_user.id == self.bot_id)
         ):
             return True
-        mention = "@" + self.username
-        return any(
-            e.type == MessageEntity.MENTION
-            and text[e.offset : e.offset + e.length].lower() == mention
-            for e in entities or ()
-        )
+        return bool(self._mentions(msg))
 
-    def _strip_mention(self, text: str) -> str:
-        mention = "@" + self.username
-        lowered = text.lower()
-        at = lowered.find(mention)
-        if at < 0:
+    def _strip_mention(self, msg: Message) -> str:
+        """The text without the mention entity (not every "@name" lookalike)."""
+        text = msg.text or ""
+        mentions = self._mentions(msg)
+        if not mentions:
             return text
-        return (text[:at] + text[at + len(mention) :]).strip(" ,:")
+        first = mentions[0]
+        units = text.encode("utf-16-le")  # two bytes per code unit
+        start, end = 2 * first.offset, 2 * (first.offset + first.length)
+        return (units[:start] + units[end:]).decode("utf-16-le").strip(" ,:")
