@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.adapters.console import ConsoleAdapter
-from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.discord.adapter import DiscordAdapter, Voters
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App, build_app, prepare
 from bot.runner import serve
@@ -22,6 +22,7 @@ from config import Settings, SettingsError, load_settings
 from handlers.catalog.formats import Format
 from handlers.catalog.service import ImportReport, describe, export_catalog, import_catalog
 from handlers.i18n import I18n, negotiate
+from handlers.polls.reconcile import reconcile as reconcile_votes
 from storage.migrate import current_revision, head_revision, upgrade
 
 T = TypeVar("T")
@@ -140,7 +141,11 @@ async def _serve(app: App, settings: Settings, platforms: list[str], console: bo
 def _adapter(name: str, app: App, settings: Settings) -> TelegramAdapter | DiscordAdapter:
     if name == "telegram":
         return TelegramAdapter(settings, app.router, app.outbox)
-    return DiscordAdapter(settings, app.router, app.state, outbox=app.outbox)
+
+    async def reconcile(platform: str, voters: Voters) -> int:
+        return await reconcile_votes(app.services, platform, voters)
+
+    return DiscordAdapter(settings, app.router, app.state, outbox=app.outbox, reconcile=reconcile)
 
 
 @cli.command()

@@ -1,5 +1,6 @@
-"""Outgoing values as JSON and back, for messages that wait in the database for a
-process that runs their platform (see bot/outbox.py)."""
+"""Outgoing values as JSON and back, for messages that wait in the database: for a
+process that runs their platform (bot/outbox.py), or replies kept until they are sent
+(Router.handle with keep_reply)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from typing import Any
 from handlers import model
 from handlers.model import Out
 
-# What may wait: everything an adapter can post into a chat of its own accord.
+# What may wait: everything but content for other chats (queued on its own).
 _STORABLE: tuple[type, ...] = (
+    model.Ephemeral,
+    model.Direct,
     model.Text,
     model.Span,
     model.Card,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -49,7 +50,14 @@ from handlers.model import (
     UserRef,
 )
 from storage import outbox
-from storage.events import claim_event, claim_events, touch_events
+from storage.events import (
+    claim_event,
+    claim_events,
+    forget_replies,
+    keep_replies,
+    take_reply,
+    touch_events,
+)
 from storage.identity import MemberInfo, ensure_chat, ensure_chats, ensure_member, ensure_members
 
 log = logging.getLogger(__name__)
@@ -82,6 +90,8 @@ class Reply:
 
     outs: list[Out]
     fresh: bool = True
+    # Kept in the database until the adapter reports it sent (Router.replied).
+    kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,11 @@ class Router:
         self.sent_handlers: dict[type, SentHandler] = {}
         # One queue per bulk handler: a batch is handled by one call of its handler.
         self._batchers: dict[Any, Batcher[_BulkItem, Reply]] = {}
+        # Who handled an update, among the processes sharing the database (kept replies).
+        self._process = uuid.uuid4().hex
+        self._sent_replies: Batcher[tuple[str, str], None] = Batcher(
+            self._forget_replies, MAX_BATCH
+        )
         for feature in features:
             for command in feature.commands:
                 if command.name in self.commands:
@@ -138,8 +153,11 @@ class Router:
     async def dispatch(self, event: Event) -> list[Out]:
         return (await self.handle(event)).outs
 
-    async def handle(self, event: Event, claimed: bool = False) -> Reply:
-        """Handle one event. `claimed`: the adapter has taken it with `claim` already."""
+    async def handle(self, event: Event, claimed: bool = False, keep_reply: bool = False) -> Reply:
+        """Handle one event. `claimed`: the adapter has taken it with `claim` already.
+        `keep_reply`: the platform delivers the update again until the adapter confirms
+        it (Telegram), so the reply is kept until `replied`; should the process die before
+        sending it, the redelivered update gets that reply instead of nothing."""
         settings = self.services.settings
         i18n = I18n(negotiate([event.actor.locale], settings.default_locale))
         try:
@@ -148,7 +166,7 @@ class Router:
             if _too_long(event):
                 limit = f"{MAX_INPUT_CHARS:,}"
                 return Reply([_reply(event, Text.of(i18n.t(TOO_LONG, limit=limit)))])
-            return await self._handle(_cleaned(event), claimed)
+            return await self._handle(_cleaned(event), claimed, keep_reply)
         except Exception:
             log.exception("event %s/%s failed", event.platform, event.event_id)
             apology = i18n.t(N_("Sorry, something went wrong on my side. Please try again."))
@@ -212,10 +230,20 @@ class Router:
             return event.chat.kind is ChatKind.DM or (event.command or "") in self.commands
         return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
 
-    async def _handle(self, event: Event, claimed: bool) -> Reply:
+    async def replied(self, event: Event) -> None:
+        """The adapter sent the reply kept for `event` (see `handle`)."""
+        await self._sent_replies.submit((event.platform, event.event_id))
+
+    async def _forget_replies(self, keys: list[tuple[str, str]]) -> list[None]:
+        async with self.services.db.session() as session:
+            await forget_replies(session, keys)
+        return [None] * len(keys)
+
+    async def _handle(self, event: Event, claimed: bool, keep_reply: bool) -> Reply:
         bulk = self._bulk_target(event)
         if bulk is not None:
-            return await self._batchers[bulk.handler].submit(_BulkItem(event, bulk, claimed))
+            item = _BulkItem(event, bulk, claimed, keep_reply)
+            return await self._batchers[bulk.handler].submit(item)
         services = self.services
         async with services.db.session() as session:
             key = [(event.platform, event.event_id)]
@@ -224,7 +252,7 @@ class Router:
                 await touch_events(session, key, services.clock())
             elif not await claim_events(session, key, services.clock()):
                 log.info("ignoring redelivered event %s/%s", event.platform, event.event_id)
-                return Reply([], fresh=False)
+                return await self._unsent_reply(session, event, keep_reply)
             actor = event.actor
             member = await ensure_member(
                 session, actor.platform, actor.id, actor.display_name, actor.username
@@ -239,9 +267,23 @@ class Router:
             except UserError as error:
                 return Reply([_error_reply(ctx, error)])
             here, queued = await _queue_elsewhere(ctx, outs)
+            kept = keep_reply and bool(here)
+            if kept:
+                stored = [(event.platform, event.event_id, codec.dumps(here))]
+                await keep_replies(session, stored, self._process)
         if queued:
             services.outbox.wake()  # committed: it can go out now
-        return Reply(here)
+        return Reply(here, kept=kept)
+
+    async def _unsent_reply(self, session: AsyncSession, event: Event, keep_reply: bool) -> Reply:
+        """A redelivered update: answered already, unless the process that handled it
+        died before sending the reply it kept; then this one sends it."""
+        if keep_reply:
+            stored = await take_reply(session, event.platform, event.event_id, self._process)
+            if stored is not None:
+                log.info("sending the kept reply of %s/%s", event.platform, event.event_id)
+                return Reply(codec.loads(stored), kept=True)
+        return Reply([], fresh=False)
 
     async def _run_bulk(self, items: list[_BulkItem]) -> list[Reply | Exception]:
         """A batch in one unit of work; should that fail, each event in one of its own,
@@ -272,6 +314,9 @@ class Router:
             keys = [(i.event.platform, i.event.event_id) for i in items if not i.claimed]
             claimed = await claim_events(session, keys, now) | set(taken)
             fresh = _first_sightings([(i.event.platform, i.event.event_id) for i in items], claimed)
+            for index in set(range(len(items))) - set(fresh):
+                item = items[index]
+                results[index] = await self._unsent_reply(session, item.event, item.keep_reply)
             if not fresh:
                 return results
             events = [items[index].event for index in fresh]
@@ -296,6 +341,7 @@ class Router:
                     continue
                 work.append((index, ctx, target))
             queued = False
+            replies: list[tuple[str, str, str]] = []
             if work:
                 handler = work[0][2].handler
                 outcomes = await handler([(ctx, target.argument) for _, ctx, target in work])
@@ -304,8 +350,13 @@ class Router:
                         results[index] = Reply([_error_reply(ctx, outcome)])
                         continue
                     here, elsewhere = await _queue_elsewhere(ctx, list(outcome))
-                    results[index] = Reply(here)
+                    kept = items[index].keep_reply and bool(here)
+                    results[index] = Reply(here, kept=kept)
+                    if kept:
+                        event = ctx.event
+                        replies.append((event.platform, event.event_id, codec.dumps(here)))
                     queued = queued or elsewhere
+            await keep_replies(session, replies, self._process)
         if queued:
             services.outbox.wake()
         return results
@@ -407,6 +458,7 @@ class _BulkItem:
     event: Event
     target: _Target
     claimed: bool  # taken by the adapter already (Router.claim)
+    keep_reply: bool
 
 
 def _first_sightings(keys: list[tuple[str, str]], claimed: set[tuple[str, str]]) -> list[int]:

@@ -54,6 +54,55 @@ async def touch_events(
     await session.exec(stmt, params=[{"p": p, "e": e, "now": now} for p, e in sorted(set(keys))])
 
 
+async def keep_replies(
+    session: AsyncSession, replies: Sequence[tuple[str, str, str]], handled_by: str
+) -> None:
+    """Keep (platform, event id, reply) until `forget_replies`, noting who handled them."""
+    if not replies:
+        return
+    table = table_of(ProcessedEvent)
+    stmt = (
+        update(table)
+        .where(table.c.platform == bindparam("p"), table.c.event_id == bindparam("e"))
+        .values(reply=bindparam("r"), handled_by=handled_by)
+    )
+    await session.exec(stmt, params=[{"p": p, "e": e, "r": r} for p, e, r in sorted(replies)])
+
+
+async def take_reply(
+    session: AsyncSession, platform: str, event_id: str, handled_by: str
+) -> str | None:
+    """The reply of an event another process (or an earlier run) handled and never sent,
+    taken over by `handled_by`: one taker wins. None when there is nothing to send, or
+    this process is the one sending it."""
+    stmt = (
+        update(ProcessedEvent)
+        .where(
+            col(ProcessedEvent.platform) == platform,
+            col(ProcessedEvent.event_id) == event_id,
+            col(ProcessedEvent.reply).is_not(None),
+            col(ProcessedEvent.handled_by) != handled_by,
+        )
+        .values(handled_by=handled_by)
+        .returning(col(ProcessedEvent.reply))
+    )
+    row = (await session.exec(stmt)).first()
+    return None if row is None else row[0]
+
+
+async def forget_replies(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> None:
+    """The replies of these events were sent."""
+    if not keys:
+        return
+    table = table_of(ProcessedEvent)
+    stmt = (
+        update(table)
+        .where(table.c.platform == bindparam("p"), table.c.event_id == bindparam("e"))
+        .values(reply=None)
+    )
+    await session.exec(stmt, params=[{"p": p, "e": e} for p, e in sorted(set(keys))])
+
+
 async def prune(session: AsyncSession, events_before: datetime, links_before: datetime) -> int:
     """Forget handled update ids and spent link codes/attempts older than the cut-offs.
 

@@ -161,6 +161,11 @@ class ProcessedEvent(SQLModel, table=True):
     platform: str = Field(max_length=16)
     event_id: str = Field(max_length=128)
     seen_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    # For platforms that deliver an update again until it is confirmed (Telegram): the
+    # process that handled it, and its reply until sent (JSON, handlers/codec.py), so a
+    # process killed between the commit and the send has the reply sent on redelivery.
+    handled_by: str | None = Field(default=None, max_length=32)
+    reply: str | None = None
 
 
 class Meta(SQLModel, table=True):

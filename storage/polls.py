@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, case, delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Chat, Member, PollOptionRow, PollPost, PollRow, PollVoteRow
+from storage.models import Account, Chat, Member, PollOptionRow, PollPost, PollRow, PollVoteRow
 from storage.sql import dialect_of, insert_for, table_of
 
 
@@ -174,6 +174,32 @@ async def posts(session: AsyncSession, poll_id: int) -> list[tuple[PollPost, Cha
         .order_by(col(PollPost.id))
     )
     return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+
+
+async def open_native_posts(session: AsyncSession, platform: str) -> list[tuple[PollPost, Chat]]:
+    """Where open polls run as the platform's own polls."""
+    stmt = (
+        select(PollPost, Chat)
+        .join(Chat, col(Chat.id) == col(PollPost.chat_id))
+        .join(PollRow, col(PollRow.id) == col(PollPost.poll_id))
+        .where(
+            PollPost.platform == platform,
+            col(PollPost.native_ref).is_not(None),
+            col(PollRow.closed_at).is_(None),
+        )
+        .order_by(col(PollPost.poll_id), col(PollPost.id))
+    )
+    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+
+
+async def voters_only_on(session: AsyncSession, poll_id: int, platform: str) -> set[int]:
+    """Members with a ballot in the poll whose every account is on `platform`: the ones
+    that platform's own poll speaks for entirely."""
+    elsewhere = select(Account.member_id).where(Account.platform != platform)
+    stmt = select(PollVoteRow.member_id).where(
+        PollVoteRow.poll_id == poll_id, col(PollVoteRow.member_id).not_in(elsewhere)
+    )
+    return set((await session.exec(stmt)).all())
 
 
 # --- votes ------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ class FakeDiscord(LoopbackServer):
         self._sessions: list[web.WebSocketResponse] = []  # identified, newest last
         self._identified = asyncio.Event()
         self.acknowledged: set[str] = set()  # interaction ids
+        # Native polls' voters, as Discord keeps them: message -> answer -> user id -> user.
+        self.poll_voters: dict[str, dict[int, dict[str, dict[str, Any]]]] = {}
         self._tokens: dict[str, str] = {}  # interaction token -> id
         self._rate_limit_left = 0
 
@@ -159,6 +161,34 @@ class FakeDiscord(LoopbackServer):
         ws = self._sessions.pop()
         self._identified.clear()
         await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+
+    async def vote(
+        self,
+        message_id: str,
+        voter: dict[str, Any],
+        answer_id: int,
+        add: bool = True,
+        bot_connected: bool = True,
+    ) -> None:
+        """Someone votes in a native poll. Discord keeps the vote, and tells the bot only
+        if it is connected."""
+        answer = self.poll_voters.setdefault(message_id, {}).setdefault(answer_id, {})
+        if add:
+            answer[voter["id"]] = voter
+        else:
+            answer.pop(voter["id"], None)
+        if bot_connected:
+            message = self.messages[message_id]
+            event = {
+                "user_id": voter["id"],
+                "channel_id": message["channel_id"],
+                "message_id": message_id,
+                "guild_id": GUILD_ID,
+                "answer_id": answer_id,
+            }
+            await self.dispatch(
+                "MESSAGE_POLL_VOTE_ADD" if add else "MESSAGE_POLL_VOTE_REMOVE", event
+            )
 
     def rate_limit(self, times: int) -> None:
         """The next `times` message sends get 429 with a short retry_after."""
@@ -259,6 +289,16 @@ class FakeDiscord(LoopbackServer):
                 if message_id not in self.messages:
                     raise ApiError(404, 10008, "Unknown Message")
                 return self._message(channel_id, body, message_id=message_id)
+            case "GET", ["channels", _, "polls", message_id, "answers", answer_id]:
+                if "poll" not in self.messages.get(message_id, {}):
+                    raise ApiError(404, 10008, "Unknown Message")
+                after = int(query.get("after") or 0)
+                limit = min(int(query.get("limit") or 25), 100)
+                voters = self.poll_voters.get(message_id, {}).get(int(answer_id), {})
+                later = sorted(
+                    (v for k, v in voters.items() if int(k) > after), key=lambda v: int(v["id"])
+                )
+                return {"users": later[:limit]}
             case "POST", ["channels", channel_id, "polls", message_id, "expire"]:
                 message = self.messages.get(message_id)
                 if message is None or "poll" not in message:

@@ -1,7 +1,8 @@
 """A loopback Bot API server for tests: enough of Telegram to run the real
 python-telegram-bot Application against it, validating requests as Telegram does.
 
-It answers getUpdates from a queue the test fills (`push_*`), records every call,
+It answers getUpdates from a queue the test fills (`push_*`), keeping each update until
+a call with a higher offset confirms it, as Telegram does; records every call,
 and refuses what Telegram refuses: malformed HTML entities, text over 4,096 or captions
 over 1,024 characters (UTF-16 units after parsing), callback_data over 64 bytes,
 unknown chats, writing first to a user who never started the bot; and it answers 429
@@ -187,7 +188,9 @@ class FakeTelegram(LoopbackServer):
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._again: list[dict[str, Any]] = []  # redeliveries, whatever the offset
-        self.delivered: list[dict[str, Any]] = []
+        self.delivered: list[dict[str, Any]] = []  # every update returned, repeats too
+        self.confirmed = 0  # the highest offset a getUpdates call gave
+        self._pushed = asyncio.Event()
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._poll_ids = itertools.count(1)
@@ -272,11 +275,13 @@ class FakeTelegram(LoopbackServer):
     def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         self._updates.append({"update_id": update_id, **update})
+        self._pushed.set()
         return update_id
 
     def repush(self, update_id: int) -> None:
-        """Deliver an update again, as Telegram does after a failed webhook or restart."""
+        """Deliver an update again although it was confirmed (as after a webhook retry)."""
         self._again.append(next(u for u in self.delivered if u["update_id"] == update_id))
+        self._pushed.set()
 
     def push_message(
         self,
@@ -366,13 +371,22 @@ class FakeTelegram(LoopbackServer):
         return BOT
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """As Telegram: an update stays until a call with a higher offset confirms it,
+        and is returned again until then; at most `limit` at a time."""
         offset = int(params.get("offset") or 0)
-        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        limit = int(params.get("limit") or 100)
+        if offset:
+            self.confirmed = max(self.confirmed, offset)
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
         if not self._updates and not self._again:
             # Long polling, kept short so shutdown is quick.
-            await asyncio.sleep(min(float(params.get("timeout") or 0), 0.3))
-        batch = self._again + self._updates
-        self._again, self._updates = [], []
+            self._pushed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._pushed.wait(), min(float(params.get("timeout") or 0), 0.3)
+                )
+        batch = self._again + self._updates[:limit]
+        self._again = []
         self.delivered += batch
         return batch
 

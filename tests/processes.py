@@ -130,3 +130,11 @@ async def cluster(scratch_pg: str, tmp_path: Path) -> AsyncIterator[Cluster]:
     found = Cluster(scratch_pg, tmp_path)
     yield found
     await found.close()
+
+
+@pytest.fixture
+async def sqlite_cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    """Processes sharing one SQLite file."""
+    found = Cluster(f"sqlite:///{tmp_path / 'shopbot.db'}", tmp_path)
+    yield found
+    await found.close()

@@ -132,9 +132,9 @@ class Recorder(Router):
         super().__init__(services, features)
         self.events: list[Event] = []
 
-    async def handle(self, event: Event, claimed: bool = False) -> Reply:
+    async def handle(self, event: Event, claimed: bool = False, keep_reply: bool = False) -> Reply:
         self.events.append(event)
-        return await super().handle(event, claimed)
+        return await super().handle(event, claimed, keep_reply)
 
 
 DEMO_CATALOG = Path(__file__).resolve().parents[1] / "config" / "demo_catalog.csv"

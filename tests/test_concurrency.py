@@ -82,3 +82,25 @@ async def test_upkeep_forgets_and_checkpoints_in_the_background(
     async with app.db.session() as session:
         assert (await session.exec(select(ProcessedEvent.event_id))).all() == []
     assert not [r for r in caplog.records if "upkeep job" in r.getMessage()]
+
+
+async def test_a_reply_kept_until_sent_reaches_the_next_process(app: App) -> None:
+    """Telegram delivers an update again until it is confirmed: if the process that
+    handled it died before replying, the next one sends the reply it kept."""
+    asked = command("product", "mug", event_id="kept-1")
+    first = await app.router.handle(asked, keep_reply=True)
+    assert first.kept and cards(first.outs)
+    # Delivered again to the same process while it is still sending: nothing twice.
+    assert not (await app.router.handle(asked, keep_reply=True)).fresh
+    # The process dies before sending; the next one gets the update again.
+    restarted = build_app(app.settings)
+    try:
+        again = await restarted.router.handle(asked, keep_reply=True)
+        assert again.fresh and cards(again.outs) == cards(first.outs)
+        await restarted.router.replied(asked)
+        assert not (await restarted.router.handle(asked, keep_reply=True)).fresh
+    finally:
+        await restarted.close()
+    # Without keep_reply (Discord) nothing is kept.
+    other = command("product", "mug", event_id="kept-2")
+    assert not (await app.router.handle(other)).kept

@@ -592,3 +592,47 @@ async def test_one_person_voting_through_two_processes_at_once_keeps_one_choice(
             )
         ).all()
     assert len(per_member) == 60 and {count for _, count in per_member} == {1}
+
+
+async def test_reconciling_with_the_platforms_own_poll(app: App) -> None:
+    from handlers.polls.reconcile import reconcile
+
+    await link_chats(app)
+    poll = poll_of(await create(app, "--everywhere Which colour? | Sand | Olive | Navy"))
+    await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "11", "tg-poll-1"))
+    await app.router.sent("discord", CHANNEL.id, poll, SentRef(CHANNEL.id, "22", "22"))
+    only_discord, linked_tg, linked_dc = shopper(1, "discord"), shopper(2), shopper(3, "discord")
+    issued = plain(
+        await app.router.dispatch(command("linkme", actor=linked_tg, chat=dm_of(linked_tg)))
+    )
+    code = next(w.strip(".") for w in issued.split() if len(w.strip(".")) == 6 and w.isupper())
+    await app.router.dispatch(command("linkme", code, actor=linked_dc, chat=dm_of(linked_dc)))
+    for n, (who, ref, chat, option) in enumerate(
+        [(only_discord, "22", CHANNEL, 0), (linked_tg, "tg-poll-1", GROUP, 1)]
+    ):
+        vote_event = PollVote(ref, (option,), "add" if chat is CHANNEL else "set")
+        await app.router.dispatch(
+            Event(who.platform, f"rv{n}", EventKind.POLL_VOTE, who, chat, poll_vote=vote_event)
+        )
+    assert await tally(app, poll) == {"Sand": 1, "Olive": 1, "Navy": 0}
+    newcomer = ("777", "Newcomer")
+
+    async def message_gone(chat: str, message: str, answers: int) -> None:
+        return None
+
+    # A copy Discord no longer has: nobody is taken for withdrawn.
+    assert await reconcile(app.services, "discord", message_gone) == 0
+
+    async def discord_says(chat: str, message: str, answers: int) -> list[list[tuple[str, str]]]:
+        assert (chat, message, answers) == (CHANNEL.id, "22", 3)
+        return [[], [newcomer], []]
+
+    # The Discord-only voter is listed nowhere: withdrawn; the newcomer counts; the
+    # linked member's Telegram vote stands.
+    assert await reconcile(app.services, "discord", discord_says) == 2
+    assert await tally(app, poll) == {"Sand": 0, "Olive": 2, "Navy": 0}
+    assert await reconcile(app.services, "discord", discord_says) == 0  # idempotent
+
+
+def dm_of(who: UserRef) -> ChatRef:
+    return ChatRef(who.platform, who.id, ChatKind.DM)

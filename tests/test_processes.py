@@ -5,6 +5,8 @@ messages reach it whichever process runs it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -22,9 +24,9 @@ from tests.fake_discord import (
 )
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import user as tg_user
-from tests.processes import Cluster, cluster, eventually, scratch_pg
+from tests.processes import Cluster, cluster, eventually, scratch_pg, sqlite_cluster
 
-__all__ = ["cluster", "scratch_pg"]  # fixtures
+__all__ = ["cluster", "scratch_pg", "sqlite_cluster"]  # fixtures
 MOD = user("500000000000000002", "Mod")
 TG_GROUP = -100777
 TG_ADMIN = tg_user(7001, "Mod", "mod")
@@ -166,3 +168,100 @@ async def test_a_telegram_only_and_a_discord_only_process_share_a_mirrored_poll(
         assert await bot.stop() == 0
         assert "Traceback" not in bot.text
     assert "no discord adapter" not in tg_bot.text
+
+
+def private_chats(telegram: FakeTelegram, count: int) -> list[int]:
+    users = [8000 + n for n in range(count)]
+    for user_id in users:
+        telegram.add_private(user_id)
+    return users
+
+
+def answered(telegram: FakeTelegram, users: list[int]) -> Counter[int]:
+    wanted = set(users)
+    return Counter(c.chat_id for c in telegram.sent(method="sendMessage") if c.chat_id in wanted)
+
+
+async def test_a_killed_telegram_process_loses_no_fetched_update(
+    sqlite_cluster: Cluster, telegram: FakeTelegram
+) -> None:
+    """SIGKILL in the middle of a backlog: what was not handled is delivered again, what
+    was handled but not answered gets its kept reply; every question is answered."""
+    await sqlite_cluster.load_catalog()
+    users = private_chats(telegram, 200)
+    for user_id in users:
+        telegram.push_message(user_id, tg_user(user_id, f"U{user_id}"), "/help")
+    first = await sqlite_cluster.start(telegram=telegram)
+    await telegram.wait_for(lambda: len(answered(telegram, users)) >= 40, seconds=60)
+    await first.kill()
+    before = len(answered(telegram, users))
+    assert before < len(users)  # killed with a backlog
+    second = await sqlite_cluster.start(telegram=telegram)
+    await telegram.wait_for(lambda: len(answered(telegram, users)) == len(users), seconds=90)
+    replies = answered(telegram, users)
+    # At most the updates in hand at the kill can be answered twice (sent, not yet noted).
+    assert sum(replies.values()) - len(users) <= 16
+    assert await second.stop() == 0
+    assert "Traceback" not in second.text
+
+
+async def test_a_stop_during_an_outage_takes_under_ten_seconds_and_loses_nothing(
+    sqlite_cluster: Cluster, telegram: FakeTelegram
+) -> None:
+    await sqlite_cluster.load_catalog()
+    users = private_chats(telegram, 20)
+    bot = await sqlite_cluster.start(telegram=telegram)
+    await bot.running()
+    telegram.outage(100_000)  # every send fails with 502 from now on
+    for user_id in users:
+        telegram.push_message(user_id, tg_user(user_id, f"U{user_id}"), "/help")
+    await telegram.wait_for(lambda: telegram.outages_served >= 20, seconds=30)
+    started = asyncio.get_running_loop().time()
+    assert await bot.stop() == 0
+    assert asyncio.get_running_loop().time() - started < 10
+    telegram.outage(0)  # Telegram is back: the next start answers everyone
+    again = await sqlite_cluster.start(telegram=telegram)
+    await telegram.wait_for(lambda: len(answered(telegram, users)) == len(users), seconds=60)
+    assert await again.stop() == 0
+
+
+async def test_discord_votes_cast_while_the_bot_was_down_count_after_start(
+    sqlite_cluster: Cluster, discord: FakeDiscord
+) -> None:
+    await sqlite_cluster.load_catalog()
+    bot = await sqlite_cluster.start(discord=discord)
+    await bot.running()
+    poll = slash("poll", who=MOD, deadline="2h", poll="Best trail? | Ridge | Lake | Forest")
+    poll["member"]["permissions"] = MOD_PERMS
+    await discord.dispatch("INTERACTION_CREATE", poll)
+    [message] = await discord.wait_for(
+        lambda: [m for m in discord.messages.values() if "poll" in m]
+    )
+    ana, ben, cy = (user(str(610_000_000_000_000_000 + n), name) for n, name in enumerate("ABC"))
+    await discord.vote(message["id"], ana, 1)  # seen live
+    db = sqlite_cluster.database_url.removeprefix("sqlite:///")
+    await eventually(lambda: has_sqlite(db, "SELECT count(*) FROM poll_vote", 1))
+    assert await bot.stop() == 0
+    # While the bot is down: two new voters, and Ana changes her mind.
+    await discord.vote(message["id"], ben, 2, bot_connected=False)
+    await discord.vote(message["id"], cy, 3, bot_connected=False)
+    await discord.vote(message["id"], ana, 1, add=False, bot_connected=False)
+    await discord.vote(message["id"], ana, 2, bot_connected=False)
+    again = await sqlite_cluster.start(discord=discord)
+    await again.running()
+    tally = (
+        "SELECT group_concat(position || ':' || n) FROM (SELECT o.position, count(*) AS n "
+        "FROM poll_vote v JOIN poll_option o ON o.id = v.option_id "
+        "GROUP BY o.position ORDER BY o.position)"
+    )
+    await eventually(lambda: has_sqlite(db, tally, "1:2,2:1"))
+    assert await again.stop() == 0
+    assert "Traceback" not in again.text
+
+
+async def has_sqlite(path: str, query: str, expected: object) -> bool:
+    def read() -> object:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            return conn.execute(query).fetchone()[0]
+
+    return await asyncio.to_thread(read) == expected

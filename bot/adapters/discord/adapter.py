@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -14,6 +14,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.adapters.discord.commands import BOT_DM, GUILD, command_payloads, definition_hash
 from bot.adapters.discord.convert import (
+    PLATFORM,
     action_event,
     command_event,
     focused_option,
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 ACK_SECONDS = 2.0
 READY_SECONDS = 60.0
 SYNC_KEY = "discord:commands:"
+VOTER_PAGE = 100  # Discord's most per request
+Voters = Callable[[str, str, int], Awaitable[list[list[tuple[str, str]]] | None]]
+# (platform, how to read a native poll's voters) -> ballots changed
+Reconcile = Callable[[str, Voters], Awaitable[int]]
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -66,6 +71,10 @@ class ShopBotClient(discord.Client):
         self.add_dynamic_items(ActionButton)
         if self.adapter.sync_on_start:
             await self.adapter.sync_commands(force=False)
+
+    async def on_ready(self) -> None:
+        # Every new session (not a resumed one): votes of the gap were never sent to us.
+        await self.adapter.reconcile_polls()
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
@@ -101,6 +110,7 @@ class DiscordAdapter:
         state: PlatformState,
         sync_on_start: bool = True,
         outbox: Outbox | None = None,
+        reconcile: Reconcile | None = None,
     ) -> None:
         assert settings.discord_token is not None
         self.settings = settings
@@ -108,6 +118,7 @@ class DiscordAdapter:
         self.commands = list(router.commands.values())
         self.state = state
         self.sync_on_start = sync_on_start
+        self._reconcile = reconcile
         if settings.discord_api_url:
             use_api_url(settings.discord_api_url)
         self.client = ShopBotClient(self)
@@ -147,6 +158,40 @@ class DiscordAdapter:
         if self._connection is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._connection
+
+    # --- native polls ----------------------------------------------------------------
+
+    async def reconcile_polls(self) -> None:
+        if self._reconcile is None:
+            return
+        try:
+            await self._reconcile(PLATFORM, self.poll_voters)
+        except Exception:
+            log.exception("discord: reconciling native poll votes failed")
+
+    async def poll_voters(
+        self, channel_id: str, message_id: str, answers: int
+    ) -> list[list[tuple[str, str]]] | None:
+        """Each answer's voters as Discord lists them (user id, name); None when the
+        poll's message is gone or out of reach."""
+        found: list[list[tuple[str, str]]] = []
+        for answer_id in range(1, answers + 1):
+            voters: list[tuple[str, str]] = []
+            after: int | None = None
+            while True:
+                try:
+                    page = await self.client.http.get_poll_answer_voters(
+                        int(channel_id), int(message_id), answer_id, after=after, limit=VOTER_PAGE
+                    )
+                except (discord.NotFound, discord.Forbidden):
+                    return None
+                users = page.get("users", [])
+                voters += [(str(u["id"]), u.get("global_name") or u["username"]) for u in users]
+                if len(users) < VOTER_PAGE:
+                    break
+                after = int(users[-1]["id"])
+            found.append(voters)
+        return found
 
     # --- slash commands -------------------------------------------------------------
 

@@ -1,8 +1,13 @@
-"""The Telegram platform: python-telegram-bot's Application in our event loop."""
+"""The Telegram platform: python-telegram-bot's Bot in our event loop, with our own
+update intake (bot/adapters/telegram/polling.py, webhook.py): an update is confirmed to
+Telegram only once handled, so a process that dies loses none."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Sequence
 
 from telegram import (
     BotCommand,
@@ -12,20 +17,28 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import BadRequest, NetworkError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.convert import Converter
+from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
+from bot.adapters.telegram.webhook import WebhookServer
 from bot.outbox import Outbox
 from config import Settings
 from handlers.features import Role, Scope
 from handlers.i18n import SOURCE_LANGUAGE, I18n, available_languages
+from handlers.model import Event, Out
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "chat_member", "my_chat_member"]
 CONCURRENT_UPDATES = 16
+# How long a stop waits for the updates being handled; the rest are cancelled and
+# Telegram delivers them again to the next start.
+STOP_GRACE_SECONDS = 4.0
+MAX_REPLY_WAIT = 30.0  # between tries to send a reply while Telegram is unreachable
 
 
 class TelegramAdapter:
@@ -36,20 +49,20 @@ class TelegramAdapter:
         self.settings = settings
         self._router = router
         self._commands = list(router.commands.values())
+        # The Application is used for its configured Bot (requests, rate limiter) only.
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
             .base_url(settings.telegram_api_url)
             .base_file_url(settings.telegram_file_url)
             .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
-            .concurrent_updates(CONCURRENT_UPDATES)
+            .updater(None)
             .build()
         )
-        self.app.add_handler(TypeHandler(Update, self._on_update))
-        self.app.add_error_handler(self._on_error)
         self._converter: Converter | None = None
         self._sender: Sender | None = None
         self._outbox = outbox
+        self._intake: Poller | WebhookServer | None = None
 
     @property
     def mode(self) -> str:
@@ -64,30 +77,39 @@ class TelegramAdapter:
         if self._outbox is not None:
             self._outbox.register("telegram", self._sender)
         await self.register_commands()
-        await self.app.start()
-        updater = self.app.updater
-        assert updater is not None
         if self.mode == "webhook":
             secret = self.settings.telegram_webhook_secret
             assert secret is not None and self.settings.telegram_webhook_url
-            await updater.start_webhook(
-                listen=self.settings.telegram_webhook_listen,
-                port=self.settings.telegram_webhook_port,
-                url_path="telegram",
-                webhook_url=self.settings.telegram_webhook_url,
+            webhook = WebhookServer(
+                me,
+                secret.get_secret_value(),
+                self.on_update,
+                self.settings.telegram_webhook_listen,
+                self.settings.telegram_webhook_port,
+                STOP_GRACE_SECONDS,
+            )
+            await webhook.start()
+            self._intake = webhook
+            await me.set_webhook(
+                self.settings.telegram_webhook_url,
                 secret_token=secret.get_secret_value(),
                 allowed_updates=ALLOWED_UPDATES,
+                max_connections=CONCURRENT_UPDATES,
             )
         else:
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            await me.delete_webhook()  # getUpdates is refused while a webhook is set
+            poller = Poller(me, self.on_update, ALLOWED_UPDATES, CONCURRENT_UPDATES)
+            poller.start()
+            self._intake = poller
         log.info("telegram: @%s is running (%s)", me.username, self.mode)
 
     async def stop(self) -> None:
-        """Stop taking updates, finish the ones in flight, then close the connection."""
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
+        """Stop taking updates, give the ones in hand a few seconds, then close."""
+        if isinstance(self._intake, Poller):
+            await self._intake.stop(STOP_GRACE_SECONDS)
+        elif self._intake is not None:
+            await self._intake.stop()
+        self._intake = None
         await self.app.shutdown()
 
     async def register_commands(self) -> None:
@@ -110,26 +132,46 @@ class TelegramAdapter:
                 ]
                 await bot.set_my_commands(entries, scope=scope, language_code=code)
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _deliver(self, event: Event, outs: Sequence[Out]) -> bool:
+        """Send a reply, however long Telegram stays unreachable (each Out once: after
+        an outage, sending resumes where it stopped). A stop cancels this: the update is
+        then unconfirmed and the next start sends the reply the router kept. Returns
+        whether the button press was answered."""
+        assert self._sender is not None
+        answered = False
+        wait = 1.0
+        for out in outs:
+            while True:
+                try:
+                    delivery = await self._sender.deliver(event, [out])
+                    break
+                except NetworkError as error:
+                    log.warning("telegram unreachable (%s); replying again in %.0fs", error, wait)
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, MAX_REPLY_WAIT)
+            answered = answered or delivery.callback_answered
+        return answered
+
+    async def on_update(self, update: Update) -> None:
+        """One update, start to finish: handled, answered, its reply marked sent."""
         assert self._converter is not None and self._sender is not None
         answered = False
         try:
             for event in await self._converter.events(update):
-                reply = await self._router.handle(event)
+                reply = await self._router.handle(event, keep_reply=True)
                 if not reply.fresh:
                     # A redelivery: answered already, and its button press too (a second
                     # answerCallbackQuery would fail with "query is too old").
                     answered = True
                     continue
-                delivery = await self._sender.deliver(event, reply.outs)
-                answered = answered or delivery.callback_answered
+                answered = await self._deliver(event, reply.outs) or answered
+                if reply.kept:
+                    await self._router.replied(event)
         finally:
             query = update.callback_query
             if query is not None and not answered:
                 # Always answered, also on error: otherwise the button spins.
                 chat_id = query.message.chat.id if query.message else query.from_user.id
-                await self._sender.call("answerCallbackQuery", chat_id, query.answer)
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        update_id = getattr(update, "update_id", "?")
-        log.error("telegram update %s failed", update_id, exc_info=context.error)
+                # BadRequest: too old to answer (a reply kept over a restart); logged.
+                with contextlib.suppress(BadRequest):
+                    await self._sender.call("answerCallbackQuery", chat_id, query.answer)
