@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +32,9 @@ from storage.migrate import upgrade
 from storage.polls import lease_ends, open_deadlines
 from storage.types import utcnow
 
+log = logging.getLogger(__name__)
 DEMO_CATALOG = "demo_catalog.csv"
+STOP_PART_SECONDS = 1.5
 FEATURES = (basics.feature, products.feature, linking.feature, polls.feature)
 
 
@@ -62,11 +66,16 @@ class App:
 
     async def stop_background(self) -> None:
         """Stop the background work, finishing what is under way (the last live counts,
-        a closing pass): while the platforms still run, so it can still be sent."""
+        a closing pass, a batch of queued messages) while the platforms still run, so it
+        can still be sent; each part gets a few seconds, so a stop stays quick during an
+        outage. What is cut short is left to leases and the next start."""
         await self.upkeep.stop()
-        await self.live.stop()
-        await self.alarms.stop()
-        await self.outbox.stop()
+        parts = (("live counts", self.live), ("closing polls", self.alarms))
+        for name, part in (*parts, ("queued messages", self.outbox)):
+            try:
+                await asyncio.wait_for(part.stop(), STOP_PART_SECONDS)
+            except TimeoutError:
+                log.warning("stopping: %s cut short after %.1fs", name, STOP_PART_SECONDS)
 
     async def close(self) -> None:
         await self.stop_background()

@@ -88,16 +88,33 @@ async def by_number(
     return await get(session, poll_id) if poll_id is not None else None
 
 
-async def posted_in(
+async def with_posts_in(
     session: AsyncSession, poll_ids: Collection[int], chat_ids: Collection[int]
-) -> set[tuple[int, int]]:
-    """The (poll, chat) pairs among these where the poll runs."""
-    if not poll_ids or not chat_ids:
-        return set()
-    stmt = select(PollPost.poll_id, PollPost.chat_id).where(
-        col(PollPost.poll_id).in_(set(poll_ids)), col(PollPost.chat_id).in_(set(chat_ids))
+) -> tuple[dict[int, PollView], set[tuple[int, int]]]:
+    """`get_many`, and which of these chats each poll runs in, in one query (the votes'
+    hot path: a statement less per batch)."""
+    wanted = set(poll_ids)
+    if not wanted:
+        return {}, set()
+    posted = (col(PollPost.poll_id) == col(PollRow.id)) & col(PollPost.chat_id).in_(
+        set(chat_ids)
     )
-    return {(poll_id, chat_id) for poll_id, chat_id in (await session.exec(stmt)).all()}
+    stmt = (
+        select(PollRow, PollOptionRow, PollPost.chat_id)
+        .join(PollOptionRow, col(PollOptionRow.poll_id) == col(PollRow.id))
+        .outerjoin(PollPost, posted)
+        .where(col(PollRow.id).in_(wanted))
+        .order_by(col(PollOptionRow.poll_id), col(PollOptionRow.position))
+    )
+    views: dict[int, PollView] = {}
+    running: set[tuple[int, int]] = set()
+    for poll, option, chat_id in (await session.exec(stmt)).all():
+        view = views.setdefault(option.poll_id, PollView(poll, []))
+        if not view.options or view.options[-1].id != option.id:  # once per chat it runs in
+            view.options.append(option)
+        if chat_id is not None:
+            running.add((option.poll_id, chat_id))
+    return views, running
 
 
 async def latest_in_chat(session: AsyncSession, chat_id: int) -> PollView | None:

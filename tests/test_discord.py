@@ -158,6 +158,20 @@ async def test_with_guilds_configured_private_chat_commands_still_work_in_dms(
         await adapter.stop()
 
 
+async def test_a_redelivered_interaction_is_not_acknowledged_twice(
+    discord_bot: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    command = slash("help")
+    await fake.dispatch("INTERACTION_CREATE", command)
+    await fake.wait_for(lambda: callbacks(fake, command))
+    await fake.dispatch("INTERACTION_CREATE", command)  # a replayed gateway event
+    later = slash("help")
+    await fake.dispatch("INTERACTION_CREATE", later)
+    await fake.wait_for(lambda: callbacks(fake, later))
+    assert len(callbacks(fake, command)) == 1
+    assert [c for c in fake.calls if c.status >= 400] == []
+
+
 async def test_product_command_with_autocomplete(
     discord_bot: DiscordAdapter, fake: FakeDiscord
 ) -> None:

@@ -14,6 +14,7 @@ from handlers.model import (
     ChatKind,
     ChatRef,
     ClosePoll,
+    Edit,
     Event,
     EventKind,
     Image,
@@ -21,6 +22,7 @@ from handlers.model import (
     Poll,
     PollVote,
     SentRef,
+    Text,
     ToChat,
     UserRef,
 )
@@ -544,6 +546,17 @@ async def test_button_polls_show_live_counts_edited_in_bulk(app: App) -> None:
     assert "1. Sand — 5" in text and "2. Olive — 5" in text and "10 people voted." in text
     await app.live.flush()
     assert len(deliveries.sent) == 1  # nothing changed: no edit
+    # At closing, the native copy is stopped; the button copy is edited to its final
+    # counts without buttons (a button poll is no platform poll to stop).
+    results = Deliveries()
+    await app.router.dispatch(command("close", actor=MOD, chat=GROUP))
+    await close_due(app.services, results)
+    first = {chat.platform: posted[0] for chat, posted in results.sent}
+    assert first["telegram"] == ClosePoll(SentRef(GROUP.id, "11"))
+    closed = first["discord"]
+    assert isinstance(closed, Edit) and closed.ref == SentRef(CHANNEL.id, "22")
+    assert isinstance(closed.content, Text) and "This poll is closed." in closed.content.plain
+    assert "1. Sand — 5" in closed.content.plain
 
 
 async def test_hidden_button_polls_show_only_how_many_voted(app: App) -> None:

@@ -356,6 +356,21 @@ async def test_duplicate_update_is_ignored(telegram: TelegramAdapter, fake: Fake
     assert len(fake.sent(ALICE["id"], "sendPhoto")) == 1
 
 
+async def test_a_redelivered_button_press_is_not_answered_twice(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "/search linen shirt")
+    [card] = await answer_to(fake, ALICE["id"], "sendPhoto")
+    data = card.params["reply_markup"]["inline_keyboard"][0][-1]["callback_data"]
+    press = fake.push_callback(ALICE, card, data)
+    await fake.wait_for(lambda: fake.sent(method="answerCallbackQuery"))
+    fake.repush(press)  # as Telegram after a webhook retry
+    fake.push_message(ALICE["id"], ALICE, "/help")
+    await fake.wait_for(lambda: "What I can do" in texts(fake.sent(ALICE["id"], "sendMessage")))
+    assert len(fake.sent(method="answerCallbackQuery")) == 1
+    assert not fake.sent(method="answerCallbackQuery", ok=False)
+
+
 async def test_admins_and_anonymous_admins_are_moderators(
     telegram: TelegramAdapter, fake: FakeTelegram
 ) -> None:

@@ -92,8 +92,8 @@ async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outc
     the picked option again withdraws the vote."""
     first = items[0][0]
     poll_ids = {_number(args[0]) or 0 for _, args in items if args}
-    views = await polls.get_many(first.session, poll_ids)
-    running = await polls.posted_in(first.session, views, {ctx.chat_id for ctx, _ in items})
+    chat_ids = {ctx.chat_id for ctx, _ in items}
+    views, running = await polls.with_posts_in(first.session, poll_ids, chat_ids)
     checked = [_pressed(ctx, args, views, running) for ctx, args in items]
     box = _BallotBox(first.session, first.services, views)
     await box.load(

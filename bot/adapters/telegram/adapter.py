@@ -37,7 +37,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "chat_member", "m
 CONCURRENT_UPDATES = 16
 # How long a stop waits for the updates being handled; the rest are cancelled and
 # Telegram delivers them again to the next start.
-STOP_GRACE_SECONDS = 4.0
+STOP_GRACE_SECONDS = 3.0
 MAX_REPLY_WAIT = 30.0  # between tries to send a reply while Telegram is unreachable
 
 
