@@ -96,9 +96,7 @@ async def with_posts_in(
     wanted = set(poll_ids)
     if not wanted:
         return {}, set()
-    posted = (col(PollPost.poll_id) == col(PollRow.id)) & col(PollPost.chat_id).in_(
-        set(chat_ids)
-    )
+    posted = (col(PollPost.poll_id) == col(PollRow.id)) & col(PollPost.chat_id).in_(set(chat_ids))
     stmt = (
         select(PollRow, PollOptionRow, PollPost.chat_id)
         .join(PollOptionRow, col(PollOptionRow.poll_id) == col(PollRow.id))
