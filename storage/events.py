@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Update, bindparam, delete, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import LinkAttempt, LinkCode, ProcessedEvent
 from storage.sql import insert_for, table_of
+
+_TABLE = table_of(ProcessedEvent)
 
 
 async def claim_event(session: AsyncSession, platform: str, event_id: str, now: datetime) -> bool:
@@ -43,30 +46,19 @@ async def touch_events(
     session: AsyncSession, keys: Sequence[tuple[str, str]], now: datetime
 ) -> None:
     """Mark events claimed earlier (see Router.claim) as being handled now."""
-    if not keys:
-        return
-    table = table_of(ProcessedEvent)
-    stmt = (
-        update(table)
-        .where(table.c.platform == bindparam("p"), table.c.event_id == bindparam("e"))
-        .values(seen_at=bindparam("now", type_=table.c.seen_at.type))
-    )
-    await session.exec(stmt, params=[{"p": p, "e": e, "now": now} for p, e in sorted(set(keys))])
+    if keys:
+        stmt = _each_event(seen_at=bindparam("now", type_=_TABLE.c.seen_at.type))
+        rows = [{"p": p, "e": e, "now": now} for p, e in sorted(set(keys))]
+        await session.exec(stmt, params=rows)
 
 
 async def keep_replies(
     session: AsyncSession, replies: Sequence[tuple[str, str, str]], handled_by: str
 ) -> None:
     """Keep (platform, event id, reply) until `forget_replies`, noting who handled them."""
-    if not replies:
-        return
-    table = table_of(ProcessedEvent)
-    stmt = (
-        update(table)
-        .where(table.c.platform == bindparam("p"), table.c.event_id == bindparam("e"))
-        .values(reply=bindparam("r"), handled_by=handled_by)
-    )
-    await session.exec(stmt, params=[{"p": p, "e": e, "r": r} for p, e, r in sorted(replies)])
+    if replies:
+        stmt = _each_event(reply=bindparam("r"), handled_by=handled_by)
+        await session.exec(stmt, params=[{"p": p, "e": e, "r": r} for p, e, r in sorted(replies)])
 
 
 async def take_reply(
@@ -92,15 +84,18 @@ async def take_reply(
 
 async def forget_replies(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> None:
     """The replies of these events were sent."""
-    if not keys:
-        return
-    table = table_of(ProcessedEvent)
-    stmt = (
-        update(table)
-        .where(table.c.platform == bindparam("p"), table.c.event_id == bindparam("e"))
-        .values(reply=None)
+    if keys:
+        stmt = _each_event(reply=None)
+        await session.exec(stmt, params=[{"p": p, "e": e} for p, e in sorted(set(keys))])
+
+
+def _each_event(**values: Any) -> Update:
+    """An UPDATE of one event's row, run for many (platform `p`, event id `e`) at once."""
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.platform == bindparam("p"), _TABLE.c.event_id == bindparam("e"))
+        .values(**values)
     )
-    await session.exec(stmt, params=[{"p": p, "e": e} for p, e in sorted(set(keys))])
 
 
 async def prune(session: AsyncSession, events_before: datetime, links_before: datetime) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -42,11 +41,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    problem = pg.ensure_server()
-    if problem is not None:
-        if os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail(f"REQUIRE_POSTGRES is set but {problem}")
-        pytest.skip(f"PostgreSQL tests skipped: {problem}")
+    pg.require_server()
     url = pg.create_database()
 
     async def migrate() -> None:

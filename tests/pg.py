@@ -11,6 +11,7 @@ import subprocess
 import uuid
 
 import asyncpg
+import pytest
 
 ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -52,6 +53,16 @@ def ensure_server() -> str | None:
             return None
         subprocess.run(["sleep", "0.5"], check=False)
     return f"no PostgreSQL at {ADMIN_URL} ({problem}); starting it failed: {started}"
+
+
+def require_server() -> None:
+    """Skip the test when no server can be had, or fail it when CI requires one."""
+    problem = ensure_server()
+    if problem is None:
+        return
+    if os.environ.get("REQUIRE_POSTGRES"):
+        pytest.fail(f"REQUIRE_POSTGRES is set but {problem}")
+    pytest.skip(f"PostgreSQL tests skipped: {problem}")
 
 
 def _admin(sql: str) -> None:

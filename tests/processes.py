@@ -115,11 +115,7 @@ class Cluster:
 @pytest.fixture
 def scratch_pg() -> Iterator[str]:
     """A PostgreSQL database of its own (processes migrate it themselves)."""
-    problem = pg.ensure_server()
-    if problem is not None:
-        if os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail(f"REQUIRE_POSTGRES is set but {problem}")
-        pytest.skip(f"PostgreSQL tests skipped: {problem}")
+    pg.require_server()
     url = pg.create_database()
     yield url
     pg.drop_database(url)
