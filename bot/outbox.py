@@ -2,25 +2,25 @@
 
 A message for a platform this process runs is sent at once. Anything else waits in
 the database (`outbox`) for a process that runs its platform; every process drains
-the waiting messages of its own platforms, woken when something is queued here and
-every few seconds for what other processes queued. Mirrored polls are queued by the
-router in the unit of work that created them, so a crash loses none. A message is
-claimed with a lease while it is sent (one process sends it), retried with backoff
-when sending fails, and marked done only once the platform has it.
+the waiting messages of its own platforms (the job "outbox.send"), woken when the
+router queues something and every few seconds for what other processes queued.
+Mirrored polls are queued by the router in the unit of work that created them, so a
+crash loses none. A message is claimed with a lease while it is sent (one process
+sends it), retried with backoff when sending fails, and marked done only once the
+platform has it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.background import BackgroundLoop
 from handlers import codec
+from handlers.context import SEND_JOB, Services
+from handlers.features import Job
 from handlers.model import ChatKind, ChatRef, Out, SentRef
 from storage import outbox
 from storage.db import Database
@@ -28,7 +28,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 # Adapters report where an Out went: (platform, chat id, the Out, its reference).
 Sent = Callable[[str, str, Out, SentRef], Awaitable[None]]
-POLL_SECONDS = 2.0  # how soon another process's messages go out
+SEND_EVERY = timedelta(seconds=2)  # how soon another process's messages go out
 LEASE = timedelta(minutes=5)  # longer than sending one message takes, retries included
 BATCH = 20
 ATTEMPTS = 5
@@ -39,27 +39,22 @@ class ChatSender(Protocol):
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None: ...
 
 
-class Outbox(BackgroundLoop):
-    def __init__(
-        self,
-        db: Database,
-        clock: Callable[[], datetime],
-        poll_seconds: float = POLL_SECONDS,
-    ) -> None:
-        super().__init__()
+class Outbox:
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self._db = db
         self._clock = clock
-        self._poll_seconds = poll_seconds
         self._senders: dict[str, ChatSender] = {}
-        self._wake = asyncio.Event()
-        self._busy = asyncio.Lock()  # a batch being sent: a stop waits for it
 
     def register(self, platform: str, sender: ChatSender) -> None:
         self._senders[platform] = sender
-        self.wake()  # what waited for this platform can go now
 
-    def wake(self) -> None:
-        self._wake.set()
+    def job(self) -> Job:
+        """Sending what waits, as a job of the process's scheduler."""
+
+        async def send(services: Services) -> int:
+            return await self.drain()
+
+        return Job(SEND_JOB, send, every=SEND_EVERY)
 
     async def deliver(
         self,
@@ -90,31 +85,16 @@ class Outbox(BackgroundLoop):
             )
         log.info("queued for %s chat %s (platform not run here)", chat.platform, chat.id)
 
-    async def stop(self) -> None:
-        async with self._busy:
-            await super().stop()
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("sending queued messages failed")
-
     async def drain(self) -> int:
         """Send what waits for this process's platforms; returns how many were sent."""
         sent = 0
         while self._senders:
-            async with self._busy:
-                async with self._db.session() as session:
-                    batch = await outbox.claim(
-                        session, list(self._senders), self._clock(), LEASE, BATCH
-                    )
-                for waiting in batch:
-                    sent += await self._send(waiting)
+            async with self._db.session() as session:
+                batch = await outbox.claim(
+                    session, list(self._senders), self._clock(), LEASE, BATCH
+                )
+            for waiting in batch:
+                sent += await self._send(waiting)
             if len(batch) < BATCH:
                 break
         return sent

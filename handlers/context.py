@@ -11,33 +11,33 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from handlers.i18n import I18n
-from handlers.model import Event, Span, Text
+from handlers.model import ChatRef, Event, Out, Span, Text
 from storage.db import Database
 from storage.identity import MemberInfo
 
 if TYPE_CHECKING:
-    from handlers.features import Command, Role
+    from handlers.features import Command, MergeHook, Role
     from handlers.products.index import ProductIndex
 
 
-class Alarms(Protocol):
-    """Wakes the process when something stored in the database falls due."""
+class Jobs(Protocol):
+    """The process's scheduler, as features see it."""
 
-    def wake_at(self, when: datetime) -> None: ...
-
-    def wake_now(self) -> None: ...
-
-
-class LiveCounts(Protocol):
-    """Marks a button poll whose counts changed; its messages are edited soon, in bulk."""
-
-    def touch(self, poll_id: int) -> None: ...
+    def wake(self, name: str, at: datetime | None = None) -> None:
+        """Run the job `name` at `at` (now when None), besides its own schedule."""
 
 
-class Postman(Protocol):
-    """Sends the messages waiting in the outbox; told when new ones wait."""
+# The job that sends what waits in the outbox (bot/outbox.py), woken when more waits.
+SEND_JOB = "outbox.send"
 
-    def wake(self) -> None: ...
+
+class Post(Protocol):
+    """Posts to any chat on any platform, now or through the outbox (bot/outbox.py):
+    `key` makes it idempotent, `replace` lets a newer message take a waiting one's place."""
+
+    async def __call__(
+        self, chat: ChatRef, outs: Sequence[Out], key: str | None = None, replace: bool = False
+    ) -> None: ...
 
 
 @dataclass
@@ -48,9 +48,9 @@ class Services:
     settings: Settings
     clock: Callable[[], datetime]
     products: ProductIndex
-    alarms: Alarms
-    live: LiveCounts
-    outbox: Postman
+    jobs: Jobs
+    post: Post
+    merge_hooks: Sequence[MergeHook] = ()
 
 
 @dataclass

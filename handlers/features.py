@@ -1,22 +1,31 @@
-"""How a feature declares its commands, button actions and free-text handler.
+"""How a feature declares what it answers and what it needs from the process.
 
+What it answers: commands, button actions, free text, native poll votes, completions.
 Roles are declared here, next to the handler, and checked by the router: handler
 bodies never test roles themselves.
+
+What it needs, the way discord.py cogs have `cog_load` and aiogram routers have
+startup observers: jobs (work the process does on its own, woken by the one scheduler
+of the process: periodic upkeep, or due work whose times the database holds), and a
+hook called when linking makes two members one person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.args import Param
 from handlers.errors import UserError
 from handlers.model import Out, PollVote, SentRef
 
 if TYPE_CHECKING:
-    from handlers.context import Context
+    from handlers.context import Context, Services
 
 
 class Role(StrEnum):
@@ -48,6 +57,26 @@ PollVoteHandler = Callable[[Sequence[tuple["Context", PollVote]]], Awaitable[Seq
 SentHandler = Callable[["Context", Out, SentRef], Awaitable[None]]
 # (label, value) suggestions for what someone has typed so far.
 CompletionHandler = Callable[["Context", str], Awaitable[Sequence[tuple[str, str]]]]
+JobWork = Callable[["Services"], Awaitable[object]]
+# When stored work falls due (deadlines, ends of leases), read again at every start.
+DueTimes = Callable[["Services"], Awaitable[Sequence[datetime]]]
+# Two members become one person (session, kept member id, dropped member id): move what
+# the dropped one has to the kept one, in the linking unit of work.
+MergeHook = Callable[[AsyncSession, int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work the process does on its own. `every`: periodic upkeep. `due`: stored work;
+    the job runs at each time `due` returns (read at start), whenever something wakes
+    it (`Jobs.wake`), and on a sweep every minute that catches what other processes
+    stored. A job claims what it acts on in the database, so processes never repeat
+    each other's work."""
+
+    name: str  # "<feature>.<job>", what Jobs.wake names
+    work: JobWork
+    every: timedelta | None = None
+    due: DueTimes | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,8 @@ class Feature:
     completions: dict[str, CompletionHandler] = field(default_factory=dict)
     poll_vote_handler: PollVoteHandler | None = None
     sent_handlers: dict[type, SentHandler] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)
+    merge_hooks: list[MergeHook] = field(default_factory=list)
 
     def command(
         self,
@@ -134,3 +165,19 @@ class Feature:
             return handler
 
         return register
+
+    def job(
+        self, name: str, every: timedelta | None = None, due: DueTimes | None = None
+    ) -> Callable[[JobWork], JobWork]:
+        """Declare a job named "<feature>.<name>" (see `Job`)."""
+
+        def register(work: JobWork) -> JobWork:
+            self.jobs.append(Job(f"{self.name}.{name}", work, every, due))
+            return work
+
+        return register
+
+    def on_merge(self, hook: MergeHook) -> MergeHook:
+        """Called when linking makes two members one person (see `MergeHook`)."""
+        self.merge_hooks.append(hook)
+        return hook

@@ -1,5 +1,6 @@
-"""Forgetting what no longer protects anything: handled update ids, spent link codes,
-messages sent long ago.
+"""Upkeep jobs: SQLite checkpoints every second, and forgetting what no longer protects
+anything every ten minutes (handled update ids, spent link codes, messages sent long
+ago). Both run in the background, off the request path, so no reply waits for them.
 
 Platforms redeliver an update for hours, not days (Telegram keeps them 24 h), so old
 ids protect nothing while the table would grow for as long as the bot runs."""
@@ -10,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from handlers.context import Services
+from handlers.features import Feature
 from storage import outbox
 from storage.events import prune
 
@@ -21,6 +23,17 @@ KEEP_LINK_RECORDS = timedelta(days=1)
 KEEP_OUTBOX = timedelta(days=7)
 
 
+feature = Feature("housekeeping")
+
+
+@feature.job("checkpoint", every=timedelta(seconds=1))
+async def checkpoint(services: Services) -> None:
+    """SQLite's write-ahead log copied back in the background, so that no commit on the
+    request path waits for it (see Database.checkpoint)."""
+    await services.db.checkpoint()
+
+
+@feature.job("forget", every=timedelta(minutes=10))
 async def forget_old(services: Services) -> int:
     now = services.clock()
     async with services.db.session() as session:

@@ -96,7 +96,10 @@ async def link_account(ctx: Context, args: Args) -> Sequence[Out]:
         return [found]
     if found.member_id == ctx.member.member_id:
         return [Text.of(ctx.t(N_("These accounts are already linked.")))]
-    await linking.merge_members(ctx.session, keep_id=found.member_id, drop_id=ctx.member.member_id)
+    keep_id, drop_id = found.member_id, ctx.member.member_id
+    for hook in ctx.services.merge_hooks:  # votes, and later points, follow the person
+        await hook(ctx.session, keep_id, drop_id)
+    await linking.merge_members(ctx.session, keep_id=keep_id, drop_id=drop_id)
     platforms = ", ".join(await linking.account_platforms(ctx.session, found.member_id))
     return [
         ctx.rich(

@@ -23,7 +23,7 @@ from handlers import codec
 from handlers.actions import decode
 from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
 from handlers.batching import Batcher
-from handlers.context import Context, Services
+from handlers.context import SEND_JOB, Context, Services
 from handlers.errors import UserError
 from handlers.features import (
     Command,
@@ -272,7 +272,7 @@ class Router:
                 stored = [(event.platform, event.event_id, codec.dumps(here))]
                 await keep_replies(session, stored, self._process)
         if queued:
-            services.outbox.wake()  # committed: it can go out now
+            services.jobs.wake(SEND_JOB)  # committed: it can go out now
         return Reply(here, kept=kept)
 
     async def _unsent_reply(self, session: AsyncSession, event: Event, keep_reply: bool) -> Reply:
@@ -358,7 +358,7 @@ class Router:
                     queued = queued or elsewhere
             await keep_replies(session, replies, self._process)
         if queued:
-            services.outbox.wake()
+            services.jobs.wake(SEND_JOB)
         return results
 
     def _context(

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import numbering, polls
+from storage import numbering
 from storage.models import Account, Chat, Community, LinkAttempt, LinkCode, Member, Vendor
 from storage.sql import dialect_of
 
@@ -147,8 +147,8 @@ async def leave_community(session: AsyncSession, chat_id: int) -> bool:
 
 
 async def merge_members(session: AsyncSession, keep_id: int, drop_id: int) -> None:
-    """Everything of `drop_id` becomes `keep_id`'s; then `drop_id` goes."""
-    await polls.move_votes(session, keep_id, drop_id)
+    """The accounts, vendor rows and link attempts of `drop_id` become `keep_id`'s;
+    then `drop_id` goes. Features move their own rows first (Feature.on_merge)."""
     await session.exec(
         update(Account).where(col(Account.member_id) == drop_id).values(member_id=keep_id)
     )

@@ -292,6 +292,8 @@ class PollPost(SQLModel, table=True):
     results_sent_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
+    # What a button copy's live counts show (a digest), so it is edited once per change.
+    live_digest: str | None = Field(default=None, max_length=32)
 
 
 class PollVoteRow(SQLModel, table=True):

@@ -207,6 +207,37 @@ async def open_native_posts(session: AsyncSession, platform: str) -> list[tuple[
     return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
 
 
+async def open_button_posts(session: AsyncSession) -> list[tuple[PollPost, Chat]]:
+    """The posted button copies (not native polls) of open polls."""
+    stmt = (
+        select(PollPost, Chat)
+        .join(Chat, col(Chat.id) == col(PollPost.chat_id))
+        .join(PollRow, col(PollRow.id) == col(PollPost.poll_id))
+        .where(
+            col(PollRow.closed_at).is_(None),
+            col(PollPost.message_id).is_not(None),
+            col(PollPost.native_ref).is_(None),
+        )
+        .order_by(col(PollPost.id))
+    )
+    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+
+
+async def claim_live(session: AsyncSession, post_id: int, digest: str) -> bool:
+    """Note that the copy now shows `digest`; False when it did already (one process
+    edits a copy once per change)."""
+    stmt = (
+        update(PollPost)
+        .where(
+            col(PollPost.id) == post_id,
+            col(PollPost.live_digest).is_(None) | (col(PollPost.live_digest) != digest),
+        )
+        .values(live_digest=digest)
+        .returning(col(PollPost.id))
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
 async def voters_only_on(session: AsyncSession, poll_id: int, platform: str) -> set[int]:
     """Members with a ballot in the poll whose every account is on `platform`: the ones
     that platform's own poll speaks for entirely."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from PIL import Image as PILImage
@@ -315,7 +317,7 @@ async def test_a_restart_before_the_deadline_reschedules_it_from_the_database(
     stops; the next one learns the deadline only from the database and closes the poll
     when it falls due, posting the result."""
     import asyncio
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     # The first process runs almost 30 minutes in the past, as if it had created the
     # "30m" poll then: the deadline, in real time, is 1.5 s away.
@@ -354,7 +356,7 @@ async def test_a_poll_whose_creating_process_died_is_closed_by_another(app: App)
     """The process that created a poll (and its alarm) is gone: another process, running
     since before the poll existed, closes it on its next sweep."""
     import asyncio
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     posted: list[list[Out]] = []
 
@@ -363,7 +365,7 @@ async def test_a_poll_whose_creating_process_died_is_closed_by_another(app: App)
             posted.append(list(outs))
 
     survivor = build_app(app.settings)
-    survivor.alarms.sweep_seconds = 0.5
+    survivor.jobs.sweep = timedelta(seconds=0.5)
     survivor.outbox.register("telegram", Chat())
     await survivor.start_background()
     try:
@@ -528,7 +530,7 @@ async def test_two_processes_2000_votes_exact_tally_one_close_per_chat(
 
 
 async def test_button_polls_show_live_counts_edited_in_bulk(app: App) -> None:
-    from handlers.polls.live import live_edits
+    from handlers.polls.live import show_counts
 
     await link_chats(app)
     poll = poll_of(await create(app, "--everywhere Which colour? | Sand | Olive | Navy"))
@@ -536,16 +538,24 @@ async def test_button_polls_show_live_counts_edited_in_bulk(app: App) -> None:
     await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "11", "tg-poll-1"))
     await app.router.sent("discord", CHANNEL.id, poll, SentRef(CHANNEL.id, "22", None))
     deliveries = Deliveries()
-    app.live.bind(lambda poll_id: live_edits(app.services, poll_id), deliveries)
+    services = replace(app.services, post=deliveries)
+    assert await show_counts(services) == 0  # no votes yet: the copy shows the poll as posted
     for n in range(10):  # ten votes in a burst...
         await vote(app, poll, n % 2, shopper(n), CHANNEL)
-    await app.live.flush()  # ...one edit, of the button copy only
+    assert await show_counts(services) == 1  # ...one edit, of the button copy only
     [(chat, [change])] = deliveries.sent
     assert chat.platform == "discord" and change.ref == SentRef(CHANNEL.id, "22")  # type: ignore[union-attr]
     text = plain([change.content])  # type: ignore[union-attr]
     assert "1. Sand — 5" in text and "2. Olive — 5" in text and "10 people voted." in text
-    await app.live.flush()
-    assert len(deliveries.sent) == 1  # nothing changed: no edit
+    assert await show_counts(services) == 0  # nothing changed: no edit
+    other = build_app(app.settings, clock=app.services.clock)  # another process
+    try:
+        await vote(app, poll, 2, shopper(11), CHANNEL)
+        counts = [await show_counts(replace(other.services, post=deliveries))]
+        counts.append(await show_counts(services))
+        assert counts == [1, 0]  # one process edits each change
+    finally:
+        await other.close()
     # At closing, the native copy is stopped; the button copy is edited to its final
     # counts without buttons (a button poll is no platform poll to stop).
     results = Deliveries()
@@ -560,14 +570,13 @@ async def test_button_polls_show_live_counts_edited_in_bulk(app: App) -> None:
 
 
 async def test_hidden_button_polls_show_only_how_many_voted(app: App) -> None:
-    from handlers.polls.live import live_edits
+    from handlers.polls.live import show_counts
 
     poll = poll_of(await create(app, "--hidden Q? | a | b"))
     await app.router.sent("telegram", GROUP.id, poll, SentRef(GROUP.id, "31", None))
     deliveries = Deliveries()
-    app.live.bind(lambda poll_id: live_edits(app.services, poll_id), deliveries)
     await vote(app, poll, 0, shopper(1))
-    await app.live.flush()
+    assert await show_counts(replace(app.services, post=deliveries)) == 1
     text = plain([deliveries.sent[0][1][0].content])  # type: ignore[union-attr]
     assert "1. a\n" in text + "\n" and "— 1" not in text and "1 person voted." in text
 

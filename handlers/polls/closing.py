@@ -10,31 +10,22 @@ retried a few times. Polls that fell due while the bot was down close on the nex
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.chats import chat_ref
-from handlers.context import Services
+from handlers.context import Post, Services
 from handlers.i18n import I18n
-from handlers.model import ChatRef, ClosePoll, Edit, Out, SentRef
-from handlers.polls.commands import result_outs
+from handlers.model import ClosePoll, Edit, Out, SentRef
 from handlers.polls.live import button_text
+from handlers.polls.results import results_of
 from storage import polls
 from storage.models import Chat, PollPost
 from storage.polls import PollView
 
 log = logging.getLogger(__name__)
-
-
-class Deliver(Protocol):
-    """Posts to a chat on any platform (bot/outbox.py); `key` makes it idempotent."""
-
-    async def __call__(
-        self, chat: ChatRef, outs: Sequence[Out], key: str | None = None
-    ) -> None: ...
+CLOSE_JOB = "polls.close"  # declared in commands.py as the polls feature's "close" job
 
 
 # Longer than posting a result with its chart takes, rate limits and retries included.
@@ -45,7 +36,14 @@ RESULT_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)
 
 
-async def close_due(services: Services, deliver: Deliver) -> int:
+async def due_times(services: Services) -> list[datetime]:
+    """When the close job must run: open polls' deadlines, and the ends of leases on
+    result posts not sent yet (a process that died while posting)."""
+    async with services.db.read() as session:
+        return await polls.open_deadlines(session) + await polls.lease_ends(session, RESULTS_LEASE)
+
+
+async def close_due(services: Services, deliver: Post) -> int:
     """Close every poll past its deadline and post the results; returns polls closed here."""
     now = services.clock()
     async with services.db.session() as session:
@@ -71,7 +69,7 @@ async def _stop(
     return Edit(ref, button_text(view, counts, voters, i18n, closed=True))
 
 
-async def post_results(services: Services, deliver: Deliver) -> None:
+async def post_results(services: Services, deliver: Post) -> None:
     async with services.db.session() as session:
         pending = await polls.unsent_results(
             session, services.clock(), RESULTS_LEASE, RESULT_ATTEMPTS
@@ -87,7 +85,7 @@ async def post_results(services: Services, deliver: Deliver) -> None:
                 continue  # another process has it
             view = await polls.get(session, post.poll_id)
             assert view is not None
-            outs = await result_outs(session, view, i18n)
+            outs = await results_of(session, view, i18n)
             if post.message_id is not None:
                 outs = [await _stop(session, view, post, chat, i18n), *outs]
         target = chat_ref(chat)
@@ -98,10 +96,11 @@ async def post_results(services: Services, deliver: Deliver) -> None:
             log.exception("posting results of poll %s to %s failed", post.poll_id, target)
             sent_at = None
             if attempt < RESULT_ATTEMPTS:
-                services.alarms.wake_at(services.clock() + FIRST_RETRY * 2 ** (attempt - 1))
+                retry_at = services.clock() + FIRST_RETRY * 2 ** (attempt - 1)
+                services.jobs.wake(CLOSE_JOB, retry_at)
         async with services.db.session() as session:
             await polls.finish_results(session, post_id, sent_at)
     # Posts other processes are sending: should one die, take over when its lease ends.
     async with services.db.session() as session:
         for when in await polls.lease_ends(session, RESULTS_LEASE):
-            services.alarms.wake_at(when)
+            services.jobs.wake(CLOSE_JOB, when)

@@ -3,25 +3,22 @@ deadline closes the poll everywhere it runs and posts the result with a chart.""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections.abc import Sequence
-
-from sqlmodel.ext.asyncio.session import AsyncSession
+from datetime import timedelta
 
 from handlers.actions import VOTE
 from handlers.args import Param, ParamKind
 from handlers.chats import chat_ref
-from handlers.context import Context
+from handlers.context import Context, Services
 from handlers.errors import UserError
 from handlers.features import Args, Feature, Role
-from handlers.i18n import N_, I18n
+from handlers.i18n import N_
 from handlers.model import (
     Direct,
     Document,
     Ephemeral,
-    Image,
     Out,
     Poll,
     PollOption,
@@ -31,7 +28,9 @@ from handlers.model import (
     bold,
 )
 from handlers.polls import voting
-from handlers.polls.chart import bar_chart
+from handlers.polls.closing import CLOSE_JOB, close_due, due_times
+from handlers.polls.live import show_counts
+from handlers.polls.results import results_of
 from handlers.polls.spec import parse_spec
 from storage import catalog, linking, numbering, polls
 from storage.models import PollRow
@@ -94,7 +93,7 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
     )
     for chat in chats:
         await polls.add_post(ctx.session, view.id, chat.id or 0, chat.platform)
-    ctx.services.alarms.wake_at(draft.closes_at)
+    ctx.services.jobs.wake(CLOSE_JOB, draft.closes_at)
     out = Poll(
         str(view.id),
         draft.question,
@@ -127,6 +126,15 @@ async def remember_post(ctx: Context, out: Out, ref: SentRef) -> None:
 
 feature.bulk_action(VOTE)(voting.presses)
 feature.poll_vote(voting.answers)
+feature.job("live", every=timedelta(seconds=3))(show_counts)
+feature.on_merge(polls.move_votes)
+
+
+@feature.job("close", due=due_times)
+async def close(services: Services) -> None:
+    """Close what fell due, post results everywhere (also results whose post failed or
+    whose poster died)."""
+    await close_due(services, services.post)
 
 
 async def _poll_for(ctx: Context, args: Args) -> PollView:
@@ -156,47 +164,15 @@ async def results(ctx: Context, args: Args) -> Sequence[Out]:
     # Hidden results are a matter of what is shown, not of who may ask: moderators see them.
     if running and view.poll.hide_results and Role.MODERATOR not in ctx.roles:
         return [Text.of(ctx.t(N_("The results of this poll are shown when it closes.")))]
-    return await result_outs(ctx.session, view, ctx.i18n)
-
-
-async def result_outs(session: AsyncSession, view: PollView, i18n: I18n) -> list[Out]:
-    counts, voters = await polls.tally(session, view.id)
-    values = [counts.get(o.id or 0, 0) for o in view.options]
-    best = max(values) if values else 0
-    total = sum(values) or 1
-    status = (
-        i18n.t(N_("Final result"))
-        if view.poll.closed_at is not None
-        else i18n.t(N_("Results so far"))
-    )
-    lines: list[str] = []
-    for option, count in zip(view.options, values, strict=True):
-        marker = "🏆 " if count == best and best > 0 else ""
-        lines.append(f"\n{marker}{option.text}: {count} ({100 * count / total:.0f}%)")
-    header = i18n.rich(
-        N_("{status} of poll {number}: {question}"),
-        status=status,
-        number=f"#{view.poll.number}",
-        question=bold(view.poll.question),
-    )
-    summary = Text.of(*lines, "\n" + i18n.tn("{n} person voted.", "{n} people voted.", voters))
-    chart = await asyncio.to_thread(
-        bar_chart, view.poll.question, [o.text for o in view.options], values
-    )
-    return [
-        header + summary,
-        Image(
-            data=chart, caption=view.poll.question[:200], filename=f"poll-{view.poll.number}.png"
-        ),
-    ]
+    return await results_of(ctx.session, view, ctx.i18n)
 
 
 @feature.command("close", N_("Close a poll now"), params=[POLL_NUMBER], role=Role.MODERATOR)
-async def close(ctx: Context, args: Args) -> Sequence[Out]:
+async def close_now(ctx: Context, args: Args) -> Sequence[Out]:
     view = await _poll_for(ctx, args)
     if not await polls.claim_close(ctx.session, view.id, ctx.now()):
         raise UserError(N_("This poll is closed."))
-    ctx.services.alarms.wake_now()  # posts the results everywhere the poll ran
+    ctx.services.jobs.wake(CLOSE_JOB)  # posts the results everywhere the poll ran
     return [Ephemeral(Text.of(ctx.t(N_("Closed. The results are on their way."))))]
 
 

@@ -1,37 +1,53 @@
-"""The live-count version of a button poll's message (native polls count by themselves)."""
+"""Live counts on button polls (native polls count by themselves).
+
+A job edits each button copy of an open poll whose counts changed, at most once per
+run (every few seconds), never once per vote: a busy poll would otherwise hit the
+platforms' rate limits. What a copy shows is remembered in the database (a digest), so
+whichever process runs the job edits a copy once per change, for votes cast through
+any process; copies on platforms it does not run get their edit through the outbox,
+where a newer count takes the place of a waiting one.
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 from handlers.actions import vote_token
 from handlers.chats import chat_ref
 from handlers.context import Services
 from handlers.i18n import N_, I18n
-from handlers.model import Button, Buttons, ChatRef, Edit, SentRef, Span, Text, bold
+from handlers.model import Button, Buttons, Edit, SentRef, Span, Text, bold
 from storage import polls
 from storage.polls import PollView
 
 
-async def live_edits(services: Services, poll_id: int) -> list[tuple[ChatRef, Edit]]:
-    """One edit per chat where the poll shows as buttons, with the current counts (or
-    only how many voted, while results are hidden)."""
+async def show_counts(services: Services) -> int:
+    """Edit the button copies whose counts changed; returns how many were edited."""
     i18n = I18n(services.settings.default_locale)
+    edited = 0
     async with services.db.read() as session:  # beside the vote batches, not after them
-        view = await polls.get(session, poll_id)
-        if view is None or view.poll.closed_at is not None:
-            return []
-        counts, voters = await polls.tally(session, poll_id)
-        posts = await polls.posts(session, poll_id)
-    rows = tuple(
-        (Button(str(i + 1), action=vote_token(str(poll_id), i)),) for i in range(len(view.options))
-    )
-    content = Buttons(button_text(view, counts, voters, i18n), rows)
-    edits = []
+        posts = await polls.open_button_posts(session)
+        views = await polls.get_many(session, {post.poll_id for post, _ in posts})
+        tallies = {poll_id: await polls.tally(session, poll_id) for poll_id in views}
     for post, chat in posts:
-        if post.message_id is None or post.native_ref is not None:
-            continue  # not posted yet, or a native poll
-        target = chat_ref(chat)
-        edits.append((target, Edit(SentRef(chat.platform_chat_id, post.message_id), content)))
-    return edits
+        view = views[post.poll_id]
+        counts, voters = tallies[post.poll_id]
+        if not voters and post.live_digest is None:
+            continue  # as posted: nothing to show yet
+        rows = tuple(
+            (Button(str(i + 1), action=vote_token(str(view.id), i)),)
+            for i in range(len(view.options))
+        )
+        content = Buttons(button_text(view, counts, voters, i18n), rows)
+        digest = hashlib.sha256(content.text.plain.encode()).hexdigest()[:32]
+        async with services.db.session() as session:
+            if not await polls.claim_live(session, post.id or 0, digest):
+                continue  # shown already (by this process or another)
+        assert post.message_id is not None
+        edit = Edit(SentRef(chat.platform_chat_id, post.message_id), content)
+        await services.post(chat_ref(chat), [edit], key=f"live:{post.id}", replace=True)
+        edited += 1
+    return edited
 
 
 def button_text(

@@ -86,6 +86,4 @@ async def _agree(
         }
         single = [] if view.poll.multiple else [view.id]
         await polls.save_choices(session, changes, single)
-    if changes:
-        services.live.touch(view.id)
     return len(changes)

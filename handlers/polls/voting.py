@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.args import MAX_INT
-from handlers.context import Context, Services
+from handlers.context import Context
 from handlers.errors import UserError
 from handlers.features import Outcome
 from handlers.i18n import N_
@@ -24,9 +24,8 @@ class _BallotBox:
     """The current choices of the members voting in a batch, changed in arrival order
     (one member may vote twice in a batch) and saved together."""
 
-    def __init__(self, session: AsyncSession, services: Services, views: dict[int, PollView]):
+    def __init__(self, session: AsyncSession, views: dict[int, PollView]):
         self._session = session
-        self._services = services
         self._views = views
         self._before: dict[Ballot, set[int]] = {}
         self._after: dict[Ballot, set[int]] = {}
@@ -48,9 +47,6 @@ class _BallotBox:
         }
         single = {poll_id for poll_id, view in self._views.items() if not view.poll.multiple}
         await polls.save_choices(self._session, changes, single)
-        # Button copies show live counts, also of votes cast through a native copy.
-        for poll_id in {poll_id for poll_id, _ in changes}:
-            self._services.live.touch(poll_id)
 
 
 def _is_open(ctx: Context, view: PollView) -> bool:
@@ -95,7 +91,7 @@ async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outc
     chat_ids = {ctx.chat_id for ctx, _ in items}
     views, running = await polls.with_posts_in(first.session, poll_ids, chat_ids)
     checked = [_pressed(ctx, args, views, running) for ctx, args in items]
-    box = _BallotBox(first.session, first.services, views)
+    box = _BallotBox(first.session, views)
     await box.load(
         [
             (found[0].id, ctx.member.member_id)
@@ -143,7 +139,7 @@ async def answers(items: Sequence[tuple[Context, PollVote]]) -> list[Outcome]:
         view = views.get(poll_of.get((ctx.event.platform, vote.poll_ref), 0))
         if view is not None and _is_open(ctx, view):
             accepted.append((ctx, vote, view))
-    box = _BallotBox(first.session, first.services, views)
+    box = _BallotBox(first.session, views)
     await box.load([(view.id, ctx.member.member_id) for ctx, _, view in accepted])
     for ctx, vote, view in accepted:
         ballot = (view.id, ctx.member.member_id)
