@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -57,6 +58,15 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
+class NestedUnitOfWork(RuntimeError):
+    """Database.session() inside another unit of work of the same task."""
+
+
+# The task holding a unit of work (tasks it starts inherit the value, but are other
+# tasks, so they may open their own).
+_unit_of_work: ContextVar[asyncio.Task[Any] | None] = ContextVar("unit_of_work", default=None)
+
+
 class Database:
     """One engine plus its session factory; passed around explicitly, never global."""
 
@@ -86,13 +96,27 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction commits on success and rolls back on error."""
-        if self._writer is None:
-            async with self._sessions() as session, session.begin():
+        """A session whose transaction commits on success and rolls back on error.
+
+        Units of work never nest: one opened inside another in the same task would wait
+        for ever on SQLite's writer lock (and on PostgreSQL could deadlock on its own
+        row locks), so it is refused at once instead."""
+        task = asyncio.current_task()
+        if task is not None and _unit_of_work.get() is task:
+            raise NestedUnitOfWork(
+                "a unit of work is already open in this task: use the session you were "
+                "given (ctx.session) instead of opening another"
+            )
+        token = _unit_of_work.set(task)
+        try:
+            if self._writer is None:
+                async with self._sessions() as session, session.begin():
+                    yield session
+                return
+            async with self._writer, self._sessions() as session, session.begin():
                 yield session
-            return
-        async with self._writer, self._sessions() as session, session.begin():
-            yield session
+        finally:
+            _unit_of_work.reset(token)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from sqlmodel import func, select
 
 from bot.app import App, build_app
@@ -96,3 +97,24 @@ async def test_a_reply_kept_until_sent_reaches_the_next_process(app: App) -> Non
     # Without keep_reply (Discord) nothing is kept.
     other = command("product", "mug", event_id="kept-2")
     assert not (await app.router.handle(other)).kept
+
+
+async def test_a_unit_of_work_inside_another_is_refused_not_a_deadlock(app: App) -> None:
+    """SQLite's in-process writer lock is not re-entrant: a handler that opened a
+    session of its own would hang for ever. It fails at once, with the reason."""
+    from storage.db import NestedUnitOfWork
+
+    async with app.db.session():
+        with pytest.raises(NestedUnitOfWork, match=r"ctx\.session"):
+            async with asyncio.timeout(2):
+                async with app.db.session():
+                    pass
+    # Another task may open its own unit meanwhile (it waits its turn, it is no nesting).
+    async with app.db.session():
+        other = asyncio.create_task(_one_unit(app))
+    await asyncio.wait_for(other, 2)
+
+
+async def _one_unit(app: App) -> None:
+    async with app.db.session() as session:
+        await session.exec(select(func.count()).select_from(ProcessedEvent))
