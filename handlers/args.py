@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from handlers.errors import Refusal
 from handlers.i18n import N_
 
 QUOTES = {'"': '"', "'": "'", "“": "”", "„": "”", "«": "»", "‘": "’"}
@@ -39,13 +40,8 @@ class Param:
     completion: str | None = None
 
 
-class ArgsError(Exception):
-    """Arguments that do not fit; `message` is a msgid, `values` fill it."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.values = values
+class ArgsError(Refusal):
+    """Arguments that do not fit the command's parameters."""
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,29 @@
-"""Expected failures that become a friendly, localized reply."""
+"""Expected failures that become a friendly, localized answer.
+
+Every refusal carries its reason the same way: an English msgid and the values that
+fill it, translated where it is shown (so the same refusal reads in each person's
+language, and is never assembled from English pieces).
+"""
 
 from __future__ import annotations
 
+from handlers.i18n import I18n
 
-class UserError(Exception):
-    """Bad input or a refused request. `message` is an English msgid, translated on reply.
 
-    Raising it rolls back the handler's writes: bad input changes nothing.
-    """
+class Refusal(Exception):
+    """Something refused, with the reason people read (`text`)."""
 
     def __init__(self, message: str, **values: object) -> None:
         super().__init__(message)
         self.message = message
         self.values = values
+
+    def text(self, i18n: I18n) -> str:
+        return i18n.t(self.message, **self.values)
+
+
+class UserError(Refusal):
+    """Bad input or a refused request, answered to the person.
+
+    Raising it rolls back the handler's writes: bad input changes nothing.
+    """

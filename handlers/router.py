@@ -392,7 +392,7 @@ class Router:
                 else:
                     argument = parse_args(target.params, event.args)
             except ArgsError as error:
-                detail = ctx.t(error.message, **error.values)
+                detail = error.text(ctx.i18n)
                 hint = usage(target.command, target.params, ctx.t)
                 raise UserError(N_("{detail} Usage: {usage}"), detail=detail, usage=hint) from None
         return list(await target.handler(ctx, argument))
@@ -508,7 +508,7 @@ def _cleaned(event: Event) -> Event:
 
 
 def _error_reply(ctx: Context, error: UserError) -> Out:
-    return _reply(ctx.event, Text.of(ctx.t(error.message, **error.values)))
+    return _reply(ctx.event, Text.of(error.text(ctx.i18n)))
 
 
 def _reply(event: Event, text: Text) -> Out:

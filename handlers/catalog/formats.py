@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from handlers.errors import Refusal
 from handlers.i18n import N_
 
 CSV_COLUMNS = (
@@ -44,15 +45,16 @@ class Format(StrEnum):
         return cls.YAML if suffix == "yml" else cls(suffix)
 
 
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    message: str  # msgid
-    values: tuple[tuple[str, object], ...] = ()
+class Problem(Refusal):
+    """Why a line of a catalog file cannot be imported."""
+
+    def __init__(self, line: int, message: str, **values: object) -> None:
+        super().__init__(message, **values)
+        self.line = line
 
 
 def problem(line: int, message: str, **values: object) -> Problem:
-    return Problem(line, message, tuple(values.items()))
+    return Problem(line, message, **values)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from babel.numbers import get_currency_precision, list_currencies
 
 from handlers.catalog.formats import LIST_SEPARATOR, Problem, RawRow, problem
+from handlers.errors import Refusal
 from handlers.i18n import N_
 from storage.catalog import ProductRecord, VariantRecord
 
@@ -19,12 +20,6 @@ MAX_PRICE = Decimal("10000000")
 _CURRENCIES = frozenset(list_currencies())
 
 
-class _Invalid(Exception):
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message)
-        self.problem_args = (message, values)
-
-
 def validate(rows: list[RawRow]) -> tuple[list[ProductRecord], list[Problem]]:
     records: list[ProductRecord] = []
     problems: list[Problem] = []
@@ -32,9 +27,8 @@ def validate(rows: list[RawRow]) -> tuple[list[ProductRecord], list[Problem]]:
     for row in rows:
         try:
             record = _record(row.data)
-        except _Invalid as invalid:
-            message, values = invalid.problem_args
-            problems.append(problem(row.line, message, **values))
+        except Refusal as invalid:
+            problems.append(problem(row.line, invalid.message, **invalid.values))
             continue
         if record.sku in first_seen:
             problems.append(
@@ -55,9 +49,9 @@ def _text(data: dict[str, Any], key: str, required: bool, limit: int) -> str:
     value = data.get(key)
     text = "" if value is None else str(value).strip()
     if required and not text:
-        raise _Invalid(N_("missing value for {column}"), column=key)
+        raise Refusal(N_("missing value for {column}"), column=key)
     if len(text) > limit:
-        raise _Invalid(N_("{column} is longer than {limit} characters"), column=key, limit=limit)
+        raise Refusal(N_("{column} is longer than {limit} characters"), column=key, limit=limit)
     return text
 
 
@@ -72,7 +66,7 @@ def _list(data: dict[str, Any], key: str) -> tuple[str, ...]:
 def _whole(value: Any, column: str) -> int:
     text = str(value).strip()
     if isinstance(value, bool) or not re.fullmatch(r"\d{1,9}", text):
-        raise _Invalid(
+        raise Refusal(
             N_("{column} must be a whole number of 0 or more, not {value}"),
             column=column,
             value=text[:20],
@@ -83,31 +77,31 @@ def _whole(value: Any, column: str) -> int:
 def _url(data: dict[str, Any], key: str) -> str | None:
     text = _text(data, key, required=False, limit=2048)
     if text and not URL.fullmatch(text):
-        raise _Invalid(N_("{column} must be an http(s) address"), column=key)
+        raise Refusal(N_("{column} must be an http(s) address"), column=key)
     return text or None
 
 
 def _record(data: dict[str, Any]) -> ProductRecord:
     if None in data:
-        raise _Invalid(N_("more fields than columns"))
+        raise Refusal(N_("more fields than columns"))
     if "" in data:
-        raise _Invalid(N_("expected a product with named fields"))
+        raise Refusal(N_("expected a product with named fields"))
     sku = _text(data, "sku", required=True, limit=40).upper()
     if not SKU.fullmatch(sku):
-        raise _Invalid(N_("bad SKU {sku}: use letters, digits, '.', '_' and '-'"), sku=sku)
+        raise Refusal(N_("bad SKU {sku}: use letters, digits, '.', '_' and '-'"), sku=sku)
     currency = _text(data, "currency", required=True, limit=16).upper()
     if currency not in _CURRENCIES:
-        raise _Invalid(N_("unknown currency {currency}"), currency=currency)
+        raise Refusal(N_("unknown currency {currency}"), currency=currency)
     price_minor = _price(_text(data, "price", required=True, limit=20), currency)
     variants = _variants(data)
     stock_value = data.get("stock")
     has_stock = stock_value is not None and str(stock_value).strip() != ""
     variant_total = sum(v.stock or 0 for v in variants)
     if not has_stock and not any(v.stock is not None for v in variants):
-        raise _Invalid(N_("missing value for {column}"), column="stock")
+        raise Refusal(N_("missing value for {column}"), column="stock")
     stock = _whole(stock_value, "stock") if has_stock else variant_total
     if has_stock and any(v.stock is not None for v in variants) and stock != variant_total:
-        raise _Invalid(
+        raise Refusal(
             N_("stock {stock} differs from the variants' total {total}"),
             stock=stock,
             total=variant_total,
@@ -131,13 +125,13 @@ def _price(text: str, currency: str) -> int:
     try:
         price = Decimal(text)
     except InvalidOperation:
-        raise _Invalid(N_("bad price {price}: expected a number like 49.90"), price=text) from None
+        raise Refusal(N_("bad price {price}: expected a number like 49.90"), price=text) from None
     if not price.is_finite() or price < 0 or price > MAX_PRICE:
-        raise _Invalid(N_("bad price {price}: expected a number like 49.90"), price=text)
+        raise Refusal(N_("bad price {price}: expected a number like 49.90"), price=text)
     precision = int(get_currency_precision(currency))
     exponent = price.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > precision:
-        raise _Invalid(
+        raise Refusal(
             N_("bad price {price}: {currency} has {digits} decimal places"),
             price=text,
             currency=currency,
@@ -154,16 +148,16 @@ def _variants(data: dict[str, Any]) -> tuple[VariantRecord, ...]:
             VariantRecord(c, s) for c, s in cartesian(colors or ("",), sizes or ("",)) if c or s
         )
     if not isinstance(given, list):
-        raise _Invalid(N_("variants must be a list"))
+        raise Refusal(N_("variants must be a list"))
     variants: dict[tuple[str, str], VariantRecord] = {}
     for item in given:
         if not isinstance(item, dict):
-            raise _Invalid(N_("variants must be a list"))
+            raise Refusal(N_("variants must be a list"))
         color = _text(item, "color", required=False, limit=64)
         size = _text(item, "size", required=False, limit=32)
         stock = _whole(item["stock"], "variant stock") if item.get("stock") is not None else None
         if (color, size) in variants:
-            raise _Invalid(N_("variant {variant} is listed twice"), variant=f"{color}/{size}")
+            raise Refusal(N_("variant {variant} is listed twice"), variant=f"{color}/{size}")
         variants[(color, size)] = VariantRecord(color, size, stock)
     return tuple(variants.values())
 

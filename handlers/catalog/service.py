@@ -76,7 +76,7 @@ def describe(problem: Problem, i18n: I18n) -> str:
     return i18n.t(
         N_("line {line}: {problem}"),
         line=problem.line,
-        problem=i18n.t(problem.message, **dict(problem.values)),
+        problem=problem.text(i18n),
     )
 
 
