@@ -7,23 +7,21 @@ import logging
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.adapters.console import ConsoleAdapter
-from bot.adapters.discord.adapter import DiscordAdapter, Voters
-from bot.adapters.telegram.adapter import TelegramAdapter
-from bot.app import App, build_app, prepare
-from bot.runner import serve
 from config import Settings, SettingsError, load_settings
 from handlers.catalog.formats import Format
-from handlers.catalog.service import ImportReport, describe, export_catalog, import_catalog
-from handlers.i18n import I18n, negotiate
-from handlers.polls.reconcile import reconcile as reconcile_votes
-from storage.migrate import current_revision, head_revision, upgrade
+
+# What a command needs is imported in the command (the platforms' libraries, the store,
+# migrations), so `shopbot --help` and a catalog import start in a fraction of a second.
+if TYPE_CHECKING:
+    from bot.app import App
+    from handlers.catalog.service import ImportReport
+    from handlers.i18n import I18n
 
 T = TypeVar("T")
 cli = typer.Typer(
@@ -61,6 +59,8 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _with_app(settings: Settings, body: Any) -> Any:
+    from bot.app import build_app
+
     app = build_app(settings)
     try:
         return await body(app)
@@ -69,10 +69,14 @@ async def _with_app(settings: Settings, body: Any) -> Any:
 
 
 def _i18n(settings: Settings) -> I18n:
+    from handlers.i18n import I18n, negotiate
+
     return I18n(negotiate([], settings.default_locale))
 
 
 def _print_report(report: ImportReport, i18n: I18n, source: str) -> None:
+    from handlers.catalog.service import describe
+
     if report.ok:
         err.print(
             i18n.t(
@@ -101,6 +105,8 @@ def run(
     ] = False,
 ) -> None:
     """Start every platform with a token configured; with none, open the console chat."""
+    from bot import serving
+
     settings = _settings()
     tokens = set(settings.platform_tokens)
     if not tokens:
@@ -109,43 +115,26 @@ def run(
             f"opening the console chat on {settings.database_url}.",
             markup=False,
         )
-        _run(_with_app(settings, lambda app: _chat(app, settings, "you", demo=True)))
+        _run(_with_app(settings, lambda app: _console(app, "you", demo=True)))
         return
-    _run(_with_app(settings, lambda app: _serve(app, settings, sorted(tokens), console)))
-
-
-async def _serve(app: App, settings: Settings, platforms: list[str], console: bool) -> None:
-    await prepare(app, load_demo=False)
-    await app.start_background()
-    adapters = [_adapter(name, app, settings) for name in platforms]
-    chat = None
-    if console:
-        chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name)
-        app.outbox.register("console", chat)
 
     def started() -> None:
-        where = ", ".join(platforms)
+        where = ", ".join(sorted(tokens))
         err.print(
             f"ShopBot running on {where} with {settings.database_url}; Ctrl+C stops it.",
             markup=False,
         )
 
-    await serve(
-        adapters,
-        until=chat.run() if chat else None,
-        started=started,
-        stopping=app.stop_background,
-    )
+    _run(_with_app(settings, lambda app: serving.platforms(app, sorted(tokens), console, started)))
 
 
-def _adapter(name: str, app: App, settings: Settings) -> TelegramAdapter | DiscordAdapter:
-    if name == "telegram":
-        return TelegramAdapter(settings, app.router, app.outbox)
+async def _console(app: App, user: str, demo: bool) -> None:
+    from bot import serving
 
-    async def reconcile(platform: str, voters: Voters) -> int:
-        return await reconcile_votes(app.services, platform, voters)
+    def loaded(report: ImportReport) -> None:
+        _print_report(report, _i18n(app.settings), "demo catalog")
 
-    return DiscordAdapter(settings, app.router, app.state, outbox=app.outbox, reconcile=reconcile)
+    await serving.console_chat(app, user, demo, loaded)
 
 
 @cli.command()
@@ -154,22 +143,14 @@ def chat(
 ) -> None:
     """Chat with the bot in this terminal (or pipe lines in: one message per line)."""
     settings = _settings()
-    _run(_with_app(settings, lambda app: _chat(app, settings, user, demo=False)))
-
-
-async def _chat(app: App, settings: Settings, user: str, demo: bool) -> None:
-    report = await prepare(app, load_demo=demo and settings.load_demo_catalog)
-    await app.start_background()
-    if report is not None:
-        _print_report(report, _i18n(settings), "demo catalog")
-    adapter = ConsoleAdapter(app.router.dispatch, Console(highlight=False), settings.bot_name, user)
-    app.outbox.register("console", adapter)
-    await adapter.run()
+    _run(_with_app(settings, lambda app: _console(app, user, demo=False)))
 
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations."""
+    from storage.migrate import current_revision, head_revision, upgrade
+
     settings = _settings()
 
     async def body(app: App) -> None:
@@ -183,6 +164,8 @@ def db_upgrade() -> None:
 @db_cli.command("current")
 def db_current() -> None:
     """Show the applied migration revision."""
+    from storage.migrate import current_revision, head_revision
+
     settings = _settings()
 
     async def body(app: App) -> None:
@@ -204,6 +187,9 @@ def catalog_import(
     fmt: FormatOption = None,
 ) -> None:
     """Import products from CSV, JSON or YAML: all rows or none, upsert by SKU."""
+    from handlers.catalog.service import import_catalog
+    from storage.migrate import upgrade
+
     settings = _settings()
     fmt = fmt or _format_of(file)
     data = file.read_bytes()
@@ -239,6 +225,9 @@ def catalog_export(
     fmt: FormatOption = None,
 ) -> None:
     """Write the catalog in the import format (CSV unless the file name says otherwise)."""
+    from handlers.catalog.service import export_catalog
+    from storage.migrate import upgrade
+
     settings = _settings()
     fmt = fmt or (_format_of(file) if file else Format.CSV)
 
@@ -271,13 +260,9 @@ def discord_sync(
         raise typer.Exit(2)
 
     async def body(app: App) -> None:
-        await prepare(app, load_demo=False)
-        adapter = DiscordAdapter(settings, app.router, app.state, sync_on_start=False)
-        try:
-            await adapter.login()
-            await adapter.sync_commands(force=True, guild_ids=guild)
-        finally:
-            await adapter.client.close()
+        from bot import serving
+
+        await serving.sync_discord(app, guild)
         guilds = ", ".join(guild or settings.discord_guild_ids)
         where = f"{guilds}, private chats (global)" if guilds else "all guilds (global)"
         err.print(f"synced {len(app.router.commands)} commands to {where}")

@@ -1,0 +1,74 @@
+"""Running the bot: the platforms with a token, or the console chat.
+
+Kept apart from bot/cli.py so that the platforms' libraries (discord.py, PTB) load
+only for the commands that run them: `shopbot --help` and a catalog import start fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+
+from bot.adapters.console import ConsoleAdapter
+from bot.adapters.discord.adapter import DiscordAdapter, Voters
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.app import App, prepare
+from bot.runner import serve
+from handlers.catalog.service import ImportReport
+from handlers.polls.reconcile import reconcile as reconcile_votes
+
+
+async def platforms(app: App, names: list[str], console: bool, started: Callable[[], None]) -> None:
+    """Every named platform (and the console chat too, if asked) until a stop signal."""
+    await prepare(app, load_demo=False)
+    await app.start_background()
+    adapters = [adapter(name, app) for name in names]
+    chat = None
+    if console:
+        chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), app.settings.bot_name)
+        app.outbox.register("console", chat)
+    await serve(
+        adapters,
+        until=chat.run() if chat else None,
+        started=started,
+        stopping=app.stop_background,
+    )
+
+
+def adapter(name: str, app: App) -> TelegramAdapter | DiscordAdapter:
+    if name == "telegram":
+        return TelegramAdapter(app.settings, app.router, app.outbox)
+
+    async def reconcile(platform: str, voters: Voters) -> int:
+        return await reconcile_votes(app.services, platform, voters)
+
+    return DiscordAdapter(
+        app.settings, app.router, app.state, outbox=app.outbox, reconcile=reconcile
+    )
+
+
+async def console_chat(
+    app: App, user: str, demo: bool, loaded: Callable[[ImportReport], None]
+) -> None:
+    """The console chat, as `user`; with `demo`, on the demo catalog if the store is empty."""
+    report = await prepare(app, load_demo=demo and app.settings.load_demo_catalog)
+    await app.start_background()
+    if report is not None:
+        loaded(report)
+    chat = ConsoleAdapter(
+        app.router.dispatch, Console(highlight=False), app.settings.bot_name, user
+    )
+    app.outbox.register("console", chat)
+    await chat.run()
+
+
+async def sync_discord(app: App, guild_ids: list[str] | None) -> None:
+    """Upload the slash commands now, whether or not they changed."""
+    await prepare(app, load_demo=False)
+    discord = DiscordAdapter(app.settings, app.router, app.state, sync_on_start=False)
+    try:
+        await discord.login()
+        await discord.sync_commands(force=True, guild_ids=guild_ids)
+    finally:
+        await discord.client.close()
