@@ -134,20 +134,6 @@ class ProductSearch(SQLModel, table=True):
     body: str
 
 
-class FaqEntry(SQLModel, table=True):
-    __tablename__ = "faq_entry"
-
-    id: int | None = Field(default=None, primary_key=True)
-    question: str = Field(max_length=500)
-    answer: str
-    locale: str = Field(default="en", max_length=16)
-    product_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=True),
-    )
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
-
-
 class ProcessedEvent(SQLModel, table=True):
     """Platform update ids already handled: a redelivered update is ignored."""
 

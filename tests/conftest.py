@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import SQLModel
 
+import storage.models  # noqa: F401  (the tables, for TABLES)
 from bot.app import App, build_app, prepare
 from config import Settings
 from storage.db import Database
@@ -18,11 +20,8 @@ from tests import pg
 from tests.support import Clock
 
 BACKENDS = ["sqlite", "postgresql"]
-TABLES = (
-    "outbox, poll_vote, poll_post, poll_option, poll, counter, link_attempt, link_code, "
-    "processed_event, meta, faq_entry, product_search, product_variant, product, vendor, "
-    "chat, community, account, member"
-)
+# Every table the models declare, so a new feature's tables are emptied too.
+TABLES = ", ".join(table.name for table in reversed(SQLModel.metadata.sorted_tables))
 
 
 @pytest.fixture(scope="session")

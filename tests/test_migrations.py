@@ -68,7 +68,6 @@ async def test_upgrade_from_empty_database(backend: str, empty_url: str) -> None
                 "vendor",
                 "product",
                 "product_variant",
-                "faq_entry",
                 "product_search",
             } <= tables
             assert await conn.run_sync(_diff) == []
