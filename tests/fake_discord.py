@@ -35,6 +35,7 @@ DM_CHANNEL_ID = "900000000000000013"
 EVERYONE_PERMS = str((1 << 10) | (1 << 11))  # view channel, send messages
 MANAGE_MESSAGES = str(1 << 13)
 NOW = "2026-11-24T12:00:00+00:00"
+_NO_ROUTE = object()  # a route table that does not know the request
 
 
 def user(user_id: str, name: str, bot: bool = False) -> dict[str, Any]:
@@ -230,6 +231,13 @@ class FakeDiscord(LoopbackServer):
 
     def _route(self, method: str, path: str, body: dict[str, Any], query: Any) -> Any:
         parts = path.strip("/").split("/")
+        for routes in (self._app_routes, self._interaction_routes, self._channel_routes):
+            found = routes(method, parts, body, query)
+            if found is not _NO_ROUTE:
+                return found
+        raise ApiError(404, 0, f"404: Not Found ({method} {path} not in the fake)")
+
+    def _app_routes(self, method: str, parts: list[str], body: dict[str, Any], query: Any) -> Any:
         match method, parts:
             case "GET", ["users", "@me"]:
                 return BOT
@@ -267,6 +275,23 @@ class FakeDiscord(LoopbackServer):
                 "commands",
             ]:
                 return [self._check_command(c) for c in body.get("_list", [])]
+            case "POST", ["users", "@me", "channels"]:
+                recipient = str(body["recipient_id"])
+                channel_id = self.dm_channels.setdefault(recipient, str(next(self._ids)))
+                return {
+                    "id": channel_id,
+                    "type": 1,
+                    "last_message_id": None,
+                    "recipients": [user(recipient, f"User{recipient[-3:]}")],
+                }
+            case "GET", ["users", user_id]:
+                return user(user_id, f"User{user_id[-3:]}")
+        return _NO_ROUTE
+
+    def _interaction_routes(
+        self, method: str, parts: list[str], body: dict[str, Any], query: Any
+    ) -> Any:
+        match method, parts:
             case "POST", ["interactions", interaction_id, _token, "callback"]:
                 if interaction_id in self.acknowledged:
                     raise ApiError(400, 40060, "Interaction has already been acknowledged.")
@@ -281,6 +306,12 @@ class FakeDiscord(LoopbackServer):
             case "DELETE", ["webhooks", _, token, "messages", "@original"]:
                 self._check_acknowledged(token)
                 return None
+        return _NO_ROUTE
+
+    def _channel_routes(
+        self, method: str, parts: list[str], body: dict[str, Any], query: Any
+    ) -> Any:
+        match method, parts:
             case "POST", ["channels", channel_id, "messages"]:
                 if any(self.dm_channels.get(u) == channel_id for u in self.dm_blocked):
                     raise ApiError(403, 50007, "Cannot send messages to this user")
@@ -299,23 +330,12 @@ class FakeDiscord(LoopbackServer):
                     (v for k, v in voters.items() if int(k) > after), key=lambda v: int(v["id"])
                 )
                 return {"users": later[:limit]}
-            case "POST", ["channels", channel_id, "polls", message_id, "expire"]:
+            case "POST", ["channels", _, "polls", message_id, "expire"]:
                 message = self.messages.get(message_id)
                 if message is None or "poll" not in message:
                     raise ApiError(404, 10008, "Unknown Message")
                 return message
-            case "POST", ["users", "@me", "channels"]:
-                recipient = str(body["recipient_id"])
-                channel_id = self.dm_channels.setdefault(recipient, str(next(self._ids)))
-                return {
-                    "id": channel_id,
-                    "type": 1,
-                    "last_message_id": None,
-                    "recipients": [user(recipient, f"User{recipient[-3:]}")],
-                }
-            case "GET", ["users", user_id]:
-                return user(user_id, f"User{user_id[-3:]}")
-        raise ApiError(404, 0, f"404: Not Found ({method} {path} not in the fake)")
+        return _NO_ROUTE
 
     def _check_acknowledged(self, token: str) -> None:
         """Follow-ups exist only once the interaction is acknowledged."""
@@ -365,31 +385,10 @@ class FakeDiscord(LoopbackServer):
         webhook: bool = False,
         message_id: str | None = None,
     ) -> dict[str, Any]:
+        _check_message(body)
         content = body.get("content") or ""
-        if len(content) > 2000:
-            raise ApiError(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer")
         embeds = body.get("embeds") or []
-        for embed in embeds:
-            if len(embed.get("title") or "") > 256 or len(embed.get("description") or "") > 4096:
-                raise ApiError(400, 50035, "Invalid Form Body: embed")
-            fields = embed.get("fields") or []
-            if len(fields) > 25 or any(
-                len(f["name"]) > 256 or len(f["value"]) > 1024 for f in fields
-            ):
-                raise ApiError(400, 50035, "Invalid Form Body: embed fields")
-        for row in body.get("components") or []:
-            for component in row.get("components", []):
-                if len(component.get("custom_id") or "") > 100:
-                    raise ApiError(400, 50035, "Invalid Form Body: custom_id")
         poll = body.get("poll")
-        if poll is not None:
-            answers = poll.get("answers", [])
-            if not 1 <= len(answers) <= 10 or any(
-                len(a["poll_media"]["text"]) > 55 for a in answers
-            ):
-                raise ApiError(400, 50035, "Invalid Form Body: poll")
-            if not 1 <= int(poll.get("duration", 24)) <= 768:
-                raise ApiError(400, 50035, "Invalid Form Body: poll duration")
         message = message_payload(
             message_id or str(next(self._ids)),
             channel_id,
@@ -554,6 +553,29 @@ def message_payload(
         "components": [],
         **extra,
     }
+
+
+def _check_message(body: dict[str, Any]) -> None:
+    """Discord's limits on a message: content, embeds, components, polls."""
+    if len(body.get("content") or "") > 2000:
+        raise ApiError(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer")
+    for embed in body.get("embeds") or []:
+        if len(embed.get("title") or "") > 256 or len(embed.get("description") or "") > 4096:
+            raise ApiError(400, 50035, "Invalid Form Body: embed")
+        fields = embed.get("fields") or []
+        if len(fields) > 25 or any(len(f["name"]) > 256 or len(f["value"]) > 1024 for f in fields):
+            raise ApiError(400, 50035, "Invalid Form Body: embed fields")
+    for row in body.get("components") or []:
+        for component in row.get("components", []):
+            if len(component.get("custom_id") or "") > 100:
+                raise ApiError(400, 50035, "Invalid Form Body: custom_id")
+    poll = body.get("poll")
+    if poll is not None:
+        answers = poll.get("answers", [])
+        if not 1 <= len(answers) <= 10 or any(len(a["poll_media"]["text"]) > 55 for a in answers):
+            raise ApiError(400, 50035, "Invalid Form Body: poll")
+        if not 1 <= int(poll.get("duration", 24)) <= 768:
+            raise ApiError(400, 50035, "Invalid Form Body: poll duration")
 
 
 def _attachment(sent: dict[str, Any], filename: str) -> dict[str, Any]:

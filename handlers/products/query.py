@@ -137,6 +137,24 @@ def _parse_at(
     toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms, candidates: list[str]
 ) -> int:
     """Consume the construct starting at toks[i]; return the next index."""
+    for construct in (_price_words, _sizes):
+        after = construct(toks, i, parsed)
+        if after is not None:
+            return after
+    amount = _amount(toks[i])
+    if amount is not None:
+        return _parse_amount(toks, i, amount, parsed, candidates)
+    after = _colours(toks, i, parsed, catalog)
+    if after is not None:
+        return after
+    tok = toks[i]
+    if tok not in STOPWORDS and tok not in _CONNECTORS and tok not in RANGE_JOINERS:
+        candidates.append(tok)
+    return i + 1
+
+
+def _price_words(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
+    """ "under 80", "between 20 and 50 EUR", "€80": a budget."""
     tok = toks[i]
     nxt = toks[i + 1] if i + 1 < len(toks) else ""
     if tok in _BETWEEN or tok in PRICE_MAX or tok in PRICE_MIN:
@@ -156,15 +174,25 @@ def _parse_at(
         _note_currency(parsed, tok)
         parsed.max_amount = _amount(nxt)  # "a jacket for €80": a budget
         return i + 2
-    amount = _amount(tok)
-    if amount is not None:
-        return _parse_amount(toks, i, amount, parsed, candidates)
+    return None
+
+
+def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
+    tok = toks[i]
+    nxt = toks[i + 1] if i + 1 < len(toks) else ""
     if tok in SIZE_KEYWORDS and nxt:
         parsed.size = SIZE_WORDS.get(nxt) or nxt.upper()
         return i + 2
     if tok in STANDALONE_SIZES:
         parsed.size = tok.upper()
         return i + 1
+    return None
+
+
+def _colours(toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms) -> int | None:
+    """A shade the catalog has ("sky blue", "olive"), or a colour family ("blue")."""
+    tok = toks[i]
+    nxt = toks[i + 1] if i + 1 < len(toks) else ""
     pair = f"{tok} {nxt}"
     if nxt and pair in catalog.colors:
         parsed.colors.add(pair)
@@ -179,9 +207,7 @@ def _parse_at(
         parsed.colors.add(COLOR_WORDS[tok])
         parsed.color_words.append(tok)
         return i + 1
-    if tok not in STOPWORDS and tok not in _CONNECTORS and tok not in RANGE_JOINERS:
-        candidates.append(tok)
-    return i + 1
+    return None
 
 
 def _parse_amount(

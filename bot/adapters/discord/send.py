@@ -371,59 +371,62 @@ class DiscordSender:
         """Respond within the interaction: the first message is the response (or, after a
         "thinking" defer, replaces it), the rest are follow-ups; Ephemeral ones are
         only seen by the person."""
-        original_pending = deferred and thinking
-        responded = deferred
+        answer = _Answer(interaction, responded=deferred, pending=deferred and thinking)
         for out in outs:
             ephemeral = isinstance(out, Ephemeral)
             inner = out.content if isinstance(out, Ephemeral) else out
             try:
                 if isinstance(inner, Direct):
                     await self._direct(event, inner, interaction.channel, None)  # type: ignore[arg-type]
-                    continue
-                if isinstance(inner, Edit):
+                elif isinstance(inner, Edit):
                     await self.edit(inner)
-                    continue
-                if isinstance(inner, ClosePoll):
+                elif isinstance(inner, ClosePoll):
                     await self._close_poll(inner)
-                    continue
-                parts = messages(inner)
-                for part_number, message in enumerate(parts):
-                    last = part_number == len(parts) - 1
-                    kwargs = {**_clean(message), "allowed_mentions": NO_MENTIONS}
-                    if not responded:
-                        callback = await interaction.response.send_message(
-                            **kwargs, ephemeral=ephemeral
-                        )
-                        responded = True
-                        if last:
-                            await self._record(
-                                inner,
-                                interaction.channel_id,
-                                callback.message_id if callback else None,
-                            )
-                    elif original_pending and not ephemeral:
-                        await interaction.edit_original_response(
-                            **{k: v for k, v in kwargs.items() if k != "file"},
-                            attachments=[kwargs["file"]]
-                            if "file" in kwargs
-                            else discord.utils.MISSING,
-                        )
-                        original_pending = False
-                    else:
-                        if original_pending:  # the public "thinking…" must not stay
-                            await interaction.delete_original_response()
-                            original_pending = False
-                        sent = await interaction.followup.send(
-                            **kwargs, ephemeral=ephemeral, wait=True
-                        )
-                        if last:
-                            await self._record(inner, interaction.channel_id, sent.id)
+                else:
+                    parts = messages(inner)
+                    for number, message in enumerate(parts):
+                        sent = await answer.send(_clean(message), ephemeral)
+                        if number == len(parts) - 1 and sent is not None:
+                            await self._record(inner, interaction.channel_id, sent)
             except discord.HTTPException as error:
                 _log_http(error, event)
-        if not responded:
-            await interaction.response.defer()  # nothing to say (e.g. a repeated event)
-        elif original_pending:
+        await answer.finish()
+
+
+class _Answer:
+    """The messages of one interaction's answer: the response, what replaces a public
+    "thinking…", follow-ups."""
+
+    def __init__(self, interaction: discord.Interaction, responded: bool, pending: bool) -> None:
+        self._interaction = interaction
+        self._responded = responded
+        self._pending = pending  # a public "thinking…" waits to be replaced
+
+    async def send(self, message: Message, ephemeral: bool) -> int | None:
+        """Send one message; returns its id when Discord tells it."""
+        interaction = self._interaction
+        kwargs = {**message, "allowed_mentions": NO_MENTIONS}
+        if not self._responded:
+            self._responded = True
+            callback = await interaction.response.send_message(**kwargs, ephemeral=ephemeral)
+            return callback.message_id if callback else None
+        if self._pending and not ephemeral:
+            self._pending = False
+            upload = kwargs.pop("file", None)
+            attachments = [upload] if upload is not None else discord.utils.MISSING
+            await interaction.edit_original_response(**kwargs, attachments=attachments)
+            return None
+        if self._pending:  # the public "thinking…" must not stay
+            self._pending = False
             await interaction.delete_original_response()
+        sent = await interaction.followup.send(**kwargs, ephemeral=ephemeral, wait=True)
+        return sent.id
+
+    async def finish(self) -> None:
+        if not self._responded:
+            await self._interaction.response.defer()  # nothing to say
+        elif self._pending:
+            await self._interaction.delete_original_response()
 
 
 def _clean(message: Message) -> Message:
