@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Member joins need the privileged Server Members intent; off unless you enable it
     # in the developer portal too.
     discord_member_events: bool = False
+    # After connecting, how long to wait for each guild the gateway announced but had not
+    # sent yet, before answering (discord.py's guild_ready_timeout).
+    discord_guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
     @field_validator("owner_ids", "moderator_ids", "discord_guild_ids", mode="before")
     @classmethod

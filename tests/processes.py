@@ -88,6 +88,7 @@ class Cluster:
             env.update(
                 SHOPBOT_DISCORD_TOKEN=fake_discord.TOKEN,
                 SHOPBOT_DISCORD_API_URL=discord.api_url,
+                SHOPBOT_DISCORD_GUILD_READY_TIMEOUT="0.05",  # the fake sends its guild at once
             )
         return env
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.discord.adapter import ACK_SECONDS, DiscordAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import FEATURES, App
 from handlers.context import Context
 from handlers.errors import UserError
@@ -45,6 +45,7 @@ MOD = user("500000000000000002", "Mod")
 _ids = itertools.count(800_000_000_000_000_000)
 
 probe = Feature("probe")
+SLOW_ACK = 0.3  # the acknowledgement window in the test of a slow handler
 
 
 @probe.command("purge", "Moderators only", role=Role.MODERATOR)
@@ -54,7 +55,7 @@ async def purge(ctx: Context, args: Any) -> Sequence[Out]:
 
 @probe.command("slow", "Takes its time")
 async def slow(ctx: Context, args: Any) -> Sequence[Out]:
-    await asyncio.sleep(ACK_SECONDS + 0.5)
+    await asyncio.sleep(SLOW_ACK + 0.5)
     return [Text.of("worth the wait")]
 
 
@@ -103,7 +104,12 @@ def recorder(app: App) -> Recorder:
 
 def make_adapter(app: App, fake: FakeDiscord, recorder: Recorder, **extra: Any) -> DiscordAdapter:
     settings = app.settings.model_copy(
-        update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url, **extra}
+        update={
+            "discord_token": SecretStr(TOKEN),
+            "discord_api_url": fake.api_url,
+            "discord_guild_ready_timeout": 0.05,  # the fake sends its one guild at once
+            **extra,
+        }
     )
     return DiscordAdapter(settings, recorder, app.state)
 
@@ -320,11 +326,12 @@ async def test_image_is_an_attachment(discord_bot: DiscordAdapter, fake: FakeDis
 async def test_slow_handler_defers_then_follows_up(
     discord_bot: DiscordAdapter, fake: FakeDiscord
 ) -> None:
+    discord_bot.ack_seconds = SLOW_ACK  # the handler takes longer than this
     command = slash("slow")
     await fake.dispatch("INTERACTION_CREATE", command)
     [deferred] = await fake.wait_for(lambda: callbacks(fake, command))
     assert deferred.body["type"] == 5  # "thinking…"
-    assert deferred.at - fake.interactions[command["id"]] < 3
+    assert deferred.at - fake.interactions[command["id"]] < SLOW_ACK + 0.5
     [edit] = await fake.wait_for(lambda: fake.sent("PATCH", f"/token-{command['id']}/messages"))
     assert edit.body["content"] == "worth the wait"
 
@@ -420,7 +427,11 @@ async def test_poll_end_to_end_native_vote_and_results(
 
     clock.now = utcnow()  # Discord poll durations count from the real time
     settings = app.settings.model_copy(
-        update={"discord_token": SecretStr(TOKEN), "discord_api_url": fake.api_url}
+        update={
+            "discord_token": SecretStr(TOKEN),
+            "discord_api_url": fake.api_url,
+            "discord_guild_ready_timeout": 0.05,
+        }
     )
     adapter = DiscordAdapter(settings, recorder, app.state, outbox=app.outbox)
     await adapter.start()

@@ -40,6 +40,7 @@ async def test_run_serves_telegram_and_discord_together(
         SHOPBOT_TELEGRAM_API_URL=telegram.base_url,
         SHOPBOT_DISCORD_TOKEN=fake_discord.TOKEN,
         SHOPBOT_DISCORD_API_URL=discord.api_url,
+        SHOPBOT_DISCORD_GUILD_READY_TIMEOUT="0.05",
     )
     await import_demo_catalog(env, tmp_path)
     process = await start_shopbot("run", env=env, cwd=tmp_path)

@@ -63,7 +63,9 @@ def use_api_url(url: str) -> None:
 class ShopBotClient(discord.Client):
     def __init__(self, adapter: DiscordAdapter) -> None:
         super().__init__(
-            intents=intents(adapter.settings), allowed_mentions=discord.AllowedMentions.none()
+            intents=intents(adapter.settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=adapter.settings.discord_guild_ready_timeout,
         )
         self.adapter = adapter
 
@@ -117,6 +119,7 @@ class DiscordAdapter:
         self.router = router
         self.commands = list(router.commands.values())
         self.state = state
+        self.ack_seconds = ACK_SECONDS
         self.sync_on_start = sync_on_start
         self._reconcile = reconcile
         if settings.discord_api_url:
@@ -258,7 +261,7 @@ class DiscordAdapter:
         The claim that decides who handles the event is taken, and committed, before
         anything is acknowledged; the processes that lose it stay silent."""
         loop = asyncio.get_running_loop()
-        acknowledge_by = loop.time() + ACK_SECONDS
+        acknowledge_by = loop.time() + self.ack_seconds
         if not await self.router.claim(event):
             return
         work = asyncio.ensure_future(self.router.handle(event, claimed=True))
