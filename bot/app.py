@@ -23,6 +23,7 @@ from handlers.polls import commands as polls
 from handlers.products import commands as products
 from handlers.products.index import ProductIndex
 from handlers.router import Router
+from handlers.welcome import commands as welcome
 from storage.catalog import count_products
 from storage.db import Database
 from storage.migrate import upgrade
@@ -37,6 +38,7 @@ FEATURES = (
     products.feature,
     linking.feature,
     polls.feature,
+    welcome.feature,
     housekeeping.feature,
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -63,6 +63,13 @@ class Context:
     roles: frozenset[Role]
     i18n: I18n
     commands: Sequence[Command]
+    # Jobs to wake once this unit of work has committed (see `wake`).
+    wakes: list[tuple[str, datetime | None]] = field(default_factory=list)
+
+    def wake(self, name: str, at: datetime | None = None) -> None:
+        """Wake a job once what this handler wrote is committed (woken earlier, it
+        could look before the commit and find nothing)."""
+        self.wakes.append((name, at))
 
     def now(self) -> datetime:
         return self.services.clock()

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.args import Param
 from handlers.errors import UserError
-from handlers.model import Out, PollVote, SentRef
+from handlers.model import Attachment, Out, PollVote, SentRef
 
 if TYPE_CHECKING:
     from handlers.context import Context, Services
@@ -45,6 +45,11 @@ Args = dict[str, Any]
 CommandHandler = Callable[["Context", Args], Awaitable[Sequence[Out]]]
 ActionHandler = Callable[["Context", tuple[str, ...]], Awaitable[Sequence[Out]]]
 TextHandler = Callable[["Context", str], Awaitable[Sequence[Out]]]
+# Photos sent to the bot (in private, or replying to or mentioning it in a group), with
+# the caption as text.
+PhotoHandler = Callable[["Context", tuple[Attachment, ...]], Awaitable[Sequence[Out]]]
+# Someone joined the chat (`ctx.member`): every feature that declares one is called.
+JoinHandler = Callable[["Context"], Awaitable[Sequence[Out]]]
 # A bulk handler takes many (context, argument) items that share one unit of work and
 # answers each with its replies or the UserError to answer with. There is no rollback
 # per item, so it must refuse an item before writing anything for it.
@@ -103,6 +108,8 @@ class Feature:
     commands: list[Command] = field(default_factory=list)
     actions: list[ActionRoute] = field(default_factory=list)
     text_handler: TextHandler | None = None
+    photo_handler: PhotoHandler | None = None
+    join_handlers: list[JoinHandler] = field(default_factory=list)
     completions: dict[str, CompletionHandler] = field(default_factory=dict)
     poll_vote_handler: PollVoteHandler | None = None
     sent_handlers: dict[type, SentHandler] = field(default_factory=dict)
@@ -143,6 +150,16 @@ class Feature:
 
     def text(self, handler: TextHandler) -> TextHandler:
         self.text_handler = handler
+        return handler
+
+    def photo(self, handler: PhotoHandler) -> PhotoHandler:
+        """Photos sent to the bot; one feature takes them (see `PhotoHandler`)."""
+        self.photo_handler = handler
+        return handler
+
+    def join(self, handler: JoinHandler) -> JoinHandler:
+        """Someone joined a chat the bot is in (see `JoinHandler`)."""
+        self.join_handlers.append(handler)
         return handler
 
     def poll_vote(self, handler: PollVoteHandler) -> PollVoteHandler:

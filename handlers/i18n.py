@@ -86,16 +86,25 @@ class I18n:
 
     def rich(self, message: str, **values: str | Span) -> Text:
         """Translate `message` and fill `{name}` placeholders with spans, not markup."""
-        template = self._translations.gettext(message)
-        spans: list[Span] = []
-        for literal, name, _spec, _conv in string.Formatter().parse(template):
-            if literal:
-                spans.append(Span(literal))
-            if name is not None:
-                value = values[name]
-                spans.append(value if isinstance(value, Span) else Span(value, Style.PLAIN))
-        return Text(tuple(spans))
+        return _spans(self._translations.gettext(message), values)
+
+    def rich_n(self, singular: str, plural: str, n: int, **values: str | Span) -> Text:
+        """`rich` with the plural form for `n` (filled as `{n}`)."""
+        template = self._translations.ngettext(singular, plural, n)
+        return _spans(template, {"n": str(n), **values})
 
     def price(self, amount_minor: int, currency: str) -> str:
         amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
         return str(format_currency(amount, currency, locale=self.language))
+
+
+def _spans(template: str, values: dict[str, str | Span]) -> Text:
+    """The template with each placeholder replaced by its own span."""
+    spans: list[Span] = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        if literal:
+            spans.append(Span(literal))
+        if name is not None:
+            value = values[name]
+            spans.append(value if isinstance(value, Span) else Span(value, Style.PLAIN))
+    return Text(tuple(spans))

@@ -29,6 +29,8 @@ from handlers.features import (
     Command,
     CompletionHandler,
     Feature,
+    JoinHandler,
+    PhotoHandler,
     PollVoteHandler,
     Role,
     Scope,
@@ -119,6 +121,8 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Any] = {}
         self.text_handler: TextHandler | None = None
+        self.photo_handler: PhotoHandler | None = None
+        self.join_handlers: list[JoinHandler] = []
         self.completions: dict[str, CompletionHandler] = {}
         self.poll_vote_handler: PollVoteHandler | None = None
         self.sent_handlers: dict[type, SentHandler] = {}
@@ -146,6 +150,11 @@ class Router:
                 if self.text_handler is not None:
                     raise ValueError("only one feature may answer free text")
                 self.text_handler = feature.text_handler
+            if feature.photo_handler is not None:
+                if self.photo_handler is not None:
+                    raise ValueError("only one feature may take photos")
+                self.photo_handler = feature.photo_handler
+            self.join_handlers += feature.join_handlers
         bulk = [r.handler for r in self.actions.values() if r.bulk] + [self.poll_vote_handler]
         for handler in filter(None, bulk):
             self._batchers[handler] = Batcher(self._run_bulk, MAX_BATCH)
@@ -228,6 +237,11 @@ class Router:
         if event.kind is EventKind.COMMAND:
             # In groups, unknown commands probably belong to another bot: stay quiet.
             return event.chat.kind is ChatKind.DM or (event.command or "") in self.commands
+        if event.kind is EventKind.PHOTO:
+            addressed = event.chat.kind is ChatKind.DM or event.addressed
+            return addressed and self.photo_handler is not None
+        if event.kind is EventKind.JOIN:
+            return bool(self.join_handlers)
         return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
 
     async def replied(self, event: Event) -> None:
@@ -271,9 +285,15 @@ class Router:
             if kept:
                 stored = [(event.platform, event.event_id, codec.dumps(here))]
                 await keep_replies(session, stored, self._process)
+        # Committed: what the handler stored can be acted on now.
         if queued:
-            services.jobs.wake(SEND_JOB)  # committed: it can go out now
+            ctx.wake(SEND_JOB)
+        self._wake(ctx)
         return Reply(here, kept=kept)
+
+    def _wake(self, ctx: Context) -> None:
+        for name, at in ctx.wakes:
+            self.services.jobs.wake(name, at)
 
     async def _unsent_reply(self, session: AsyncSession, event: Event, keep_reply: bool) -> Reply:
         """A redelivered update: answered already, unless the process that handled it
@@ -359,6 +379,8 @@ class Router:
             await keep_replies(session, replies, self._process)
         if queued:
             services.jobs.wake(SEND_JOB)
+        for _, ctx, _ in work:
+            self._wake(ctx)
         return results
 
     def _context(
@@ -438,7 +460,18 @@ class Router:
             return _Target(route.handler, action.args, route.role, Scope.ANYWHERE)
         if event.kind is EventKind.TEXT and self.text_handler is not None:
             return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
+        if event.kind is EventKind.PHOTO and self.photo_handler is not None:
+            return _Target(self.photo_handler, event.attachments, Role.SHOPPER, Scope.ANYWHERE)
+        if event.kind is EventKind.JOIN:
+            return _Target(self._joined, None, Role.SHOPPER, Scope.ANYWHERE)
         return None
+
+    async def _joined(self, ctx: Context, _: None) -> list[Out]:
+        """Every feature's join handler, in one unit of work."""
+        outs: list[Out] = []
+        for handler in self.join_handlers:
+            outs += await handler(ctx)
+        return outs
 
     def _roles(self, event: Event, member: MemberInfo) -> frozenset[Role]:
         settings = self.services.settings

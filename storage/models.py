@@ -329,3 +329,53 @@ class OutboxMessage(SQLModel, table=True):
     # Sent, or given up on ("expired", or "failed" every attempt; the error is logged).
     done_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     outcome: str | None = Field(default=None, max_length=16)
+
+
+class Welcome(SQLModel, table=True):
+    """A community's welcome message (scope as in storage/numbering.py)."""
+
+    scope: str = Field(primary_key=True, max_length=64)
+    text: str = Field(max_length=1000)
+    set_by: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class WelcomeSeen(SQLModel, table=True):
+    """Who has been welcomed in a community: once per person."""
+
+    __tablename__ = "welcome_seen"
+    __table_args__ = (PrimaryKeyConstraint("scope", "member_id"),)
+
+    scope: str = Field(max_length=64)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+
+
+class WelcomePending(SQLModel, table=True):
+    """Newcomers waiting for a chat's next welcome message (one message per burst)."""
+
+    __tablename__ = "welcome_pending"
+    __table_args__ = (PrimaryKeyConstraint("chat_id", "member_id"),)
+
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=128)
+    joined_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class WelcomeChat(SQLModel, table=True):
+    """When a chat was last welcomed into: the next message waits a minute after it."""
+
+    __tablename__ = "welcome_chat"
+
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True)
+    )
+    posted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

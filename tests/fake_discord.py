@@ -502,6 +502,7 @@ def guild() -> dict[str, Any]:
         "explicit_content_filter": 0,
         "default_message_notifications": 0,
         "system_channel_flags": 0,
+        "system_channel_id": CHANNEL_ID,
         "nsfw_level": 0,
         "afk_timeout": 300,
         "vanity_url_code": None,

@@ -321,6 +321,17 @@ class FakeTelegram(LoopbackServer):
         self.messages[(chat_id, message["message_id"])] = message
         return self.push({"message": message})
 
+    def push_join(self, chat_id: int, newcomers: list[dict[str, Any]]) -> int:
+        """People joined a group (the service message Telegram sends every bot in it)."""
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self.chats[chat_id].as_dict(),
+            "from": newcomers[0],
+            "new_chat_members": newcomers,
+        }
+        return self.push({"message": message})
+
     def push_callback(self, sender: dict[str, Any], sent: Call, data: str) -> int:
         message = sent.result
         return self.push(

@@ -183,3 +183,20 @@ async def test_console_buttons_and_mentions_in_process(app: App) -> None:
     assert "Open in your browser: https://shop.example.com/p/hom-003" in buffer.getvalue()
     await adapter.handle_line("/product@otherbot mug")
     assert "I don't know the command" in buffer.getvalue()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_newcomers_joining_a_console_group_are_welcomed(app: App) -> None:
+    from handlers.welcome.commands import post_welcomes
+
+    buffer = io.StringIO()
+    adapter = ConsoleAdapter(app.router.dispatch, Console(file=buffer, width=100), "shopbot")
+    app.outbox.register("console", adapter)
+    for line in (":as mona", ":role moderator", ":group shop", "/welcome Hello, and enjoy!"):
+        await adapter.handle_line(line)
+    for name in ("zed", "yan"):
+        await adapter.handle_line(f":as {name}")
+        await adapter.handle_line(":join")
+    assert await post_welcomes(app.services) == 1
+    assert "Welcome, zed and yan!" in buffer.getvalue()
+    assert "Hello, and enjoy!" in buffer.getvalue()

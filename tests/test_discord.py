@@ -178,6 +178,46 @@ async def test_a_redelivered_interaction_is_not_acknowledged_twice(
     assert [c for c in fake.calls if c.status >= 400] == []
 
 
+async def test_newcomers_are_welcomed_in_the_system_channel(
+    app: App, fake: FakeDiscord, recorder: Recorder
+) -> None:
+    from handlers.welcome.commands import post_welcomes
+
+    adapter = make_adapter(app, fake, recorder, discord_member_events=True)
+    app.outbox.register("discord", adapter.sender)
+    await adapter.start()
+    try:
+        command = slash("welcome", who=MOD, text="Say hi in #introductions!")
+        command["member"]["permissions"] = str(int(EVERYONE_PERMS) | int(MANAGE_MESSAGES))
+        await fake.dispatch("INTERACTION_CREATE", command)
+        [answer] = await fake.wait_for(lambda: callbacks(fake, command))
+        assert "welcomed with" in answer.body["data"]["content"]
+        for n in range(3):
+            newcomer = user(str(620_000_000_000_000_000 + n), f"New{n}")
+            await fake.dispatch("GUILD_MEMBER_ADD", {**member(newcomer), "guild_id": GUILD_ID})
+        async with asyncio.timeout(10):
+            while await waiting_newcomers(app) < 3:  # noqa: ASYNC110 - handled meanwhile
+                await asyncio.sleep(0.02)
+        assert await post_welcomes(app.services) == 1
+        [posted] = fake.sent("POST", f"/channels/{CHANNEL_ID}/messages")
+        assert posted.body["content"].startswith("Welcome, **New0, New1** and **New2**!")
+        assert (
+            "\\#introductions" in posted.body["content"]
+            or "#introductions" in posted.body["content"]
+        )
+    finally:
+        await adapter.stop()
+
+
+async def waiting_newcomers(app: App) -> int:
+    from sqlmodel import func, select
+
+    from storage.models import WelcomePending
+
+    async with app.db.read() as session:
+        return (await session.exec(select(func.count()).select_from(WelcomePending))).one()
+
+
 async def test_product_command_with_autocomplete(
     discord_bot: DiscordAdapter, fake: FakeDiscord
 ) -> None:

@@ -371,6 +371,27 @@ async def test_a_redelivered_button_press_is_not_answered_twice(
     assert not fake.sent(method="answerCallbackQuery", ok=False)
 
 
+async def test_newcomers_joining_a_group_are_welcomed_once_together(
+    app: App, fake: FakeTelegram, recorder: Recorder
+) -> None:
+    from handlers.welcome.commands import post_welcomes
+
+    adapter = TelegramAdapter(telegram_settings(app, fake), recorder, app.outbox)
+    await adapter.start()
+    try:
+        fake.push_message(GROUP, ADMIN, "/welcome Ask me about any product!")
+        await answer_to(fake, GROUP, "sendMessage")
+        fake.push_join(GROUP, [user(6001 + n, f"New{n}") for n in range(5)])
+        fake.push_join(GROUP, [user(6001, "New0")])  # joins again: once is enough
+        await fake.wait_for(lambda: fake.confirmed > max(u["update_id"] for u in fake.delivered))
+        assert await post_welcomes(app.services) == 1
+        [welcome] = [c for c in fake.sent(GROUP, "sendMessage") if "Welcome" in c.result["text"]]
+        assert welcome.result["text"].startswith("Welcome, New0, New1, New2 and 2 other")
+        assert welcome.result["text"].endswith("Ask me about any product!")
+    finally:
+        await adapter.stop()
+
+
 async def test_admins_and_anonymous_admins_are_moderators(
     telegram: TelegramAdapter, fake: FakeTelegram
 ) -> None:

@@ -47,6 +47,7 @@ CONSOLE_HELP = """Console commands:
   :lang CODE       the language the current person's app reports, e.g. pl
   :group [NAME]    move to a group chat (mention @{bot} to ask questions there)
   :dm              back to the private chat with the bot
+  :join            the current person joins the current group (newcomers' welcome)
   :who             who and where you are
   :quit            leave (end of input works too)
   A number presses that button of the last answer."""
@@ -109,9 +110,11 @@ class ConsoleAdapter:
         stripped = line.strip()
         if not stripped:
             return True
-        if stripped.startswith(":"):
+        if stripped.lower() == ":join":
+            event: Event | None = self._joined()
+        elif stripped.startswith(":"):
             return self._meta(stripped)
-        if stripped.isascii() and stripped.isdigit() and self._buttons:
+        elif stripped.isascii() and stripped.isdigit() and self._buttons:
             event = self._press(int(stripped))
         else:
             event = self.to_event(stripped)
@@ -154,6 +157,13 @@ class ConsoleAdapter:
         return Event(
             PLATFORM, event_id, EventKind.TEXT, actor, chat, text=line, addressed=addressed
         )
+
+    def _joined(self) -> Event | None:
+        """The current person joins the current group (as a platform reports a join)."""
+        if self._chat.kind is ChatKind.DM:
+            self._console.print("Move to a group first (:group NAME), then :join.")
+            return None
+        return Event(PLATFORM, self._next_id(), EventKind.JOIN, self._actor(), self._chat)
 
     def _press(self, number: int) -> Event | None:
         if not 1 <= number <= len(self._buttons):

@@ -93,7 +93,7 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
     )
     for chat in chats:
         await polls.add_post(ctx.session, view.id, chat.id or 0, chat.platform)
-    ctx.services.jobs.wake(CLOSE_JOB, draft.closes_at)
+    ctx.wake(CLOSE_JOB, draft.closes_at)
     out = Poll(
         str(view.id),
         draft.question,
@@ -172,7 +172,7 @@ async def close_now(ctx: Context, args: Args) -> Sequence[Out]:
     view = await _poll_for(ctx, args)
     if not await polls.claim_close(ctx.session, view.id, ctx.now()):
         raise UserError(N_("This poll is closed."))
-    ctx.services.jobs.wake(CLOSE_JOB)  # posts the results everywhere the poll ran
+    ctx.wake(CLOSE_JOB)  # posts the results everywhere the poll ran, once committed
     return [Ephemeral(Text.of(ctx.t(N_("Closed. The results are on their way."))))]
 
 

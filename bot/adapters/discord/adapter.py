@@ -99,7 +99,11 @@ class ShopBotClient(discord.Client):
         await self.adapter.router.handle(poll_vote_event(payload, "remove"))
 
     async def on_member_join(self, member: discord.Member) -> None:
-        await self.adapter.router.handle(join_event(member))
+        event = join_event(member)
+        if event is not None:
+            reply = await self.adapter.router.handle(event)
+            if reply.fresh and reply.outs:
+                await self.adapter.sender.send_to_chat(event.chat, reply.outs)
 
 
 class DiscordAdapter:

@@ -143,20 +143,18 @@ def poll_vote_event(payload: discord.RawPollVoteActionEvent, change: str) -> Eve
     return Event(PLATFORM, event_id, EventKind.POLL_VOTE, actor, chat, poll_vote=vote, raw=payload)
 
 
-def join_event(member: discord.Member) -> Event:
-    chat = ChatRef(
-        PLATFORM,
-        str(member.guild.id),
-        ChatKind.GROUP,
-        title=member.guild.name,
-        guild_id=str(member.guild.id),
-    )
+def join_event(member: discord.Member) -> Event | None:
+    """A member joined a guild. The chat is the guild's system channel, where Discord
+    posts its own join notices; without one there is nowhere to answer."""
+    channel = member.guild.system_channel
+    if channel is None or member.bot:
+        return None
     joined = member.joined_at.timestamp() if member.joined_at else 0
     return Event(
         PLATFORM,
         f"j:{member.guild.id}:{member.id}:{joined:.0f}",
         EventKind.JOIN,
         user_ref(member, False, None),
-        chat,
+        chat_ref(channel, channel.id, member.guild),
         raw=member,
     )
