@@ -197,14 +197,24 @@ class PollOption:
 
 @dataclass(frozen=True)
 class Poll:
-    """A poll. `ref` names it in button tokens where the platform's native poll does not
-    fit and it is shown as buttons instead."""
+    """A poll, shown as the platform's own poll where it fits. `fallback` is the same
+    poll as buttons (handlers/polls/buttons.py), shown where it does not; without one,
+    the question and options are shown as text."""
 
     ref: str
     question: str
     options: tuple[PollOption, ...]
     multiple: bool = False
     closes_at: datetime | None = None
+    fallback: Buttons | None = None
+
+    def as_buttons(self) -> Buttons:
+        """What to show where the platform's own poll does not fit."""
+        if self.fallback is not None:
+            return self.fallback
+        lines = [bold(self.question)]
+        lines += [Span(f"\n{i}. {option.text}") for i, option in enumerate(self.options, 1)]
+        return Buttons(Text(tuple(lines)), ())
 
 
 @dataclass(frozen=True)
@@ -253,6 +263,7 @@ class Edit:
     content: Text | Card | Buttons
 
 
-Out = (
-    Text | Card | Buttons | Image | Poll | Ephemeral | Direct | Edit | Document | ClosePoll | ToChat
-)
+# What shows as messages in a chat; adapters render each kind (and `Out`s exhaustively:
+# a new kind fails the type check of every adapter until it is rendered).
+ChatMessage = Text | Card | Buttons | Image | Poll | Document
+Out = ChatMessage | Ephemeral | Direct | Edit | ClosePoll | ToChat

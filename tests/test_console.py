@@ -23,6 +23,7 @@ from handlers.model import (
     Text,
     bold,
 )
+from handlers.polls.buttons import as_buttons
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,7 +156,12 @@ def test_every_out_type_renders() -> None:
             ),
             Buttons(Text.of("Pick"), ((Button("A", action="a"),),)),
             Image(data=b"\x89PNG", caption="chart"),
-            Poll("p1", "Which colour?", (PollOption("Sand"), PollOption("Olive"))),
+            Poll(
+                "p1",
+                "Which colour?",
+                (PollOption("Sand"), PollOption("Olive")),
+                fallback=as_buttons("p1", "Which colour?", ["Sand", "Olive"]),
+            ),
             Ephemeral(Text.of("only for you")),
             Direct(Text.of("psst")),
         ]

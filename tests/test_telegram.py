@@ -27,6 +27,7 @@ from handlers.model import (
     PollOption,
     Text,
 )
+from handlers.polls.buttons import as_buttons
 from tests.fake_telegram import BOT, Call, FakeTelegram, user
 from tests.support import Recorder, import_demo_catalog, start_shopbot
 
@@ -53,7 +54,11 @@ async def whisper(ctx: Context, args: Any) -> Sequence[Out]:
 async def vote(ctx: Context, args: Any) -> Sequence[Out]:
     options = (PollOption("Sand"), PollOption("Olive"), PollOption("Navy"))
     long = tuple(PollOption(f"Option {i} " + "x" * 120) for i in range(3))
-    return [Poll("p1", "Which colour?", options), Poll("p2", "Too long for native?", long)]
+    fallback = as_buttons("p2", "Too long for native?", [o.text for o in long])
+    return [
+        Poll("p1", "Which colour?", options),
+        Poll("p2", "Too long for native?", long, fallback=fallback),
+    ]
 
 
 @probe.command("essay", "Long text")
@@ -226,9 +231,8 @@ async def test_poll_sent_natively_or_as_buttons_and_votes_arrive(
     assert poll.result["poll"]["is_anonymous"] is False
     assert [o["text"] for o in poll.result["poll"]["options"]] == ["Sand", "Olive", "Navy"]
     [fallback] = await answer_to(fake, GROUP, "sendMessage")
-    assert [
-        row[0]["callback_data"] for row in fallback.params["reply_markup"]["inline_keyboard"]
-    ] == ["vote:p2:0", "vote:p2:1", "vote:p2:2"]
+    [row] = fallback.params["reply_markup"]["inline_keyboard"]  # up to five a row
+    assert [button["callback_data"] for button in row] == ["vote:p2:0", "vote:p2:1", "vote:p2:2"]
     fake.push_poll_answer(poll.result["poll"]["id"], BORIS, [1])
     fake.push_poll_answer(poll.result["poll"]["id"], BORIS, [])  # retracted
     votes = await fake.wait_for(

@@ -11,14 +11,14 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import assert_never
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
-from handlers.actions import vote_token
 from handlers.model import (
     Button,
     Buttons,
@@ -37,6 +37,7 @@ from handlers.model import (
     Poll,
     Style,
     Text,
+    ToChat,
     UserRef,
 )
 
@@ -265,7 +266,10 @@ class ConsoleAdapter:
                     RichText(f"(private message to {self._persona.name})", style="dim"),
                     self._renderable(out.content),
                 )
-        raise TypeError(f"cannot render {type(out).__name__}")
+            case ToChat():
+                raise TypeError("content for other chats is queued by the router")
+            case _:
+                assert_never(out)
 
     def _card(self, card: Card) -> RenderableType:
         parts: list[RenderableType] = []
@@ -301,12 +305,14 @@ class ConsoleAdapter:
         return line
 
     def _poll(self, poll: Poll) -> RenderableType:
-        """Numbered options; typing a number votes (the same token a button carries)."""
+        """Each option with a number to type: the poll's own buttons, labelled with the
+        option they vote for."""
         lines: list[RenderableType] = [
             RichText(("☑ " if poll.multiple else "◉ ") + poll.question, style="bold")
         ]
-        for index, option in enumerate(poll.options):
-            self._buttons.append(Button(option.text, action=vote_token(poll.ref, index)))
+        pressed = [b for row in poll.as_buttons().rows for b in row]
+        for option, button in zip(poll.options, pressed, strict=False):
+            self._buttons.append(replace(button, label=option.text))
             lines.append(RichText(f"  [{len(self._buttons)}] {option.text}"))
         if poll.closes_at is not None:
             lines.append(RichText(f"closes {poll.closes_at:%Y-%m-%d %H:%M} UTC", style="dim"))

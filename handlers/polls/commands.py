@@ -28,6 +28,7 @@ from handlers.model import (
     bold,
 )
 from handlers.polls import voting
+from handlers.polls.buttons import as_buttons
 from handlers.polls.closing import CLOSE_JOB, close_due, due_times
 from handlers.polls.live import show_counts
 from handlers.polls.results import results_of
@@ -100,6 +101,7 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
         tuple(PollOption(text, image) for (text, _), image in zip(options, images, strict=True)),
         draft.multiple,
         draft.closes_at,
+        fallback=as_buttons(str(view.id), draft.question, [text for text, _ in options]),
     )
     elsewhere = [ToChat(chat_ref(chat), out) for chat in chats if chat.id != ctx.chat_id]
     note = ctx.rich(

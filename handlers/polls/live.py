@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 
-from handlers.actions import vote_token
 from handlers.chats import chat_ref
 from handlers.context import Services
 from handlers.i18n import N_, I18n
-from handlers.model import Button, Buttons, Edit, SentRef, Span, Text, bold
+from handlers.model import Buttons, Edit, SentRef, Span, Text, bold
+from handlers.polls.buttons import vote_rows
 from storage import polls
 from storage.polls import PollView
 
@@ -34,10 +34,7 @@ async def show_counts(services: Services) -> int:
         counts, voters = tallies[post.poll_id]
         if not voters and post.live_digest is None:
             continue  # as posted: nothing to show yet
-        rows = tuple(
-            (Button(str(i + 1), action=vote_token(str(view.id), i)),)
-            for i in range(len(view.options))
-        )
+        rows = vote_rows(str(view.id), len(view.options))
         content = Buttons(button_text(view, counts, voters, i18n), rows)
         digest = hashlib.sha256(content.text.plain.encode()).hexdigest()[:32]
         async with services.db.session() as session:

@@ -12,19 +12,19 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, assert_never, cast
 
 import discord
 
 from bot.adapters.text import split
 from bot.outbox import Sent
-from handlers.actions import vote_token
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
     Button,
     ButtonRows,
     Buttons,
     Card,
+    ChatMessage,
     ChatRef,
     ClosePoll,
     Direct,
@@ -40,8 +40,8 @@ from handlers.model import (
     Span,
     Style,
     Text,
+    ToChat,
     UserRef,
-    bold,
 )
 from storage.types import utcnow
 
@@ -189,7 +189,7 @@ def _whole_hours(poll: Poll) -> int | None:
     return hours
 
 
-def messages(out: Out) -> list[Message]:
+def messages(out: ChatMessage) -> list[Message]:
     """The sends one Out takes (long text splits into several)."""
     match out:
         case Text():
@@ -214,7 +214,8 @@ def messages(out: Out) -> list[Message]:
         case Document():
             upload = discord.File(io.BytesIO(out.data), filename=out.filename)
             return [{"content": escape(out.caption) or None, "file": upload}]
-    raise TypeError(f"cannot render {type(out).__name__}")
+        case _:
+            assert_never(out)
 
 
 def _poll(poll: Poll) -> Message:
@@ -226,14 +227,8 @@ def _poll(poll: Poll) -> Message:
         for option in poll.options:
             native.add_answer(text=option.text)
         return {"poll": native}
-    lines: list[str | Span] = [bold(poll.question)]
-    lines += [f"\n{i}. {option.text}" for i, option in enumerate(poll.options, start=1)]
-    rows = tuple(
-        (Button(str(i + 1), action=vote_token(poll.ref, i)),) for i in range(len(poll.options))
-    )
-    flat = tuple(b for row in rows for b in row)
-    grouped = tuple(flat[i : i + 5] for i in range(0, len(flat), 5))
-    return {"content": to_markdown(Text.of(*lines))[:CONTENT_LIMIT], "view": view(grouped)}
+    buttons = poll.as_buttons()
+    return {"content": to_markdown(buttons.text)[:CONTENT_LIMIT], "view": view(buttons.rows)}
 
 
 class DiscordSender:
@@ -300,6 +295,8 @@ class DiscordSender:
         if isinstance(out, ClosePoll):
             await self._close_poll(out)
             return []
+        if isinstance(out, ToChat):
+            raise TypeError("content for other chats is queued by the router")
         refs = []
         parts = messages(out)
         for i, message in enumerate(parts):
@@ -382,6 +379,8 @@ class DiscordSender:
                     await self.edit(inner)
                 elif isinstance(inner, ClosePoll):
                     await self._close_poll(inner)
+                elif isinstance(inner, ToChat):
+                    raise TypeError("content for other chats is queued by the router")
                 else:
                     parts = messages(inner)
                     for number, message in enumerate(parts):

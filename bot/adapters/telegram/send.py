@@ -14,7 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, assert_never
 
 from aiolimiter import AsyncLimiter
 from telegram import (
@@ -32,7 +32,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.adapters.telegram.html import card_text, split, to_html, units
 from bot.outbox import Sent
-from handlers.actions import vote_token
 from handlers.i18n import N_, I18n, negotiate
 from handlers.model import (
     Button,
@@ -40,6 +39,7 @@ from handlers.model import (
     Buttons,
     Card,
     ChatKind,
+    ChatMessage,
     ChatRef,
     ClosePoll,
     Direct,
@@ -52,10 +52,9 @@ from handlers.model import (
     Out,
     Poll,
     SentRef,
-    Span,
     Text,
+    ToChat,
     UserRef,
-    bold,
 )
 
 log = logging.getLogger(__name__)
@@ -150,6 +149,25 @@ class Sender:
 
     async def _send(self, event: Event, chat_id: int, out: Out, delivery: Delivery) -> None:
         match out:
+            case Text() | Buttons() | Card() | Image() | Poll() | Document():
+                await self._message_out(event, chat_id, out, delivery)
+            case ClosePoll():
+                await self._stop_poll(out)
+            case Ephemeral():
+                await self._ephemeral(event, chat_id, out, delivery)
+            case Direct():
+                await self._direct(event, chat_id, out, delivery)
+            case Edit():
+                await self.edit(out)
+            case ToChat():
+                raise TypeError("content for other chats is queued by the router")
+            case _:
+                assert_never(out)
+
+    async def _message_out(
+        self, event: Event, chat_id: int, out: ChatMessage, delivery: Delivery
+    ) -> None:
+        match out:
             case Text():
                 delivery.refs += await self.text(chat_id, out, None, self._reply(event))
             case Buttons():
@@ -166,14 +184,8 @@ class Sender:
                     await self.sent(PLATFORM, str(chat_id), out, ref)
             case Document():
                 delivery.refs.append(await self.document(chat_id, out))
-            case ClosePoll():
-                await self._stop_poll(out)
-            case Ephemeral():
-                await self._ephemeral(event, chat_id, out, delivery)
-            case Direct():
-                await self._direct(event, chat_id, out, delivery)
-            case Edit():
-                await self.edit(out)
+            case _:
+                assert_never(out)
 
     def _reply(self, event: Event) -> ReplyParameters | None:
         """In groups, answer as a reply so everyone sees which question it answers."""
@@ -299,14 +311,9 @@ class Sender:
             )
             assert isinstance(message, Message) and message.poll is not None
             return SentRef(str(chat_id), str(message.message_id), native_id=message.poll.id)
-        # Too long for a native poll: numbered options with a button each.
-        lines: list[str | Span] = [bold(poll.question)]
-        lines += [f"\n{i}. {option.text}" for i, option in enumerate(poll.options, start=1)]
-        rows = tuple(
-            (Button(str(i), action=vote_token(poll.ref, i - 1)),)
-            for i in range(1, len(poll.options) + 1)
-        )
-        refs = await self.text(chat_id, Text.of(*lines), keyboard(rows))
+        # Too long for a native poll: its buttons.
+        buttons = poll.as_buttons()
+        refs = await self.text(chat_id, buttons.text, keyboard(buttons.rows))
         return refs[-1]
 
     async def edit(self, edit: Edit) -> None:
