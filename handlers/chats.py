@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from handlers.model import ChatKind, ChatRef
-from storage.models import Chat
+from storage.identity import ChatRecord
 
 
-def chat_ref(chat: Chat) -> ChatRef:
+def chat_ref(chat: ChatRecord) -> ChatRef:
     return ChatRef(chat.platform, chat.platform_chat_id, ChatKind(chat.kind), title=chat.title)

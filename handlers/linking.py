@@ -19,7 +19,7 @@ from handlers.features import Args, Feature, Role, Scope
 from handlers.i18n import N_
 from handlers.model import Out, Text, code
 from storage import linking
-from storage.models import LinkCode
+from storage.linking import CodeRecord
 
 feature = Feature("linking")
 CODE = Param("code", ParamKind.WORD, required=False, placeholder=N_("code"), max_length=32)
@@ -127,20 +127,12 @@ async def _issue(ctx: Context, purpose: str, chat_id: int | None) -> str:
         )
     issued = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     await linking.add_code(
-        ctx.session,
-        LinkCode(
-            code=issued,
-            purpose=purpose,
-            member_id=ctx.member.member_id,
-            chat_id=chat_id,
-            created_at=now,
-            expires_at=now + CODE_LIFETIME,
-        ),
+        ctx.session, issued, purpose, ctx.member.member_id, chat_id, now, CODE_LIFETIME
     )
     return issued
 
 
-async def _redeem(ctx: Context, purpose: str, typed: str) -> LinkCode | Text:
+async def _redeem(ctx: Context, purpose: str, typed: str) -> CodeRecord | Text:
     """The code's record, used up; or the reply explaining why not. Failures are kept
     (not rolled back like a UserError would be) so guessing stays rate-limited.
 

@@ -15,6 +15,25 @@ from storage.types import utcnow
 
 
 @dataclass(frozen=True)
+class ChatRecord:
+    """A chat as stored: our id, the platform's, and the community it is linked into."""
+
+    id: int
+    platform: str
+    platform_chat_id: str
+    kind: str
+    title: str | None
+    community_id: int | None
+
+    @classmethod
+    def of(cls, chat: Chat) -> ChatRecord:
+        assert chat.id is not None
+        return cls(
+            chat.id, chat.platform, chat.platform_chat_id, chat.kind, chat.title, chat.community_id
+        )
+
+
+@dataclass(frozen=True)
 class MemberInfo:
     member_id: int
     display_name: str

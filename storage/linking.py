@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import numbering
+from storage.identity import ChatRecord
 from storage.models import Account, Chat, Community, LinkAttempt, LinkCode, Member, Vendor
 from storage.sql import dialect_of
 
@@ -27,12 +29,42 @@ async def active_codes(session: AsyncSession, member_id: int, purpose: str, now:
     return (await session.exec(stmt)).one()
 
 
-async def add_code(session: AsyncSession, code: LinkCode) -> None:
-    session.add(code)
+@dataclass(frozen=True)
+class CodeRecord:
+    """A link code: who made it, for which chat (chat codes), and whether it was used."""
+
+    code: str
+    purpose: str  # "chat" or "account"
+    member_id: int
+    chat_id: int | None
+    used_at: datetime | None
+
+
+async def add_code(
+    session: AsyncSession,
+    code: str,
+    purpose: str,
+    member_id: int,
+    chat_id: int | None,
+    now: datetime,
+    lifetime: timedelta,
+) -> None:
+    session.add(
+        LinkCode(
+            code=code,
+            purpose=purpose,
+            member_id=member_id,
+            chat_id=chat_id,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     await session.flush()
 
 
-async def redeem(session: AsyncSession, code: str, purpose: str, now: datetime) -> LinkCode | None:
+async def redeem(
+    session: AsyncSession, code: str, purpose: str, now: datetime
+) -> CodeRecord | None:
     """Use the code if it is valid: one statement, so two people racing get one winner."""
     stmt = (
         update(LinkCode)
@@ -48,14 +80,15 @@ async def redeem(session: AsyncSession, code: str, purpose: str, now: datetime) 
     row = (await session.exec(stmt)).first()
     if row is None:
         return None
-    return LinkCode(
-        code=code, purpose=purpose, member_id=row[0], chat_id=row[1], expires_at=now, used_at=now
-    )
+    return CodeRecord(code, purpose, row[0], row[1], now)
 
 
-async def find_code(session: AsyncSession, code: str, purpose: str) -> LinkCode | None:
+async def find_code(session: AsyncSession, code: str, purpose: str) -> CodeRecord | None:
     stmt = select(LinkCode).where(LinkCode.code == code, LinkCode.purpose == purpose)
-    return (await session.exec(stmt)).first()
+    found = (await session.exec(stmt)).first()
+    if found is None:
+        return None
+    return CodeRecord(found.code, found.purpose, found.member_id, found.chat_id, found.used_at)
 
 
 async def lock_member(session: AsyncSession, member_id: int) -> None:
@@ -83,7 +116,11 @@ async def failures_since(session: AsyncSession, member_id: int, since: datetime)
     return (await session.exec(stmt)).one()
 
 
-async def chat(session: AsyncSession, chat_id: int) -> Chat:
+async def chat(session: AsyncSession, chat_id: int) -> ChatRecord:
+    return ChatRecord.of(await _chat_row(session, chat_id))
+
+
+async def _chat_row(session: AsyncSession, chat_id: int) -> Chat:
     found = await session.get(Chat, chat_id)
     assert found is not None
     return found
@@ -92,7 +129,7 @@ async def chat(session: AsyncSession, chat_id: int) -> Chat:
 async def join_communities(session: AsyncSession, origin_chat_id: int, chat_id: int) -> int:
     """Put both chats, and every chat already linked to either, into one community."""
     origin = await chat(session, origin_chat_id)
-    other = await chat(session, chat_id)
+    other = await chat(session, chat_id)  # records: what they were before the link
     scopes = {numbering.scope_of(origin), numbering.scope_of(other)}
     community_id = origin.community_id or other.community_id
     if community_id is None:
@@ -120,13 +157,13 @@ async def join_communities(session: AsyncSession, origin_chat_id: int, chat_id: 
     return community_id
 
 
-async def community_chats(session: AsyncSession, community_id: int) -> list[Chat]:
+async def community_chats(session: AsyncSession, community_id: int) -> list[ChatRecord]:
     stmt = select(Chat).where(Chat.community_id == community_id).order_by(col(Chat.id))
-    return list((await session.exec(stmt)).all())
+    return [ChatRecord.of(found) for found in (await session.exec(stmt)).all()]
 
 
 async def leave_community(session: AsyncSession, chat_id: int) -> bool:
-    found = await chat(session, chat_id)
+    found = await _chat_row(session, chat_id)
     if found.community_id is None:
         return False
     community_id = found.community_id
@@ -134,7 +171,7 @@ async def leave_community(session: AsyncSession, chat_id: int) -> bool:
     session.add(found)
     await session.flush()
     scope = f"community:{community_id}"
-    await numbering.carry_over(session, numbering.scope_of(found), [scope])
+    await numbering.carry_over(session, f"chat:{chat_id}", [scope])
     remaining = await community_chats(session, community_id)
     if len(remaining) <= 1:  # a community of one chat is no community
         for alone in remaining:

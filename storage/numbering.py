@@ -19,18 +19,19 @@ from sqlalchemy import case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.identity import ChatRecord
 from storage.models import Chat, Counter
 from storage.sql import insert_for, table_of
 
 
-def scope_of(chat: Chat) -> str:
+def scope_of(chat: ChatRecord) -> str:
     return f"community:{chat.community_id}" if chat.community_id else f"chat:{chat.id}"
 
 
-async def scope_chat_ids(session: AsyncSession, chat: Chat) -> list[int]:
+async def scope_chat_ids(session: AsyncSession, chat: ChatRecord) -> list[int]:
     """The chats that share `chat`'s numbers: its community's, or itself alone."""
     if chat.community_id is None:
-        return [chat.id or 0]
+        return [chat.id]
     stmt = select(Chat.id).where(Chat.community_id == chat.community_id)
     return [chat_id for chat_id in (await session.exec(stmt)).all() if chat_id is not None]
 

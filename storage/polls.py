@@ -13,24 +13,113 @@ from sqlalchemy import bindparam, case, delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.identity import ChatRecord
 from storage.models import Account, Chat, Member, PollOptionRow, PollPost, PollRow, PollVoteRow
 from storage.sql import dialect_of, insert_for, table_of
 
 
 @dataclass(frozen=True)
+class PollRecord:
+    id: int
+    number: int  # what people type: counts per community (storage/numbering.py)
+    chat_id: int
+    community_id: int | None  # set when it runs in every chat of the community
+    question: str
+    multiple: bool
+    hide_results: bool
+    closes_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, row: PollRow) -> PollRecord:
+        assert row.id is not None
+        return cls(
+            row.id,
+            row.number,
+            row.chat_id,
+            row.community_id,
+            row.question,
+            row.multiple,
+            row.hide_results,
+            row.closes_at,
+            row.closed_at,
+        )
+
+
+@dataclass(frozen=True)
+class OptionRecord:
+    id: int
+    position: int
+    text: str
+    product_id: int | None
+
+    @classmethod
+    def of(cls, row: PollOptionRow) -> OptionRecord:
+        assert row.id is not None
+        return cls(row.id, row.position, row.text, row.product_id)
+
+
+@dataclass(frozen=True)
 class PollView:
-    poll: PollRow
-    options: list[PollOptionRow]
+    poll: PollRecord
+    options: tuple[OptionRecord, ...]
 
     @property
     def id(self) -> int:
-        assert self.poll.id is not None
         return self.poll.id
 
 
+@dataclass(frozen=True)
+class PostRecord:
+    """Where a poll runs: its message in one chat (`native_ref`: how the platform names
+    the poll in vote updates; None for a button poll)."""
+
+    id: int
+    poll_id: int
+    chat: ChatRecord
+    message_id: str | None
+    native_ref: str | None
+    live_digest: str | None
+
+    @classmethod
+    def of(cls, row: PollPost, chat: Chat) -> PostRecord:
+        assert row.id is not None
+        return cls(
+            row.id,
+            row.poll_id,
+            ChatRecord.of(chat),
+            row.message_id,
+            row.native_ref,
+            row.live_digest,
+        )
+
+
 async def create(
-    session: AsyncSession, poll: PollRow, options: Sequence[tuple[str, int | None]]
+    session: AsyncSession,
+    *,
+    number: int,
+    chat_id: int,
+    community_id: int | None,
+    created_by: int,
+    question: str,
+    multiple: bool,
+    hide_results: bool,
+    closes_at: datetime,
+    created_at: datetime,
+    options: Sequence[tuple[str, int | None]],
 ) -> PollView:
+    """A new poll with its options (text, product id)."""
+    poll = PollRow(
+        number=number,
+        chat_id=chat_id,
+        community_id=community_id,
+        created_by=created_by,
+        question=question,
+        multiple=multiple,
+        hide_results=hide_results,
+        closes_at=closes_at,
+        created_at=created_at,
+    )
     session.add(poll)
     await session.flush()
     assert poll.id is not None
@@ -40,7 +129,7 @@ async def create(
     ]
     session.add_all(rows)
     await session.flush()
-    return PollView(poll, rows)
+    return PollView(PollRecord.of(poll), tuple(OptionRecord.of(row) for row in rows))
 
 
 async def get(session: AsyncSession, poll_id: int) -> PollView | None:
@@ -57,10 +146,15 @@ async def get_many(session: AsyncSession, poll_ids: Collection[int]) -> dict[int
         .where(col(PollRow.id).in_(wanted))
         .order_by(col(PollOptionRow.poll_id), col(PollOptionRow.position))
     )
-    views: dict[int, PollView] = {}
+    polls: dict[int, PollRow] = {}
+    options: dict[int, list[OptionRecord]] = {}
     for poll, option in (await session.exec(stmt)).all():
-        views.setdefault(option.poll_id, PollView(poll, [])).options.append(option)
-    return views
+        polls[option.poll_id] = poll
+        options.setdefault(option.poll_id, []).append(OptionRecord.of(option))
+    return {
+        poll_id: PollView(PollRecord.of(poll), tuple(options[poll_id]))
+        for poll_id, poll in polls.items()
+    }
 
 
 async def by_number(
@@ -104,14 +198,20 @@ async def with_posts_in(
         .where(col(PollRow.id).in_(wanted))
         .order_by(col(PollOptionRow.poll_id), col(PollOptionRow.position))
     )
-    views: dict[int, PollView] = {}
+    polls: dict[int, PollRow] = {}
+    options: dict[int, list[OptionRecord]] = {}
     running: set[tuple[int, int]] = set()
     for poll, option, chat_id in (await session.exec(stmt)).all():
-        view = views.setdefault(option.poll_id, PollView(poll, []))
-        if not view.options or view.options[-1].id != option.id:  # once per chat it runs in
-            view.options.append(option)
+        polls[option.poll_id] = poll
+        shown = options.setdefault(option.poll_id, [])
+        if not shown or shown[-1].id != option.id:  # once per chat it runs in
+            shown.append(OptionRecord.of(option))
         if chat_id is not None:
             running.add((option.poll_id, chat_id))
+    views = {
+        poll_id: PollView(PollRecord.of(poll), tuple(options[poll_id]))
+        for poll_id, poll in polls.items()
+    }
     return views, running
 
 
@@ -181,17 +281,17 @@ async def by_native_refs(
     return {ref: poll_id for ref, poll_id in (await session.exec(stmt)).all() if ref is not None}
 
 
-async def posts(session: AsyncSession, poll_id: int) -> list[tuple[PollPost, Chat]]:
+async def posts(session: AsyncSession, poll_id: int) -> list[PostRecord]:
     stmt = (
         select(PollPost, Chat)
         .join(Chat, col(Chat.id) == col(PollPost.chat_id))
         .where(PollPost.poll_id == poll_id)
         .order_by(col(PollPost.id))
     )
-    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+    return [PostRecord.of(post, chat) for post, chat in (await session.exec(stmt)).all()]
 
 
-async def open_native_posts(session: AsyncSession, platform: str) -> list[tuple[PollPost, Chat]]:
+async def open_native_posts(session: AsyncSession, platform: str) -> list[PostRecord]:
     """Where open polls run as the platform's own polls."""
     stmt = (
         select(PollPost, Chat)
@@ -204,10 +304,10 @@ async def open_native_posts(session: AsyncSession, platform: str) -> list[tuple[
         )
         .order_by(col(PollPost.poll_id), col(PollPost.id))
     )
-    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+    return [PostRecord.of(post, chat) for post, chat in (await session.exec(stmt)).all()]
 
 
-async def open_button_posts(session: AsyncSession) -> list[tuple[PollPost, Chat]]:
+async def open_button_posts(session: AsyncSession) -> list[PostRecord]:
     """The posted button copies (not native polls) of open polls."""
     stmt = (
         select(PollPost, Chat)
@@ -220,7 +320,7 @@ async def open_button_posts(session: AsyncSession) -> list[tuple[PollPost, Chat]
         )
         .order_by(col(PollPost.id))
     )
-    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+    return [PostRecord.of(post, chat) for post, chat in (await session.exec(stmt)).all()]
 
 
 async def claim_live(session: AsyncSession, post_id: int, digest: str) -> bool:
@@ -411,7 +511,7 @@ def _unclaimed(now: datetime, lease: timedelta, attempts: int) -> Any:
 
 async def unsent_results(
     session: AsyncSession, now: datetime, lease: timedelta, attempts: int
-) -> list[tuple[PollPost, Chat]]:
+) -> list[PostRecord]:
     """Posts of closed polls whose results nobody has sent or is sending (also after a
     restart, and once the lease of a process that died while sending runs out)."""
     stmt = (
@@ -421,7 +521,7 @@ async def unsent_results(
         .where(col(PollRow.closed_at).is_not(None), _unclaimed(now, lease, attempts))
         .order_by(col(PollPost.id))
     )
-    return [(post, chat) for post, chat in (await session.exec(stmt)).all()]
+    return [PostRecord.of(post, chat) for post, chat in (await session.exec(stmt)).all()]
 
 
 async def claim_results(

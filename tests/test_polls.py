@@ -396,10 +396,8 @@ async def test_a_result_claimed_by_a_process_that_died_is_posted_after_the_lease
     clock.advance(hours=3)
     async with app.db.session() as session:  # the other process closes and claims...
         assert await polls.claim_close(session, int(poll.ref), clock())
-        [(post, _)] = await polls.unsent_results(session, clock(), RESULTS_LEASE, RESULT_ATTEMPTS)
-        assert await polls.claim_results(
-            session, post.id or 0, clock(), RESULTS_LEASE, RESULT_ATTEMPTS
-        )
+        [post] = await polls.unsent_results(session, clock(), RESULTS_LEASE, RESULT_ATTEMPTS)
+        assert await polls.claim_results(session, post.id, clock(), RESULTS_LEASE, RESULT_ATTEMPTS)
     # ...and dies before posting. While its lease runs, nobody posts twice;
     deliveries = Deliveries()
     await close_due(app.services, deliveries)

@@ -21,8 +21,7 @@ from handlers.model import ClosePoll, Edit, Out, SentRef
 from handlers.polls.live import button_text
 from handlers.polls.results import results_of
 from storage import polls
-from storage.models import Chat, PollPost
-from storage.polls import PollView
+from storage.polls import PollView, PostRecord
 
 log = logging.getLogger(__name__)
 CLOSE_JOB = "polls.close"  # declared in commands.py as the polls feature's "close" job
@@ -56,13 +55,11 @@ async def close_due(services: Services, deliver: Post) -> int:
     return closed
 
 
-async def _stop(
-    session: AsyncSession, view: PollView, post: PollPost, chat: Chat, i18n: I18n
-) -> Out:
+async def _stop(session: AsyncSession, view: PollView, post: PostRecord, i18n: I18n) -> Out:
     """Stop the poll's message taking votes: a native poll is closed; a button poll is
     edited to its final counts without buttons (it is no platform poll to close)."""
     assert post.message_id is not None
-    ref = SentRef(chat.platform_chat_id, post.message_id)
+    ref = SentRef(post.chat.platform_chat_id, post.message_id)
     if post.native_ref is not None:
         return ClosePoll(ref)
     counts, voters = await polls.tally(session, view.id)
@@ -75,8 +72,8 @@ async def post_results(services: Services, deliver: Post) -> None:
             session, services.clock(), RESULTS_LEASE, RESULT_ATTEMPTS
         )
     i18n = I18n(services.settings.default_locale)
-    for post, chat in pending:
-        post_id = post.id or 0
+    for post in pending:
+        post_id = post.id
         async with services.db.session() as session:
             attempt = await polls.claim_results(
                 session, post_id, services.clock(), RESULTS_LEASE, RESULT_ATTEMPTS
@@ -87,8 +84,8 @@ async def post_results(services: Services, deliver: Post) -> None:
             assert view is not None
             outs = await results_of(session, view, i18n)
             if post.message_id is not None:
-                outs = [await _stop(session, view, post, chat, i18n), *outs]
-        target = chat_ref(chat)
+                outs = [await _stop(session, view, post, i18n), *outs]
+        target = chat_ref(post.chat)
         try:
             await deliver(target, outs, key=f"poll-results:{post_id}")
             sent_at = services.clock()

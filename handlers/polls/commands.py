@@ -34,7 +34,6 @@ from handlers.polls.live import show_counts
 from handlers.polls.results import results_of
 from handlers.polls.spec import parse_spec
 from storage import catalog, linking, numbering, polls
-from storage.models import PollRow
 from storage.polls import PollView
 
 feature = Feature("polls")
@@ -79,21 +78,19 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
         chats = await linking.community_chats(ctx.session, here.community_id)
     view = await polls.create(
         ctx.session,
-        PollRow(
-            number=await numbering.next_number(ctx.session, POLL, numbering.scope_of(here)),
-            chat_id=ctx.chat_id,
-            community_id=here.community_id if draft.everywhere else None,
-            created_by=ctx.member.member_id,
-            question=draft.question,
-            multiple=draft.multiple,
-            hide_results=draft.hidden,
-            closes_at=draft.closes_at,
-            created_at=ctx.now(),
-        ),
-        options,
+        number=await numbering.next_number(ctx.session, POLL, numbering.scope_of(here)),
+        chat_id=ctx.chat_id,
+        community_id=here.community_id if draft.everywhere else None,
+        created_by=ctx.member.member_id,
+        question=draft.question,
+        multiple=draft.multiple,
+        hide_results=draft.hidden,
+        closes_at=draft.closes_at,
+        created_at=ctx.now(),
+        options=options,
     )
     for chat in chats:
-        await polls.add_post(ctx.session, view.id, chat.id or 0, chat.platform)
+        await polls.add_post(ctx.session, view.id, chat.id, chat.platform)
     ctx.wake(CLOSE_JOB, draft.closes_at)
     out = Poll(
         str(view.id),

@@ -27,9 +27,9 @@ async def show_counts(services: Services) -> int:
     edited = 0
     async with services.db.read() as session:  # beside the vote batches, not after them
         posts = await polls.open_button_posts(session)
-        views = await polls.get_many(session, {post.poll_id for post, _ in posts})
+        views = await polls.get_many(session, {post.poll_id for post in posts})
         tallies = {poll_id: await polls.tally(session, poll_id) for poll_id in views}
-    for post, chat in posts:
+    for post in posts:
         view = views[post.poll_id]
         counts, voters = tallies[post.poll_id]
         if not voters and post.live_digest is None:
@@ -38,11 +38,11 @@ async def show_counts(services: Services) -> int:
         content = Buttons(button_text(view, counts, voters, i18n), rows)
         digest = hashlib.sha256(content.text.plain.encode()).hexdigest()[:32]
         async with services.db.session() as session:
-            if not await polls.claim_live(session, post.id or 0, digest):
+            if not await polls.claim_live(session, post.id, digest):
                 continue  # shown already (by this process or another)
         assert post.message_id is not None
-        edit = Edit(SentRef(chat.platform_chat_id, post.message_id), content)
-        await services.post(chat_ref(chat), [edit], key=f"live:{post.id}", replace=True)
+        edit = Edit(SentRef(post.chat.platform_chat_id, post.message_id), content)
+        await services.post(chat_ref(post.chat), [edit], key=f"live:{post.id}", replace=True)
         edited += 1
     return edited
 
@@ -55,7 +55,7 @@ def button_text(
     lines: list[str | Span] = [bold(view.poll.question)]
     for i, option in enumerate(view.options, start=1):
         hidden = view.poll.hide_results and not closed
-        shown = "" if hidden else f" — {counts.get(option.id or 0, 0)}"
+        shown = "" if hidden else f" — {counts.get(option.id, 0)}"
         lines.append(f"\n{i}. {option.text}{shown}")
     lines.append("\n" + i18n.tn("{n} person voted.", "{n} people voted.", voters))
     if closed:

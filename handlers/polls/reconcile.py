@@ -33,13 +33,13 @@ async def reconcile(services: Services, platform: str, voters: Voters) -> int:
     says; returns how many ballots changed."""
     async with services.db.read() as session:
         posts = await polls.open_native_posts(session, platform)
-        views = await polls.get_many(session, {post.poll_id for post, _ in posts})
+        views = await polls.get_many(session, {post.poll_id for post in posts})
     seen: dict[int, dict[tuple[str, str], set[int]]] = {}  # poll -> voter -> positions
     partial: set[int] = set()  # polls with a copy the platform no longer has
-    for post, chat in posts:
+    for post in posts:
         view = views[post.poll_id]
         assert post.message_id is not None
-        lists = await voters(chat.platform_chat_id, post.message_id, len(view.options))
+        lists = await voters(post.chat.platform_chat_id, post.message_id, len(view.options))
         ballots = seen.setdefault(post.poll_id, {})
         if lists is None:
             partial.add(post.poll_id)
@@ -73,7 +73,7 @@ async def _agree(
             chosen = sorted(positions)
             if not view.poll.multiple:
                 chosen = chosen[:1]  # one answer; two copies disagreeing: the first
-            option_ids = {view.options[p].id or 0 for p in chosen if p < len(view.options)}
+            option_ids = {view.options[p].id for p in chosen if p < len(view.options)}
             wanted.setdefault(members[platform, user_id].member_id, set()).update(option_ids)
         if whole:
             for member_id in await polls.voters_only_on(session, view.id, platform):

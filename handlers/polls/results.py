@@ -15,7 +15,7 @@ from storage.polls import PollView
 
 async def results_of(session: AsyncSession, view: PollView, i18n: I18n) -> list[Out]:
     counts, voters = await polls.tally(session, view.id)
-    values = [counts.get(o.id or 0, 0) for o in view.options]
+    values = [counts.get(o.id, 0) for o in view.options]
     best = max(values) if values else 0
     total = sum(values) or 1
     status = (

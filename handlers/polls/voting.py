@@ -14,8 +14,7 @@ from handlers.features import Outcome
 from handlers.i18n import N_
 from handlers.model import Ephemeral, PollVote, Text
 from storage import polls
-from storage.models import PollOptionRow
-from storage.polls import Ballot, PollView
+from storage.polls import Ballot, OptionRecord, PollView
 
 BROKEN = N_("That button no longer works. Please ask again.")
 
@@ -67,7 +66,7 @@ def _pressed(
     args: tuple[str, ...],
     views: dict[int, PollView],
     running: set[tuple[int, int]],
-) -> tuple[PollView, PollOptionRow] | UserError:
+) -> tuple[PollView, OptionRecord] | UserError:
     """Validate a vote token: never trust its contents. The poll must run in the chat
     where the button was pressed, so a forged token cannot vote in another community."""
     poll_id, position = (_number(a) for a in args) if len(args) == 2 else (None, None)
@@ -107,7 +106,7 @@ async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outc
         view, option = found
         ballot = (view.id, ctx.member.member_id)
         mine = box.current(ballot)
-        option_id = option.id or 0
+        option_id = option.id
         if view.poll.multiple:
             mine ^= {option_id}
         else:
@@ -143,7 +142,7 @@ async def answers(items: Sequence[tuple[Context, PollVote]]) -> list[Outcome]:
     await box.load([(view.id, ctx.member.member_id) for ctx, _, view in accepted])
     for ctx, vote, view in accepted:
         ballot = (view.id, ctx.member.member_id)
-        ids = {view.options[i].id or 0 for i in vote.option_ids if 0 <= i < len(view.options)}
+        ids = {view.options[i].id for i in vote.option_ids if 0 <= i < len(view.options)}
         mine = box.current(ballot)
         if vote.change == "set" or (vote.change == "add" and not view.poll.multiple):
             mine = ids
