@@ -24,7 +24,7 @@ from bot.app import build_app
 from config import Settings
 from handlers.catalog.formats import CSV_COLUMNS, Format
 from handlers.catalog.service import import_catalog
-from handlers.model import ChatKind, ChatRef, Event, EventKind, UserRef
+from handlers.core.model import ChatKind, ChatRef, Event, EventKind, UserRef
 from storage.migrate import upgrade
 
 ADJECTIVES = (

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import App, build_app
 from config import Settings
-from handlers.model import ChatKind, ChatRef, Event, EventKind, Poll, UserRef
+from handlers.core.model import ChatKind, ChatRef, Event, EventKind, Poll, UserRef
 from storage.db import normalize_url
 from storage.migrate import upgrade
 

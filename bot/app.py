@@ -14,15 +14,16 @@ from datetime import datetime
 from bot.jobs import JobRunner
 from bot.outbox import Outbox
 from config import Settings, shipped_file
-from handlers import basics, housekeeping, linking
+from handlers.basics import commands as basics
 from handlers.catalog.formats import Format
 from handlers.catalog.service import ImportReport, import_catalog
-from handlers.context import Services
-from handlers.platform_state import PlatformState
+from handlers.core.context import Services
+from handlers.core.platform_state import PlatformState
+from handlers.core.router import Router
+from handlers.housekeeping import jobs as housekeeping
+from handlers.linking import commands as linking
 from handlers.polls import commands as polls
 from handlers.products import commands as products
-from handlers.products.index import ProductIndex
-from handlers.router import Router
 from handlers.welcome import commands as welcome
 from storage.catalog import count_products
 from storage.db import Database
@@ -79,7 +80,6 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App
         db=db,
         settings=settings,
         clock=clock,
-        products=ProductIndex(),
         jobs=jobs,
         post=outbox.deliver,
         merge_hooks=[hook for f in FEATURES for hook in f.merge_hooks],

@@ -21,7 +21,7 @@ from handlers.catalog.formats import Format
 if TYPE_CHECKING:
     from bot.app import App
     from handlers.catalog.service import ImportReport
-    from handlers.i18n import I18n
+    from handlers.core.i18n import I18n
 
 T = TypeVar("T")
 cli = typer.Typer(
@@ -69,7 +69,7 @@ async def _with_app(settings: Settings, body: Any) -> Any:
 
 
 def _i18n(settings: Settings) -> I18n:
-    from handlers.i18n import I18n, negotiate
+    from handlers.core.i18n import I18n, negotiate
 
     return I18n(negotiate([], settings.default_locale))
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from handlers.context import Services
-from handlers.features import Job
+from handlers.core.context import Services
+from handlers.core.features import Job
 
 log = logging.getLogger(__name__)
 SWEEP = timedelta(minutes=1)

@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from handlers import codec
-from handlers.context import SEND_JOB, Services
-from handlers.features import Job
-from handlers.model import ChatKind, ChatRef, Out, SentRef
+from handlers.core import codec
+from handlers.core.context import SEND_JOB, Services
+from handlers.core.features import Job
+from handlers.core.model import ChatKind, ChatRef, Out, SentRef
 from storage import outbox
 from storage.db import Database
 

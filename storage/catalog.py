@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, update
@@ -19,6 +20,9 @@ from storage.text import index_text
 from storage.types import utcnow
 
 BATCH = 500
+# The highest price a product may have (in major units): what the catalog accepts and
+# what a question's number may mean as a price; larger numbers are ids or typos.
+MAX_PRICE = Decimal("10000000")
 REVISION_KEY = "catalog_revision"
 
 

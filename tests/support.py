@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from handlers.context import Services
-from handlers.features import Feature
-from handlers.model import (
+from handlers.core.context import Services
+from handlers.core.features import Feature
+from handlers.core.model import (
     Buttons,
     Card,
     ChatKind,
@@ -25,7 +25,7 @@ from handlers.model import (
     Text,
     UserRef,
 )
-from handlers.router import Reply, Router
+from handlers.core.router import Reply, Router
 
 _ids = itertools.count(1)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from handlers.args import ArgsError, Param, ParamKind, coerce_options, parse_args, usage
+from handlers.core.args import ArgsError, Param, ParamKind, coerce_options, parse_args, usage
 
 QUERY = [Param("query", ParamKind.TEXT, placeholder="name or SKU")]
 POLL = [

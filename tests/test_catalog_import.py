@@ -8,7 +8,7 @@ import yaml
 from config import shipped_file
 from handlers.catalog.formats import CSV_COLUMNS, Format
 from handlers.catalog.service import describe, export_catalog, import_catalog
-from handlers.i18n import I18n
+from handlers.core.i18n import I18n
 from storage.catalog import all_products, count_products
 from storage.db import Database
 

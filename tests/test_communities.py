@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from handlers.model import ChatKind, ChatRef, Direct, Out, Poll, UserRef
+from handlers.core.model import ChatKind, ChatRef, Direct, Out, Poll, UserRef
 from tests.support import action, command, plain
 
 TG_GROUP = ChatRef("telegram", "-100900", ChatKind.GROUP, title="TG shop")

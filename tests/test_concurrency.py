@@ -47,7 +47,7 @@ async def test_new_member_racing_on_two_engines_gets_one_identity(app: App) -> N
 
 
 async def test_old_update_ids_are_forgotten(app: App, clock: Clock) -> None:
-    from handlers.housekeeping import forget_old
+    from handlers.housekeeping.jobs import forget_old
 
     await app.router.dispatch(command("help", event_id="old-1"))
     await app.router.dispatch(command("help", event_id="old-2"))

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from bot.adapters.console import ConsoleAdapter
 from bot.app import App
-from handlers.model import (
+from handlers.core.model import (
     Button,
     Buttons,
     Card,

@@ -15,10 +15,10 @@ from pydantic import SecretStr
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import FEATURES, App
-from handlers.context import Context
-from handlers.errors import UserError
-from handlers.features import Feature, Role
-from handlers.model import Direct, Image, Out, Poll, PollOption, Text
+from handlers.core.context import Context
+from handlers.core.errors import UserError
+from handlers.core.features import Feature, Role
+from handlers.core.model import Direct, Image, Out, Poll, PollOption, Text
 from tests.fake_discord import (
     ALICE,
     APP_ID,

@@ -16,7 +16,7 @@ from bot.adapters.discord.send import card_embed, messages
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.convert import Converter
 from bot.app import App
-from handlers.model import Card, CardField, EventKind, Text
+from handlers.core.model import Card, CardField, EventKind, Text
 from tests.fake_telegram import BOT, TOKEN, FakeTelegram, units, user
 from tests.support import command, plain, skus, text
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from handlers.i18n import I18n, available_languages, negotiate
-from handlers.model import Style, bold
+from handlers.core.i18n import I18n, available_languages, negotiate
+from handlers.core.model import Style, bold
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYWORDS = {"t": None, "tn": (1, 2), "rich": None, "N_": None}

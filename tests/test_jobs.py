@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App
 from bot.jobs import JobRunner
-from handlers.context import Services
-from handlers.features import Job
+from handlers.core.context import Services
+from handlers.core.features import Job
 
 
 class Probe:
@@ -82,7 +82,7 @@ async def test_a_stop_waits_for_a_run_only_so_long(app: App) -> None:
 
 def test_every_wake_up_names_a_declared_job() -> None:
     from bot.app import FEATURES
-    from handlers.context import SEND_JOB
+    from handlers.core.context import SEND_JOB
     from handlers.polls.closing import CLOSE_JOB
 
     declared = {job.name for feature in FEATURES for job in feature.jobs} | {SEND_JOB}

@@ -6,7 +6,7 @@ import re
 from sqlmodel import func, select
 
 from bot.app import App
-from handlers.model import ChatKind, ChatRef, UserRef
+from handlers.core.model import ChatKind, ChatRef, UserRef
 from storage.models import Account, Chat, Community, LinkAttempt, Member
 from tests.support import Clock, command, plain
 

@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from bot.app import App, build_app
 from bot.outbox import ATTEMPTS, Outbox
-from handlers import codec
-from handlers.model import (
+from handlers.core import codec
+from handlers.core.model import (
     Button,
     Buttons,
     Card,

@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 from sqlmodel import col, func, select
 
 from bot.app import App, build_app
-from handlers.model import (
+from handlers.core.model import (
     ChatKind,
     ChatRef,
     ClosePoll,

@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import func, select
 
 from bot.app import App
-from handlers.actions import encode
-from handlers.context import Context
-from handlers.errors import UserError
-from handlers.features import Feature, Outcome, Role, Scope
-from handlers.model import Ephemeral, Out, Text
-from handlers.router import MAX_INPUT_CHARS, Router
+from handlers.core.actions import encode
+from handlers.core.context import Context
+from handlers.core.errors import UserError
+from handlers.core.features import Feature, Outcome, Role, Scope
+from handlers.core.model import Ephemeral, Out, Text
+from handlers.core.router import MAX_INPUT_CHARS, Router
 from storage.models import Member
 from tests.support import action, cards, command, dm, group, plain, text, user
 

@@ -16,9 +16,9 @@ from pydantic import SecretStr
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import FEATURES, App
-from handlers.context import Context
-from handlers.features import Feature, Role
-from handlers.model import (
+from handlers.core.context import Context
+from handlers.core.features import Feature, Role
+from handlers.core.model import (
     Card,
     Direct,
     Edit,
@@ -81,7 +81,7 @@ async def bump(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
 
 @probe.command("bumpable", "A message with a button that edits it")
 async def bumpable(ctx: Context, args: Any) -> Sequence[Out]:
-    from handlers.model import Button, Buttons
+    from handlers.core.model import Button, Buttons
 
     return [Buttons(Text.of("press to edit"), ((Button("Edit me", action="bump"),),))]
 

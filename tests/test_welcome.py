@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.app import App
-from handlers.model import ChatKind, ChatRef, Event, EventKind, Out, UserRef
+from handlers.core.model import ChatKind, ChatRef, Event, EventKind, Out, UserRef
 from handlers.welcome.commands import post_welcomes
 from tests.support import Clock, command, plain
 

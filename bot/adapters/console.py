@@ -19,7 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
-from handlers.model import (
+from handlers.core.model import (
     Button,
     Buttons,
     Card,

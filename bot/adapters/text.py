@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.model import Span, Style, Text
+from handlers.core.model import Span, Style, Text
 
 # Boundaries to split at, best first.
 _BREAKS = ("\n\n", "\n", ". ", " ")

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from handlers.errors import Refusal
-from handlers.i18n import N_
+from handlers.core.errors import Refusal
+from handlers.core.i18n import N_
 
 CSV_COLUMNS = (
     "sku",

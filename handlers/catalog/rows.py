@@ -10,13 +10,12 @@ from typing import Any
 from babel.numbers import get_currency_precision, list_currencies
 
 from handlers.catalog.formats import LIST_SEPARATOR, Problem, RawRow, problem
-from handlers.errors import Refusal
-from handlers.i18n import N_
-from storage.catalog import ProductRecord, VariantRecord
+from handlers.core.errors import Refusal
+from handlers.core.i18n import N_
+from storage.catalog import MAX_PRICE, ProductRecord, VariantRecord
 
 SKU = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
-MAX_PRICE = Decimal("10000000")
 _CURRENCIES = frozenset(list_currencies())
 
 

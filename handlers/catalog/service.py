@@ -9,7 +9,7 @@ from babel.numbers import get_currency_precision
 
 from handlers.catalog.formats import FileError, Format, Problem, decode, read_rows, write_rows
 from handlers.catalog.rows import record_to_row, validate
-from handlers.i18n import N_, I18n
+from handlers.core.i18n import N_, I18n
 from storage.catalog import ProductRecord, all_products, upsert_products
 from storage.db import Database
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.actions import vote_token
-from handlers.model import Button, ButtonRows, Buttons, Span, Text, bold
+from handlers.core.actions import vote_token
+from handlers.core.model import Button, ButtonRows, Buttons, Span, Text, bold
 
 PER_ROW = 5  # Discord allows 5 buttons a row and 5 rows; 10 options take two rows
 

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.chats import chat_ref
-from handlers.context import Post, Services
-from handlers.i18n import I18n
-from handlers.model import ClosePoll, Edit, Out, SentRef
+from handlers.core.chats import chat_ref
+from handlers.core.context import Post, Services
+from handlers.core.i18n import I18n
+from handlers.core.model import ClosePoll, Edit, Out, SentRef
 from handlers.polls.live import button_text
 from handlers.polls.results import results_of
 from storage import polls

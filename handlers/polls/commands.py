@@ -8,14 +8,14 @@ import io
 from collections.abc import Sequence
 from datetime import timedelta
 
-from handlers.actions import VOTE
-from handlers.args import Param, ParamKind
-from handlers.chats import chat_ref
-from handlers.context import Context, Services
-from handlers.errors import UserError
-from handlers.features import Args, Feature, Role
-from handlers.i18n import N_
-from handlers.model import (
+from handlers.core.actions import VOTE
+from handlers.core.args import Param, ParamKind
+from handlers.core.chats import chat_ref
+from handlers.core.context import Context, Services
+from handlers.core.errors import UserError
+from handlers.core.features import Args, Feature, Role
+from handlers.core.i18n import N_
+from handlers.core.model import (
     Direct,
     Document,
     Ephemeral,

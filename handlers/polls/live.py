@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 
-from handlers.chats import chat_ref
-from handlers.context import Services
-from handlers.i18n import N_, I18n
-from handlers.model import Buttons, Edit, SentRef, Span, Text, bold
+from handlers.core.chats import chat_ref
+from handlers.core.context import Services
+from handlers.core.i18n import N_, I18n
+from handlers.core.model import Buttons, Edit, SentRef, Span, Text, bold
 from handlers.polls.buttons import vote_rows
 from storage import polls
 from storage.polls import PollView

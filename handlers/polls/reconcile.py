@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from handlers.context import Services
+from handlers.core.context import Services
 from storage import polls
 from storage.identity import ensure_members
 

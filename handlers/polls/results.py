@@ -6,8 +6,8 @@ import asyncio
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.i18n import N_, I18n
-from handlers.model import Image, Out, Text, bold
+from handlers.core.i18n import N_, I18n
+from handlers.core.model import Image, Out, Text, bold
 from handlers.polls.chart import bar_chart
 from storage import polls
 from storage.polls import PollView

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from handlers.errors import UserError
-from handlers.i18n import N_
+from handlers.core.errors import UserError
+from handlers.core.i18n import N_
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 QUESTION_LIMIT = 300  # Telegram's limit for a poll question

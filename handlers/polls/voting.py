@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.args import MAX_INT
-from handlers.context import Context
-from handlers.errors import UserError
-from handlers.features import Outcome
-from handlers.i18n import N_
-from handlers.model import Ephemeral, PollVote, Text
+from handlers.core.args import MAX_INT
+from handlers.core.context import Context
+from handlers.core.errors import UserError
+from handlers.core.features import Outcome
+from handlers.core.i18n import N_
+from handlers.core.model import Ephemeral, PollVote, Text
 from storage import polls
 from storage.polls import Ballot, OptionRecord, PollView
 

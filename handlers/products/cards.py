@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.actions import encode
-from handlers.i18n import N_, I18n
-from handlers.model import Button, Card, CardField
+from handlers.core.actions import encode
+from handlers.core.i18n import N_, I18n
+from handlers.core.model import Button, Card, CardField
 from storage.catalog import ProductRecord, VariantRecord
 
 DETAILS_ACTION = "product"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.actions import encode
-from handlers.args import Param, ParamKind
-from handlers.context import Context
-from handlers.errors import UserError
-from handlers.features import Args, Feature
-from handlers.i18n import N_
-from handlers.model import Button, Buttons, Out, Text, bold
+from handlers.core.actions import encode
+from handlers.core.args import Param, ParamKind
+from handlers.core.context import Context
+from handlers.core.errors import UserError
+from handlers.core.features import Args, Feature
+from handlers.core.i18n import N_
+from handlers.core.model import Button, Buttons, Out, Text, bold
 from handlers.products.cards import DETAILS_ACTION, product_card
 from handlers.products.finder import Answer, Miss, find_products
+from handlers.products.index import ProductIndex
 from storage.catalog import product_by_sku
 
 feature = Feature("products")
@@ -71,7 +72,7 @@ async def details(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
 
 
 async def _find(ctx: Context, text: str, limit: int) -> Answer:
-    return await find_products(ctx.session, ctx.services.products, text, limit)
+    return await find_products(ctx.session, ctx.services.cache(ProductIndex), text, limit)
 
 
 async def _answer(ctx: Context, text: str) -> list[Out]:
@@ -84,7 +85,7 @@ async def _answer(ctx: Context, text: str) -> list[Out]:
 def _miss(ctx: Context, text: str, answer: Answer) -> list[Out]:
     quoted = bold(text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…")
     if answer.miss is Miss.CURRENCY:
-        shop = ", ".join(ctx.services.products.currencies) or "?"
+        shop = ", ".join(ctx.services.cache(ProductIndex).currencies) or "?"
         return [
             Text.of(
                 ctx.t(

@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import UnknownCurrencyError, get_currency_precision
 
-from handlers.catalog.rows import MAX_PRICE
 from handlers.products.index import CatalogTerms
 from handlers.products.lexicon import (
     COLOR_WORDS,
@@ -27,6 +26,7 @@ from handlers.products.lexicon import (
     STANDALONE_SIZES,
     STOPWORDS,
 )
+from storage.catalog import MAX_PRICE
 from storage.search import SearchFilters
 from storage.text import fold
 

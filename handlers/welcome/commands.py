@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from handlers.args import Param, ParamKind
-from handlers.chats import chat_ref
-from handlers.context import Context, Services
-from handlers.features import Args, Feature, Role, Scope
-from handlers.i18n import N_, I18n
-from handlers.model import ChatKind, Out, Text, bold
+from handlers.core.args import Param, ParamKind
+from handlers.core.chats import chat_ref
+from handlers.core.context import Context, Services
+from handlers.core.features import Args, Feature, Role, Scope
+from handlers.core.i18n import N_, I18n
+from handlers.core.model import ChatKind, Out, Text, bold
 from storage import linking, numbering, welcome
 
 feature = Feature("welcome")

@@ -25,10 +25,10 @@ from bot.adapters.discord.convert import (
 from bot.adapters.discord.send import ActionButton, DiscordSender
 from bot.outbox import Outbox
 from config import Settings
-from handlers.features import Command
-from handlers.model import Event
-from handlers.platform_state import PlatformState
-from handlers.router import Router
+from handlers.core.features import Command
+from handlers.core.model import Event
+from handlers.core.platform_state import PlatformState
+from handlers.core.router import Router
 
 log = logging.getLogger(__name__)
 # Discord wants an interaction acknowledged within 3 s; answer directly if the handler is

@@ -14,9 +14,9 @@ from typing import Any
 
 from discord import Permissions
 
-from handlers.args import Param, ParamKind
-from handlers.features import Command, Role, Scope
-from handlers.i18n import SOURCE_LANGUAGE, I18n, available_languages
+from handlers.core.args import Param, ParamKind
+from handlers.core.features import Command, Role, Scope
+from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
 
 # Our language codes -> Discord's locale names (Malay has none).
 DISCORD_LOCALES = {"pl": "pl", "fi": "fi", "uk": "uk", "id": "id", "en": "en-US"}

@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from handlers.model import ChatKind, ChatRef, Event, EventKind, PollVote, SentRef, UserRef
+from handlers.core.model import ChatKind, ChatRef, Event, EventKind, PollVote, SentRef, UserRef
 
 PLATFORM = "discord"
 

@@ -18,8 +18,8 @@ import discord
 
 from bot.adapters.text import split
 from bot.outbox import Sent
-from handlers.i18n import N_, I18n, negotiate
-from handlers.model import (
+from handlers.core.i18n import N_, I18n, negotiate
+from handlers.core.model import (
     Button,
     ButtonRows,
     Buttons,

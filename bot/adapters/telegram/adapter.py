@@ -27,10 +27,10 @@ from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.outbox import Outbox
 from config import Settings
-from handlers.features import Role, Scope
-from handlers.i18n import SOURCE_LANGUAGE, I18n, available_languages
-from handlers.model import Event, Out
-from handlers.router import Router
+from handlers.core.features import Role, Scope
+from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
+from handlers.core.model import Event, Out
+from handlers.core.router import Router
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "chat_member", "my_chat_member"]

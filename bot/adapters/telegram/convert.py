@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Chat, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus
 
-from handlers.model import (
+from handlers.core.model import (
     Attachment,
     ChatKind,
     ChatRef,

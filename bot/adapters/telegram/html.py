@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from bot.adapters.text import split as split_text
-from handlers.model import Card, Span, Style, Text, bold
+from handlers.core.model import Card, Span, Style, Text, bold
 
 _TAGS = {Style.BOLD: "b", Style.ITALIC: "i", Style.CODE: "code"}
 

@@ -32,8 +32,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.adapters.telegram.html import card_text, split, to_html, units
 from bot.outbox import Sent
-from handlers.i18n import N_, I18n, negotiate
-from handlers.model import (
+from handlers.core.i18n import N_, I18n, negotiate
+from handlers.core.model import (
     Button,
     ButtonRows,
     Buttons,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from handlers.errors import Refusal
-from handlers.i18n import N_
+from handlers.core.errors import Refusal
+from handlers.core.i18n import N_
 
 QUOTES = {'"': '"', "'": "'", "“": "”", "„": "”", "«": "»", "‘": "’"}
 MAX_INT = 2**31 - 1  # the databases' INTEGER: a whole-number argument never overflows it

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from handlers.i18n import I18n
-from handlers.model import ChatRef, Event, Out, Span, Text
+from handlers.core.i18n import I18n
+from handlers.core.model import ChatRef, Event, Out, Span, Text
 from storage.db import Database
 from storage.identity import MemberInfo
 
 if TYPE_CHECKING:
-    from handlers.features import Command, MergeHook, Role
-    from handlers.products.index import ProductIndex
+    from handlers.core.features import Command, MergeHook, Role
+
+
+T = TypeVar("T")
 
 
 class Jobs(Protocol):
@@ -47,10 +49,18 @@ class Services:
     db: Database
     settings: Settings
     clock: Callable[[], datetime]
-    products: ProductIndex
     jobs: Jobs
     post: Post
     merge_hooks: Sequence[MergeHook] = ()
+    caches: dict[type, object] = field(default_factory=dict)
+
+    def cache(self, kind: type[T]) -> T:
+        """This process's one instance of `kind`, made on first use: where a feature
+        keeps what it caches per process (the product index), without a field here."""
+        found = self.caches.get(kind)
+        if found is None:
+            found = self.caches[kind] = kind()
+        return cast(T, found)
 
 
 @dataclass

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.args import Param
-from handlers.errors import UserError
-from handlers.model import Attachment, Out, PollVote, SentRef
+from handlers.core.args import Param
+from handlers.core.errors import UserError
+from handlers.core.model import Attachment, Out, PollVote, SentRef
 
 if TYPE_CHECKING:
-    from handlers.context import Context, Services
+    from handlers.core.context import Context, Services
 
 
 class Role(StrEnum):

@@ -19,13 +19,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import codec
-from handlers.actions import decode
-from handlers.args import ArgsError, Param, coerce_options, parse_args, usage
-from handlers.batching import Batcher
-from handlers.context import SEND_JOB, Context, Services
-from handlers.errors import UserError
-from handlers.features import (
+from handlers.core import codec
+from handlers.core.actions import decode
+from handlers.core.args import ArgsError, Param, coerce_options, parse_args, usage
+from handlers.core.batching import Batcher
+from handlers.core.context import SEND_JOB, Context, Services
+from handlers.core.errors import UserError
+from handlers.core.features import (
     Command,
     CompletionHandler,
     Feature,
@@ -37,8 +37,8 @@ from handlers.features import (
     SentHandler,
     TextHandler,
 )
-from handlers.i18n import N_, I18n, negotiate
-from handlers.model import (
+from handlers.core.i18n import N_, I18n, negotiate
+from handlers.core.model import (
     ChatKind,
     ChatRef,
     Ephemeral,

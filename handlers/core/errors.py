@@ -7,7 +7,7 @@ language, and is never assembled from English pieces).
 
 from __future__ import annotations
 
-from handlers.i18n import I18n
+from handlers.core.i18n import I18n
 
 
 class Refusal(Exception):

@@ -12,12 +12,12 @@ import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 
-from handlers.args import Param, ParamKind
-from handlers.context import Context
-from handlers.errors import UserError
-from handlers.features import Args, Feature, Role, Scope
-from handlers.i18n import N_
-from handlers.model import Out, Text, code
+from handlers.core.args import Param, ParamKind
+from handlers.core.context import Context
+from handlers.core.errors import UserError
+from handlers.core.features import Args, Feature, Role, Scope
+from handlers.core.i18n import N_
+from handlers.core.model import Out, Text, code
 from storage import linking
 from storage.linking import CodeRecord
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.model import ChatKind, ChatRef
+from handlers.core.model import ChatKind, ChatRef
 from storage.identity import ChatRecord
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from handlers.context import Services
-from handlers.features import Feature
+from handlers.core.context import Services
+from handlers.core.features import Feature
 from storage import outbox
 from storage.events import prune
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.args import Param, ParamKind, usage
-from handlers.context import Context
-from handlers.errors import UserError
-from handlers.features import Args, Feature
-from handlers.i18n import N_, I18n, available_languages, language_name
-from handlers.model import Out, Text, bold, code
-from handlers.router import visible_commands
+from handlers.core.args import Param, ParamKind, usage
+from handlers.core.context import Context
+from handlers.core.errors import UserError
+from handlers.core.features import Args, Feature
+from handlers.core.i18n import N_, I18n, available_languages, language_name
+from handlers.core.model import Out, Text, bold, code
+from handlers.core.router import visible_commands
 from storage.identity import set_member_locale
 
 feature = Feature("basics")

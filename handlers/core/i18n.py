@@ -21,9 +21,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
 
-from handlers.model import Span, Style, Text
+from handlers.core.model import Span, Style, Text
 
-LOCALES_DIR = Path(__file__).with_name("locales")
+LOCALES_DIR = Path(__file__).parents[1] / "locales"
 DOMAIN = "shopbot"
 SOURCE_LANGUAGE = "en"
 

@@ -142,7 +142,7 @@ def code(text: str) -> Span:
 
 @dataclass(frozen=True)
 class Button:
-    """Exactly one of `action` (opaque token, see handlers.actions) or `url`."""
+    """Exactly one of `action` (opaque token, see handlers.core.actions) or `url`."""
 
     label: str
     action: str | None = None

@@ -14,8 +14,8 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from handlers import model
-from handlers.model import Out
+from handlers.core import model
+from handlers.core.model import Out
 
 # What may wait: everything but content for other chats (queued on its own).
 _STORABLE: tuple[type, ...] = (
