@@ -266,8 +266,23 @@ async def test_mention_question_is_answered_with_mentions_suppressed(
         str(next(_ids)), CHANNEL_ID, ALICE, "trail backpack?", guild_id=GUILD_ID
     )
     await fake.dispatch("MESSAGE_CREATE", chatter)  # not addressed to the bot
-    await asyncio.sleep(0.3)
-    assert len(fake.sent("POST", f"/channels/{CHANNEL_ID}/messages")) == 1
+    again = message_payload(
+        str(next(_ids)),
+        CHANNEL_ID,
+        ALICE,
+        f"<@{BOT_ID}> and the yoga mat?",
+        guild_id=GUILD_ID,
+        mentions=[BOT],
+        member={k: v for k, v in member(ALICE).items() if k != "user"},
+    )
+    await fake.dispatch("MESSAGE_CREATE", again)  # answered after the chatter was read
+    replies = await fake.wait_for(
+        lambda: len(r := fake.sent("POST", f"/channels/{CHANNEL_ID}/messages")) >= 2 and r
+    )
+    assert [str(r.body["message_reference"]["message_id"]) for r in replies] == [
+        question["id"],
+        again["id"],
+    ]
 
 
 async def test_user_text_cannot_ping(discord_bot: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -276,9 +291,7 @@ async def test_user_text_cannot_ping(discord_bot: DiscordAdapter, fake: FakeDisc
     await fake.dispatch("INTERACTION_CREATE", command)
     [answer] = await fake.wait_for(lambda: callbacks(fake, command))
     data = answer.body["data"]
-    assert data["allowed_mentions"] == {"parse": [], "replied_user": False} or (
-        data["allowed_mentions"]["parse"] == []
-    )
+    assert data["allowed_mentions"]["parse"] == []  # no @everyone, roles or users
     assert "\\*\\*bold\\*\\*" in data["content"]  # markdown escaped, shown literally
 
 

@@ -210,7 +210,7 @@ async def test_forged_and_late_votes_change_nothing(app: App, clock: Clock) -> N
         "vote:2147483648:0",
     ):
         reply = plain(await app.router.dispatch(action(token, actor=alice, chat=GROUP)))
-        assert "no longer" in reply or "no longer exists" in reply
+        assert "no longer" in reply
     clock.advance(hours=3)
     assert "closed" in await vote(app, poll, 0, alice)
     assert await tally(app, poll) == {"a": 0, "b": 0}
