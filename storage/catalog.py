@@ -28,6 +28,8 @@ REVISION_KEY = "catalog_revision"
 
 @dataclass(frozen=True)
 class VariantRecord:
+    """One colour/size combination of a product; `stock` None means only the total is known."""
+
     color: str = ""
     size: str = ""
     stock: int | None = None
@@ -35,6 +37,11 @@ class VariantRecord:
 
 @dataclass(frozen=True)
 class ProductRecord:
+    """A product as imported and exported; equal records mean nothing to update.
+
+    `price_minor` is in minor units of `currency` (cents for USD).
+    """
+
     sku: str
     name: str
     description: str
@@ -49,15 +56,19 @@ class ProductRecord:
 
     @property
     def colors(self) -> tuple[str, ...]:
+        """The variants' distinct non-empty colours, in first-seen order."""
         return tuple(dict.fromkeys(v.color for v in self.variants if v.color))
 
     @property
     def sizes(self) -> tuple[str, ...]:
+        """The variants' distinct non-empty sizes, in first-seen order."""
         return tuple(dict.fromkeys(v.size for v in self.variants if v.size))
 
 
 @dataclass
 class UpsertResult:
+    """How many records `upsert_products` created, updated and left as they were."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -192,14 +203,17 @@ async def all_products(session: AsyncSession) -> list[ProductRecord]:
 
 
 async def count_products(session: AsyncSession) -> int:
+    """The number of products in the catalog."""
     return (await session.exec(select(func.count()).select_from(Product))).one()
 
 
 async def bump_revision(session: AsyncSession) -> None:
+    """Give the catalog a new random revision, so caches keyed on the old one go stale."""
     await set_value(session, REVISION_KEY, uuid.uuid4().hex)
 
 
 async def catalog_revision(session: AsyncSession) -> str:
+    """The current catalog revision; empty if the catalog has never changed."""
     return await get_value(session, REVISION_KEY) or ""
 
 
@@ -212,10 +226,12 @@ async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Pro
 
 
 async def product_id(session: AsyncSession, sku: str) -> int | None:
+    """The id of the product with this SKU (case-insensitive, trimmed), or None."""
     stmt = select(col(Product.id)).where(func.lower(col(Product.sku)) == sku.strip().lower())
     return (await session.exec(stmt)).first()
 
 
 async def product_by_sku(session: AsyncSession, sku: str) -> ProductRecord | None:
+    """The product with this SKU (case-insensitive, trimmed) and its variants, or None."""
     found = await _load(session, func.lower(col(Product.sku)) == sku.strip().lower())
     return found[0][1] if found else None

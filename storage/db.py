@@ -92,6 +92,7 @@ class Database:
 
     @property
     def dialect(self) -> str:
+        """The backend's name: "sqlite" or "postgresql"."""
         return self.engine.dialect.name
 
     @asynccontextmanager
@@ -137,4 +138,5 @@ class Database:
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def dispose(self) -> None:
+        """Close the engine's pooled connections; call once, at shutdown."""
         await self.engine.dispose()

@@ -35,6 +35,8 @@ class ChatRecord:
 
 @dataclass(frozen=True)
 class MemberInfo:
+    """What handlers need about a member; `locale` None: none chosen, the platform's applies."""
+
     member_id: int
     display_name: str
     locale: str | None
@@ -127,6 +129,7 @@ async def _account_members(
 
 
 async def set_member_locale(session: AsyncSession, member_id: int, locale: str | None) -> None:
+    """Set the member's chosen language (None: the platform's); an unknown member is ignored."""
     member = await session.get(Member, member_id)
     if member is not None:
         member.locale = locale
@@ -159,6 +162,11 @@ async def ensure_chats(
 async def ensure_chat(
     session: AsyncSession, platform: str, platform_chat_id: str, kind: str, title: str | None
 ) -> int:
+    """Our id for a platform chat, created on first sight.
+
+    Safe when two processes see a new chat at once (the insert is ON CONFLICT DO NOTHING).
+    A known chat keeps its stored kind and title.
+    """
     lookup = select(Chat.id).where(
         Chat.platform == platform, Chat.platform_chat_id == platform_chat_id
     )

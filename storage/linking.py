@@ -16,6 +16,7 @@ from storage.sql import dialect_of
 
 
 async def active_codes(session: AsyncSession, member_id: int, purpose: str, now: datetime) -> int:
+    """How many of the member's codes for `purpose` are still unused and unexpired."""
     stmt = (
         select(func.count())
         .select_from(LinkCode)
@@ -49,6 +50,7 @@ async def add_code(
     now: datetime,
     lifetime: timedelta,
 ) -> None:
+    """Store a new code that expires `lifetime` after `now`; `chat_id` only for chat codes."""
     session.add(
         LinkCode(
             code=code,
@@ -84,6 +86,7 @@ async def redeem(
 
 
 async def find_code(session: AsyncSession, code: str, purpose: str) -> CodeRecord | None:
+    """The code whether used or expired (to say why it failed), or None if never issued."""
     stmt = select(LinkCode).where(LinkCode.code == code, LinkCode.purpose == purpose)
     found = (await session.exec(stmt)).first()
     if found is None:
@@ -99,11 +102,13 @@ async def lock_member(session: AsyncSession, member_id: int) -> None:
 
 
 async def record_attempt(session: AsyncSession, member_id: int, ok: bool, now: datetime) -> None:
+    """Log one try at redeeming a code; failed ones count towards `failures_since`."""
     session.add(LinkAttempt(member_id=member_id, ok=ok, at=now))
     await session.flush()
 
 
 async def failures_since(session: AsyncSession, member_id: int, since: datetime) -> int:
+    """The member's failed tries from `since` on: what limits guessing codes."""
     stmt = (
         select(func.count())
         .select_from(LinkAttempt)
@@ -117,6 +122,7 @@ async def failures_since(session: AsyncSession, member_id: int, since: datetime)
 
 
 async def chat(session: AsyncSession, chat_id: int) -> ChatRecord:
+    """The chat with our id `chat_id`, which must exist."""
     return ChatRecord.of(await _chat_row(session, chat_id))
 
 
@@ -158,11 +164,17 @@ async def join_communities(session: AsyncSession, origin_chat_id: int, chat_id: 
 
 
 async def community_chats(session: AsyncSession, community_id: int) -> list[ChatRecord]:
+    """The chats linked into the community, oldest first."""
     stmt = select(Chat).where(Chat.community_id == community_id).order_by(col(Chat.id))
     return [ChatRecord.of(found) for found in (await session.exec(stmt)).all()]
 
 
 async def leave_community(session: AsyncSession, chat_id: int) -> bool:
+    """Take the chat out of its community; False if it was in none.
+
+    The chat's numbers continue from the community's. A community left with one chat
+    is dissolved, that chat keeping the numbers too.
+    """
     found = await _chat_row(session, chat_id)
     if found.community_id is None:
         return False
@@ -200,6 +212,7 @@ async def merge_members(session: AsyncSession, keep_id: int, drop_id: int) -> No
 
 
 async def account_platforms(session: AsyncSession, member_id: int) -> list[str]:
+    """The platform of each of the member's accounts, sorted (one entry per account)."""
     stmt = (
         select(Account.platform)
         .where(Account.member_id == member_id)

@@ -16,6 +16,11 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's config for our migrations, built in code (there is no alembic.ini).
+
+    With a `connection`, migrations run on it, inside the caller's transaction; without
+    one, env.py connects to the database named in the settings.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -50,9 +55,11 @@ async def upgrade(db: Database, revision: str = "head") -> None:
 
 
 async def current_revision(db: Database) -> str | None:
+    """The revision the database is at, or None if it was never migrated."""
     async with db.engine.connect() as conn:
         return await conn.run_sync(_current)
 
 
 def head_revision() -> str | None:
+    """The newest revision in the migrations directory (what `upgrade` goes to by default)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

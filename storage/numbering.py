@@ -25,6 +25,7 @@ from storage.sql import insert_for, table_of
 
 
 def scope_of(chat: ChatRecord) -> str:
+    """The counter scope the chat's numbers come from: its community's, else its own."""
     return f"community:{chat.community_id}" if chat.community_id else f"chat:{chat.id}"
 
 

@@ -21,6 +21,9 @@ from storage.sql import dialect_of, insert_for, table_of
 
 @dataclass(frozen=True)
 class Waiting:
+    """A claimed message: `chat_id` is the platform's, `attempt` counts this try from 1,
+    and `expires_at` None means it is never too late to send."""
+
     id: int
     platform: str
     chat_id: str

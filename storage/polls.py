@@ -20,6 +20,8 @@ from storage.sql import dialect_of, insert_for, table_of
 
 @dataclass(frozen=True)
 class PollRecord:
+    """A poll as stored; `closed_at` stays None while it is open."""
+
     id: int
     number: int  # what people type: counts per community (storage/numbering.py)
     chat_id: int
@@ -48,6 +50,8 @@ class PollRecord:
 
 @dataclass(frozen=True)
 class OptionRecord:
+    """One answer of a poll: `position` orders them from 0; `product_id` if it is a product."""
+
     id: int
     position: int
     text: str
@@ -61,11 +65,14 @@ class OptionRecord:
 
 @dataclass(frozen=True)
 class PollView:
+    """A poll with its options, in order."""
+
     poll: PollRecord
     options: tuple[OptionRecord, ...]
 
     @property
     def id(self) -> int:
+        """The poll's id."""
         return self.poll.id
 
 
@@ -133,10 +140,12 @@ async def create(
 
 
 async def get(session: AsyncSession, poll_id: int) -> PollView | None:
+    """The poll with its options, or None if there is no such poll."""
     return (await get_many(session, [poll_id])).get(poll_id)
 
 
 async def get_many(session: AsyncSession, poll_ids: Collection[int]) -> dict[int, PollView]:
+    """The polls with their options by id, in one query; unknown ids are left out."""
     wanted = set(poll_ids)
     if not wanted:
         return {}
@@ -237,6 +246,7 @@ async def latest_in_chat(session: AsyncSession, chat_id: int) -> PollView | None
 
 
 async def add_post(session: AsyncSession, poll_id: int, chat_id: int, platform: str) -> None:
+    """Note that the poll runs in this chat (not yet sent); a second call changes nothing."""
     stmt = (
         insert_for(session, table_of(PollPost))
         .values(poll_id=poll_id, chat_id=chat_id, platform=platform)
@@ -282,6 +292,7 @@ async def by_native_refs(
 
 
 async def posts(session: AsyncSession, poll_id: int) -> list[PostRecord]:
+    """Every chat the poll runs in, sent or not, in the order they were added."""
     stmt = (
         select(PollPost, Chat)
         .join(Chat, col(Chat.id) == col(PollPost.chat_id))
@@ -466,6 +477,7 @@ async def move_votes(session: AsyncSession, keep_id: int, drop_id: int) -> None:
 
 
 async def due(session: AsyncSession, now: datetime) -> list[int]:
+    """Ids of the open polls whose deadline has passed, to be closed."""
     stmt = (
         select(PollRow.id)
         .where(col(PollRow.closed_at).is_(None), col(PollRow.closes_at) <= now)
@@ -475,6 +487,7 @@ async def due(session: AsyncSession, now: datetime) -> list[int]:
 
 
 async def open_deadlines(session: AsyncSession) -> list[datetime]:
+    """When each open poll closes (past ones included), for scheduling the close job."""
     stmt = select(PollRow.closes_at).where(col(PollRow.closed_at).is_(None))
     return list((await session.exec(stmt)).all())
 

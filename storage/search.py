@@ -35,11 +35,14 @@ class SearchTerm:
     prefix: bool = False
 
     def fts5(self) -> str:
+        """The term as an SQLite FTS5 query expression."""
         if self.prefix:
             return f'"{self.words[0]}"*'
         return "(" + " OR ".join(f'"{w}"' for w in self.words) + ")"
 
     def tsquery(self, weight: str = "") -> str:
+        """The term as PostgreSQL tsquery text; with `weight` (e.g. "A", the name) it
+        matches only words of that weight."""
         if self.prefix:
             return f"{self.words[0]}:*{weight}"
         suffix = f":{weight}" if weight else ""
@@ -48,6 +51,9 @@ class SearchTerm:
 
 @dataclass(frozen=True)
 class SearchFilters:
+    """Structured limits on a search; None or empty means no limit. Prices are in minor
+    units; `size` matches regardless of case."""
+
     min_price_minor: int | None = None
     max_price_minor: int | None = None
     currency: str | None = None
@@ -57,6 +63,7 @@ class SearchFilters:
 
     @property
     def needs_variant(self) -> bool:
+        """Whether a product must have an in-stock variant of the wanted colour or size."""
         return bool(self.colors or self.size)
 
 
@@ -172,15 +179,18 @@ async def vocabulary(session: AsyncSession) -> dict[str, int]:
 
 
 async def categories(session: AsyncSession) -> list[str]:
+    """The distinct product categories, sorted."""
     stmt = select(col(Product.category)).distinct().order_by(col(Product.category))
     return list((await session.exec(stmt)).all())
 
 
 async def currencies(session: AsyncSession) -> list[str]:
+    """The distinct currencies products are priced in, sorted."""
     stmt = select(col(Product.currency)).distinct().order_by(col(Product.currency))
     return list((await session.exec(stmt)).all())
 
 
 async def variant_colors(session: AsyncSession) -> list[str]:
+    """The distinct non-empty variant colours, lower-cased, in no particular order."""
     stmt = select(func.lower(col(ProductVariant.color))).distinct()
     return [c for c in (await session.exec(stmt)).all() if c]

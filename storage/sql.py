@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 def dialect_of(session: AsyncSession) -> str:
+    """The backend the session talks to: "sqlite" or "postgresql"."""
     return session.get_bind().dialect.name
 
 

@@ -82,11 +82,15 @@ class _Cursor:
 
 
 class Connection(aiosqlite.Connection):
+    """aiosqlite's connection, with cursors that make one thread trip per statement."""
+
     def cursor(self) -> _Cursor:  # type: ignore[override]
+        """A cursor that executes and fetches every row in one trip."""
         return _Cursor(self)
 
     @property
     def raw(self) -> sqlite3.Connection:
+        """The underlying sqlite3 connection; use it only on aiosqlite's worker thread."""
         return self._conn
 
 

@@ -28,4 +28,5 @@ def words(text: str) -> list[str]:
 
 
 def index_text(*parts: str) -> str:
+    """The folded words of all `parts`, space-separated: the form the search index stores."""
     return " ".join(word for part in parts for word in words(part))

@@ -21,6 +21,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """To UTC (naive on SQLite); a naive `value` raises ValueError."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -29,6 +30,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Back as an aware UTC datetime (SQLite's naive values are UTC already)."""
         if value is None:
             return None
         assert isinstance(value, datetime)
@@ -36,4 +38,5 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
+    """The current time as an aware UTC datetime, the only kind storage accepts."""
     return datetime.now(UTC)

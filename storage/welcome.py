@@ -23,6 +23,7 @@ class Newcomers:
 
 
 async def text_of(session: AsyncSession, scope: str) -> str | None:
+    """The community's welcome (`scope` as from numbering.scope_of), or None if unset."""
     found = await session.get(Welcome, scope)
     return found.text if found is not None else None
 
@@ -80,6 +81,7 @@ async def due_times(session: AsyncSession, gap: timedelta) -> list[datetime]:
 
 
 async def waiting_chats(session: AsyncSession) -> list[int]:
+    """The chats with newcomers waiting, whether or not their welcome is due yet."""
     stmt = select(WelcomePending.chat_id).distinct()
     return list((await session.exec(stmt)).all())
 

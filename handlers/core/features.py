@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 
 class Role(StrEnum):
+    """Who may do what: everyone is a shopper; the router adds the rest from platform
+    facts (chat admins are moderators), vendor rows and configured ids."""
+
     SHOPPER = "shopper"
     VENDOR = "vendor"
     MODERATOR = "moderator"
@@ -36,6 +39,8 @@ class Role(StrEnum):
 
 
 class Scope(StrEnum):
+    """Where a command may be used: anywhere, only in private, only in groups."""
+
     ANYWHERE = "anywhere"
     DM = "dm"
     GROUP = "group"
@@ -86,6 +91,9 @@ class Job:
 
 @dataclass(frozen=True)
 class Command:
+    """A command: its handler, its summary (a msgid, shown in menus and /help), its
+    parameters (one grammar for every platform), and the role and scope it needs."""
+
     name: str
     handler: CommandHandler
     summary: str  # msgid
@@ -96,6 +104,8 @@ class Command:
 
 @dataclass(frozen=True)
 class ActionRoute:
+    """A button action kind (the token's first part) and its handler."""
+
     kind: str
     handler: ActionHandler | BulkActionHandler
     role: Role = Role.SHOPPER
@@ -104,6 +114,9 @@ class ActionRoute:
 
 @dataclass
 class Feature:
+    """Everything one feature declares; `bot/app.py` registers it, the router and the
+    job runner take what they need from it. Declare with the decorators below."""
+
     name: str
     commands: list[Command] = field(default_factory=list)
     actions: list[ActionRoute] = field(default_factory=list)
@@ -124,6 +137,9 @@ class Feature:
         role: Role = Role.SHOPPER,
         scope: Scope = Scope.ANYWHERE,
     ) -> Callable[[CommandHandler], CommandHandler]:
+        """Declare a command; the router checks `role` and `scope` before the handler
+        runs and parses `params` into its arguments."""
+
         def register(handler: CommandHandler) -> CommandHandler:
             self.commands.append(Command(name, handler, summary, tuple(params), role, scope))
             return handler
@@ -133,6 +149,9 @@ class Feature:
     def action(
         self, kind: str, role: Role = Role.SHOPPER
     ) -> Callable[[ActionHandler], ActionHandler]:
+        """Declare the handler of a button action kind (its tokens' other parts arrive
+        as arguments: re-validate them)."""
+
         def register(handler: ActionHandler) -> ActionHandler:
             self.actions.append(ActionRoute(kind, handler, role))
             return handler
@@ -142,6 +161,9 @@ class Feature:
     def bulk_action(
         self, kind: str, role: Role = Role.SHOPPER
     ) -> Callable[[BulkActionHandler], BulkActionHandler]:
+        """Like `action`, for presses that come in bursts (votes): many per unit of work
+        (see `BulkActionHandler`)."""
+
         def register(handler: BulkActionHandler) -> BulkActionHandler:
             self.actions.append(ActionRoute(kind, handler, role, bulk=True))
             return handler
@@ -149,6 +171,8 @@ class Feature:
         return register
 
     def text(self, handler: TextHandler) -> TextHandler:
+        """Free text sent to the bot (in private, or mentioning or replying to it in a
+        group); one feature takes it."""
         self.text_handler = handler
         return handler
 
@@ -177,6 +201,8 @@ class Feature:
         return register
 
     def completion(self, source: str) -> Callable[[CompletionHandler], CompletionHandler]:
+        """Offer suggestions for parameters that name `source` (Discord autocomplete)."""
+
         def register(handler: CompletionHandler) -> CompletionHandler:
             self.completions[source] = handler
             return handler

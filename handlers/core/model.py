@@ -11,6 +11,9 @@ from typing import Any, Literal
 
 
 class EventKind(StrEnum):
+    """What happened: a command, free text, a button press, a native poll vote, someone
+    joining, a photo."""
+
     COMMAND = "command"
     TEXT = "text"
     ACTION = "action"
@@ -20,6 +23,8 @@ class EventKind(StrEnum):
 
 
 class ChatKind(StrEnum):
+    """A private chat with the bot, a group (or Discord channel), a channel, a thread."""
+
     DM = "dm"
     GROUP = "group"
     CHANNEL = "channel"
@@ -28,6 +33,8 @@ class ChatKind(StrEnum):
 
 @dataclass(frozen=True)
 class UserRef:
+    """Who sent an event, as the platform names them (ids are strings everywhere)."""
+
     platform: str
     id: str
     display_name: str
@@ -39,6 +46,8 @@ class UserRef:
 
 @dataclass(frozen=True)
 class ChatRef:
+    """Where an event happened, as the platform names it."""
+
     platform: str
     id: str
     kind: ChatKind
@@ -48,6 +57,8 @@ class ChatRef:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with a message: the platform's id for it (or a URL) and its type."""
+
     kind: str  # "photo", "file"
     ref: str  # platform file id or URL
     mime_type: str | None = None
@@ -75,6 +86,8 @@ class SentRef:
 
 @dataclass(frozen=True)
 class Event:
+    """One platform update in neutral form: what an adapter hands the router."""
+
     platform: str
     event_id: str  # platform update id, used to ignore redelivered updates
     kind: EventKind
@@ -100,6 +113,8 @@ class Event:
 
 
 class Style(StrEnum):
+    """The markup a span may have; adapters render each natively."""
+
     PLAIN = "plain"
     BOLD = "bold"
     ITALIC = "italic"
@@ -118,6 +133,8 @@ class Span:
 
 @dataclass(frozen=True)
 class Text:
+    """Formatted text as spans; user and catalog text stay plain spans, never markup."""
+
     spans: tuple[Span, ...]
 
     @classmethod
@@ -126,6 +143,7 @@ class Text:
 
     @property
     def plain(self) -> str:
+        """The text without its formatting."""
         return "".join(span.text for span in self.spans)
 
     def __add__(self, other: Text) -> Text:
@@ -133,10 +151,12 @@ class Text:
 
 
 def bold(text: str) -> Span:
+    """A bold span."""
     return Span(text, Style.BOLD)
 
 
 def code(text: str) -> Span:
+    """A span shown as code (a link code, a command)."""
     return Span(text, Style.CODE)
 
 
@@ -158,12 +178,16 @@ ButtonRows = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True)
 class Buttons:
+    """Text with rows of buttons under it."""
+
     text: Text
     rows: ButtonRows
 
 
 @dataclass(frozen=True)
 class CardField:
+    """A labelled value on a card (price, colours, stock)."""
+
     name: str
     value: str
 
@@ -183,6 +207,8 @@ class Card:
 
 @dataclass(frozen=True)
 class Image:
+    """A picture: PNG bytes (a chart) or a URL, with a caption."""
+
     data: bytes | None = None
     url: str | None = None
     caption: str = ""
@@ -191,6 +217,8 @@ class Image:
 
 @dataclass(frozen=True)
 class PollOption:
+    """A poll answer, with the picture of its product if it names one."""
+
     text: str
     image_url: str | None = None
 
