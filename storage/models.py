@@ -379,3 +379,22 @@ class WelcomeChat(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True)
     )
     posted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Conversation(SQLModel, table=True):
+    """A guided dialogue of one member in one chat: which step it is at and what was
+    answered so far (JSON). In the database, so a restart loses nothing; it expires."""
+
+    __table_args__ = (UniqueConstraint("member_id", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    flow: str = Field(max_length=64)
+    step: str = Field(max_length=32)
+    data: str
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

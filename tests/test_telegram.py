@@ -396,6 +396,33 @@ async def test_newcomers_joining_a_group_are_welcomed_once_together(
         await adapter.stop()
 
 
+async def test_a_poll_made_step_by_step_in_a_group(
+    telegram: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    """The guided /poll: typed answers reply to the bot's questions (what a bot in a
+    group sees), choices are buttons; the finished poll is posted natively."""
+
+    async def asked(text: str) -> Call:
+        return (
+            await fake.wait_for(lambda: [c for c in fake.sent(GROUP) if text in str(c.result)])
+        )[-1]
+
+    fake.push_message(GROUP, ADMIN, "/poll")
+    await asked("What should the poll ask?")
+    fake.push_message(GROUP, ADMIN, "Which bag for the trip?", reply_to_bot=True)
+    await asked("one per line")
+    fake.push_message(GROUP, ADMIN, "Trail [BAG-001]\nCity [BAG-002]", reply_to_bot=True)
+    for question, value in (
+        ("How long should it run?", "conv:1d"),
+        ("one option, or several", "conv:one"),
+        ("while it runs", "conv:open"),
+        ("Here is your poll", "conv:post"),
+    ):
+        fake.push_callback(ADMIN, await asked(question), value)
+    [poll] = await answer_to(fake, GROUP, "sendPoll")
+    assert [o["text"] for o in poll.result["poll"]["options"]] == ["Trail", "City"]
+
+
 async def test_admins_and_anonymous_admins_are_moderators(
     telegram: TelegramAdapter, fake: FakeTelegram
 ) -> None:

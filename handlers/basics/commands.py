@@ -1,4 +1,5 @@
-"""/start, /help and /language: the first things anyone sends a bot."""
+"""/start, /help, /language and /cancel: the first things anyone sends a bot, and the
+way out of a guided conversation."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_, I18n, available_languages, language_name
 from handlers.core.model import Out, Text, bold, code
-from handlers.core.router import visible_commands
+from handlers.core.router import CANCEL_COMMAND, visible_commands
+from storage import conversations
 from storage.identity import set_member_locale
 
 feature = Feature("basics")
@@ -65,3 +67,13 @@ async def language(ctx: Context, args: Args) -> Sequence[Out]:
     return [
         Text.of(ctx.t(N_("Done: I'll answer you in {language}."), language=language_name(wanted)))
     ]
+
+
+@feature.command(CANCEL_COMMAND, N_("Stop what we were doing step by step"))
+async def cancel(ctx: Context, args: Args) -> Sequence[Out]:
+    if await conversations.end(ctx.session, ctx.member.member_id, ctx.chat_id):
+        return [Text.of(ctx.t(N_("Cancelled. Nothing was saved.")))]
+    return [Text.of(ctx.t(N_("There is nothing to cancel.")))]
+
+
+feature.on_merge(conversations.move_to)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.core.args import Param
+from handlers.core.conversations import Flow
 from handlers.core.errors import UserError
 from handlers.core.model import Attachment, Out, PollVote, SentRef
 
@@ -128,6 +129,7 @@ class Feature:
     sent_handlers: dict[type, SentHandler] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
     merge_hooks: list[MergeHook] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
 
     def command(
         self,
@@ -219,6 +221,12 @@ class Feature:
             return work
 
         return register
+
+    def flow(self, flow: Flow) -> Flow:
+        """Declare a guided conversation; a handler begins it with
+        `handlers.core.conversations.start`."""
+        self.flows.append(flow)
+        return flow
 
     def on_merge(self, hook: MergeHook) -> MergeHook:
         """Called when linking makes two members one person (see `MergeHook`)."""

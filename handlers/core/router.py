@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.core import codec
+from handlers.core import conversations as dialogue
 from handlers.core.actions import decode
 from handlers.core.args import ArgsError, Param, coerce_options, parse_args, usage
 from handlers.core.batching import Batcher
@@ -51,7 +52,7 @@ from handlers.core.model import (
     ToChat,
     UserRef,
 )
-from storage import outbox
+from storage import conversations, outbox
 from storage.events import (
     claim_event,
     claim_events,
@@ -66,6 +67,7 @@ log = logging.getLogger(__name__)
 _GUEST = MemberInfo(0, "", None, False)  # completions run before we know the member
 
 MAX_INPUT_CHARS = 4000
+CANCEL_COMMAND = "cancel"  # ends a guided conversation (see handlers/basics)
 # Bulk routes (votes) take at most this many events per unit of work.
 MAX_BATCH = 256
 # C0/C1 controls other than newline and tab, and the bidi embedding/override/isolate
@@ -123,6 +125,7 @@ class Router:
         self.text_handler: TextHandler | None = None
         self.photo_handler: PhotoHandler | None = None
         self.join_handlers: list[JoinHandler] = []
+        self.flows: dict[str, dialogue.Flow] = {}
         self.completions: dict[str, CompletionHandler] = {}
         self.poll_vote_handler: PollVoteHandler | None = None
         self.sent_handlers: dict[type, SentHandler] = {}
@@ -134,30 +137,29 @@ class Router:
             self._forget_replies, MAX_BATCH
         )
         for feature in features:
-            for command in feature.commands:
-                if command.name in self.commands:
-                    raise ValueError(f"command /{command.name} declared twice")
-                self.commands[command.name] = command
-            for route in feature.actions:
-                if route.kind in self.actions:
-                    raise ValueError(f"action {route.kind!r} declared twice")
-                self.actions[route.kind] = route
-            self.completions.update(feature.completions)
-            self.sent_handlers.update(feature.sent_handlers)
-            if feature.poll_vote_handler is not None:
-                self.poll_vote_handler = feature.poll_vote_handler
-            if feature.text_handler is not None:
-                if self.text_handler is not None:
-                    raise ValueError("only one feature may answer free text")
-                self.text_handler = feature.text_handler
-            if feature.photo_handler is not None:
-                if self.photo_handler is not None:
-                    raise ValueError("only one feature may take photos")
-                self.photo_handler = feature.photo_handler
-            self.join_handlers += feature.join_handlers
+            self._register(feature)
         bulk = [r.handler for r in self.actions.values() if r.bulk] + [self.poll_vote_handler]
         for handler in filter(None, bulk):
             self._batchers[handler] = Batcher(self._run_bulk, MAX_BATCH)
+
+    def _register(self, feature: Feature) -> None:
+        """Take what the feature answers; names must be unique across features."""
+        _add_unique(self.commands, {c.name: c for c in feature.commands}, "command")
+        _add_unique(self.actions, {r.kind: r for r in feature.actions}, "action")
+        _add_unique(self.flows, {f.name: f for f in feature.flows}, "conversation")
+        self.completions.update(feature.completions)
+        self.sent_handlers.update(feature.sent_handlers)
+        self.join_handlers += feature.join_handlers
+        if feature.poll_vote_handler is not None:
+            self.poll_vote_handler = feature.poll_vote_handler
+        if feature.text_handler is not None:
+            if self.text_handler is not None:
+                raise ValueError("only one feature may answer free text")
+            self.text_handler = feature.text_handler
+        if feature.photo_handler is not None:
+            if self.photo_handler is not None:
+                raise ValueError("only one feature may take photos")
+            self.photo_handler = feature.photo_handler
 
     async def dispatch(self, event: Event) -> list[Out]:
         return (await self.handle(event)).outs
@@ -237,9 +239,8 @@ class Router:
         if event.kind is EventKind.COMMAND:
             # In groups, unknown commands probably belong to another bot: stay quiet.
             return event.chat.kind is ChatKind.DM or (event.command or "") in self.commands
-        if event.kind is EventKind.PHOTO:
-            addressed = event.chat.kind is ChatKind.DM or event.addressed
-            return addressed and self.photo_handler is not None
+        if event.kind is EventKind.PHOTO:  # for a photo handler or a conversation
+            return event.chat.kind is ChatKind.DM or event.addressed
         if event.kind is EventKind.JOIN:
             return bool(self.join_handlers)
         return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
@@ -402,6 +403,9 @@ class Router:
 
     async def _run(self, ctx: Context) -> list[Out]:
         event = ctx.event
+        answered = await self._conversation(ctx)
+        if answered is not None:
+            return answered
         target = self._target(ctx)
         if target is None:
             return []
@@ -418,6 +422,32 @@ class Router:
                 hint = usage(target.command, target.params, ctx.t)
                 raise UserError(N_("{detail} Usage: {usage}"), detail=detail, usage=hint) from None
         return list(await target.handler(ctx, argument))
+
+    async def _conversation(self, ctx: Context) -> list[Out] | None:
+        """The person's answer to a guided conversation's step, if they are in one here.
+        A command other than /cancel ends the conversation and runs as usual."""
+        event, session = ctx.event, ctx.session
+        member, chat = ctx.member.member_id, ctx.chat_id
+        if event.kind is EventKind.COMMAND:
+            if event.command != CANCEL_COMMAND:
+                await conversations.end(session, member, chat)
+            return None
+        action = decode(event.action or "") if event.kind is EventKind.ACTION else None
+        pressed = action is not None and action.kind == dialogue.ACTION
+        if event.kind not in (EventKind.TEXT, EventKind.PHOTO) and not pressed:
+            return None
+        record = await conversations.current(session, member, chat, ctx.now())
+        flow = self.flows.get(record.flow) if record is not None else None
+        if record is None or flow is None:
+            if pressed:
+                raise UserError(N_("That conversation has ended. Please start it again."))
+            return None
+        answer = dialogue.Answer(
+            text=event.text,
+            choice=action.args[0] if action is not None and action.args else None,
+            photos=event.attachments,
+        )
+        return await dialogue.proceed(ctx, flow, record, answer)
 
     @staticmethod
     def _check(ctx: Context, target: _Target) -> None:
@@ -492,6 +522,13 @@ class _BulkItem:
     target: _Target
     claimed: bool  # taken by the adapter already (Router.claim)
     keep_reply: bool
+
+
+def _add_unique(into: dict[str, Any], new: dict[str, Any], what: str) -> None:
+    for name in new:
+        if name in into:
+            raise ValueError(f"{what} {name!r} declared twice")
+    into.update(new)
 
 
 def _first_sightings(keys: list[tuple[str, str]], claimed: set[tuple[str, str]]) -> list[int]:

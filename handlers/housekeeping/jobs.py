@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from handlers.core.context import Services
 from handlers.core.features import Feature
-from storage import outbox
+from storage import conversations, outbox
 from storage.events import prune
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ async def forget_old(services: Services) -> int:
     async with services.db.session() as session:
         removed = await prune(session, now - KEEP_EVENT_IDS, now - KEEP_LINK_RECORDS)
         sent, given_up = await outbox.prune(session, now - KEEP_OUTBOX)
+        removed += await conversations.prune(session, now)
     if given_up:
         log.warning(
             "housekeeping: gave up on %d message(s) that waited %d days for a process "

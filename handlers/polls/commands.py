@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from handlers.core.actions import VOTE
 from handlers.core.args import Param, ParamKind
-from handlers.core.chats import chat_ref
 from handlers.core.context import Context, Services
+from handlers.core.conversations import start
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role
 from handlers.core.i18n import N_
@@ -21,25 +21,30 @@ from handlers.core.model import (
     Ephemeral,
     Out,
     Poll,
-    PollOption,
     SentRef,
     Text,
-    ToChat,
-    bold,
 )
-from handlers.polls import voting
-from handlers.polls.buttons import as_buttons
+from handlers.polls import guided, voting
 from handlers.polls.closing import CLOSE_JOB, close_due, due_times
 from handlers.polls.live import show_counts
+from handlers.polls.posting import post_poll
 from handlers.polls.results import results_of
 from handlers.polls.spec import parse_spec
-from storage import catalog, linking, numbering, polls
+from storage import linking, numbering, polls
 from storage.polls import PollView
 
 feature = Feature("polls")
-POLL = "poll"  # what polls are numbered as (storage/numbering.py)
-DEADLINE = Param("deadline", ParamKind.WORD, placeholder=N_("deadline"), max_length=40)
-SPEC = Param("poll", ParamKind.TEXT, placeholder=N_("question | option | option"), max_length=2000)
+# Both left out: the poll is made step by step (handlers/polls/guided.py).
+DEADLINE = Param(
+    "deadline", ParamKind.WORD, required=False, placeholder=N_("deadline"), max_length=40
+)
+SPEC = Param(
+    "poll",
+    ParamKind.TEXT,
+    required=False,
+    placeholder=N_("question | option | option"),
+    max_length=2000,
+)
 POLL_NUMBER = Param(
     "number", ParamKind.INT, required=False, placeholder=N_("poll number"), min_value=1
 )
@@ -52,62 +57,12 @@ POLL_NUMBER = Param(
     role=Role.MODERATOR,
 )
 async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
-    draft = parse_spec(args["deadline"], args["poll"], ctx.now())
-    options: list[tuple[str, int | None]] = []
-    images: list[str | None] = []
-    for option in draft.options:
-        product_id, image, text = None, None, option.text
-        if option.sku is not None:
-            found = await catalog.product_by_sku(ctx.session, option.sku)
-            if found is None:
-                raise UserError(N_("There is no product with SKU {sku}."), sku=option.sku)
-            product_id = await catalog.product_id(ctx.session, option.sku)
-            image, text = found.image_url, option.text or found.name[:100]
-        options.append((text, product_id))
-        images.append(image)
-    here = await linking.chat(ctx.session, ctx.chat_id)
-    chats = [here]
-    if draft.everywhere:
-        if here.community_id is None:
-            raise UserError(
-                N_(
-                    "This chat is not linked to other chats: use /link first, or "
-                    "leave out --everywhere."
-                )
-            )
-        chats = await linking.community_chats(ctx.session, here.community_id)
-    view = await polls.create(
-        ctx.session,
-        number=await numbering.next_number(ctx.session, POLL, numbering.scope_of(here)),
-        chat_id=ctx.chat_id,
-        community_id=here.community_id if draft.everywhere else None,
-        created_by=ctx.member.member_id,
-        question=draft.question,
-        multiple=draft.multiple,
-        hide_results=draft.hidden,
-        closes_at=draft.closes_at,
-        created_at=ctx.now(),
-        options=options,
-    )
-    for chat in chats:
-        await polls.add_post(ctx.session, view.id, chat.id, chat.platform)
-    ctx.wake(CLOSE_JOB, draft.closes_at)
-    out = Poll(
-        str(view.id),
-        draft.question,
-        tuple(PollOption(text, image) for (text, _), image in zip(options, images, strict=True)),
-        draft.multiple,
-        draft.closes_at,
-        fallback=as_buttons(str(view.id), draft.question, [text for text, _ in options]),
-    )
-    elsewhere = [ToChat(chat_ref(chat), out) for chat in chats if chat.id != ctx.chat_id]
-    note = ctx.rich(
-        N_("Poll {number} runs until {deadline} UTC in {chats} chat(s)."),
-        number=bold(f"#{view.poll.number}"),
-        deadline=f"{draft.closes_at:%Y-%m-%d %H:%M}",
-        chats=str(len(chats)),
-    )
-    return [out, *elsewhere, Ephemeral(note)]
+    if "poll" not in args:
+        if "deadline" in args:
+            example = "/poll 2d Which colour? | Sand | Olive"
+            raise UserError(N_("Add the question and options: {example}"), example=example)
+        return await start(ctx, guided.FLOW)  # step by step
+    return await post_poll(ctx, parse_spec(args["deadline"], args["poll"], ctx.now()))
 
 
 @feature.sent(Poll)
@@ -127,6 +82,7 @@ feature.bulk_action(VOTE)(voting.presses)
 feature.poll_vote(voting.answers)
 feature.job("live", every=timedelta(seconds=3))(show_counts)
 feature.on_merge(polls.move_votes)
+feature.flow(guided.FLOW)
 
 
 @feature.job("close", due=due_times)

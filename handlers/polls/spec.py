@@ -90,12 +90,30 @@ def parse_spec(deadline: str, spec: str, now: datetime) -> PollDraft:
         flags.add(FLAGS[name])
         words.pop(0)
     question, *raw_options = (part.strip() for part in " ".join(words).split("|"))
+    return PollDraft(
+        check_question(question),
+        check_options(raw_options),
+        closes_at,
+        "multiple" in flags,
+        "hidden" in flags,
+        "everywhere" in flags,
+    )
+
+
+def check_question(question: str) -> str:
+    """The question, or why it cannot be one."""
+    question = question.strip()
     if not question:
         raise UserError(N_("The poll needs a question."))
     if len(question) > QUESTION_LIMIT:
         raise UserError(
             N_("The question is too long (at most {limit} characters)."), limit=QUESTION_LIMIT
         )
+    return question
+
+
+def check_options(raw_options: list[str]) -> tuple[OptionDraft, ...]:
+    """The options (2 to 10, each once, some naming a product), or why they cannot be."""
     options = tuple(_option(raw) for raw in raw_options)
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise UserError(N_("A poll needs 2 to 10 options, separated by |."))
@@ -105,9 +123,7 @@ def parse_spec(deadline: str, spec: str, now: datetime) -> PollDraft:
         if key in seen:
             raise UserError(N_("The option {option} is there twice."), option=option.text[:50])
         seen.add(key)
-    return PollDraft(
-        question, options, closes_at, "multiple" in flags, "hidden" in flags, "everywhere" in flags
-    )
+    return options
 
 
 def _option(raw: str) -> OptionDraft:

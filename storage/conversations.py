@@ -1,0 +1,79 @@
+"""Guided conversations' state: one row per member and chat, replaced as it moves on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Conversation
+from storage.sql import insert_for, table_of
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    """Where a member's dialogue in a chat stands: its flow, step and answers so far."""
+
+    flow: str
+    step: str
+    data: dict[str, Any]
+
+
+async def current(
+    session: AsyncSession, member_id: int, chat_id: int, now: datetime
+) -> ConversationRecord | None:
+    """The member's conversation in the chat, unless there is none or it expired."""
+    stmt = select(Conversation).where(
+        Conversation.member_id == member_id,
+        Conversation.chat_id == chat_id,
+        col(Conversation.expires_at) > now,
+    )
+    found = (await session.exec(stmt)).first()
+    if found is None:
+        return None
+    return ConversationRecord(found.flow, found.step, json.loads(found.data))
+
+
+async def save(
+    session: AsyncSession,
+    member_id: int,
+    chat_id: int,
+    record: ConversationRecord,
+    expires_at: datetime,
+) -> None:
+    """Start or move on the member's conversation in the chat (one at a time)."""
+    table = table_of(Conversation)
+    values = {
+        "flow": record.flow,
+        "step": record.step,
+        "data": json.dumps(record.data, ensure_ascii=False),
+        "expires_at": expires_at,
+    }
+    stmt = insert_for(session, table).values(member_id=member_id, chat_id=chat_id, **values)
+    await session.exec(
+        stmt.on_conflict_do_update(index_elements=["member_id", "chat_id"], set_=values)
+    )
+
+
+async def end(session: AsyncSession, member_id: int, chat_id: int) -> bool:
+    """End the member's conversation in the chat; False if there was none."""
+    stmt = delete(Conversation).where(
+        col(Conversation.member_id) == member_id, col(Conversation.chat_id) == chat_id
+    )
+    return bool((await session.exec(stmt)).rowcount)
+
+
+async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
+    """Two members become one person: the dropped one's conversations end."""
+    await session.exec(delete(Conversation).where(col(Conversation.member_id) == drop_id))
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    """Forget expired conversations."""
+    stmt = delete(Conversation).where(col(Conversation.expires_at) <= now)
+    return (await session.exec(stmt)).rowcount or 0
