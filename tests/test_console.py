@@ -206,3 +206,17 @@ async def test_newcomers_joining_a_console_group_are_welcomed(app: App) -> None:
     assert await post_welcomes(app.services) == 1
     assert "Welcome, zed and yan!" in buffer.getvalue()
     assert "Hello, and enjoy!" in buffer.getvalue()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_poll_made_step_by_step_in_the_console(app: App) -> None:
+    buffer = io.StringIO()
+    adapter = ConsoleAdapter(app.router.dispatch, Console(file=buffer, width=120), "shopbot")
+    for line in (":role moderator", "/poll", "Picnic or hike?", "Picnic | Hike"):
+        await adapter.handle_line(line)
+    for number in ("2", "1", "1", "1"):  # 1 day, one choice, results while it runs, post
+        await adapter.handle_line(number)
+    out = buffer.getvalue()
+    assert "What should the poll ask?" in out and "Here is your poll:" in out
+    assert "[1] Picnic" in out.split("Here is your poll:")[1]  # the posted poll's options
+    assert "Poll #1 runs" in out
