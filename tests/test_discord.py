@@ -209,6 +209,74 @@ async def test_newcomers_are_welcomed_in_the_system_channel(
         await adapter.stop()
 
 
+async def test_a_poll_made_step_by_step_survives_a_restart_and_cancel(
+    app: App, fake: FakeDiscord, recorder: Recorder
+) -> None:
+    mod_perms = str(int(EVERYONE_PERMS) | int(MANAGE_MESSAGES))
+
+    def said(words: str) -> dict[str, Any]:
+        return message_payload(
+            str(next(_ids)),
+            CHANNEL_ID,
+            MOD,
+            f"<@{BOT_ID}> {words}",
+            guild_id=GUILD_ID,
+            mentions=[BOT],
+            member={k: v for k, v in member(MOD, permissions=mod_perms).items() if k != "user"},
+        )
+
+    async def asked(text: str) -> dict[str, Any]:
+        """The message that asks it (buttons are pressed on it)."""
+        [*_, call] = await fake.wait_for(lambda: [c for c in fake.calls if text in str(c.body)])
+        result: dict[str, Any] = call.result
+        return result["resource"]["message"] if "resource" in result else result
+
+    def pressed(value: str, on: dict[str, Any]) -> dict[str, Any]:
+        data = {"custom_id": f"sb:conv:{value}", "component_type": 2}
+        press = interaction(3, data, who=MOD, message=on)
+        press["member"]["permissions"] = mod_perms
+        return press
+
+    first = make_adapter(app, fake, recorder)
+    await first.start()
+    start = slash("poll", who=MOD)
+    start["member"]["permissions"] = mod_perms
+    await fake.dispatch("INTERACTION_CREATE", start)
+    await asked("What should the poll ask?")
+    await fake.dispatch("MESSAGE_CREATE", said("Which colour?"))
+    await asked("one per line")
+    await fake.dispatch("MESSAGE_CREATE", said("Sand | Olive"))
+    question = await asked("How long should it run?")
+    await first.stop()  # the bot restarts between two steps
+    again = make_adapter(app, fake, recorder)
+    await again.start()
+    try:
+        for next_question, value in (
+            ("one option, or several", "1d"),
+            ("while it runs", "one"),
+            ("Here is your poll", "open"),
+        ):
+            await fake.dispatch("INTERACTION_CREATE", pressed(value, question))
+            question = await asked(next_question)
+        await fake.dispatch("INTERACTION_CREATE", pressed("post", question))
+        await asked("runs until")  # posted (as buttons: the test clock is not now)
+        # A second one, cancelled half-way: the buttons of the first are spent.
+        second = slash("poll", who=MOD)
+        second["member"]["permissions"] = mod_perms
+        await fake.dispatch("INTERACTION_CREATE", second)
+        await fake.wait_for(lambda: callbacks(fake, second))
+        cancel = slash("cancel", who=MOD)
+        await fake.dispatch("INTERACTION_CREATE", cancel)
+        [cancelled] = await fake.wait_for(lambda: callbacks(fake, cancel))
+        assert "Cancelled" in cancelled.body["data"]["content"]
+        stale = pressed("post", question)
+        await fake.dispatch("INTERACTION_CREATE", stale)
+        [ended] = await fake.wait_for(lambda: callbacks(fake, stale))
+        assert "has ended" in ended.body["data"]["content"]
+    finally:
+        await again.stop()
+
+
 async def waiting_newcomers(app: App) -> int:
     from sqlmodel import func, select
 
