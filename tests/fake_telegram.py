@@ -321,6 +321,43 @@ class FakeTelegram(LoopbackServer):
         self.messages[(chat_id, message["message_id"])] = message
         return self.push({"message": message})
 
+    def push_photo(
+        self,
+        chat_id: int,
+        sender: dict[str, Any],
+        caption: str = "",
+        media_group_id: str | None = None,
+    ) -> int:
+        """A photo, alone or one of an album (Telegram sends an album's photos as
+        messages sharing a media_group_id)."""
+        number = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": number,
+            "date": int(time.time()),
+            "chat": self.chats[chat_id].as_dict(),
+            "from": sender,
+            "photo": [
+                {
+                    "file_id": f"ph{number}-s",
+                    "file_unique_id": f"u{number}s",
+                    "width": 90,
+                    "height": 90,
+                },
+                {
+                    "file_id": f"ph{number}",
+                    "file_unique_id": f"u{number}",
+                    "width": 800,
+                    "height": 600,
+                },
+            ],
+        }
+        if caption:
+            message["caption"] = caption
+        if media_group_id is not None:
+            message["media_group_id"] = media_group_id
+        self.messages[(chat_id, number)] = message
+        return self.push({"message": message})
+
     def push_join(self, chat_id: int, newcomers: list[dict[str, Any]]) -> int:
         """People joined a group (the service message Telegram sends every bot in it)."""
         message = {

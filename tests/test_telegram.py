@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import FEATURES, App
 from handlers.core.context import Context
+from handlers.core.conversations import Answer, Ask, Flow, Next, start
 from handlers.core.features import Feature, Role
 from handlers.core.model import (
     Card,
@@ -48,6 +49,23 @@ async def purge(ctx: Context, args: Any) -> Sequence[Out]:
 @probe.command("whisper", "Answers privately")
 async def whisper(ctx: Context, args: Any) -> Sequence[Out]:
     return [Direct(Text.of("a secret for you"))]
+
+
+async def _ask_photos(ctx: Context, step: str, data: dict[str, Any]) -> Ask:
+    return Ask(Text.of("Send your photos"))
+
+
+async def _take_photos(ctx: Context, step: str, data: dict[str, Any], given: Answer) -> Next:
+    names = ", ".join(a.ref for a in given.photos)
+    return Next(None, outs=[Text.of(f"got {len(given.photos)} photos: {names} ({given.text})")])
+
+
+PHOTOS = probe.flow(Flow("probe.photos", "photos", _ask_photos, _take_photos))
+
+
+@probe.command("pics", "Asks for photos")
+async def pics(ctx: Context, args: Any) -> Sequence[Out]:
+    return await start(ctx, PHOTOS)
 
 
 @probe.command("vote", "Sends a poll")
@@ -421,6 +439,23 @@ async def test_a_poll_made_step_by_step_in_a_group(
         fake.push_callback(ADMIN, await asked(question), value)
     [poll] = await answer_to(fake, GROUP, "sendPoll")
     assert [o["text"] for o in poll.result["poll"]["options"]] == ["Trail", "City"]
+
+
+async def test_an_album_sent_for_a_step_is_one_answer(
+    telegram: TelegramAdapter, fake: FakeTelegram, recorder: Recorder
+) -> None:
+    fake.push_message(ALICE["id"], ALICE, "/pics")
+    await answer_to(fake, ALICE["id"], "sendMessage")
+    for n in range(3):
+        caption = "my new boots" if n == 1 else ""
+        fake.push_photo(ALICE["id"], ALICE, caption, media_group_id="album-1")
+    [_, got] = await answer_to(fake, ALICE["id"], "sendMessage", count=2)
+    assert got.result["text"].startswith("got 3 photos: ph")  # the largest size of each
+    assert got.result["text"].endswith("(my new boots)")
+    [album] = [e for e in recorder.events if e.event_id.startswith("album:")]
+    assert len(album.attachments) == 3
+    last = max(u["update_id"] for u in fake.delivered)
+    await fake.wait_for(lambda: fake.confirmed > last)  # every photo's update confirmed
 
 
 async def test_admins_and_anonymous_admins_are_moderators(

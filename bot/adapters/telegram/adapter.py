@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.adapters.telegram.admins import AdminCache
+from bot.adapters.telegram.albums import Albums
 from bot.adapters.telegram.convert import Converter
 from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
@@ -29,7 +30,7 @@ from bot.outbox import Outbox
 from config import Settings
 from handlers.core.features import Role, Scope
 from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
-from handlers.core.model import Event, Out
+from handlers.core.model import Event, EventKind, Out
 from handlers.core.router import Router
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class TelegramAdapter:
         self._sender: Sender | None = None
         self._outbox = outbox
         self._intake: Poller | WebhookServer | None = None
+        self._albums = Albums(self._handle_album)
 
     @property
     def mode(self) -> str:
@@ -152,21 +154,33 @@ class TelegramAdapter:
             answered = answered or delivery.callback_answered
         return answered
 
+    async def _handle(self, event: Event) -> bool:
+        """Handle, answer, and note the reply sent; returns whether a button press was
+        answered (a redelivery counts: it was answered before)."""
+        reply = await self._router.handle(event, keep_reply=True)
+        if not reply.fresh:
+            # A redelivery: answered already, and its button press too (a second
+            # answerCallbackQuery would fail with "query is too old").
+            return True
+        answered = await self._deliver(event, reply.outs)
+        if reply.kept:
+            await self._router.replied(event)
+        return answered
+
+    async def _handle_album(self, event: Event) -> None:
+        await self._handle(event)
+
     async def on_update(self, update: Update) -> None:
         """One update, start to finish: handled, answered, its reply marked sent."""
         assert self._converter is not None and self._sender is not None
         answered = False
+        album = update.message.media_group_id if update.message is not None else None
         try:
             for event in await self._converter.events(update):
-                reply = await self._router.handle(event, keep_reply=True)
-                if not reply.fresh:
-                    # A redelivery: answered already, and its button press too (a second
-                    # answerCallbackQuery would fail with "query is too old").
-                    answered = True
+                if album is not None and event.kind is EventKind.PHOTO:
+                    await self._albums.add(album, event)  # one event for all its photos
                     continue
-                answered = await self._deliver(event, reply.outs) or answered
-                if reply.kept:
-                    await self._router.replied(event)
+                answered = await self._handle(event) or answered
         finally:
             query = update.callback_query
             if query is not None and not answered:
