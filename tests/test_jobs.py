@@ -44,7 +44,7 @@ async def test_jobs_run_at_start_periodically_and_when_woken(app: App) -> None:
     await runner.start(app.services)
     try:
         await asyncio.sleep(0.55)
-        assert 4 <= len(periodic.runs) <= 7  # at start, then every 0.1 s
+        assert 3 <= len(periodic.runs) <= 8  # at start, then every 0.1 s (a busy box: fewer)
         assert len(due.runs) == 2  # at start, and at the stored time
         runner.wake("t.due")
         runner.wake("t.due", datetime.now(UTC) + timedelta(seconds=0.1))
