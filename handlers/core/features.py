@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.core.args import Param
 from handlers.core.conversations import Flow
 from handlers.core.errors import UserError
-from handlers.core.model import Attachment, Out, PollVote, SentRef
+from handlers.core.model import Attachment, Out, PollVote, Posted
 
 if TYPE_CHECKING:
     from handlers.core.context import Context, Services
@@ -65,7 +65,7 @@ BulkActionHandler = Callable[
 ]
 PollVoteHandler = Callable[[Sequence[tuple["Context", PollVote]]], Awaitable[Sequence[Outcome]]]
 # Told where a message went, once sent: (context, the Out, its platform reference).
-SentHandler = Callable[["Context", Out, SentRef], Awaitable[None]]
+SentHandler = Callable[[AsyncSession, Posted], Awaitable[None]]
 # (label, value) suggestions for what someone has typed so far.
 CompletionHandler = Callable[["Context", str], Awaitable[Sequence[tuple[str, str]]]]
 JobWork = Callable[["Services"], Awaitable[object]]

@@ -85,6 +85,17 @@ class SentRef:
 
 
 @dataclass(frozen=True)
+class Posted:
+    """Where an Out went, as the adapter that sent it reports (a poll's message, which
+    its votes will name)."""
+
+    platform: str
+    chat_id: str  # the platform's
+    out: Out
+    ref: SentRef
+
+
+@dataclass(frozen=True)
 class Event:
     """One platform update in neutral form: what an adapter hands the router."""
 

@@ -41,16 +41,15 @@ from handlers.core.features import (
 from handlers.core.i18n import N_, I18n, negotiate
 from handlers.core.model import (
     ChatKind,
-    ChatRef,
     Ephemeral,
     Event,
     EventKind,
     Out,
     Poll,
+    Posted,
     SentRef,
     Text,
     ToChat,
-    UserRef,
 )
 from storage import conversations, outbox
 from storage.events import (
@@ -216,19 +215,9 @@ class Router:
         handler = self.sent_handlers.get(type(out))
         if handler is None:
             return
-        event = Event(
-            platform,
-            f"sent:{ref.chat_id}:{ref.message_id}",
-            EventKind.ACTION,
-            UserRef(platform, "", ""),
-            ChatRef(platform, chat_id, ChatKind.GROUP),
-        )
         try:
             async with self.services.db.session() as session:
-                ctx = _guest_context(
-                    self.services, event, session, self.services.settings.default_locale
-                )
-                await handler(ctx, out, ref)
+                await handler(session, Posted(platform, chat_id, out, ref))
         except Exception:
             log.exception("recording where %s went failed", type(out).__name__)
 

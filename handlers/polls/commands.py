@@ -8,6 +8,8 @@ import io
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from handlers.core.actions import VOTE
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import Context, Services
@@ -21,7 +23,7 @@ from handlers.core.model import (
     Ephemeral,
     Out,
     Poll,
-    SentRef,
+    Posted,
     Text,
 )
 from handlers.polls import guided, voting
@@ -66,15 +68,16 @@ async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
 
 
 @feature.sent(Poll)
-async def remember_post(ctx: Context, out: Out, ref: SentRef) -> None:
-    assert isinstance(out, Poll)
+async def remember_post(session: AsyncSession, posted: Posted) -> None:
+    """Note the message the poll became, so native votes (which name it) find it."""
+    assert isinstance(posted.out, Poll)
     await polls.record_post(
-        ctx.session,
-        int(out.ref),
-        ctx.event.platform,
-        ctx.event.chat.id,
-        ref.message_id,
-        ref.native_id,
+        session,
+        int(posted.out.ref),
+        posted.platform,
+        posted.chat_id,
+        posted.ref.message_id,
+        posted.ref.native_id,
     )
 
 

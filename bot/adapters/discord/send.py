@@ -32,7 +32,6 @@ from handlers.core.model import (
     Edit,
     Ephemeral,
     Event,
-    EventKind,
     Image,
     Out,
     Poll,
@@ -41,7 +40,6 @@ from handlers.core.model import (
     Style,
     Text,
     ToChat,
-    UserRef,
 )
 from storage.types import utcnow
 
@@ -243,10 +241,9 @@ class DiscordSender:
         self.sent = sent
 
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
-        """Post into a channel unprompted (mirrored polls, results at closing)."""
-        event = Event(PLATFORM, "outbox", EventKind.TEXT, UserRef(PLATFORM, "0", ""), chat)
+        """Post into a channel of the bot's own accord (mirrored polls, results)."""
         channel = self.client.get_partial_messageable(int(chat.id))
-        await self.to_channel(event, channel, None, outs)
+        await self.to_channel(None, channel, None, outs)
 
     async def _close_poll(self, out: ClosePoll) -> None:
         try:
@@ -265,7 +262,7 @@ class DiscordSender:
 
     async def to_channel(
         self,
-        event: Event,
+        event: Event | None,
         channel: discord.abc.Messageable,
         reply_to: discord.Message | None,
         outs: Sequence[Out],
@@ -280,7 +277,7 @@ class DiscordSender:
 
     async def _channel_out(
         self,
-        event: Event,
+        event: Event | None,
         channel: discord.abc.Messageable,
         reply_to: discord.Message | None,
         out: Out,
@@ -288,6 +285,8 @@ class DiscordSender:
         if isinstance(out, Ephemeral):  # no ephemeral messages outside interactions
             out = out.content
         if isinstance(out, Direct):
+            if event is None:  # nobody to write to privately: it goes here
+                return await self._channel_out(event, channel, reply_to, out.content)
             return await self._direct(event, out, channel, reply_to)
         if isinstance(out, Edit):
             await self.edit(out)
@@ -432,15 +431,10 @@ def _clean(message: Message) -> Message:
     return {k: v for k, v in message.items() if v is not None}
 
 
-def _log_http(error: discord.HTTPException, event: Event) -> None:
+def _log_http(error: discord.HTTPException, event: Event | None) -> None:
     response = error.response
     route = f"{response.method} {response.url.path}" if response is not None else "?"
+    answering = f"event {event.event_id} in channel {event.chat.id}" if event else "unprompted"
     log.warning(
-        "Discord %s %s on %s (event %s, channel %s): %s",
-        error.status,
-        error.code,
-        route,
-        event.event_id,
-        event.chat.id,
-        error.text,
+        "Discord %s %s on %s (%s): %s", error.status, error.code, route, answering, error.text
     )

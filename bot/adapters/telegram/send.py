@@ -54,7 +54,6 @@ from handlers.core.model import (
     SentRef,
     Text,
     ToChat,
-    UserRef,
 )
 
 log = logging.getLogger(__name__)
@@ -106,18 +105,23 @@ class Sender:
 
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
         """Post into a chat unprompted (mirrored polls, results at closing)."""
-        event = Event(PLATFORM, "outbox", EventKind.TEXT, UserRef(PLATFORM, "0", ""), chat)
-        await self.deliver(event, outs)
+        await self._deliver_to(None, int(chat.id), outs)
 
     async def deliver(self, event: Event, outs: Sequence[Out]) -> Delivery:
+        """The answers to an event, in its chat."""
+        return await self._deliver_to(event, int(event.chat.id), outs)
+
+    async def _deliver_to(self, event: Event | None, chat_id: int, outs: Sequence[Out]) -> Delivery:
+        """`event`: what the outs answer, or None when the bot speaks of its own accord
+        (a result, a welcome): then nothing is a reply, and nobody gets it privately."""
         delivery = Delivery()
         for out in outs:
             try:
-                await self._send(event, int(event.chat.id), out, delivery)
+                await self._send(event, chat_id, out, delivery)
             except BadRequest:
                 # Already logged with method and chat; tell the person something went
                 # wrong rather than leave them waiting.
-                await self._apology(event, int(event.chat.id))
+                await self._apology(event, chat_id)
         return delivery
 
     # --- the one place API calls go through ------------------------------------
@@ -147,7 +151,7 @@ class Sender:
 
     # --- per type ---------------------------------------------------------------
 
-    async def _send(self, event: Event, chat_id: int, out: Out, delivery: Delivery) -> None:
+    async def _send(self, event: Event | None, chat_id: int, out: Out, delivery: Delivery) -> None:
         match out:
             case Text() | Buttons() | Card() | Image() | Poll() | Document():
                 await self._message_out(event, chat_id, out, delivery)
@@ -165,7 +169,7 @@ class Sender:
                 assert_never(out)
 
     async def _message_out(
-        self, event: Event, chat_id: int, out: ChatMessage, delivery: Delivery
+        self, event: Event | None, chat_id: int, out: ChatMessage, delivery: Delivery
     ) -> None:
         match out:
             case Text():
@@ -187,9 +191,9 @@ class Sender:
             case _:
                 assert_never(out)
 
-    def _reply(self, event: Event) -> ReplyParameters | None:
+    def _reply(self, event: Event | None) -> ReplyParameters | None:
         """In groups, answer as a reply so everyone sees which question it answers."""
-        if event.chat.kind is ChatKind.DM or event.reply_to is None:
+        if event is None or event.chat.kind is ChatKind.DM or event.reply_to is None:
             return None
         if event.kind is EventKind.ACTION:
             return None
@@ -377,10 +381,10 @@ class Sender:
             await self.call("stopPoll", chat_id, lambda: self.bot.stop_poll(chat_id, message_id))
 
     async def _ephemeral(
-        self, event: Event, chat_id: int, out: Ephemeral, delivery: Delivery
+        self, event: Event | None, chat_id: int, out: Ephemeral, delivery: Delivery
     ) -> None:
         content = out.content
-        query = getattr(event.raw, "callback_query", None)
+        query = getattr(event.raw, "callback_query", None) if event is not None else None
         short = isinstance(content, Text) and units(content.plain) <= ALERT_LIMIT
         if query is not None and short and not delivery.callback_answered:
             # Telegram's own "only you see this": an alert on the button press.
@@ -394,8 +398,10 @@ class Sender:
             return
         await self._send(event, chat_id, content, delivery)
 
-    async def _direct(self, event: Event, chat_id: int, out: Direct, delivery: Delivery) -> None:
-        if event.chat.kind is ChatKind.DM or not event.actor.id.isdigit():
+    async def _direct(
+        self, event: Event | None, chat_id: int, out: Direct, delivery: Delivery
+    ) -> None:
+        if event is None or event.chat.kind is ChatKind.DM or not event.actor.id.isdigit():
             await self._send(event, chat_id, out.content, delivery)
             return
         try:
@@ -419,8 +425,9 @@ class Sender:
                 chat_id, note, keyboard(((start,),)), self._reply(event)
             )
 
-    async def _apology(self, event: Event, chat_id: int) -> None:
-        i18n = I18n(negotiate([event.actor.locale], self.default_locale))
+    async def _apology(self, event: Event | None, chat_id: int) -> None:
+        locale = event.actor.locale if event is not None else None
+        i18n = I18n(negotiate([locale], self.default_locale))
         message = i18n.t(N_("Sorry, I couldn't show that here."))
         try:
             await self.call("sendMessage", chat_id, lambda: self.bot.send_message(chat_id, message))
