@@ -215,15 +215,7 @@ async def test_a_poll_made_step_by_step_survives_a_restart_and_cancel(
     mod_perms = str(int(EVERYONE_PERMS) | int(MANAGE_MESSAGES))
 
     def said(words: str) -> dict[str, Any]:
-        return message_payload(
-            str(next(_ids)),
-            CHANNEL_ID,
-            MOD,
-            f"<@{BOT_ID}> {words}",
-            guild_id=GUILD_ID,
-            mentions=[BOT],
-            member={k: v for k, v in member(MOD, permissions=mod_perms).items() if k != "user"},
-        )
+        return mentioning(MOD, words, mod_perms)
 
     async def asked(text: str) -> dict[str, Any]:
         """The message that asks it (buttons are pressed on it)."""
@@ -277,6 +269,21 @@ async def test_a_poll_made_step_by_step_survives_a_restart_and_cancel(
         await again.stop()
 
 
+def mentioning(author: dict[str, Any], words: str, permissions: str | None = None) -> Any:
+    """A message in the shop channel that mentions the bot (what a bot without the
+    message-content intent is shown in full)."""
+    sent_by = member(author, permissions=permissions)
+    return message_payload(
+        str(next(_ids)),
+        CHANNEL_ID,
+        author,
+        f"<@{BOT_ID}> {words}",
+        guild_id=GUILD_ID,
+        mentions=[BOT],
+        member={k: v for k, v in sent_by.items() if k != "user"},
+    )
+
+
 async def waiting_newcomers(app: App) -> int:
     from sqlmodel import func, select
 
@@ -316,15 +323,7 @@ async def test_product_command_with_autocomplete(
 async def test_mention_question_is_answered_with_mentions_suppressed(
     discord_bot: DiscordAdapter, fake: FakeDiscord
 ) -> None:
-    question = message_payload(
-        str(next(_ids)),
-        CHANNEL_ID,
-        ALICE,
-        f"<@{BOT_ID}> how much is the trail backpack?",
-        guild_id=GUILD_ID,
-        mentions=[BOT],
-        member={k: v for k, v in member(ALICE).items() if k != "user"},
-    )
+    question = mentioning(ALICE, "how much is the trail backpack?")
     await fake.dispatch("MESSAGE_CREATE", question)
     [reply] = await fake.wait_for(lambda: fake.sent("POST", f"/channels/{CHANNEL_ID}/messages"))
     assert reply.body["embeds"][0]["title"] == "Trail Backpack 30L"
@@ -334,15 +333,7 @@ async def test_mention_question_is_answered_with_mentions_suppressed(
         str(next(_ids)), CHANNEL_ID, ALICE, "trail backpack?", guild_id=GUILD_ID
     )
     await fake.dispatch("MESSAGE_CREATE", chatter)  # not addressed to the bot
-    again = message_payload(
-        str(next(_ids)),
-        CHANNEL_ID,
-        ALICE,
-        f"<@{BOT_ID}> and the yoga mat?",
-        guild_id=GUILD_ID,
-        mentions=[BOT],
-        member={k: v for k, v in member(ALICE).items() if k != "user"},
-    )
+    again = mentioning(ALICE, "and the yoga mat?")
     await fake.dispatch("MESSAGE_CREATE", again)  # answered after the chatter was read
     replies = await fake.wait_for(
         lambda: len(r := fake.sent("POST", f"/channels/{CHANNEL_ID}/messages")) >= 2 and r
@@ -494,14 +485,7 @@ async def test_rate_limits_delay_but_never_drop(
     discord_bot: DiscordAdapter, fake: FakeDiscord
 ) -> None:
     fake.rate_limit(2)
-    question = message_payload(
-        str(next(_ids)),
-        CHANNEL_ID,
-        ALICE,
-        f"<@{BOT_ID}> yoga mat",
-        guild_id=GUILD_ID,
-        mentions=[BOT],
-    )
+    question = mentioning(ALICE, "yoga mat")
     await fake.dispatch("MESSAGE_CREATE", question)
     [reply] = await fake.wait_for(lambda: fake.sent("POST", f"/channels/{CHANNEL_ID}/messages"))
     assert reply.body["embeds"][0]["title"] == "Yoga Mat"
