@@ -89,6 +89,11 @@ class Outbox:
         """Send what waits for this process's platforms; returns how many were sent."""
         sent = 0
         while self._senders:
+            async with self._db.read() as session:
+                if not await outbox.any_takeable(
+                    session, list(self._senders), self._clock(), LEASE
+                ):
+                    break
             async with self._db.session() as session:
                 batch = await outbox.claim(
                     session, list(self._senders), self._clock(), LEASE, BATCH

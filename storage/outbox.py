@@ -81,6 +81,19 @@ def _takeable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     )
 
 
+async def any_takeable(
+    session: AsyncSession, platforms: Collection[str], now: datetime, lease: timedelta
+) -> bool:
+    """Whether anything waits for these platforms: a read, so that looking every few
+    seconds takes no write lock when nothing does (nearly always)."""
+    stmt = (
+        select(OutboxMessage.id)
+        .where(col(OutboxMessage.platform).in_(set(platforms)), _takeable(now, lease))
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
 async def claim(
     session: AsyncSession,
     platforms: Collection[str],

@@ -146,24 +146,8 @@ async def get(session: AsyncSession, poll_id: int) -> PollView | None:
 
 async def get_many(session: AsyncSession, poll_ids: Collection[int]) -> dict[int, PollView]:
     """The polls with their options by id, in one query; unknown ids are left out."""
-    wanted = set(poll_ids)
-    if not wanted:
-        return {}
-    stmt = (
-        select(PollRow, PollOptionRow)
-        .join(PollOptionRow, col(PollOptionRow.poll_id) == col(PollRow.id))
-        .where(col(PollRow.id).in_(wanted))
-        .order_by(col(PollOptionRow.poll_id), col(PollOptionRow.position))
-    )
-    polls: dict[int, PollRow] = {}
-    options: dict[int, list[OptionRecord]] = {}
-    for poll, option in (await session.exec(stmt)).all():
-        polls[option.poll_id] = poll
-        options.setdefault(option.poll_id, []).append(OptionRecord.of(option))
-    return {
-        poll_id: PollView(PollRecord.of(poll), tuple(options[poll_id]))
-        for poll_id, poll in polls.items()
-    }
+    views, _ = await with_posts_in(session, poll_ids, ())
+    return views
 
 
 async def by_number(

@@ -73,6 +73,7 @@ async def test_old_records_are_forgotten_by_the_job_at_start(app: App, clock: Cl
         async with asyncio.timeout(5):
             while await left():  # noqa: ASYNC110 - the job runs in the background
                 await asyncio.sleep(0.01)
+        assert await left() == []
     finally:
         await app.stop_background()
 
