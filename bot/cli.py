@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Coroutine
@@ -11,17 +10,17 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from config import Settings, SettingsError, load_settings
 from handlers.catalog.formats import Format
 
 # What a command needs is imported in the command (the platforms' libraries, the store,
 # migrations), so `shopbot --help` and a catalog import start in a fraction of a second.
 if TYPE_CHECKING:
     from bot.app import App
+    from config import Settings
     from handlers.catalog.service import ImportReport
     from handlers.core.i18n import I18n
+    from storage.db import Database
 
 T = TypeVar("T")
 cli = typer.Typer(
@@ -38,6 +37,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _settings() -> Settings:
+    from config import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -55,6 +56,8 @@ def _settings() -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
     return asyncio.run(coro)
 
 
@@ -66,6 +69,17 @@ async def _with_app(settings: Settings, body: Any) -> Any:
         return await body(app)
     finally:
         await app.close()
+
+
+async def _with_db(settings: Settings, body: Any) -> Any:
+    """For commands that only need the store: no features, jobs or platforms to build."""
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        return await body(db)
+    finally:
+        await db.dispose()
 
 
 def _i18n(settings: Settings) -> I18n:
@@ -153,12 +167,12 @@ def db_upgrade() -> None:
 
     settings = _settings()
 
-    async def body(app: App) -> None:
-        before = await current_revision(app.db)
-        await upgrade(app.db)
+    async def body(db: Database) -> None:
+        before = await current_revision(db)
+        await upgrade(db)
         err.print(f"database at revision {head_revision()} (was {before or 'empty'})")
 
-    _run(_with_app(settings, body))
+    _run(_with_db(settings, body))
 
 
 @db_cli.command("current")
@@ -168,12 +182,12 @@ def db_current() -> None:
 
     settings = _settings()
 
-    async def body(app: App) -> None:
-        current = await current_revision(app.db)
+    async def body(db: Database) -> None:
+        current = await current_revision(db)
         state = "up to date" if current == head_revision() else f"head is {head_revision()}"
         typer.echo(f"{current or 'empty'} ({state})")
 
-    _run(_with_app(settings, body))
+    _run(_with_db(settings, body))
 
 
 FormatOption = Annotated[
@@ -187,6 +201,14 @@ def catalog_import(
     fmt: FormatOption = None,
 ) -> None:
     """Import products from CSV, JSON or YAML: all rows or none, upsert by SKU."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     from handlers.catalog.service import import_catalog
     from storage.migrate import upgrade
 
@@ -194,8 +216,8 @@ def catalog_import(
     fmt = fmt or _format_of(file)
     data = file.read_bytes()
 
-    async def body(app: App) -> ImportReport:
-        await upgrade(app.db)
+    async def body(db: Database) -> ImportReport:
+        await upgrade(db)
         with Progress(
             TextColumn("importing"),
             BarColumn(),
@@ -206,14 +228,14 @@ def catalog_import(
         ) as progress:
             task = progress.add_task("import", total=None)
             return await import_catalog(
-                app.db,
+                db,
                 data,
                 fmt,
                 on_start=lambda total: progress.update(task, total=total),
                 on_progress=lambda done: progress.advance(task, done),
             )
 
-    report = _run(_with_app(settings, body))
+    report = _run(_with_db(settings, body))
     _print_report(report, _i18n(settings), str(file))
     if not report.ok:
         raise typer.Exit(1)
@@ -231,11 +253,11 @@ def catalog_export(
     settings = _settings()
     fmt = fmt or (_format_of(file) if file else Format.CSV)
 
-    async def body(app: App) -> str:
-        await upgrade(app.db)
-        return await export_catalog(app.db, fmt)
+    async def body(db: Database) -> str:
+        await upgrade(db)
+        return await export_catalog(db, fmt)
 
-    text = _run(_with_app(settings, body))
+    text = _run(_with_db(settings, body))
     if file is None:
         sys.stdout.write(text)
     else:

@@ -73,7 +73,6 @@ class Chat(SQLModel, table=True):
 
 class Vendor(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=128)
     member_id: int | None = Field(
         default=None,

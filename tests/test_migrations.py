@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -12,7 +13,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.db import Database
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 
 SEARCH_OBJECTS = {"product_fts", "product_fts_vocab", "document", "ix_product_search_document"}
 
@@ -58,6 +59,16 @@ async def test_upgrade_from_empty_database(backend: str, empty_url: str) -> None
         await upgrade(db)
         assert await current_revision(db) == head_revision()
         await upgrade(db)  # idempotent
+        # The last migration can be undone and redone (a vendor keeps its row).
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO vendor (name, created_at) VALUES ('Acme', '2026-11-30')")
+            )
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "-1"))
+        assert await current_revision(db) != head_revision()
+        await upgrade(db)
+        assert await current_revision(db) == head_revision()
         async with db.engine.connect() as conn:
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
             assert {
@@ -73,6 +84,12 @@ async def test_upgrade_from_empty_database(backend: str, empty_url: str) -> None
             assert await conn.run_sync(_diff) == []
     finally:
         await db.dispose()
+
+
+def test_head_read_from_the_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Any) -> None:
