@@ -27,6 +27,7 @@ class ChatRecord:
 
     @classmethod
     def of(cls, chat: Chat) -> ChatRecord:
+        """The record of a stored chat row."""
         assert chat.id is not None
         return cls(
             chat.id, chat.platform, chat.platform_chat_id, chat.kind, chat.title, chat.community_id

@@ -57,6 +57,8 @@ class Community(SQLModel, table=True):
 
 
 class Chat(SQLModel, table=True):
+    """A group, channel or private chat on one platform; linked chats share a community."""
+
     __table_args__ = (UniqueConstraint("platform", "platform_chat_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -72,6 +74,8 @@ class Chat(SQLModel, table=True):
 
 
 class Vendor(SQLModel, table=True):
+    """A member who sells here (the vendor role); products may name their vendor."""
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=128)
     member_id: int | None = Field(
@@ -82,6 +86,8 @@ class Vendor(SQLModel, table=True):
 
 
 class Product(SQLModel, table=True):
+    """A catalog product, upserted by SKU from the catalog file."""
+
     # Browsing a category cheapest-first reads this index in order and stops early.
     __table_args__ = (Index("ix_product_category_price", "category", "price_minor"),)
 
@@ -231,6 +237,8 @@ class PollRow(SQLModel, table=True):
 
 
 class PollOptionRow(SQLModel, table=True):
+    """One answer of a poll, in its position."""
+
     __tablename__ = "poll_option"
     __table_args__ = (UniqueConstraint("poll_id", "position"),)
 

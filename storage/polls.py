@@ -34,6 +34,7 @@ class PollRecord:
 
     @classmethod
     def of(cls, row: PollRow) -> PollRecord:
+        """The record of a stored poll row."""
         assert row.id is not None
         return cls(
             row.id,
@@ -59,6 +60,7 @@ class OptionRecord:
 
     @classmethod
     def of(cls, row: PollOptionRow) -> OptionRecord:
+        """The record of a stored option row."""
         assert row.id is not None
         return cls(row.id, row.position, row.text, row.product_id)
 
@@ -90,6 +92,7 @@ class PostRecord:
 
     @classmethod
     def of(cls, row: PollPost, chat: Chat) -> PostRecord:
+        """The record of a poll's post, with the chat it is in."""
         assert row.id is not None
         return cls(
             row.id,

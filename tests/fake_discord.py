@@ -374,6 +374,9 @@ class FakeDiscord(LoopbackServer):
             if len(data.get("choices", [])) > 25:
                 raise ApiError(400, 50035, "Invalid Form Body: too many choices")
             response["resource"] = {"type": 8}
+        elif kind == 9:
+            _check_modal(data)
+            response["resource"] = {"type": 9}
         else:
             response["resource"] = {"type": kind}
         return response
@@ -577,6 +580,29 @@ def _check_message(body: dict[str, Any]) -> None:
             raise ApiError(400, 50035, "Invalid Form Body: poll")
         if not 1 <= int(poll.get("duration", 24)) <= 768:
             raise ApiError(400, 50035, "Invalid Form Body: poll duration")
+
+
+def _check_modal(data: dict[str, Any]) -> None:
+    """Discord's limits for a modal: a title and a custom_id, 1-5 rows of text inputs
+    whose labels fit."""
+    fields = [c for row in data.get("components", []) for c in row.get("components", [])]
+    if not 1 <= len(data.get("title", "")) <= 45 or not data.get("custom_id"):
+        raise ApiError(400, 50035, "Invalid Form Body: title")
+    if not 1 <= len(fields) <= 5 or any(
+        f.get("type") != 4 or not 1 <= len(f.get("label", "")) <= 45 for f in fields
+    ):
+        raise ApiError(400, 50035, "Invalid Form Body: components")
+
+
+def modal_submit(
+    custom_id: str, values: dict[str, str], who: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What Discord sends when `who` submits a modal in the shop channel."""
+    rows = [
+        {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+        for key, value in values.items()
+    ]
+    return interaction(5, {"custom_id": custom_id, "components": rows}, who=who)
 
 
 def _attachment(sent: dict[str, Any], filename: str) -> dict[str, Any]:

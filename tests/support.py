@@ -21,6 +21,7 @@ from handlers.core.model import (
     Ephemeral,
     Event,
     EventKind,
+    Form,
     Out,
     Text,
     UserRef,
@@ -118,6 +119,8 @@ def plain(outs: Sequence[Out]) -> str:
         elif isinstance(inner, Buttons):
             parts.append(inner.text.plain)
             parts.extend(b.label for row in inner.rows for b in row)
+        elif isinstance(inner, Form):
+            parts += [inner.prompt.plain, inner.title, inner.label]
         elif isinstance(inner, Card):
             parts.append(inner.title)
             parts.append(inner.body)

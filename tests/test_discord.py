@@ -35,6 +35,7 @@ from tests.fake_discord import (
     interaction,
     member,
     message_payload,
+    modal_submit,
     slash,
     user,
 )
@@ -223,20 +224,37 @@ async def test_a_poll_made_step_by_step_survives_a_restart_and_cancel(
         result: dict[str, Any] = call.result
         return result["resource"]["message"] if "resource" in result else result
 
-    def pressed(value: str, on: dict[str, Any]) -> dict[str, Any]:
-        data = {"custom_id": f"sb:conv:{value}", "component_type": 2}
+    def pressed_token(token: str, on: dict[str, Any]) -> dict[str, Any]:
+        data = {"custom_id": f"sb:{token}", "component_type": 2}
         press = interaction(3, data, who=MOD, message=on)
         press["member"]["permissions"] = mod_perms
         return press
+
+    def pressed(value: str, on: dict[str, Any]) -> dict[str, Any]:
+        return pressed_token(f"conv:{value}", on)
 
     first = make_adapter(app, fake, recorder)
     await first.start()
     start = slash("poll", who=MOD)
     start["member"]["permissions"] = mod_perms
     await fake.dispatch("INTERACTION_CREATE", start)
-    await asked("What should the poll ask?")
-    await fake.dispatch("MESSAGE_CREATE", said("Which colour?"))
-    await asked("one per line")
+    # The command opens a form for the question (a modal), and its answer comes back
+    # as a submission; the next typed step cannot open at once, so a button opens it.
+    [form] = await fake.wait_for(lambda: callbacks(fake, start))
+    assert form.body["type"] == 9 and form.body["data"]["title"] == "New poll"
+    assert form.body["data"]["components"][0]["components"][0]["label"] == "Question"
+    submitted = modal_submit("sb:convform", {"text": "Which colour?"}, who=MOD)
+    submitted["member"]["permissions"] = mod_perms
+    await fake.dispatch("INTERACTION_CREATE", submitted)
+    options_step = await asked("one per line")
+    [[opener]] = [row["components"] for row in options_step["components"]]
+    assert (opener["custom_id"], opener["label"]) == ("sb:convform", "Type your answer")
+    open_form = pressed_token("convform", options_step)
+    await fake.dispatch("INTERACTION_CREATE", open_form)
+    [form] = await fake.wait_for(lambda: callbacks(fake, open_form))
+    field = form.body["data"]["components"][0]["components"][0]
+    assert (form.body["type"], field["label"], field["style"]) == (9, "Options, one per line", 2)
+    # A typed message (mentioning the bot) answers as well as the form would.
     await fake.dispatch("MESSAGE_CREATE", said("Sand | Olive"))
     question = await asked("How long should it run?")
     await first.stop()  # the bot restarts between two steps

@@ -23,6 +23,7 @@ from handlers.core.model import (
     ClosePoll,
     Document,
     Edit,
+    Form,
     Image,
     Out,
     Poll,
@@ -76,6 +77,7 @@ def test_every_out_that_can_wait_survives_the_database() -> None:
         Document(b"member,choice\n", "votes.csv", "Votes"),
         ClosePoll(SentRef("5500", "22", "22")),
         Edit(SentRef("5500", "23"), Text.of("closed")),
+        Form(Text.of("Options?"), "New poll", "Options", "convform", "Type it", True, 1200, "A"),
     ]
     back = codec.loads(codec.dumps(outs))
     assert back == outs

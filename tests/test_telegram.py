@@ -426,7 +426,10 @@ async def test_a_poll_made_step_by_step_in_a_group(
         )[-1]
 
     fake.push_message(GROUP, ADMIN, "/poll")
-    await asked("What should the poll ask?")
+    question = await asked("What should the poll ask?")
+    # The asker's app opens a reply to the question at once (and only theirs).
+    markup = question.params["reply_markup"]
+    assert markup == {"force_reply": True, "selective": True, "input_field_placeholder": "Question"}
     fake.push_message(GROUP, ADMIN, "Which bag for the trip?", reply_to_bot=True)
     await asked("one per line")
     fake.push_message(GROUP, ADMIN, "Trail [BAG-001]\nCity [BAG-002]", reply_to_bot=True)

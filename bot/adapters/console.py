@@ -32,6 +32,7 @@ from handlers.core.model import (
     Ephemeral,
     Event,
     EventKind,
+    Form,
     Image,
     Out,
     Poll,
@@ -239,6 +240,8 @@ class ConsoleAdapter:
         match out:
             case Text():
                 return rich_text(out)
+            case Form():  # typed as the next line
+                return rich_text(out.prompt)
             case Card():
                 return self._card(out)
             case Buttons():
@@ -252,24 +255,25 @@ class ConsoleAdapter:
                 return RichText(f"[file: {out.filename}, {len(out.data)} bytes] {out.caption}")
             case ClosePoll():
                 return RichText("(the poll above is closed)", style="dim")
-            case Ephemeral():
-                return Group(
-                    RichText("(only you can see this)", style="dim"), self._renderable(out.content)
-                )
-            case Edit():
-                return Group(
-                    RichText("(edits an earlier message)", style="dim"),
-                    self._renderable(out.content),
-                )
-            case Direct():
-                return Group(
-                    RichText(f"(private message to {self._persona.name})", style="dim"),
-                    self._renderable(out.content),
-                )
+            case Ephemeral() | Edit() | Direct():
+                return self._wrapped(out)
             case ToChat():
                 raise TypeError("content for other chats is queued by the router")
             case _:
                 assert_never(out)
+
+    def _wrapped(self, out: Ephemeral | Edit | Direct) -> RenderableType:
+        """Content shown somewhere else than as a new message here, with a note saying where."""
+        match out:
+            case Ephemeral():
+                note = "(only you can see this)"
+            case Edit():
+                note = "(edits an earlier message)"
+            case Direct():
+                note = f"(private message to {self._persona.name})"
+            case _:
+                assert_never(out)
+        return Group(RichText(note, style="dim"), self._renderable(out.content))
 
     def _card(self, card: Card) -> RenderableType:
         parts: list[RenderableType] = []

@@ -26,6 +26,7 @@ _STORABLE: tuple[type, ...] = (
     model.Card,
     model.CardField,
     model.Buttons,
+    model.Form,
     model.Button,
     model.Image,
     model.Poll,

@@ -3,10 +3,11 @@ choice, send photos), and the person answers in their own time.
 
 The state is a database row per member and chat (storage/conversations.py) with an
 expiry, so a restart in the middle loses nothing. `/cancel` ends it; any other command
-simply ends the old conversation first. Adapters need nothing special: a step is a
-`Text`, or `Buttons` whose presses come back as `conv:<value>` actions. In groups,
-answers must be addressed to the bot as anything else (a reply to its question, or a
-mention), since bots in groups see only those.
+simply ends the old conversation first. A step is shown as `Buttons` whose presses
+come back as `conv:<value>` actions, as a `Form` where the answer is typed (a Discord
+modal; its answer comes back as the `convform` action), or as `Text`. Typed answers
+may also come as messages; in groups they must be addressed to the bot as anything
+else (a reply to its question, or a mention), since bots in groups see only those.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.core.actions import encode
 from handlers.core.errors import UserError
-from handlers.core.model import Attachment, Button, Buttons, Out, Text
+from handlers.core.i18n import N_
+from handlers.core.model import Attachment, Button, Buttons, Form, Out, Text
 from storage import conversations
 from storage.conversations import ConversationRecord
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from handlers.core.context import Context
 
 ACTION = "conv"  # button tokens: conv:<value>
+FORM = "convform"  # a typed answer from a form; without one, "open the form again"
 LIFETIME = timedelta(minutes=30)  # of silence, before a conversation is forgotten
 
 
@@ -39,11 +42,25 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Typed:
+    """A step answered by typing, as a form where the platform has them: its title and
+    field label (short: Discord allows 45 characters), one line or several."""
+
+    title: str
+    label: str
+    multiline: bool = False
+    max_length: int = 4000
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
 class Ask:
-    """One step's question, and the choices to press: (label, value) rows."""
+    """One step's question, and either the choices to press, (label, value) rows, or
+    the form to type the answer in."""
 
     prompt: Text
     choices: tuple[tuple[tuple[str, str], ...], ...] = ()
+    typed: Typed | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +92,12 @@ async def start(ctx: Context, flow: Flow, data: dict[str, Any] | None = None) ->
     """Begin `flow` for the person in this chat (ending any other) and ask its first step."""
     record = ConversationRecord(flow.name, flow.first, dict(data or {}))
     await _save(ctx, record)
-    return [_render(await flow.ask(ctx, record.step, record.data))]
+    return [_render(ctx, await flow.ask(ctx, record.step, record.data))]
+
+
+async def ask_again(ctx: Context, flow: Flow, record: ConversationRecord) -> list[Out]:
+    """The current step's question once more (a form's button opens the form)."""
+    return [_render(ctx, await flow.ask(ctx, record.step, record.data))]
 
 
 async def proceed(
@@ -86,12 +108,12 @@ async def proceed(
         went = await flow.answer(ctx, record.step, dict(record.data), answer)
     except UserError as refused:
         again = await flow.ask(ctx, record.step, record.data)
-        return [Text.of(refused.text(ctx.i18n)), _render(again)]
+        return [Text.of(refused.text(ctx.i18n)), _render(ctx, again)]
     if went.step is None:
         await conversations.end(ctx.session, ctx.member.member_id, ctx.chat_id)
         return list(went.outs)
     await _save(ctx, ConversationRecord(flow.name, went.step, went.data))
-    return [*went.outs, _render(await flow.ask(ctx, went.step, went.data))]
+    return [*went.outs, _render(ctx, await flow.ask(ctx, went.step, went.data))]
 
 
 async def _save(ctx: Context, record: ConversationRecord) -> None:
@@ -99,7 +121,19 @@ async def _save(ctx: Context, record: ConversationRecord) -> None:
     await conversations.save(ctx.session, ctx.member.member_id, ctx.chat_id, record, expires)
 
 
-def _render(ask: Ask) -> Out:
+def _render(ctx: Context, ask: Ask) -> Out:
+    if ask.typed is not None:
+        typed = ask.typed
+        return Form(
+            ask.prompt,
+            typed.title,
+            typed.label,
+            encode(FORM),
+            ctx.t(N_("Type your answer")),
+            typed.multiline,
+            typed.max_length,
+            typed.placeholder,
+        )
     if not ask.choices:
         return ask.prompt
     rows = tuple(

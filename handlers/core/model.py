@@ -150,6 +150,7 @@ class Text:
 
     @classmethod
     def of(cls, *parts: str | Span) -> Text:
+        """Text from plain strings and spans, in order."""
         return cls(tuple(Span(p) if isinstance(p, str) else p for p in parts))
 
     @property
@@ -193,6 +194,27 @@ class Buttons:
 
     text: Text
     rows: ButtonRows
+
+
+@dataclass(frozen=True)
+class Form:
+    """A question answered by typing. Where the platform has forms (Discord's modals),
+    it opens as one when it answers a command or a press, else it shows `prompt` with a
+    button that opens it; elsewhere `prompt` is shown and the answer is typed as a
+    message. The form's answer comes back as the action `action` with the typed text in
+    the event's options under FORM_FIELD; the action without text asks to open it."""
+
+    prompt: Text
+    title: str  # Discord: at most 45 characters, as `label`
+    label: str
+    action: str
+    open_label: str
+    multiline: bool = False
+    max_length: int = 4000
+    placeholder: str = ""
+
+
+FORM_FIELD = "text"
 
 
 @dataclass(frozen=True)
@@ -304,5 +326,5 @@ class Edit:
 
 # What shows as messages in a chat; adapters render each kind (and `Out`s exhaustively:
 # a new kind fails the type check of every adapter until it is rendered).
-ChatMessage = Text | Card | Buttons | Image | Poll | Document
+ChatMessage = Text | Card | Buttons | Image | Poll | Document | Form
 Out = ChatMessage | Ephemeral | Direct | Edit | ClosePoll | ToChat

@@ -40,6 +40,7 @@ from handlers.core.features import (
 )
 from handlers.core.i18n import N_, I18n, negotiate
 from handlers.core.model import (
+    FORM_FIELD,
     ChatKind,
     Ephemeral,
     Event,
@@ -422,7 +423,7 @@ class Router:
                 await conversations.end(session, member, chat)
             return None
         action = decode(event.action or "") if event.kind is EventKind.ACTION else None
-        pressed = action is not None and action.kind == dialogue.ACTION
+        pressed = action is not None and action.kind in (dialogue.ACTION, dialogue.FORM)
         if event.kind not in (EventKind.TEXT, EventKind.PHOTO) and not pressed:
             return None
         record = await conversations.current(session, member, chat, ctx.now())
@@ -431,8 +432,13 @@ class Router:
             if pressed:
                 raise UserError(N_("That conversation has ended. Please start it again."))
             return None
+        text = event.text
+        if action is not None and action.kind == dialogue.FORM:
+            text = str((event.options or {}).get(FORM_FIELD) or "")
+            if not text:  # the form's button: open it
+                return await dialogue.ask_again(ctx, flow, record)
         answer = dialogue.Answer(
-            text=event.text,
+            text=text,
             choice=action.args[0] if action is not None and action.args else None,
             photos=event.attachments,
         )

@@ -8,12 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from handlers.core.context import Context
-from handlers.core.conversations import Answer, Ask, Flow, Next
+from handlers.core.conversations import Answer, Ask, Flow, Next, Typed
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.model import Span, Text, bold
 from handlers.polls.posting import post_poll
-from handlers.polls.spec import PollDraft, check_options, check_question, parse_deadline
+from handlers.polls.spec import (
+    MAX_OPTIONS,
+    OPTION_LIMIT,
+    QUESTION_LIMIT,
+    PollDraft,
+    check_options,
+    check_question,
+    parse_deadline,
+)
 from storage import linking
 
 QUESTION, OPTIONS, DEADLINE, CHOICE, RESULTS, WHERE, CONFIRM = (
@@ -33,18 +41,22 @@ async def ask(ctx: Context, step: str, data: dict[str, Any]) -> Ask:
     t = ctx.t
     match step:
         case "question":
-            return Ask(Text.of(t(N_("What should the poll ask? (at most 300 characters)"))))
+            question = Typed(t(N_("New poll")), t(N_("Question")), max_length=QUESTION_LIMIT)
+            asked = N_("What should the poll ask? (at most 300 characters)")
+            return Ask(Text.of(t(asked)), typed=question)
         case "options":
-            return Ask(
-                Text.of(
-                    t(
-                        N_(
-                            "Now the options, one per line (2 to 10). A product's SKU in "
-                            "brackets shows its picture, e.g. Olive [BAG-001]."
-                        )
-                    )
-                )
+            prompt = N_(
+                "Now the options, one per line (2 to 10). A product's SKU in "
+                "brackets shows its picture, e.g. Olive [BAG-001]."
             )
+            form = Typed(
+                t(N_("New poll")),
+                t(N_("Options, one per line")),
+                multiline=True,
+                max_length=MAX_OPTIONS * (OPTION_LIMIT + len(" [SKU-0000]\n")),
+                placeholder="Sand\nOlive [BAG-001]",
+            )
+            return Ask(Text.of(t(prompt)), typed=form)
         case "deadline":
             prompt = N_("How long should it run? Press one, or type 30m, 2h, 3d or a date.")
             choices: Choices = (

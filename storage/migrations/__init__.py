@@ -1,0 +1,1 @@
+"""Alembic migrations of the schema; storage/migrate.py runs them."""

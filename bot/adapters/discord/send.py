@@ -20,6 +20,7 @@ from bot.adapters.text import split
 from bot.outbox import Sent
 from handlers.core.i18n import N_, I18n, negotiate
 from handlers.core.model import (
+    FORM_FIELD,
     Button,
     ButtonRows,
     Buttons,
@@ -32,6 +33,7 @@ from handlers.core.model import (
     Edit,
     Ephemeral,
     Event,
+    Form,
     Image,
     Out,
     Poll,
@@ -212,8 +214,35 @@ def messages(out: ChatMessage) -> list[Message]:
         case Document():
             upload = discord.File(io.BytesIO(out.data), filename=out.filename)
             return [{"content": escape(out.caption) or None, "file": upload}]
+        case Form():  # where it cannot open at once: a button opens it
+            parts = text_messages(out.prompt)
+            parts[-1]["view"] = view(((Button(out.open_label, action=out.action),),))
+            return parts
         case _:
             assert_never(out)
+
+
+MODAL_TEXT_LIMIT = 45  # Discord's limit for a modal's title and a field's label
+
+
+def modal(form: Form) -> discord.ui.Modal:
+    """The form as a modal; its submission comes back to the adapter with the action."""
+    dialog = discord.ui.Modal(
+        title=form.title[:MODAL_TEXT_LIMIT], custom_id=f"sb:{form.action}", timeout=None
+    )
+    dialog.add_item(
+        discord.ui.TextInput(
+            label=form.label[:MODAL_TEXT_LIMIT],
+            custom_id=FORM_FIELD,
+            style=discord.TextStyle.paragraph if form.multiline else discord.TextStyle.short,
+            max_length=min(form.max_length, 4000),
+            placeholder=form.placeholder[:100] or None,
+        )
+    )
+    # Stopped before it is sent, so discord.py does not keep it waiting for an answer:
+    # the adapter reads every submission itself, also after a restart.
+    dialog.stop()
+    return dialog
 
 
 def _poll(poll: Poll) -> Message:
@@ -367,6 +396,12 @@ class DiscordSender:
         """Respond within the interaction: the first message is the response (or, after a
         "thinking" defer, replaces it), the rest are follow-ups; Ephemeral ones are
         only seen by the person."""
+        if not deferred and _opens_form(interaction, outs):
+            try:
+                await interaction.response.send_modal(modal(cast(Form, outs[0])))
+            except discord.HTTPException as error:
+                _log_http(error, event)
+            return
         answer = _Answer(interaction, responded=deferred, pending=deferred and thinking)
         for out in outs:
             ephemeral = isinstance(out, Ephemeral)
@@ -389,6 +424,16 @@ class DiscordSender:
             except discord.HTTPException as error:
                 _log_http(error, event)
         await answer.finish()
+
+
+def _opens_form(interaction: discord.Interaction, outs: Sequence[Out]) -> bool:
+    """A form alone opens as a modal, which only a command or a press can answer with."""
+    return (
+        len(outs) == 1
+        and isinstance(outs[0], Form)
+        and interaction.type
+        in (discord.InteractionType.application_command, discord.InteractionType.component)
+    )
 
 
 class _Answer:

@@ -19,6 +19,7 @@ from typing import TypeVar, assert_never
 from aiolimiter import AsyncLimiter
 from telegram import (
     Bot,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -48,6 +49,7 @@ from handlers.core.model import (
     Ephemeral,
     Event,
     EventKind,
+    Form,
     Image,
     Out,
     Poll,
@@ -153,7 +155,7 @@ class Sender:
 
     async def _send(self, event: Event | None, chat_id: int, out: Out, delivery: Delivery) -> None:
         match out:
-            case Text() | Buttons() | Card() | Image() | Poll() | Document():
+            case Text() | Buttons() | Card() | Image() | Poll() | Document() | Form():
                 await self._message_out(event, chat_id, out, delivery)
             case ClosePoll():
                 await self._stop_poll(out)
@@ -188,6 +190,14 @@ class Sender:
                     await self.sent(PLATFORM, str(chat_id), out, ref)
             case Document():
                 delivery.refs.append(await self.document(chat_id, out))
+            case Form():
+                # In a group, the asker's app opens a reply to the question, the one kind
+                # of message a bot with privacy mode on is sure to see.
+                reply = self._reply(event)
+                force = None
+                if reply is not None:
+                    force = ForceReply(selective=True, input_field_placeholder=out.label[:64])
+                delivery.refs += await self.text(chat_id, out.prompt, force, reply)
             case _:
                 assert_never(out)
 
@@ -203,7 +213,7 @@ class Sender:
         self,
         chat_id: int,
         text: Text,
-        markup: InlineKeyboardMarkup | None,
+        markup: InlineKeyboardMarkup | ForceReply | None,
         reply: ReplyParameters | None = None,
     ) -> list[SentRef]:
         pieces = split(text, TEXT_LIMIT)
@@ -220,7 +230,7 @@ class Sender:
         self,
         chat_id: int,
         text: Text,
-        markup: InlineKeyboardMarkup | None,
+        markup: InlineKeyboardMarkup | ForceReply | None,
         reply: ReplyParameters | None,
     ) -> Message:
         return await self.call(
