@@ -34,9 +34,34 @@ catalog_cli = typer.Typer(help="Import and export the product catalog.", no_args
 cli.add_typer(db_cli, name="db")
 cli.add_typer(catalog_cli, name="catalog")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+# --debug: everything logged, and the traceback of a failure instead of its one line.
+_debug = False
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"shopbot {version('shopbot')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log everything; show a failure's traceback")
+    ] = False,
+    _show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version"),
+    ] = False,
+) -> None:
+    global _debug
+    _debug = debug
 
 
 def _settings() -> Settings:
+    from bot import logs
     from config import SettingsError, load_settings
 
     try:
@@ -44,15 +69,30 @@ def _settings() -> Settings:
     except SettingsError as error:
         err.print(f"shopbot: {error}", markup=False)
         raise typer.Exit(2) from None
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic narrates every migration at INFO; keep start-up quiet unless debugging.
-    for chatty in ("alembic", "apscheduler"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+    level = "DEBUG" if _debug else settings.log_level
+    logs.setup(level, getattr(settings, "log_format", "text"), _secrets(settings))
     return settings
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """What must never be logged: the tokens, the webhook secret, the database password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    found = [
+        secret.get_secret_value()
+        for secret in (
+            settings.telegram_token,
+            settings.discord_token,
+            settings.telegram_webhook_secret,
+        )
+        if secret is not None
+    ]
+    try:
+        password = make_url(settings.database_url).password
+    except ArgumentError:
+        password = None
+    return [*found, str(password)] if password else found
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -66,20 +106,30 @@ async def _with_app(settings: Settings, body: Any) -> Any:
 
     app = build_app(settings)
     try:
+        await app.db.check()
         return await body(app)
     finally:
         await app.close()
 
 
-async def _with_db(settings: Settings, body: Any) -> Any:
-    """For commands that only need the store: no features, jobs or platforms to build."""
+async def _with_db(settings: Settings, body: Any, must_exist: bool = False) -> Any:
+    """For commands that only need the store: no features, jobs or platforms to build.
+    `must_exist`: the command only reads, so a database file that is not there is
+    refused rather than created empty."""
     from storage.db import Database
 
     db = Database(settings.database_url)
     try:
+        await db.check(must_exist)
         return await body(db)
     finally:
         await db.dispose()
+
+
+def _where(settings: Settings) -> str:
+    from storage.db import mask_url
+
+    return mask_url(settings.database_url)
 
 
 def _i18n(settings: Settings) -> I18n:
@@ -126,7 +176,7 @@ def run(
     if not tokens:
         err.print(
             "No platform token configured (SHOPBOT_TELEGRAM_TOKEN, SHOPBOT_DISCORD_TOKEN): "
-            f"opening the console chat on {settings.database_url}.",
+            f"opening the console chat on {_where(settings)}.",
             markup=False,
         )
         _run(_with_app(settings, lambda app: _console(app, "you", demo=True)))
@@ -135,7 +185,7 @@ def run(
     def started() -> None:
         where = ", ".join(sorted(tokens))
         err.print(
-            f"ShopBot running on {where} with {settings.database_url}; Ctrl+C stops it.",
+            f"ShopBot running on {where} with {_where(settings)}; Ctrl+C stops it.",
             markup=False,
         )
 
@@ -187,7 +237,7 @@ def db_current() -> None:
         state = "up to date" if current == head_revision() else f"head is {head_revision()}"
         typer.echo(f"{current or 'empty'} ({state})")
 
-    _run(_with_db(settings, body))
+    _run(_with_db(settings, body, must_exist=True))
 
 
 FormatOption = Annotated[
@@ -257,7 +307,7 @@ def catalog_export(
         await upgrade(db)
         return await export_catalog(db, fmt)
 
-    text = _run(_with_db(settings, body))
+    text = _run(_with_db(settings, body, must_exist=True))
     if file is None:
         sys.stdout.write(text)
     else:
@@ -301,4 +351,14 @@ def _format_of(path: Path) -> Format:
 
 
 def main() -> None:
-    cli()
+    """The `shopbot` command: what failed in a line or two (the traceback with --debug)."""
+    from bot.failures import explain
+
+    try:
+        cli()
+    except Exception as error:
+        reason = explain(error)
+        if reason is None or _debug or logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        err.print(f"shopbot: {reason}", markup=False)
+        sys.exit(1)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,9 +25,37 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_AUTOCHECKPOINT_PAGES = 10_000
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be used; the message says why in a line, and what to do."""
+
+
+SETTING = "database_url"  # named in every complaint about it
+CONNECT_TIMEOUT_SECONDS = 10.0  # PostgreSQL: a host that drops packets fails in time
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password hidden: for whatever a person or a log will see."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
 def normalize_url(url: str) -> str:
-    """Pick the async driver for plain `sqlite://` and `postgresql://` URLs."""
-    parsed = make_url(url)
+    """Pick the async driver for plain `sqlite://` and `postgresql://` URLs; refuse
+    what is no URL or names a database ShopBot does not support."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(
+            f"{SETTING} {mask_url(url)!r} is not a database URL: write it as "
+            "sqlite:///shopbot.db or postgresql://user@host:5432/name"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
+        raise DatabaseUnavailable(
+            f"{SETTING} uses {parsed.get_backend_name()!r}, which ShopBot does not support: "
+            "use sqlite:///file.db (embedded) or postgresql://user@host/name"
+        )
     driver = {
         "sqlite": "sqlite+aiosqlite",
         "postgres": "postgresql+asyncpg",
@@ -78,6 +109,9 @@ class Database:
             args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
             creator = partial(sqlite_driver.connect, *args, **kwargs)
             engine_kwargs.setdefault("async_creator", creator)
+        elif parsed.get_backend_name() == "postgresql":
+            connect_args = engine_kwargs.setdefault("connect_args", {})
+            connect_args.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
         self.engine = create_async_engine(self.url, **engine_kwargs)
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_hooks(self.engine)
@@ -137,6 +171,79 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
+    async def check(self, must_exist: bool = False) -> None:
+        """Connect once, or raise DatabaseUnavailable saying why. With `must_exist`, an
+        SQLite file that is not there is refused rather than created (for commands
+        that only read: a mistyped path must not look like an empty shop)."""
+        parsed = make_url(self.url)
+        path = parsed.database or ""
+        if self.dialect == "sqlite" and path and path != ":memory:":
+            _check_sqlite_path(Path(path), must_exist)
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except (OSError, DBAPIError, TimeoutError) as error:
+            raise DatabaseUnavailable(_why(error, parsed)) from error
+
     async def dispose(self) -> None:
         """Close the engine's pooled connections; call once, at shutdown."""
         await self.engine.dispose()
+
+
+def _check_sqlite_path(path: Path, must_exist: bool) -> None:
+    if must_exist and not path.is_file():
+        raise DatabaseUnavailable(
+            f"the SQLite database {path} does not exist ({SETTING}): check the path "
+            "(`shopbot db upgrade` creates a new, empty one)"
+        )
+    if not path.parent.is_dir():
+        raise DatabaseUnavailable(
+            f"cannot create the SQLite database {path} ({SETTING}): the folder "
+            f"{path.parent} does not exist; create it or fix the path"
+        )
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _why(error: BaseException, url: URL) -> str:
+    """One line for a failed first connection: what failed and what to do."""
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    names = {type(cause).__name__ for cause in _causes(error)}
+    if url.get_backend_name() == "sqlite":
+        reason = _first_line(error)
+        return f"cannot open the SQLite database {url.database} ({SETTING}): {reason}"
+    if "InvalidCatalogNameError" in names:
+        return (
+            f"PostgreSQL at {where} has no database {url.database!r} ({SETTING}): "
+            f"create it (createdb {url.database}) or fix the name"
+        )
+    if names & {"InvalidPasswordError", "InvalidAuthorizationSpecificationError"}:
+        return (
+            f"PostgreSQL at {where} refused user {url.username!r} ({SETTING}): "
+            "check the user name and password"
+        )
+    if "gaierror" in names:
+        return f"cannot find the PostgreSQL host {url.host!r} ({SETTING}): check the host name"
+    if "ConnectionRefusedError" in names:
+        return (
+            f"nothing answers at {where} ({SETTING}): start PostgreSQL there, "
+            "or fix the host and port"
+        )
+    if names & {"TimeoutError", "CancelledError"}:
+        return f"PostgreSQL at {where} did not answer in time ({SETTING}): is it running?"
+    return (
+        f"cannot reach PostgreSQL at {where} ({SETTING}): {_first_line(error)}; "
+        "start the server, or fix the host and port"
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    cause = error.__cause__ or error
+    return (str(cause).splitlines() or [type(cause).__name__])[0]

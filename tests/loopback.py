@@ -16,12 +16,14 @@ class LoopbackServer(ABC):
     def routes(self, app: web.Application) -> None:
         """Add the server's routes to `app`."""
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Listen on `port` (a free one by default: a test may first point a process at
+        a port and only later start the server there, to play an outage)."""
         app = web.Application()
         self.routes(app)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -64,6 +66,8 @@ from storage.events import (
 from storage.identity import MemberInfo, ensure_chat, ensure_chats, ensure_member, ensure_members
 
 log = logging.getLogger(__name__)
+# The event being handled in this task, for log lines (bot/logs.py) to name it.
+current_event: ContextVar[Event | None] = ContextVar("current_event", default=None)
 _GUEST = MemberInfo(0, "", None, False)  # completions run before we know the member
 
 MAX_INPUT_CHARS = 4000
@@ -133,6 +137,8 @@ class Router:
         self._batchers: dict[Any, Batcher[_BulkItem, Reply]] = {}
         # Who handled an update, among the processes sharing the database (kept replies).
         self._process = uuid.uuid4().hex
+        # Told of every handled event (seconds taken, whether it failed): the metrics.
+        self.observe: Callable[[Event, float, bool], None] | None = None
         self._sent_replies: Batcher[tuple[str, str], None] = Batcher(
             self._forget_replies, MAX_BATCH
         )
@@ -171,6 +177,8 @@ class Router:
         sending it, the redelivered update gets that reply instead of nothing."""
         settings = self.services.settings
         i18n = I18n(negotiate([event.actor.locale], settings.default_locale))
+        context = current_event.set(event)
+        started, failed = time.perf_counter(), False
         try:
             if not self._wants(event):
                 return Reply([])
@@ -179,9 +187,14 @@ class Router:
                 return Reply([_reply(event, Text.of(i18n.t(TOO_LONG, limit=limit)))])
             return await self._handle(_cleaned(event), claimed, keep_reply)
         except Exception:
+            failed = True
             log.exception("event %s/%s failed", event.platform, event.event_id)
             apology = i18n.t(N_("Sorry, something went wrong on my side. Please try again."))
             return Reply([Text.of(apology)])
+        finally:
+            current_event.reset(context)
+            if self.observe is not None:
+                self.observe(event, time.perf_counter() - started, failed)
 
     async def claim(self, event: Event) -> bool:
         """Take an event before anything about it is acknowledged: True for the one

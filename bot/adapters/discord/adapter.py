@@ -24,6 +24,7 @@ from bot.adapters.discord.convert import (
 )
 from bot.adapters.discord.send import ActionButton, DiscordSender
 from bot.outbox import Outbox
+from bot.runner import PlatformRefused
 from config import Settings
 from handlers.core.features import Command
 from handlers.core.model import Event
@@ -136,7 +137,16 @@ class DiscordAdapter:
 
     async def login(self) -> None:
         assert self.settings.discord_token is not None
-        await self.client.login(self.settings.discord_token.get_secret_value())
+        if self.client.is_closed():  # a failed start closed it; a client is not reused
+            self.client = ShopBotClient(self)
+            self.sender.client = self.client
+        try:
+            await self.client.login(self.settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            raise PlatformRefused(
+                "Discord refused the bot token (SHOPBOT_DISCORD_TOKEN): copy it again "
+                "from the Developer Portal (your application, Bot, Reset Token)"
+            ) from None
         if self.settings.discord_api_url:
             # discord.py's plain client connects to its hard-coded gateway (first connect
             # and after an invalid session); with a REST override, ask that server too.
@@ -152,7 +162,14 @@ class DiscordAdapter:
         )
         if self._connection in done:
             ready.cancel()
-            self._connection.result()  # raises why the connection ended
+            try:
+                self._connection.result()  # raises why the connection ended
+            except discord.PrivilegedIntentsRequired:
+                raise PlatformRefused(
+                    "Discord refused the Server Members intent (discord_member_events): "
+                    "enable it in the Developer Portal (Bot, Privileged Gateway Intents) "
+                    "or set discord_member_events = false"
+                ) from None
             raise RuntimeError("Discord connection ended before it was ready")
         if ready not in done:
             ready.cancel()

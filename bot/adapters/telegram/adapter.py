@@ -17,7 +17,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.adapters.telegram.admins import AdminCache
@@ -27,6 +27,7 @@ from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.outbox import Outbox
+from bot.runner import PlatformRefused
 from config import Settings
 from handlers.core.features import Role, Scope
 from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
@@ -71,7 +72,13 @@ class TelegramAdapter:
         return self.settings.telegram_mode
 
     async def start(self) -> None:
-        await self.app.initialize()  # getMe: who we are
+        try:
+            await self.app.initialize()  # getMe: who we are
+        except InvalidToken:
+            raise PlatformRefused(
+                "Telegram refused the bot token (SHOPBOT_TELEGRAM_TOKEN): check it with "
+                "@BotFather (/mybots, your bot, API Token)"
+            ) from None
         me = self.app.bot
         admins = AdminCache(me)
         self._converter = Converter(me.id, me.username, admins.is_admin)
