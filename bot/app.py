@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.jobs import JobRunner
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from config import Settings, shipped_file
 from handlers.basics import commands as basics
@@ -53,6 +54,7 @@ class App:
     state: PlatformState
     outbox: Outbox
     jobs: JobRunner
+    metrics: Metrics
 
     async def start_background(self) -> None:
         """Start the jobs (after migrations, before platforms answer)."""
@@ -85,7 +87,9 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App
         merge_hooks=[hook for f in FEATURES for hook in f.merge_hooks],
     )
     router = Router(services, FEATURES)
-    return App(settings, db, services, router, PlatformState(db), outbox, jobs)
+    metrics = Metrics()
+    router.observe = metrics.observe
+    return App(settings, db, services, router, PlatformState(db), outbox, jobs, metrics)
 
 
 async def prepare(app: App, load_demo: bool) -> ImportReport | None:

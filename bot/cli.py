@@ -63,14 +63,15 @@ def _options(
 def _settings() -> Settings:
     from bot import logs
     from config import SettingsError, load_settings
+    from handlers.core.i18n import available_languages
 
     try:
-        settings = load_settings()
+        settings = load_settings(languages=available_languages())
     except SettingsError as error:
         err.print(f"shopbot: {error}", markup=False)
         raise typer.Exit(2) from None
     level = "DEBUG" if _debug else settings.log_level
-    logs.setup(level, getattr(settings, "log_format", "text"), _secrets(settings))
+    logs.setup(level, settings.log_format, _secrets(settings))
     return settings
 
 

@@ -1,24 +1,29 @@
-"""Settings: `SHOPBOT_*` environment variables over a TOML file over defaults.
+"""Settings: `SHOPBOT_*` environment variables over `./.env` over a TOML file over defaults.
 
-The TOML file is `$SHOPBOT_CONFIG` or `./shopbot.toml`; it is optional. Every key is
+The TOML file is `$SHOPBOT_CONFIG` or `./shopbot.toml`; it is optional, and so is `.env`
+(`SHOPBOT_*` lines in dotenv format; `SHOPBOT_CONFIG` may be one of them). Every key is
 documented in `config/shopbot.example.toml`. Secrets (tokens) are accepted from the
-environment only, so a config file can be shared or committed without leaking them.
+environment and `.env` only, so a config file can be shared or committed without leaking
+them.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "SHOPBOT_"
 DEFAULT_CONFIG_FILE = "shopbot.toml"
+DOTENV_FILE = ".env"
 SECRET_KEYS = frozenset({"telegram_token", "telegram_webhook_secret", "discord_token"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -27,6 +32,14 @@ IdList = Annotated[list[str], NoDecode]
 
 class SettingsError(Exception):
     """Configuration that cannot be used; the message names the key and where it came from."""
+
+
+class _CrossCheckError(ValueError):
+    """A check across settings; `keys` lets the error name each one and where it came from."""
+
+    def __init__(self, message: str, *keys: str) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 class Settings(BaseSettings):
@@ -43,13 +56,22 @@ class Settings(BaseSettings):
     load_demo_catalog: bool = Field(True, description="Load the demo catalog into an empty store")
     max_results: int = Field(3, ge=1, le=10, description="Product cards per answer")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text: readable lines; json: one JSON object per line"
+    )
+    http_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the HTTP server for /healthz, /readyz, /metrics and the "
+        "Telegram webhook; no server when unset",
+    )
+    http_listen: str = Field("0.0.0.0", min_length=1, description="Address the HTTP server binds")
     telegram_token: SecretStr | None = None
     # Bot API base URLs; `{token}` is replaced by the token (else it is appended).
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     telegram_mode: Literal["polling", "webhook"] = "polling"
-    telegram_webhook_listen: str = "0.0.0.0"
-    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
     telegram_webhook_url: str | None = None  # public HTTPS URL Telegram posts updates to
     telegram_webhook_secret: SecretStr | None = None
     discord_token: SecretStr | None = None
@@ -110,14 +132,41 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_webhook(self) -> Settings:
         if self.telegram_mode == "webhook" and self.telegram_token is not None:
+            involved = ("telegram_mode", "telegram_token")
             if not self.telegram_webhook_url:
-                raise ValueError("telegram_mode 'webhook' needs telegram_webhook_url")
+                raise _CrossCheckError(
+                    "telegram_mode 'webhook' needs telegram_webhook_url",
+                    *involved,
+                    "telegram_webhook_url",
+                )
             if self.telegram_webhook_secret is None:
-                raise ValueError(
+                raise _CrossCheckError(
                     "telegram_mode 'webhook' needs SHOPBOT_TELEGRAM_WEBHOOK_SECRET, "
-                    "checked on every webhook request"
+                    "checked on every webhook request",
+                    *involved,
+                    "telegram_webhook_secret",
+                )
+            if self.http_port is None:
+                raise _CrossCheckError(
+                    "telegram_mode 'webhook' needs http_port: Telegram posts to "
+                    "/telegram on the HTTP server",
+                    *involved,
+                    "http_port",
                 )
         return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what it is given: load_settings reads the environment, .env and the file
+        # itself, to name where each value came from.
+        return (init_settings,)
 
     @property
     def platform_tokens(self) -> dict[str, SecretStr]:
@@ -125,16 +174,14 @@ class Settings(BaseSettings):
         return {name: token for name, token in tokens.items() if token is not None}
 
 
-class _TomlSource(PydanticBaseSettingsSource):
-    def __init__(self, settings_cls: type[BaseSettings], data: Mapping[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self._data = dict(data)
+class _Origin(NamedTuple):
+    """Where a setting's value came from."""
 
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return self._data.get(field_name), field_name, False
+    where: str  # "environment SHOPBOT_X", ".env SHOPBOT_X" or the TOML file's path
+    variable: bool  # named as SHOPBOT_X (environment, .env) rather than as a file key
 
-    def __call__(self) -> dict[str, Any]:
-        return self._data
+
+_Layer = dict[str, tuple[_Origin, Any]]  # setting key -> (origin, raw value)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -146,60 +193,146 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
     for key in sorted(SECRET_KEYS & data.keys()):
         env = ENV_PREFIX + key.upper()
-        raise SettingsError(f"{path}: key '{key}' is a secret; set it in the environment as {env}")
+        raise SettingsError(
+            f"{path}: key '{key}' is a secret; set it in the environment or {DOTENV_FILE} as {env}"
+        )
     return data
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build settings from `environ` (default: the process environment) and the TOML file."""
-    env = dict(os.environ if environ is None else environ)
-    path = Path(env.get(ENV_PREFIX + "CONFIG", DEFAULT_CONFIG_FILE))
-    explicit = ENV_PREFIX + "CONFIG" in env
-    if path.is_file():
-        file_data = _read_toml(path)
-    elif explicit:
-        raise SettingsError(f"{path}: config file named by {ENV_PREFIX}CONFIG does not exist")
-    else:
-        file_data = {}
-    env_data: dict[str, Any] = {
-        key[len(ENV_PREFIX) :].lower(): value
-        for key, value in env.items()
-        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "CONFIG"
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """The KEY=VALUE lines of a dotenv file (quotes, comments, `export`), if there is one.
+
+    No `${VAR}` expansion: a secret containing `$` is taken as written.
+    """
+    if not path.is_file():
+        return {}
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            # The line is not quoted back: it may hold a token.
+            raise SettingsError(f"{path}: line {binding.original.line}: not KEY=VALUE")
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values
+
+
+def _variables(variables: Mapping[str, str], origin: str) -> _Layer:
+    """The `SHOPBOT_*` variables by setting key; others are left to other programs."""
+    return {
+        name[len(ENV_PREFIX) :].lower(): (_Origin(f"{origin} {name}", True), value)
+        for name, value in variables.items()
+        if name.startswith(ENV_PREFIX)
     }
 
-    class _Bound(Settings):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return (init_settings, _TomlSource(settings_cls, file_data))
 
-    known = set(Settings.model_fields)
-    unknown_env = sorted(k for k in env_data if k not in known)
-    if unknown_env:
-        names = ", ".join(ENV_PREFIX + k.upper() for k in unknown_env)
-        raise SettingsError(f"unknown environment setting(s): {names}")
+def _file_layer(named: tuple[_Origin, Any] | None) -> _Layer:
+    """The TOML file `SHOPBOT_CONFIG` names (it must exist), else `./shopbot.toml` if any."""
+    path = Path(named[1] if named else DEFAULT_CONFIG_FILE)
+    if path.is_file():
+        origin = _Origin(str(path), False)
+        return {key: (origin, value) for key, value in _read_toml(path).items()}
+    if named:
+        raise SettingsError(f"{path}: config file named by {named[0].where} does not exist")
+    return {}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, languages: Collection[str] | None = None
+) -> Settings:
+    """Build settings from `environ` (default: the process environment), `./.env` and the
+    TOML file, in that order of precedence.
+
+    With `languages` (those ShopBot speaks), a `default_locale` must be one of them;
+    config/ cannot ask handlers/ which they are.
+    """
+    variables = {
+        **_variables(_read_dotenv(Path(DOTENV_FILE)), DOTENV_FILE),
+        **_variables(os.environ if environ is None else environ, "environment"),
+    }
+    layers = {**_file_layer(variables.pop("config", None)), **variables}
+    # Unknown keys are set aside rather than passed on: a name such as `_env_prefix`
+    # means something to BaseSettings itself.
+    problems = [_unknown(key, origin) for key, (origin, _) in layers.items() if not _known(key)]
+    if languages is not None and (unspoken := _check_spoken(layers, languages)):
+        problems.append(unspoken)
+        del layers["default_locale"]  # babel's "unknown locale" would add nothing
     try:
-        # Environment values go in as init kwargs so they win over the file.
-        return _Bound(**env_data)
+        settings = Settings(**{key: value for key, (_, value) in layers.items() if _known(key)})
     except ValidationError as exc:
-        raise SettingsError(_describe(exc, path, env_data)) from None
+        origins = {key: origin for key, (origin, _) in layers.items()}
+        problems += [_describe(error, origins) for error in exc.errors()]
+    else:
+        if not problems:
+            return settings
+    raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
 
 
-def _describe(exc: ValidationError, path: Path, env_data: Mapping[str, str]) -> str:
-    lines = []
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(file)"
-        top = str(error["loc"][0]) if error["loc"] else ""
-        where = f"environment {ENV_PREFIX}{top.upper()}" if top in env_data else str(path)
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        lines.append(f"{where}: key '{key}': {message}")
-    return "invalid settings:\n  " + "\n  ".join(lines)
+def _known(key: str) -> bool:
+    return key in Settings.model_fields
+
+
+def _check_spoken(layers: _Layer, languages: Collection[str]) -> str | None:
+    """A `default_locale` that is set must be a language ShopBot speaks.
+
+    Checked apart from validation, which cannot be told the languages (BaseSettings
+    passes no validation context).
+    """
+    if "default_locale" not in layers:
+        return None  # the default, "en", is the source language
+    origin, value = layers["default_locale"]
+    if not isinstance(value, str):
+        return None  # validation names the wrong type
+    # As handlers.core.i18n.negotiate matches: 'pl-PL' is spoken if 'pl' is.
+    primary = value.replace("-", "_").split("_")[0].lower()
+    if value in languages or primary in languages:
+        return None
+    spoken = ", ".join(sorted(languages))
+    where = _where(origin, ("default_locale",))
+    return f"{where}: ShopBot does not speak {value!r}; it speaks: {spoken}"
+
+
+def _describe(error: ErrorDetails, origins: Mapping[str, _Origin]) -> str:
+    if not error["loc"]:
+        return f"{_involved(error, origins)}: {_message(error)}"
+    origin = origins.get(str(error["loc"][0]), _Origin("default", False))
+    return f"{_where(origin, error['loc'])}: {_message(error)}"
+
+
+def _where(origin: _Origin, loc: tuple[int | str, ...]) -> str:
+    if origin.variable:  # the variable names the key
+        return origin.where
+    return f"{origin.where}: key '{'.'.join(str(part) for part in loc)}'"
+
+
+def _involved(error: ErrorDetails, origins: Mapping[str, _Origin]) -> str:
+    """For a check across settings: each setting it involves, and where that came from."""
+    cause = error.get("ctx", {}).get("error")
+    keys = cause.keys if isinstance(cause, _CrossCheckError) else ()
+    named = [f"{key} ({origins[key].where if key in origins else 'not set'})" for key in keys]
+    return ", ".join(named) or "settings"
+
+
+def _message(error: ErrorDetails) -> str:
+    cause = error.get("ctx", {}).get("error")
+    # Our own ValueErrors read better without pydantic's "Value error, " in front.
+    return str(cause) if error["type"] == "value_error" and cause else error["msg"]
+
+
+def _unknown(key: str, origin: _Origin) -> str:
+    import difflib
+
+    problem = f"{_where(origin, (key,))}: unknown {'setting' if origin.variable else 'key'}"
+    close = difflib.get_close_matches(key, Settings.model_fields, n=1)
+    if not close:
+        return problem
+    suggestion = ENV_PREFIX + close[0].upper() if origin.variable else close[0]
+    return f"{problem}; did you mean {suggestion}?"
 
 
 def shipped_file(name: str) -> Path:

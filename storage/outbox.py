@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, update
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -162,3 +162,11 @@ async def prune(session: AsyncSession, before: datetime) -> tuple[int, int]:
     )
     forgotten = (await session.exec(done)).rowcount or 0
     return forgotten, (await session.exec(stale)).rowcount or 0
+
+
+async def backlog(session: AsyncSession) -> int:
+    """Messages not yet sent or given up, for every platform."""
+    stmt = (
+        select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.done_at).is_(None))
+    )
+    return int((await session.exec(stmt)).one())

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import FEATURES, App
+from bot.serving import http_server
 from handlers.core.context import Context
 from handlers.core.conversations import Answer, Ask, Flow, Next, start
 from handlers.core.features import Feature, Role
@@ -483,19 +484,29 @@ async def test_admins_and_anonymous_admins_are_moderators(
     assert len(fake.sent(method="getChatAdministrators")) == 1  # cached
 
 
-async def test_webhook_checks_the_secret_token(
-    app: App, fake: FakeTelegram, unused_tcp_port: int
+async def test_webhook_on_the_shared_http_server_checks_the_secret_token(
+    app: App, fake: FakeTelegram
 ) -> None:
     settings = telegram_settings(
         app,
         fake,
         telegram_mode="webhook",
-        telegram_webhook_listen="127.0.0.1",
-        telegram_webhook_port=unused_tcp_port,
+        http_port=0,
+        http_listen="127.0.0.1",
         telegram_webhook_url="https://bot.example.com/telegram",
         telegram_webhook_secret=SecretStr("s3cret-token"),
     )
-    adapter = TelegramAdapter(settings, app.router)
+    app.settings = settings
+    http = http_server(app)
+    adapter = TelegramAdapter(settings, app.router, http=http)
+    await http.start()
+    url = f"http://127.0.0.1:{http.port}/telegram"
+    async with aiohttp.ClientSession() as session:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+        async with session.post(url, json={"update_id": 1}, headers=headers) as response:
+            assert response.status == 503  # not started yet: Telegram tries again
+        async with session.get(f"http://127.0.0.1:{http.port}/readyz") as response:
+            assert response.status == 503 and "telegram: not ready" in await response.text()
     await adapter.start()
     try:
         [hook] = fake.sent(method="setWebhook")
@@ -511,16 +522,18 @@ async def test_webhook_checks_the_secret_token(
                 "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
             },
         }
-        url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
         async with aiohttp.ClientSession() as session:
             for secret, expected in (("wrong", 403), (None, 403), ("s3cret-token", 200)):
                 headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
                 async with session.post(url, json=update, headers=headers) as response:
                     assert response.status == expected
+            async with session.get(f"http://127.0.0.1:{http.port}/readyz") as response:
+                assert await response.text() == "database: ok\ntelegram: ok\n"
         [reply] = await answer_to(fake, ALICE["id"], "sendMessage")
         assert "What I can do" in reply.result["text"]
     finally:
         await adapter.stop()
+        await http.stop()
 
 
 async def test_shopbot_run_with_a_token_answers_a_group(fake: FakeTelegram, tmp_path: Path) -> None:

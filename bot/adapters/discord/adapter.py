@@ -177,6 +177,11 @@ class DiscordAdapter:
         assert self.client.user is not None
         log.info("discord: %s is running in %d guild(s)", self.client.user, len(self.client.guilds))
 
+    async def connected(self) -> bool:
+        """Connected to the gateway and ready (for /readyz)."""
+        client = self.client
+        return client.is_ready() and not client.is_closed() and client.ws is not None
+
     async def stop(self) -> None:
         await self.client.close()
         if self._connection is not None:

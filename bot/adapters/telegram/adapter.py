@@ -24,8 +24,10 @@ from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.albums import Albums
 from bot.adapters.telegram.convert import Converter
 from bot.adapters.telegram.polling import Poller
-from bot.adapters.telegram.send import FLOOD_RETRIES, Sender
-from bot.adapters.telegram.webhook import WebhookServer
+from bot.adapters.telegram.send import FLOOD_RETRIES, Sender, Waited
+from bot.adapters.telegram.webhook import PATH as WEBHOOK_PATH
+from bot.adapters.telegram.webhook import WebhookReceiver
+from bot.http import HttpServer
 from bot.outbox import Outbox
 from bot.runner import PlatformRefused
 from config import Settings
@@ -46,7 +48,16 @@ MAX_REPLY_WAIT = 30.0  # between tries to send a reply while Telegram is unreach
 class TelegramAdapter:
     name = "telegram"
 
-    def __init__(self, settings: Settings, router: Router, outbox: Outbox | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        router: Router,
+        outbox: Outbox | None = None,
+        http: HttpServer | None = None,
+        waited: Waited | None = None,
+    ):
+        """`http`: the process's HTTP server, where webhook mode takes its updates;
+        `waited`: told of every flood wait (the metrics)."""
         assert settings.telegram_token is not None
         self.settings = settings
         self._router = router
@@ -64,7 +75,20 @@ class TelegramAdapter:
         self._converter: Converter | None = None
         self._sender: Sender | None = None
         self._outbox = outbox
-        self._intake: Poller | WebhookServer | None = None
+        self._waited = waited
+        self._poller: Poller | None = None
+        self._webhook: WebhookReceiver | None = None
+        if self.mode == "webhook":
+            secret = settings.telegram_webhook_secret
+            if http is None or secret is None:
+                raise PlatformRefused(
+                    "telegram_mode 'webhook' needs http_port (the server Telegram posts "
+                    "to) and SHOPBOT_TELEGRAM_WEBHOOK_SECRET"
+                )
+            self._webhook = WebhookReceiver(secret.get_secret_value(), self.on_update)
+            http.add_route("POST", WEBHOOK_PATH, self._webhook.receive)
+        if http is not None:
+            http.add_check("telegram", self.connected)
         self._albums = Albums(self._handle_album)
 
     @property
@@ -82,23 +106,16 @@ class TelegramAdapter:
         me = self.app.bot
         admins = AdminCache(me)
         self._converter = Converter(me.id, me.username, admins.is_admin)
-        self._sender = Sender(me, me.username, self.settings.default_locale, self._router.sent)
+        self._sender = Sender(
+            me, me.username, self.settings.default_locale, self._router.sent, self._waited
+        )
         if self._outbox is not None:
             self._outbox.register("telegram", self._sender)
         await self.register_commands()
-        if self.mode == "webhook":
+        if self._webhook is not None:
             secret = self.settings.telegram_webhook_secret
             assert secret is not None and self.settings.telegram_webhook_url
-            webhook = WebhookServer(
-                me,
-                secret.get_secret_value(),
-                self.on_update,
-                self.settings.telegram_webhook_listen,
-                self.settings.telegram_webhook_port,
-                STOP_GRACE_SECONDS,
-            )
-            await webhook.start()
-            self._intake = webhook
+            self._webhook.open(me)
             await me.set_webhook(
                 self.settings.telegram_webhook_url,
                 secret_token=secret.get_secret_value(),
@@ -107,18 +124,23 @@ class TelegramAdapter:
             )
         else:
             await me.delete_webhook()  # getUpdates is refused while a webhook is set
-            poller = Poller(me, self.on_update, ALLOWED_UPDATES, CONCURRENT_UPDATES)
-            poller.start()
-            self._intake = poller
+            self._poller = Poller(me, self.on_update, ALLOWED_UPDATES, CONCURRENT_UPDATES)
+            self._poller.start()
         log.info("telegram: @%s is running (%s)", me.username, self.mode)
+
+    async def connected(self) -> bool:
+        """Taking updates: the webhook is open, or the last getUpdates went through."""
+        if self._webhook is not None:
+            return self._webhook.is_open
+        return self._poller is not None and self._poller.connected
 
     async def stop(self) -> None:
         """Stop taking updates, give the ones in hand a few seconds, then close."""
-        if isinstance(self._intake, Poller):
-            await self._intake.stop(STOP_GRACE_SECONDS)
-        elif self._intake is not None:
-            await self._intake.stop()
-        self._intake = None
+        if self._poller is not None:
+            await self._poller.stop(STOP_GRACE_SECONDS)
+            self._poller = None
+        if self._webhook is not None:
+            await self._webhook.close(STOP_GRACE_SECONDS)
         await self.app.shutdown()
 
     async def register_commands(self) -> None:

@@ -44,6 +44,7 @@ class Poller:
         self._done: set[int] = set()  # handled, but above an unfinished one
         self._next = 0  # the offset that confirms everything handled so far
         self._loop: asyncio.Task[None] | None = None
+        self._failures = 0  # getUpdates failures in a row
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._poll())
@@ -73,8 +74,12 @@ class Poller:
         """Everything below it is handled: the oldest unfinished update, or the next."""
         return min(self._running, default=self._next)
 
+    @property
+    def connected(self) -> bool:
+        """Whether the last getUpdates went through (for /readyz)."""
+        return self._failures == 0
+
     async def _poll(self) -> None:
-        failures = 0
         while True:
             offset = self._offset()
             self._done = {u for u in self._done if u >= offset}
@@ -89,12 +94,12 @@ class Poller:
                     timeout=self._poll_timeout,
                     allowed_updates=self._allowed,
                 )
-                failures = 0
+                self._failures = 0
             except InvalidToken:
                 raise
             except (Conflict, NetworkError) as error:  # Conflict: another poller or webhook
-                wait = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
-                failures += 1
+                wait = RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS) - 1)]
+                self._failures += 1
                 log.warning("telegram: getUpdates failed (%s); retrying in %.0fs", error, wait)
                 await asyncio.sleep(wait)
                 continue

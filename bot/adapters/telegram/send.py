@@ -91,6 +91,10 @@ class ChatBuckets:
         return limiter
 
 
+# Told each time Telegram makes us wait (platform, seconds): the metrics.
+Waited = Callable[[str, float], None]
+
+
 class Sender:
     def __init__(
         self,
@@ -98,11 +102,13 @@ class Sender:
         bot_username: str,
         default_locale: str,
         sent: Sent | None = None,
+        waited: Waited | None = None,
     ) -> None:
         self.bot = bot
         self.username = bot_username
         self.default_locale = default_locale
         self.sent = sent
+        self._waited = waited
         self._buckets = ChatBuckets()
 
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
@@ -138,6 +144,8 @@ class Sender:
                 return await make()
             except RetryAfter as flood:  # AIORateLimiter gave up: keep waiting
                 log.warning("%s to chat %s: flood wait %ss", method, chat_id, flood.retry_after)
+                if self._waited is not None:
+                    self._waited(PLATFORM, _seconds(flood.retry_after))
                 await asyncio.sleep(_seconds(flood.retry_after))
             except BadRequest as error:
                 log.warning("Bad Request: %s to chat %s: %s", method, chat_id, error.message)

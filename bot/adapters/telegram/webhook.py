@@ -1,4 +1,5 @@
-"""Telegram's webhook, answered only once the update is handled.
+"""Telegram's webhook: a route on the process's HTTP server (bot/http.py), answered
+only once the update is handled.
 
 Telegram sends the update again when a webhook call fails or gets no answer, so
 answering after handling (rather than on receipt, as PTB's webhook server does) means
@@ -8,6 +9,7 @@ balancer may serve it: the router's de-duplication answers each update once.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -19,44 +21,51 @@ from telegram import Bot, Update
 log = logging.getLogger(__name__)
 PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_BODY = 1 << 20  # updates are small; anything bigger is not Telegram
 
 
-class WebhookServer:
-    def __init__(
-        self,
-        bot: Bot,
-        secret: str,
-        handle: Callable[[Update], Awaitable[None]],
-        listen: str,
-        port: int,
-        grace: float,
-    ) -> None:
-        self._bot = bot
+class WebhookReceiver:
+    def __init__(self, secret: str, handle: Callable[[Update], Awaitable[None]]) -> None:
         self._secret = secret.encode()
         self._handle = handle
-        self._listen, self._port = listen, port
-        app = web.Application(client_max_size=MAX_BODY)
-        app.router.add_post(PATH, self._receive)
-        # A stop waits this long for the updates being handled, then drops them (Telegram
-        # delivers again whatever got no answer).
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=grace)
+        self._bot: Bot | None = None  # taking updates only while open
+        self._in_flight: set[asyncio.Task[None]] = set()
 
-    async def start(self) -> None:
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self._listen, self._port).start()
+    def open(self, bot: Bot) -> None:
+        self._bot = bot
 
-    async def stop(self) -> None:
-        await self._runner.cleanup()
+    @property
+    def is_open(self) -> bool:
+        return self._bot is not None
 
-    async def _receive(self, request: web.Request) -> web.Response:
+    async def close(self, grace: float) -> None:
+        """Take no more updates (Telegram delivers them again later) and give the ones
+        being handled `grace` seconds; the rest are cancelled, unanswered, so Telegram
+        delivers those again too."""
+        self._bot = None
+        if self._in_flight:
+            _, late = await asyncio.wait(self._in_flight, timeout=grace)
+            for task in late:
+                task.cancel()
+
+    async def receive(self, request: web.Request) -> web.Response:
         offered = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(offered, self._secret):
             return web.Response(status=403)
+        bot = self._bot
+        if bot is None:  # starting or stopping: Telegram tries again shortly
+            return web.Response(status=503)
         try:
-            update = Update.de_json(json.loads(await request.read()), self._bot)
+            update = Update.de_json(json.loads(await request.read()), bot)
         except (ValueError, TypeError, KeyError):
             log.warning("telegram webhook: a request that is no update")
             return web.Response(status=400)
-        await self._handle(update)
+        task = asyncio.ensure_future(self._handle(update))
+        self._in_flight.add(task)
+        try:
+            await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._in_flight.discard(task)
+            else:
+                task.add_done_callback(self._in_flight.discard)
         return web.Response()
