@@ -103,12 +103,21 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _with_app(settings: Settings, body: Any) -> Any:
+    """For commands that run the bot. On an SQLite file they hold its shared run lock,
+    so `db restore` can tell that a bot is using it."""
+    from contextlib import ExitStack
+
     from bot.app import build_app
+    from storage.backup import running_on
 
     app = build_app(settings)
     try:
         await app.db.check()
-        return await body(app)
+        with ExitStack() as held:
+            database = _sqlite_file(settings)
+            if database is not None:
+                held.enter_context(running_on(database))
+            return await body(app)
     finally:
         await app.close()
 
@@ -239,6 +248,76 @@ def db_current() -> None:
         typer.echo(f"{current or 'empty'} ({state})")
 
     _run(_with_db(settings, body, must_exist=True))
+
+
+@db_cli.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="Where the copy goes (new file)")],
+) -> None:
+    """Copy the SQLite database consistently, also while the bot runs (PostgreSQL: the
+    command to use instead)."""
+    import time
+
+    from storage.backup import BackupError, backup
+
+    settings = _settings()
+    database = _sqlite_file(settings)
+    if database is None:
+        err.print(
+            "shopbot: db backup copies SQLite databases; for PostgreSQL use pg_dump:\n"
+            f"  pg_dump --format=custom --file={file} '{_pg_dump_url(settings)}'",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    started = time.monotonic()
+    err.print(f"backing up {database} ...", markup=False)
+    try:
+        size = backup(database, file)
+    except BackupError as error:
+        err.print(f"shopbot: {error}", markup=False)
+        raise typer.Exit(1) from None
+    seconds = time.monotonic() - started
+    err.print(f"wrote {file}: {size / 1e6:.1f} MB in {seconds:.1f} s", markup=False)
+
+
+@db_cli.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="A file made by db backup")],
+) -> None:
+    """Replace the SQLite database by a backup (refused while a bot runs on it)."""
+    from storage.backup import BackupError, restore
+
+    settings = _settings()
+    database = _sqlite_file(settings)
+    if database is None:
+        err.print("shopbot: db restore is for SQLite; for PostgreSQL use pg_restore", markup=False)
+        raise typer.Exit(2)
+    try:
+        size = restore(file, database)
+    except BackupError as error:
+        err.print(f"shopbot: {error}", markup=False)
+        raise typer.Exit(1) from None
+    err.print(f"restored {database} from {file} ({size / 1e6:.1f} MB)", markup=False)
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    """The database file, when the database is SQLite on disk."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database))
+
+
+def _pg_dump_url(settings: Settings) -> str:
+    """The database URL as pg_dump takes it: libpq's scheme, the password left out
+    (pg_dump asks, or reads ~/.pgpass)."""
+    from sqlalchemy.engine import URL, make_url
+
+    url = make_url(settings.database_url)
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    return bare.render_as_string(hide_password=False)
 
 
 FormatOption = Annotated[

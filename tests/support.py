@@ -143,8 +143,11 @@ class Recorder(Router):
 DEMO_CATALOG = Path(__file__).resolve().parents[1] / "config" / "demo_catalog.csv"
 
 
-async def start_shopbot(*args: str, env: dict[str, str], cwd: object) -> Process:
-    """`python -m bot ARGS` as a separate process, its output piped."""
+async def start_shopbot(
+    *args: str, env: dict[str, str], cwd: object, stdin: bool = False
+) -> Process:
+    """`python -m bot ARGS` as a separate process, its output (and with `stdin`, its
+    input) piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -152,6 +155,7 @@ async def start_shopbot(*args: str, env: dict[str, str], cwd: object) -> Process
         *args,
         cwd=cwd,
         env=env,
+        stdin=asyncio.subprocess.PIPE if stdin else None,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
