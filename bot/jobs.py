@@ -39,6 +39,7 @@ class JobRunner:
         # How late the last scheduled run started, in seconds (the metrics read it): a
         # busy event loop shows here before anywhere else.
         self.lag = 0.0
+        self._stopping = False
         self._scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
 
     async def start(self, services: Services) -> None:
@@ -55,9 +56,12 @@ class JobRunner:
 
     async def stop(self, grace: float) -> None:
         """Stop scheduling; let the jobs that run finish within `grace` seconds (a
-        closing pass half-posted would wait for the next start), cancel the rest."""
-        if not self._scheduler.running:
+        closing pass half-posted would wait for the next start), cancel the rest. A
+        second call does nothing (APScheduler's asyncio shutdown only takes effect on the
+        loop's next turn, so its own `running` cannot tell)."""
+        if not self._scheduler.running or self._stopping:
             return
+        self._stopping = True
         self._scheduler.pause()
         await asyncio.sleep(0)  # a job just handed over starts, and is waited for
         running = list(self._running.values())

@@ -263,3 +263,20 @@ async def test_telegram_unreachable_at_start_comes_up_by_itself_while_discord_an
 
 async def _said(bot: Shopbot, text: str) -> bool:
     return text in bot.text and " is running" in bot.text
+
+
+async def test_a_stop_while_a_platform_is_retried_is_prompt(sqlite_cluster: Cluster) -> None:
+    port = _free_port()  # nothing listens: Telegram stays unreachable
+    bot = await sqlite_cluster.start(
+        telegram_token="123456:TEST-token", telegram_api_url=f"http://127.0.0.1:{port}/bot"
+    )
+    await eventually(lambda: _tried(bot), seconds=30)
+    loop = asyncio.get_running_loop()
+    asked = loop.time()
+    assert await bot.stop(seconds=10) == 0
+    assert loop.time() - asked < 5
+    assert "Traceback" not in bot.text
+
+
+async def _tried(bot: Shopbot) -> bool:
+    return "telegram: cannot start" in bot.text
