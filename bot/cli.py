@@ -136,6 +136,15 @@ async def _with_db(settings: Settings, body: Any, must_exist: bool = False) -> A
         await db.dispose()
 
 
+def _say(settings: Settings, line: str) -> None:
+    """A line for the operator: a log record when logs are JSON (a collector parses
+    every line), else plain text."""
+    if settings.log_format == "json":
+        logging.getLogger("shopbot").info(line)
+    else:
+        err.print(line, markup=False)
+
+
 def _where(settings: Settings) -> str:
     from storage.db import mask_url
 
@@ -183,6 +192,15 @@ def run(
 
     settings = _settings()
     tokens = set(settings.platform_tokens)
+    if not tokens and settings.http_port is not None:
+        # A deployment (it serves HTTP) with no platform: the console chat would end at
+        # once on a closed stdin, and a supervisor would restart it for ever.
+        err.print(
+            "shopbot: no platform token configured: set SHOPBOT_TELEGRAM_TOKEN or "
+            "SHOPBOT_DISCORD_TOKEN (in the environment or .env)",
+            markup=False,
+        )
+        raise typer.Exit(2)
     if not tokens:
         err.print(
             "No platform token configured (SHOPBOT_TELEGRAM_TOKEN, SHOPBOT_DISCORD_TOKEN): "
@@ -194,10 +212,7 @@ def run(
 
     def started() -> None:
         where = ", ".join(sorted(tokens))
-        err.print(
-            f"ShopBot running on {where} with {_where(settings)}; Ctrl+C stops it.",
-            markup=False,
-        )
+        _say(settings, f"ShopBot running on {where} with {_where(settings)}; Ctrl+C stops it.")
 
     _run(_with_app(settings, lambda app: serving.platforms(app, sorted(tokens), console, started)))
 
