@@ -2,10 +2,13 @@
 
     .venv/bin/python -m bench.catalog_bench [--products 100000] [--questions 1000] [--url URL]
 
-Generates a synthetic catalog (seeded, so runs compare), imports it through the same
-code as `shopbot catalog import`, then sends questions through the router exactly as a
-chat message would arrive (de-duplication, identity, search, cards) and prints
-percentiles. Default database: a fresh SQLite file in a temporary directory.
+Generates a synthetic catalog (seeded, so runs compare) into a file, imports the file
+through the same code as `shopbot catalog import`, then sends questions through the
+router exactly as a chat message would arrive (de-duplication, identity, search, cards)
+and prints percentiles. Default database: a fresh SQLite file in a temporary directory.
+
+Memory is the process's peak resident set (ru_maxrss), printed next to its floor: the
+peak before the import starts, with the interpreter, the app and every module loaded.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import io
 import random
+import resource
+import sqlite3
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.app import build_app
@@ -54,34 +60,36 @@ QUESTIONS = [
 ]
 
 
-def generate(count: int, seed: int = 7) -> bytes:
+def write_catalog(path: Path, count: int, seed: int = 7) -> None:
+    """A CSV catalog of `count` products, written a row at a time (the floor stays low)."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(catalog_rows(count, seed))
+
+
+def catalog_rows(count: int, seed: int) -> Iterator[list[object]]:
     rng = random.Random(seed)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
     categories = list(NOUNS)
     for i in range(count):
         category = rng.choice(categories)
         name = f"{rng.choice(ADJECTIVES).title()} {rng.choice(NOUNS[category]).title()} {i}"
         colors = "|".join(rng.sample(COLORS, rng.randint(1, 3)))
         sizes = "|".join(rng.sample(SIZES, rng.randint(0, 4)))
-        writer.writerow(
-            [
-                f"GEN-{i:06d}",
-                name,
-                f"{name}: a {rng.choice(ADJECTIVES)} pick for every day.",
-                category,
-                f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d}",
-                "EUR",
-                f"https://shop.example.com/p/gen-{i}",
-                "",
-                f"{rng.choice(ADJECTIVES)}|{category.lower()}",
-                colors,
-                sizes,
-                rng.randint(0, 50),
-            ]
-        )
-    return out.getvalue().encode()
+        yield [
+            f"GEN-{i:06d}",
+            name,
+            f"{name}: a {rng.choice(ADJECTIVES)} pick for every day.",
+            category,
+            f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d}",
+            "EUR",
+            f"https://shop.example.com/p/gen-{i}",
+            "",
+            f"{rng.choice(ADJECTIVES)}|{category.lower()}",
+            colors,
+            sizes,
+            rng.randint(0, 50),
+        ]
 
 
 def questions(count: int, seed: int = 11) -> list[str]:
@@ -106,23 +114,57 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-async def run(products: int, n_questions: int, url: str) -> None:
+def peak_rss_mb() -> float:
+    """The process's peak resident set so far, in MB (Linux counts KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
+
+
+def bare_sqlite_rate(catalog: Path, tmp: Path) -> float:
+    """The floor: the same CSV rows into a plain SQLite table with the stdlib driver, in
+    one transaction, no checks, no index but the primary key (rows/s)."""
+    with catalog.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(reader)
+    conn = sqlite3.connect(tmp / "floor.db")
+    columns = ", ".join(f'"{name}" TEXT' for name in header)
+    conn.execute(f"CREATE TABLE floor (id INTEGER PRIMARY KEY, {columns})")
+    marks = ", ".join("?" for _ in header)
+    started = time.perf_counter()
+    with conn:
+        conn.executemany(f"INSERT INTO floor VALUES (NULL, {marks})", rows)
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return len(rows) / elapsed
+
+
+async def run(products: int, n_questions: int, url: str, tmp: Path) -> None:
     app = build_app(Settings(database_url=url, load_demo_catalog=False))
     await upgrade(app.db)
-    data = generate(products)
-    print(f"catalog: {products:,} products, {len(data) / 1e6:.1f} MB CSV; database {url}")
+    catalog = tmp / "catalog.csv"
+    write_catalog(catalog, products)
+    size = catalog.stat().st_size
+    print(f"catalog: {products:,} products, {size / 1e6:.1f} MB CSV; database {url}")
 
+    floor = peak_rss_mb()
     started = time.perf_counter()
-    report = await import_catalog(app.db, data, Format.CSV)
+    report = await import_catalog(app.db, catalog, Format.CSV)
     elapsed = time.perf_counter() - started
     assert report.ok and report.created == products, report.problems[:3]
-    print(f"import: {elapsed:.2f} s -> {products / elapsed:,.0f} products/s")
+    print(
+        f"import: {elapsed:.2f} s -> {products / elapsed:,.0f} products/s;"
+        f" peak RSS {peak_rss_mb():.0f} MB (floor {floor:.0f} MB: everything loaded, before it)"
+    )
 
     started = time.perf_counter()
-    again = await import_catalog(app.db, data, Format.CSV)
+    again = await import_catalog(app.db, catalog, Format.CSV)
     elapsed = time.perf_counter() - started
     assert again.unchanged == products
-    print(f"re-import (all unchanged): {elapsed:.2f} s -> {products / elapsed:,.0f} products/s")
+    print(
+        f"re-import (all unchanged): {elapsed:.2f} s -> {products / elapsed:,.0f} products/s;"
+        f" peak RSS {peak_rss_mb():.0f} MB"
+    )
 
     actor = UserRef("bench", "shopper", "Shopper", locale="en")
     chat = ChatRef("bench", "dm:shopper", ChatKind.DM)
@@ -142,6 +184,9 @@ async def run(products: int, n_questions: int, url: str) -> None:
         f"  p99 {percentile(latencies, 99):.1f}  mean {statistics.fmean(latencies):.1f}"
         f"  max {max(latencies):.1f}"
     )
+    if app.db.dialect == "sqlite":  # last: it holds every row, which would lift the peaks
+        rate = bare_sqlite_rate(catalog, tmp)
+        print(f"floor: bare sqlite3 executemany of the same rows: {rate:,.0f} rows/s")
     await app.close()
 
 
@@ -153,7 +198,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        asyncio.run(run(args.products, args.questions, url))
+        asyncio.run(run(args.products, args.questions, url, Path(tmp)))
 
 
 if __name__ == "__main__":

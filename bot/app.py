@@ -100,5 +100,4 @@ async def prepare(app: App, load_demo: bool) -> ImportReport | None:
     async with app.db.session() as session:
         if await count_products(session):
             return None
-    data = shipped_file(DEMO_CATALOG).read_bytes()
-    return await import_catalog(app.db, data, Format.CSV)
+    return await import_catalog(app.db, shipped_file(DEMO_CATALOG), Format.CSV)

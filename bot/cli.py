@@ -18,7 +18,7 @@ from handlers.catalog.formats import Format
 if TYPE_CHECKING:
     from bot.app import App
     from config import Settings
-    from handlers.catalog.service import ImportReport
+    from handlers.catalog.service import ImportProgress, ImportReport
     from handlers.core.i18n import I18n
     from storage.db import Database
 
@@ -158,27 +158,9 @@ def _i18n(settings: Settings) -> I18n:
 
 
 def _print_report(report: ImportReport, i18n: I18n, source: str) -> None:
-    from handlers.catalog.service import describe
+    from handlers.catalog.service import summary
 
-    if report.ok:
-        err.print(
-            i18n.t(
-                "{source}: {rows} rows — {created} new, {updated} updated, {unchanged} unchanged.",
-                source=source,
-                rows=report.rows,
-                created=report.created,
-                updated=report.updated,
-                unchanged=report.unchanged,
-            ),
-            markup=False,
-        )
-        return
-    err.print(
-        i18n.t("{source}: nothing imported; fix these rows and try again:", source=source),
-        markup=False,
-    )
-    for found in report.problems:
-        err.print("  " + describe(found, i18n), markup=False)
+    err.print(summary(report, i18n, source), markup=False)
 
 
 @cli.command()
@@ -348,8 +330,8 @@ def catalog_import(
     """Import products from CSV, JSON or YAML: all rows or none, upsert by SKU."""
     from rich.progress import (
         BarColumn,
-        MofNCompleteColumn,
         Progress,
+        TaskProgressColumn,
         TextColumn,
         TimeRemainingColumn,
     )
@@ -359,26 +341,27 @@ def catalog_import(
 
     settings = _settings()
     fmt = fmt or _format_of(file)
-    data = file.read_bytes()
 
     async def body(db: Database) -> ImportReport:
         await upgrade(db)
         with Progress(
             TextColumn("importing"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rows]:,} rows"),
             TimeRemainingColumn(),
             console=err,
             transient=True,
+            # Off a terminal Rich would print an empty line when the bar stops.
+            disable=not err.is_interactive,
         ) as progress:
-            task = progress.add_task("import", total=None)
-            return await import_catalog(
-                db,
-                data,
-                fmt,
-                on_start=lambda total: progress.update(task, total=total),
-                on_progress=lambda done: progress.advance(task, done),
-            )
+            task = progress.add_task("import", total=None, rows=0)
+
+            def show(step: ImportProgress) -> None:
+                progress.update(task, completed=step.done, total=step.total, rows=step.rows)
+
+            # The file itself, not its bytes: rows stream in, memory stays bounded.
+            return await import_catalog(db, file, fmt, on_progress=show)
 
     report = _run(_with_db(settings, body))
     _print_report(report, _i18n(settings), str(file))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import delete, insert, update
@@ -15,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.meta import get_value, set_value
 from storage.models import Product, ProductSearch, ProductVariant
-from storage.sql import table_of
+from storage.sql import dialect_of, table_of
 from storage.text import index_text
 from storage.types import utcnow
 
@@ -100,23 +101,40 @@ def _search_values(product_id: int, record: ProductRecord) -> dict[str, Any]:
 
 async def upsert_products(
     session: AsyncSession,
-    records: Sequence[ProductRecord],
+    records: Iterable[ProductRecord],
     on_progress: Callable[[int], None] | None = None,
 ) -> UpsertResult:
     """Insert or update products by SKU within the caller's transaction.
 
+    `records` is read BATCH at a time, so a generator reading a file keeps one batch in
+    memory however large the file; `on_progress` gets each written batch's size. An
+    exception from the generator propagates (the caller's transaction rolls back).
     Products whose stored data already equals the record are left untouched, so
     importing the same file twice changes nothing.
     """
     result = UpsertResult()
-    for start in range(0, len(records), BATCH):
-        batch = records[start : start + BATCH]
+    pending = iter(records)
+    batches = 0
+    while batch := list(islice(pending, BATCH)):
         await _upsert_batch(session, batch, result)
+        batches += 1
+        if batches & (batches - 1) == 0 and batches > 1:  # 2, 4, 8... batches
+            await _refresh_statistics(session)
         if on_progress is not None:
             on_progress(len(batch))
     if result.created or result.updated:
         await bump_revision(session)
     return result
+
+
+async def _refresh_statistics(session: AsyncSession) -> None:
+    # PostgreSQL plans the lookups by SKU from statistics that still say "empty" while
+    # one transaction fills a new catalog, and then scans the whole table for each
+    # batch (2.5 s a batch at 30,000 rows; 100,000 products took 6 minutes). ANALYZE
+    # sees this transaction's rows; run as the table doubles (7 times for 100,000), it
+    # keeps the lookups on the index. A user who does not own the table gets a warning.
+    if dialect_of(session) == "postgresql":
+        await (await session.connection()).exec_driver_sql("ANALYZE product")
 
 
 async def _upsert_batch(

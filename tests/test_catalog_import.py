@@ -1,13 +1,22 @@
 """Catalog import: all rows or none, every problem listed with its line."""
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
 from config import shipped_file
 from handlers.catalog.formats import CSV_COLUMNS, Format
-from handlers.catalog.service import describe, export_catalog, import_catalog
+from handlers.catalog.service import (
+    MAX_LISTED_ROWS,
+    PROGRESS_EVERY,
+    ImportProgress,
+    describe,
+    export_catalog,
+    import_catalog,
+    summary,
+)
 from handlers.core.i18n import I18n
 from storage.catalog import all_products, count_products
 from storage.db import Database
@@ -22,6 +31,22 @@ GOOD = [
 
 def csv_file(*rows: str) -> bytes:
     return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+def big_csv(path: Path, count: int, first: str | None = None, bad_at: int = -1) -> Path:
+    """A CSV of `count` generated products (row i on line i + 2, or i + 3 after `first`),
+    written a row at a time; row `bad_at` has a price that is no number."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER + "\n")
+        if first is not None:
+            out.write(first + "\n")
+        for i in range(count):
+            price = "cheap" if i == bad_at else f"{i % 400 + 1}.90"
+            out.write(
+                f"BIG-{i:06d},Product {i},Row {i} of a big file,Cat {i % 7},{price},EUR,"
+                f"https://x.example/{i},,tag{i % 13},Blue|Red,S|M,{i % 9}\n"
+            )
+    return path
 
 
 async def count(db: Database) -> int:
@@ -146,3 +171,85 @@ async def test_demo_catalog_has_at_least_40_products_in_several_categories(db: D
     async with db.session() as session:
         products = await all_products(session)
     assert len(products) >= 40 and len({p.category for p in products}) >= 5
+
+
+async def test_every_problem_of_a_row_is_listed_at_once(db: Database) -> None:
+    rows = ["SKU-9,,desc,Bags,ten,XYZ,ftp://x,,,,,1.5", "sku-1,Again,,Bags,1.999,EUR,,,,,,"]
+    report = await import_catalog(db, csv_file(GOOD[0], *rows), Format.CSV)
+    assert [describe(p, I18n("en")) for p in report.problems] == [
+        "line 3: missing value for name",
+        "line 3: bad price ten: expected a number like 49.90",
+        "line 3: unknown currency XYZ",
+        "line 3: url must be an http(s) address",
+        "line 3: stock must be a whole number of 0 or more, not 1.5",
+        "line 4: bad price 1.999: EUR has 2 decimal places",
+        "line 4: missing value for stock",
+        "line 4: duplicate SKU SKU-1 (first on line 2)",
+    ]
+    assert await count(db) == 0
+
+
+async def test_semicolons_between_columns_get_a_hint(db: Database) -> None:
+    data = csv_file(*GOOD).replace(b",", b";")  # as Excel saves CSV in Polish or German
+    report = await import_catalog(db, data, Format.CSV)
+    assert [describe(p, I18n("en")) for p in report.problems] == [
+        "line 1: the file seems to use ';' between columns: save it as CSV with commas"
+    ]
+    assert await count(db) == 0
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+async def test_any_line_ending_and_a_byte_order_mark(db: Database, newline: str) -> None:
+    data = ("\ufeff" + newline.join([HEADER, *GOOD]) + newline).encode()
+    report = await import_catalog(db, data, Format.CSV)
+    assert report.ok and report.created == 3, report.problems
+
+
+async def test_big_file_streams_with_progress_from_the_first_row(
+    db: Database, tmp_path: Path
+) -> None:
+    path = big_csv(tmp_path / "big.csv", 10_000)
+    told: list[ImportProgress] = []
+    report = await import_catalog(db, path, Format.CSV, on_progress=told.append)
+    assert report.ok and report.rows == report.created == 10_000
+    size = path.stat().st_size
+    assert told[0].rows == 1 and told[0].total == size and 0 < told[0].done < size
+    assert [t.rows for t in told[:3]] == [1, PROGRESS_EVERY + 1, 2 * PROGRESS_EVERY + 1]
+    assert [t.done for t in told] == sorted(t.done for t in told)
+    assert told[-1] == ImportProgress(size, size, 10_000)
+    assert await count(db) == 10_000
+
+
+async def test_bad_row_near_the_end_of_a_big_file_changes_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    assert (await import_catalog(db, csv_file(*GOOD), Format.CSV)).ok
+    cheaper = GOOD[0].replace(",89.00,", ",79.00,")
+    path = big_csv(tmp_path / "big.csv", 5_000, first=cheaper, bad_at=4_990)
+    with path.open("rb") as stream:  # a binary stream works as well as a path
+        report = await import_catalog(db, stream, Format.CSV)
+    assert [(p.line, p.values.get("price")) for p in report.problems] == [(4_993, "cheap")]
+    assert report.rows == 5_001
+    async with db.session() as session:
+        products = await all_products(session)
+    assert [(p.sku, p.price_minor) for p in products][:1] == [("SKU-1", 8900)]
+    assert len(products) == 3
+
+
+async def test_only_the_first_bad_rows_are_listed_and_the_rest_counted(db: Database) -> None:
+    rows = [f"BAD-{i},,,Bags,1,EUR,,,,,,1" for i in range(MAX_LISTED_ROWS + 5)]
+    report = await import_catalog(db, csv_file(*rows), Format.CSV)
+    assert len(report.problems) == MAX_LISTED_ROWS and report.unlisted == 5
+    lines = summary(report, I18n("en"), "bad.csv").splitlines()
+    assert lines[0] == "bad.csv: nothing imported; fix these rows and try again:"
+    assert lines[1] == "  line 2: missing value for name"
+    assert lines[-1] == "  … and 5 more rows with problems"
+    assert len(lines) == MAX_LISTED_ROWS + 2
+
+
+async def test_summary_says_1_row(db: Database) -> None:
+    en = I18n("en")
+    one = await import_catalog(db, csv_file(GOOD[0]), Format.CSV)
+    assert summary(one, en, "one.csv") == "one.csv: 1 row — 1 new, 0 updated, 0 unchanged."
+    three = await import_catalog(db, csv_file(*GOOD), Format.CSV)
+    assert summary(three, en, "all.csv") == "all.csv: 3 rows — 2 new, 0 updated, 1 unchanged."

@@ -1,16 +1,18 @@
 """Reading catalog files (CSV, JSON, YAML) into raw rows that remember their line
-numbers, and writing them back. Validation lives in handlers.catalog.rows."""
+numbers, one row at a time, and writing them back. Validation lives in
+handlers.catalog.rows."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -57,35 +59,137 @@ def problem(line: int, message: str, **values: object) -> Problem:
     return Problem(line, message, **values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawRow:
+    """One product as read from the file, before validation.
+
+    `end` is how many bytes of the file had been read when the row was (for progress);
+    `shape` is why the row is no product at all (a msgid), such as more CSV fields than
+    columns, in which case `data` is not worth checking further.
+    """
+
     line: int
     data: dict[str, Any]
+    end: int = 0
+    shape: str | None = None
 
 
 class FileError(Exception):
+    """The file cannot be read on from here (bad header, broken syntax)."""
+
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__(problems)
         self.problems = list(problems)
 
 
-def decode(data: bytes) -> tuple[str, list[Problem]]:
-    """UTF-8 text of `data`, plus a problem for every line holding invalid bytes."""
-    problems = []
-    for number, raw_line in enumerate(data.split(b"\n"), start=1):
-        try:
-            raw_line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(
-                problem(
-                    number, N_("not UTF-8 text (byte {offset} of the line)"), offset=exc.start + 1
-                )
-            )
-    text = data.decode("utf-8", errors="replace")
-    return text.removeprefix("\ufeff"), problems
+_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+NOT_UTF8 = N_("not UTF-8 text (byte {offset} of the line)")
 
 
-def read_rows(text: str, fmt: Format) -> list[RawRow]:
+class _Metered(io.BufferedIOBase):
+    """Counts the bytes read from a binary stream; closing it leaves the stream open."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self.count = 0
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self._stream, "name", "<catalog>"))
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = self._stream.read(-1 if size is None else size)
+        self.count += len(data)
+        return data
+
+    def read1(self, size: int = -1, /) -> bytes:
+        return self.read(size)
+
+
+class CatalogText:
+    """A binary catalog file as UTF-8 text, read a line at a time.
+
+    Line endings are kept as they are (LF, CRLF, or the lone CR of Excel for Mac), as
+    the csv module wants. A line holding bytes that are not UTF-8 becomes a
+    problem (`take_problems`) and reads with U+FFFD in their place; a BOM is dropped.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._source = _Metered(stream)
+        self._text = io.TextIOWrapper(
+            self._source, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+        self.line = 0
+        self._problems: list[Problem] = []
+
+    @property
+    def position(self) -> int:
+        """Bytes of the file read so far (a few KB ahead of the rows handed out)."""
+        return self._source.count
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        text = self._text.readline()
+        if not text:
+            raise StopIteration
+        self.line += 1
+        bad = None if text.isascii() else _ESCAPED.search(text)
+        if bad is None:
+            return text
+        self._problems.append(problem(self.line, NOT_UTF8, offset=_offset(text, 0, bad.start())))
+        return _ESCAPED.sub("\ufffd", text)
+
+    def read(self, size: int = -1) -> str:
+        """The next line, whatever `size` asks (for PyYAML, which reads in pieces)."""
+        return next(self, "")
+
+    def read_all(self) -> str:
+        """The rest of the file as one string, its bad lines noted as `__next__` does."""
+        text = self._text.read()
+        if text.isascii() or not _ESCAPED.search(text):
+            return text
+        lines = _LineCounter(text)
+        for bad in _ESCAPED.finditer(text):
+            line = lines.at(bad.start())
+            if not self._problems or self._problems[-1].line != line:  # the line's first
+                start = text.rfind("\n", 0, bad.start()) + 1
+                offset = _offset(text, start, bad.start())
+                self._problems.append(problem(line, NOT_UTF8, offset=offset))
+        return _ESCAPED.sub("\ufffd", text)
+
+    def take_problems(self) -> list[Problem]:
+        """The not-UTF-8 lines found since the last call."""
+        found, self._problems = self._problems, []
+        return found
+
+
+def _offset(text: str, start: int, bad: int) -> int:
+    """Which byte of its line (from 1) the bad one at `bad` was, the line starting at `start`."""
+    return len(text[start:bad].encode("utf-8", "surrogateescape")) + 1
+
+
+class _LineCounter:
+    """Line numbers of increasing positions in a text, counting only the new part."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pos = 0
+        self._line = 1
+
+    def at(self, pos: int) -> int:
+        self._line += self._text.count("\n", self._pos, pos)
+        self._pos = pos
+        return self._line
+
+
+def read_rows(text: CatalogText, fmt: Format) -> Iterator[RawRow]:
+    """The file's rows one at a time; raises FileError where it cannot be read on."""
     if fmt is Format.CSV:
         return _read_csv(text)
     if fmt is Format.JSON:
@@ -93,9 +197,26 @@ def read_rows(text: str, fmt: Format) -> list[RawRow]:
     return _read_yaml(text)
 
 
-def _read_csv(text: str) -> list[RawRow]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = reader.fieldnames or []
+def _read_csv(text: CatalogText) -> Iterator[RawRow]:
+    reader = csv.reader(text, strict=True)
+    start = 1
+    try:
+        header = next(reader, [])
+        _check_header(header)
+        start = reader.line_num + 1
+        for fields in reader:
+            if any(value.strip() for value in fields):  # blank lines are no rows
+                yield _csv_row(start, header, fields, text.position)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise FileError([problem(start, N_("unreadable CSV: {reason}"), reason=str(exc))]) from None
+
+
+def _check_header(header: list[str]) -> None:
+    if len(header) == 1 and ";" in header[0]:
+        # Excel writes ';' between columns where the decimal separator is a comma.
+        hint = N_("the file seems to use ';' between columns: save it as CSV with commas")
+        raise FileError([problem(1, hint)])
     missing = [c for c in CSV_COLUMNS if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     problems = []
@@ -105,67 +226,101 @@ def _read_csv(text: str) -> list[RawRow]:
         problems.append(problem(1, N_("unknown column(s): {columns}"), columns=", ".join(unknown)))
     if problems:
         raise FileError(problems)
-    rows = []
-    start = reader.line_num + 1
-    try:
-        for record in reader:
-            if any(value and value.strip() for value in record.values() if isinstance(value, str)):
-                rows.append(RawRow(start, dict(record)))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise FileError([problem(start, N_("unreadable CSV: {reason}"), reason=str(exc))]) from None
-    return rows
 
 
-def _read_json(text: str) -> list[RawRow]:
-    """Items of a top-level JSON array, each with the line it starts on."""
+def _csv_row(line: int, header: list[str], fields: list[str], end: int) -> RawRow:
+    if len(fields) > len(header):
+        return RawRow(line, {}, end, shape=N_("more fields than columns"))
+    return RawRow(line, dict(zip(header, fields, strict=False)), end)
+
+
+def _item_row(line: int, item: object, end: int) -> RawRow:
+    if isinstance(item, dict):
+        return RawRow(line, item, end)
+    return RawRow(line, {}, end, shape=N_("expected a product with named fields"))
+
+
+_SPACE = re.compile(r"[ \t\r\n]*")
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _read_json(text: CatalogText) -> Iterator[RawRow]:
+    """Items of a top-level JSON array, each with the line it starts on.
+
+    The standard library parses JSON only from a whole string, so the text is held
+    (once); items are decoded, checked and let go one at a time.
+    """
+    whole = text.read_all()
+    size, length = text.position, max(len(whole), 1)
+    lines = _LineCounter(whole)
     decoder = json.JSONDecoder()
-    pos = _skip_space(text, 0)
-    if not text.startswith("[", pos):
-        raise FileError([problem(_line(text, pos), N_("expected a JSON array of products"))])
-    pos = _skip_space(text, pos + 1)
-    rows = []
-    while not text.startswith("]", pos):
+    pos = _skip_space(whole, 0)
+    if not whole.startswith("[", pos):
+        raise FileError([problem(lines.at(pos), N_("expected a JSON array of products"))])
+    pos = _skip_space(whole, pos + 1)
+    while not whole.startswith("]", pos):
         try:
-            item, end = decoder.raw_decode(text, pos)
+            item, end = decoder.raw_decode(whole, pos)
         except json.JSONDecodeError as exc:
             problems = [problem(exc.lineno, N_("invalid JSON: {reason}"), reason=exc.msg)]
             raise FileError(problems) from None
-        rows.append(RawRow(_line(text, pos), item if isinstance(item, dict) else {"": item}))
-        pos = _skip_space(text, end)
-        if text.startswith(",", pos):
-            pos = _skip_space(text, pos + 1)
-        elif not text.startswith("]", pos):
-            raise FileError([problem(_line(text, pos), N_("invalid JSON: expected ',' or ']'"))])
-    return rows
+        yield _item_row(lines.at(pos), item, size * end // length)
+        pos = _skip_space(whole, end)
+        if whole.startswith(",", pos):
+            pos = _skip_space(whole, pos + 1)
+        elif not whole.startswith("]", pos):
+            raise FileError([problem(lines.at(pos), N_("invalid JSON: expected ',' or ']'"))])
 
 
 def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
+    space = _SPACE.match(text, pos)
+    return space.end() if space else pos
 
 
-def _line(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
-
-
-def _read_yaml(text: str) -> list[RawRow]:
+def _read_yaml(text: CatalogText) -> Iterator[RawRow]:
+    """Items of a top-level YAML list, composed and constructed one at a time."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)  # reads the first characters already
+        try:
+            yield from _yaml_items(loader, text)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise FileError([problem(line, N_("invalid YAML: {reason}"), reason=str(exc))]) from None
-    if data is None:
-        return []
-    if not isinstance(node, yaml.SequenceNode) or not isinstance(data, list):
+
+
+def _yaml_items(loader: yaml.SafeLoader, text: CatalogText) -> Iterator[RawRow]:
+    # yaml.load builds the whole document first; these are the steps of
+    # Composer.compose_document with the top-level list taken an item at a time.
+    _event(loader)  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return  # an empty file
+    _event(loader)  # document start
+    if not loader.check_event(yaml.SequenceStartEvent):
+        root = loader.compose_node(None, 0)
+        if isinstance(root, yaml.ScalarNode) and root.tag == _NULL_TAG:
+            return  # a document holding nothing
         raise FileError([problem(1, N_("expected a YAML list of products"))])
-    return [
-        RawRow(item_node.start_mark.line + 1, item if isinstance(item, dict) else {"": item})
-        for item_node, item in zip(node.value, data, strict=True)
-    ]
+    _event(loader)  # list start
+    while not loader.check_event(yaml.SequenceEndEvent):
+        node = loader.compose_node(None, 0)
+        if node is not None:
+            item = loader.construct_document(node)
+            yield _item_row(node.start_mark.line + 1, item, text.position)
+    _event(loader)  # sequence end
+    _event(loader)  # document end
+    if not loader.check_event(yaml.StreamEndEvent):
+        mark = _event(loader).start_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = "expected a single document in the stream"  # PyYAML's words
+        raise FileError([problem(line, N_("invalid YAML: {reason}"), reason=reason)])
+
+
+def _event(loader: yaml.SafeLoader) -> yaml.Event:
+    event: yaml.Event = loader.get_event()  # type: ignore[no-untyped-call]
+    return event
 
 
 def write_rows(rows: Sequence[dict[str, Any]], fmt: Format) -> str:

@@ -1,11 +1,14 @@
-"""Validating raw catalog rows into ProductRecords, collecting every problem."""
+"""Validating raw catalog rows into ProductRecords: every problem of a row, and SKUs
+listed twice in a file."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from itertools import product as cartesian
-from typing import Any
+from typing import Any, TypeVar
 
 from babel.numbers import get_currency_precision, list_currencies
 
@@ -17,31 +20,79 @@ from storage.catalog import MAX_PRICE, ProductRecord, VariantRecord
 SKU = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _CURRENCIES = frozenset(list_currencies())
+T = TypeVar("T")
 
 
-def validate(rows: list[RawRow]) -> tuple[list[ProductRecord], list[Problem]]:
-    records: list[ProductRecord] = []
-    problems: list[Problem] = []
-    first_seen: dict[str, int] = {}
-    for row in rows:
+class RowChecker:
+    """Checks a file's rows one at a time.
+
+    It remembers the line of every SKU (a few MB for 100,000 products) to find SKUs
+    listed twice; nothing else of a row is kept.
+    """
+
+    def __init__(self) -> None:
+        self._first_seen: dict[str, int] = {}
+
+    def check(self, row: RawRow) -> tuple[ProductRecord | None, list[Problem]]:
+        """The row's product, or None and every problem of the row (all on its line)."""
+        if row.shape is not None:
+            return None, [problem(row.line, row.shape)]
+        sku, record, refusals = _record(row.data)
+        problems = [problem(row.line, found.message, **found.values) for found in refusals]
+        if sku in self._first_seen:
+            first = self._first_seen[sku]
+            message = N_("duplicate SKU {sku} (first on line {first})")
+            problems.append(problem(row.line, message, sku=sku, first=first))
+        elif sku:
+            self._first_seen[sku] = row.line
+        return (None if problems else record), problems
+
+
+class _Problems:
+    """The refusals of one row's fields: each field is checked even when another failed."""
+
+    def __init__(self) -> None:
+        self.found: list[Refusal] = []
+
+    def take(self, default: T, check: Callable[[], T]) -> T:
+        """What `check` gives, or `default` with its refusal noted."""
         try:
-            record = _record(row.data)
-        except Refusal as invalid:
-            problems.append(problem(row.line, invalid.message, **invalid.values))
-            continue
-        if record.sku in first_seen:
-            problems.append(
-                problem(
-                    row.line,
-                    N_("duplicate SKU {sku} (first on line {first})"),
-                    sku=record.sku,
-                    first=first_seen[record.sku],
-                )
-            )
-            continue
-        first_seen[record.sku] = row.line
-        records.append(record)
-    return records, problems
+            return check()
+        except Refusal as refusal:
+            self.found.append(refusal)
+            return default
+
+
+def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refusal]]:
+    """The row's SKU (empty if unusable), and its product or every problem of the row."""
+    row = _Problems()
+    sku = row.take("", lambda: _sku(data))
+    name = row.take("", lambda: _text(data, "name", required=True, limit=200))
+    description = row.take("", lambda: _text(data, "description", required=False, limit=5000))
+    category = row.take("", lambda: _text(data, "category", required=True, limit=100))
+    price = row.take(None, lambda: _price(data))
+    currency = row.take("", lambda: _currency(data))
+    price_minor = row.take(0, lambda: _minor_units(price, currency))
+    url = row.take(None, lambda: _url(data, "url"))
+    image_url = row.take(None, lambda: _url(data, "image_url"))
+    variants = row.take(None, lambda: _variants(data))
+    stock = row.take(0, lambda: _stock(data, variants))
+    if row.found:
+        return sku, None, row.found
+    record = ProductRecord(
+        sku=sku,
+        name=name,
+        description=description,
+        category=category,
+        price_minor=price_minor,
+        currency=currency,
+        url=url,
+        image_url=image_url,
+        tags=_list(data, "tags"),
+        stock=stock,
+        variants=variants or (),
+    )
+    return sku, record, []
 
 
 def _text(data: dict[str, Any], key: str, required: bool, limit: int) -> str:
@@ -80,63 +131,71 @@ def _url(data: dict[str, Any], key: str) -> str | None:
     return text or None
 
 
-def _record(data: dict[str, Any]) -> ProductRecord:
-    if None in data:
-        raise Refusal(N_("more fields than columns"))
-    if "" in data:
-        raise Refusal(N_("expected a product with named fields"))
+def _sku(data: dict[str, Any]) -> str:
     sku = _text(data, "sku", required=True, limit=40).upper()
     if not SKU.fullmatch(sku):
         raise Refusal(N_("bad SKU {sku}: use letters, digits, '.', '_' and '-'"), sku=sku)
+    return sku
+
+
+def _currency(data: dict[str, Any]) -> str:
     currency = _text(data, "currency", required=True, limit=16).upper()
     if currency not in _CURRENCIES:
         raise Refusal(N_("unknown currency {currency}"), currency=currency)
-    price_minor = _price(_text(data, "price", required=True, limit=20), currency)
-    variants = _variants(data)
-    stock_value = data.get("stock")
-    has_stock = stock_value is not None and str(stock_value).strip() != ""
-    variant_total = sum(v.stock or 0 for v in variants)
-    if not has_stock and not any(v.stock is not None for v in variants):
-        raise Refusal(N_("missing value for {column}"), column="stock")
-    stock = _whole(stock_value, "stock") if has_stock else variant_total
-    if has_stock and any(v.stock is not None for v in variants) and stock != variant_total:
-        raise Refusal(
-            N_("stock {stock} differs from the variants' total {total}"),
-            stock=stock,
-            total=variant_total,
-        )
-    return ProductRecord(
-        sku=sku,
-        name=_text(data, "name", required=True, limit=200),
-        description=_text(data, "description", required=False, limit=5000),
-        category=_text(data, "category", required=True, limit=100),
-        price_minor=price_minor,
-        currency=currency,
-        url=_url(data, "url"),
-        image_url=_url(data, "image_url"),
-        tags=_list(data, "tags"),
-        stock=stock,
-        variants=variants,
-    )
+    return currency
 
 
-def _price(text: str, currency: str) -> int:
+def _price(data: dict[str, Any]) -> Decimal:
+    text = _text(data, "price", required=True, limit=20)
     try:
         price = Decimal(text)
     except InvalidOperation:
         raise Refusal(N_("bad price {price}: expected a number like 49.90"), price=text) from None
     if not price.is_finite() or price < 0 or price > MAX_PRICE:
         raise Refusal(N_("bad price {price}: expected a number like 49.90"), price=text)
-    precision = int(get_currency_precision(currency))
+    return price
+
+
+def _minor_units(price: Decimal | None, currency: str) -> int:
+    """The price in the currency's minor units; 0 when either was refused already."""
+    if price is None or not currency:
+        return 0
+    precision = _precision(currency)
     exponent = price.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > precision:
         raise Refusal(
             N_("bad price {price}: {currency} has {digits} decimal places"),
-            price=text,
+            price=str(price),
             currency=currency,
             digits=precision,
         )
     return int(price.scaleb(precision))
+
+
+@cache
+def _precision(currency: str) -> int:
+    return int(get_currency_precision(currency))
+
+
+def _stock(data: dict[str, Any], variants: tuple[VariantRecord, ...] | None) -> int:
+    """The product's stock: the column, else the variants' total (which it must equal).
+
+    `variants` is None when they were refused, so only the column itself is checked."""
+    value = data.get("stock")
+    given = value is not None and str(value).strip() != ""
+    counted = [v.stock for v in variants or () if v.stock is not None]
+    if not given:
+        if not counted and variants is not None:
+            raise Refusal(N_("missing value for {column}"), column="stock")
+        return sum(counted)
+    stock = _whole(value, "stock")
+    if counted and stock != sum(counted):
+        raise Refusal(
+            N_("stock {stock} differs from the variants' total {total}"),
+            stock=stock,
+            total=sum(counted),
+        )
+    return stock
 
 
 def _variants(data: dict[str, Any]) -> tuple[VariantRecord, ...]:
