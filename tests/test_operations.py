@@ -280,3 +280,12 @@ async def test_a_stop_while_a_platform_is_retried_is_prompt(sqlite_cluster: Clus
 
 async def _tried(bot: Shopbot) -> bool:
     return "telegram: cannot start" in bot.text
+
+
+async def test_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    process = await start_shopbot("--version", env=_env(), cwd=tmp_path)
+    stdout, _ = await process.communicate()
+    assert process.returncode == 0
+    assert stdout.decode() == f"shopbot {version('shopbot')}\n"
