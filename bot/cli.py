@@ -36,6 +36,8 @@ cli.add_typer(catalog_cli, name="catalog")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 # --debug: everything logged, and the traceback of a failure instead of its one line.
 _debug = False
+# The settings' secrets, for a traceback printed outside logging (see main).
+_secret_values: list[str] = []
 
 
 def _version(show: bool) -> None:
@@ -71,7 +73,8 @@ def _settings() -> Settings:
         err.print(f"shopbot: {error}", markup=False)
         raise typer.Exit(2) from None
     level = "DEBUG" if _debug else settings.log_level
-    logs.setup(level, settings.log_format, _secrets(settings))
+    _secret_values[:] = _secrets(settings)
+    logs.setup(level, settings.log_format, _secret_values)
     return settings
 
 
@@ -91,7 +94,7 @@ def _secrets(settings: Settings) -> list[str]:
     ]
     try:
         password = make_url(settings.database_url).password
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         password = None
     return [*found, str(password)] if password else found
 
@@ -125,13 +128,21 @@ async def _with_app(settings: Settings, body: Any) -> Any:
 async def _with_db(settings: Settings, body: Any, must_exist: bool = False) -> Any:
     """For commands that only need the store: no features, jobs or platforms to build.
     `must_exist`: the command only reads, so a database file that is not there is
-    refused rather than created empty."""
+    refused rather than created empty. On an SQLite file the command holds the same
+    shared lock as a running bot."""
+    from contextlib import ExitStack
+
+    from storage.backup import running_on
     from storage.db import Database
 
     db = Database(settings.database_url)
     try:
         await db.check(must_exist)
-        return await body(db)
+        with ExitStack() as held:  # as a bot does: db restore must wait for it
+            database = _sqlite_file(settings)
+            if database is not None:
+                held.enter_context(running_on(database))
+            return await body(db)
     finally:
         await db.dispose()
 
@@ -201,9 +212,11 @@ def run(
 
 async def _console(app: App, user: str, demo: bool) -> None:
     from bot import serving
+    from handlers.core.i18n import N_
 
     def loaded(report: ImportReport) -> None:
-        _print_report(report, _i18n(app.settings), "demo catalog")
+        i18n = _i18n(app.settings)
+        _print_report(report, i18n, i18n.t(N_("demo catalog")))
 
     await serving.console_chat(app, user, demo, loaded)
 
@@ -301,7 +314,9 @@ def _sqlite_file(settings: Settings) -> Path | None:
     """The database file, when the database is SQLite on disk."""
     from sqlalchemy.engine import make_url
 
-    url = make_url(settings.database_url)
+    from storage.db import normalize_url
+
+    url = make_url(normalize_url(settings.database_url))  # a bad URL: its one line
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return Path(str(url.database))
@@ -437,6 +452,13 @@ def main() -> None:
     except Exception as error:
         reason = explain(error)
         if reason is None or _debug or logging.getLogger().isEnabledFor(logging.DEBUG):
-            raise
+            # A bug, or asked for: the traceback, through the same redaction as the logs.
+            import traceback
+
+            from bot.logs import Redactor
+
+            redact = Redactor(_secret_values)
+            sys.stderr.write(redact("".join(traceback.format_exception(error))))
+            sys.exit(1)
         err.print(f"shopbot: {reason}", markup=False)
         sys.exit(1)

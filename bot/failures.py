@@ -3,11 +3,13 @@ check and what to do. Failures not listed here are bugs and keep their traceback
 
 from __future__ import annotations
 
+from bot.http import HttpUnavailable
 from bot.runner import PlatformRefused
+from storage.backup import BackupError
 from storage.db import DatabaseUnavailable
 
 # Their messages are written for the operator already.
-EXPLAINED = (DatabaseUnavailable, PlatformRefused)
+EXPLAINED = (DatabaseUnavailable, PlatformRefused, HttpUnavailable, BackupError)
 
 
 def explain(error: BaseException) -> str | None:

@@ -23,6 +23,10 @@ CHECK_SECONDS = 2.0  # a readiness probe must answer before the prober gives up
 MAX_BODY = 1 << 20  # what reaches us is small (updates, webhooks)
 
 
+class HttpUnavailable(Exception):
+    """The server cannot listen where the settings say; the message says what to do."""
+
+
 class HttpServer:
     def __init__(
         self,
@@ -55,12 +59,19 @@ class HttpServer:
     async def start(self) -> None:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._listen, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            raise HttpUnavailable(
+                f"cannot listen on {self._listen}:{self._port} (http_port, http_listen): "
+                f"{error.strerror or error}; choose another port, or stop what uses it"
+            ) from None
         self.port = int(self._runner.addresses[0][1])
         log.info("http: listening on %s:%d", self._listen, self.port)
 
     async def stop(self) -> None:
-        await self._runner.cleanup()
+        await self._runner.cleanup()  # nothing to do when it never started
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         return web.Response(text="ok\n")

@@ -21,7 +21,8 @@ from handlers.core.router import current_event
 REDACTED = "***"
 # Whatever the configured secrets: a Telegram bot token, and a password in a URL.
 _TELEGRAM_TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
+# Up to the last '@' of the authority: a password may hold an unencoded '@'.
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^/\s]*@")
 # Chatty at INFO: one line per HTTP request (with the token in it, for Telegram).
 NOISY = ("httpx", "httpcore", "aiohttp.access", "discord.http", "discord.gateway", "apscheduler")
 

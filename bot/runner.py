@@ -48,6 +48,8 @@ async def _bring_up(adapter: PlatformAdapter, stop: asyncio.Event, first_retry: 
             await adapter.start()
             return True
         except PlatformRefused:
+            with contextlib.suppress(Exception):
+                await adapter.stop()  # what the refused try opened
             raise
         except asyncio.CancelledError:  # stopped while starting: close what is open
             with contextlib.suppress(Exception):
@@ -93,7 +95,10 @@ async def serve(
         if await _bring_up(adapter, stop, first_retry):
             running.append(adapter)
 
-    ups = asyncio.gather(*(up(adapter) for adapter in adapters))
+    # A task per adapter, so each can be cancelled: cancelling a gather that has
+    # already failed (one platform refused) would leave the others running.
+    tasks = [asyncio.create_task(up(adapter)) for adapter in adapters]
+    ups = asyncio.gather(*tasks)
     waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
     if until is not None:
         waiters.append(asyncio.ensure_future(until))
@@ -101,11 +106,13 @@ async def serve(
         await _run(ups, waiters, started)
         log.info("stopping: %s", ", ".join(a.name for a in running) or "nothing started")
     finally:
-        ups.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await ups
-        for task in waiters:
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if ups.done() and not ups.cancelled():
+            ups.exception()  # retrieved: its failure is raised by _run already
+        for waiter in waiters:
+            waiter.cancel()
         await _shut_down(running, stopping)
         for sig in signals:
             loop.remove_signal_handler(sig)

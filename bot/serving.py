@@ -32,9 +32,9 @@ async def platforms(app: App, names: list[str], console: bool, started: Callable
     if console:
         chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), app.settings.bot_name)
         app.outbox.register("console", chat)
-    if http is not None:
-        await http.start()  # /healthz answers while the platforms come up
     try:
+        if http is not None:
+            await http.start()  # /healthz answers while the platforms come up
         await serve(
             adapters,
             until=chat.run() if chat else None,

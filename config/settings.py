@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # sent yet, before answering (discord.py's guild_ready_timeout).
     discord_guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
+    @field_validator("telegram_token", "discord_token", "telegram_webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # `SHOPBOT_TELEGRAM_TOKEN=` in a .env means "no token", not an empty one.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("owner_ids", "moderator_ids", "discord_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:

@@ -45,11 +45,15 @@ def backup(database: Path, target: Path) -> int:
     if not target.parent.is_dir():
         raise BackupError(f"the folder {target.parent} does not exist")
     partial = target.with_name(target.name + ".partial")
-    # Not opened read-only: reading a database in WAL mode may need to create its
-    # shared-memory file.
-    with _connect(database) as source, _connect(partial) as copy:
-        source.backup(copy)  # all pages in one step: one read transaction, one commit
-    os.replace(partial, target)  # the name appears only for a finished copy
+    try:
+        # Not opened read-only: reading a database in WAL mode may need to create its
+        # shared-memory file.
+        with _connect(database) as source, _connect(partial) as copy:
+            source.backup(copy)  # all pages in one step: one read transaction, one commit
+        os.replace(partial, target)  # the name appears only for a finished copy
+    except (sqlite3.Error, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"cannot write the backup {target}: {error}") from None
     return target.stat().st_size
 
 
@@ -57,12 +61,17 @@ def restore(backup_file: Path, database: Path) -> int:
     """Replace `database` by the backup, once it is checked; refused while a bot runs
     on it. The bot migrates a backup from an older version when it next starts."""
     _check_backup(backup_file)
-    with (
-        _locked(database, fcntl.LOCK_EX | fcntl.LOCK_NB),
-        _connect(backup_file, read_only=True) as source,
-        _connect(database) as target,
-    ):
-        source.backup(target)
+    if not database.parent.is_dir():
+        raise BackupError(f"the folder {database.parent} does not exist (database_url)")
+    try:
+        with (
+            _locked(database, fcntl.LOCK_EX | fcntl.LOCK_NB),
+            _connect(backup_file, read_only=True) as source,
+            _connect(database) as target,
+        ):
+            source.backup(target)
+    except (sqlite3.Error, OSError) as error:
+        raise BackupError(f"cannot restore into {database}: {error}") from None
     return database.stat().st_size
 
 
@@ -81,7 +90,9 @@ def _check_backup(path: Path) -> None:
 
 @contextlib.contextmanager
 def _connect(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection]:
-    uri = f"file:{path}?mode=ro" if read_only else f"file:{path}"
+    # A URI, so read-only can be asked for; from the resolved path, so a '#' or '?' in a
+    # file name is part of the name.
+    uri = path.resolve().as_uri() + ("?mode=ro" if read_only else "")
     conn = sqlite3.connect(uri, uri=True, timeout=30)
     try:
         yield conn

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -34,11 +33,15 @@ CONNECT_TIMEOUT_SECONDS = 10.0  # PostgreSQL: a host that drops packets fails in
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password hidden: for whatever a person or a log will see."""
+    """The URL with its password hidden: for whatever a person or a log will see. A URL
+    that does not parse is not shown at all (where its password is cannot be told)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+        parsed = make_url(url)
+        if "@" not in (parsed.host or ""):
+            return parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        pass
+    return "(not a URL)"
 
 
 def normalize_url(url: str) -> str:
@@ -46,11 +49,15 @@ def normalize_url(url: str) -> str:
     what is no URL or names a database ShopBot does not support."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        parsed.port  # noqa: B018 - parsed lazily: a stray '@' or ':' shows here
+    except (ArgumentError, ValueError):
         raise DatabaseUnavailable(
-            f"{SETTING} {mask_url(url)!r} is not a database URL: write it as "
-            "sqlite:///shopbot.db or postgresql://user@host:5432/name"
+            f"{SETTING} is not a database URL: write it as sqlite:///shopbot.db or "
+            "postgresql://user:password@host:5432/name (a password with @ : / or % in it "
+            "percent-encoded: %40 %3A %2F %25)"
         ) from None
+    if "@" in (parsed.host or ""):
+        raise DatabaseUnavailable(f"{SETTING} has an '@' in its password: write it as %40")
     if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
         raise DatabaseUnavailable(
             f"{SETTING} uses {parsed.get_backend_name()!r}, which ShopBot does not support: "

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -350,6 +351,9 @@ class FakeDiscord(LoopbackServer):
             raise ApiError(400, 50035, "Invalid Form Body: description")
         seen_optional = False
         for option in command.get("options", []):
+            for name in [option["name"], *option.get("name_localizations", {}).values()]:
+                if not re.fullmatch(r"[-_'\w]{1,32}", name) or name != name.lower():
+                    raise ApiError(400, 50035, f"Invalid Form Body: option name {name!r}")
             if option.get("required") and seen_optional:
                 raise ApiError(400, 50035, "Required options must be placed before optional")
             seen_optional = seen_optional or not option.get("required")

@@ -102,7 +102,7 @@ async def test_every_bad_row_is_listed(db: Database) -> None:
 async def test_missing_columns_and_non_utf8_bytes(db: Database) -> None:
     report = await import_catalog(db, b"sku,name,price\nA-1,x,1\n", Format.CSV)
     text = describe(report.problems[0], I18n("en"))
-    assert text.startswith("line 1: missing column(s): description, category")
+    assert text.startswith("line 1: missing columns: description, category")
     latin1 = csv_file(GOOD[0], "SKU-7,Café mug,,Home,9,EUR,,,,,,3").replace("é".encode(), b"\xe9")
     report = await import_catalog(db, latin1, Format.CSV)
     assert [(p.line, p.message) for p in report.problems] == [

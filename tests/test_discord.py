@@ -139,6 +139,11 @@ async def test_command_sync_payload_and_sync_only_on_change(
     assert commands["purge"]["default_member_permissions"] == MANAGE_MESSAGES
     assert "default_member_permissions" not in commands["product"]
     assert commands["help"]["description_localizations"]["pl"] == "Lista poleceń"
+    # Every language but Malay, which Discord has no locale for (docs: English menus).
+    for command in commands.values():
+        assert set(command["description_localizations"]) == {"pl", "uk", "fi", "id"}
+    assert query["name_localizations"]["pl"] == "nazwa-lub-sku"
+    assert all(" " not in name for name in query["name_localizations"].values())
     again = make_adapter(app, fake, recorder)  # a restart with the same definitions
     await again.start()
     await again.stop()

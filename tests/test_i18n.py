@@ -1,17 +1,21 @@
-"""Every user-facing string is translated into Polish, with the same placeholders."""
+"""Every user-facing string in all six languages, with the same placeholders and
+every plural form; refusals in the member's language."""
 
 import re
 import string
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from bot.app import App
 from handlers.core.i18n import I18n, available_languages, negotiate
 from handlers.core.model import Style, bold
+from tests.support import command, plain, text
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"t": None, "tn": (1, 2), "rich": None, "N_": None}
+KEYWORDS = {"t": None, "tn": (1, 2), "rich": None, "rich_n": (1, 2), "N_": None, "Nn_": (1, 2)}
 
 
 def extracted() -> set[str]:
@@ -28,24 +32,41 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def test_polish_catalog_is_complete_and_consistent() -> None:
-    with (ROOT / "handlers/locales/pl/LC_MESSAGES/shopbot.po").open("rb") as po:
-        catalog = read_po(po, locale="pl")
+LANGUAGES = ("pl", "uk", "fi", "ms", "id")  # besides English, the source
+# Plural forms per language (CLDR, as Babel writes the catalogs' headers).
+PLURAL_FORMS = {"pl": 3, "uk": 3, "fi": 2, "ms": 1, "id": 1}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_is_complete_and_consistent(language: str) -> None:
+    """Every string of the code is translated, with the same placeholders, in every
+    plural form the language has; nothing is left fuzzy."""
+    with (ROOT / f"handlers/locales/{language}/LC_MESSAGES/shopbot.po").open("rb") as po:
+        catalog = read_po(po, locale=language)
+    assert catalog.num_plurals == PLURAL_FORMS[language]
     messages = {m.id[0] if isinstance(m.id, tuple) else m.id: m for m in catalog if m.id}
     missing = sorted(extracted() - set(messages))
-    assert not missing, f"untranslated into Polish: {missing}"
+    assert not missing, f"untranslated into {language}: {missing}"
     for msgid, message in messages.items():
         assert not message.fuzzy, msgid
-        translations = message.string if isinstance(message.string, tuple) else (message.string,)
-        for translation in translations:
-            assert translation, f"empty Polish translation for {msgid!r}"
-            assert placeholders(translation) == placeholders(msgid), msgid
+        expected = placeholders(message.id[-1] if isinstance(message.id, tuple) else msgid)
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if isinstance(message.id, tuple):
+            assert len(forms) == catalog.num_plurals, msgid
+        for translation in forms:
+            assert translation, f"empty {language} translation for {msgid!r}"
+            assert placeholders(translation) == expected, (language, msgid, translation)
+
+
+def test_every_language_is_offered() -> None:
+    assert set(available_languages()) == {"en", *LANGUAGES}
 
 
 def test_language_negotiation() -> None:
     assert {"en", "pl"} <= set(available_languages())
     assert negotiate(["pl-PL"], "en") == "pl"
-    assert negotiate([None, "fi"], "pl") == "pl"  # no Finnish catalog yet: default
+    assert negotiate([None, "fi-FI"], "pl") == "fi"
+    assert negotiate([None, "de"], "pl") == "pl"  # no German catalog: the default
     assert negotiate(["xx"], "zz") == "en"
 
 
@@ -67,3 +88,16 @@ def test_rich_keeps_values_as_separate_spans() -> None:
     )
     assert text.spans[1].text == "<b>Eve</b>" and text.spans[1].style is Style.BOLD
     assert text.plain == "Hi <b>Eve</b>! I'm the shop assistant of this community."
+
+
+async def test_refusals_speak_the_members_language_throughout(app: App) -> None:
+    """After /language pl nothing English leaks: parameter names in refusals, the
+    too-long refusal (with a Polish thousands separator), the usage line."""
+    await app.router.dispatch(command("language", "pl"))
+    assert plain(await app.router.dispatch(command("product"))).startswith(
+        "Brakuje: nazwa lub SKU."
+    )
+    refused = plain(await app.router.dispatch(command("results", "abc")))
+    assert refused.startswith("numer ankiety: ") and "poll number" not in refused
+    too_long = plain(await app.router.dispatch(text("x" * 5000)))
+    assert "4\xa0000" in too_long and "too long" not in too_long

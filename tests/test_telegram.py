@@ -175,7 +175,7 @@ async def test_command_menus_per_scope_and_language(
     assert set(menus) == {
         (scope, lang)
         for scope in ("all_private_chats", "all_group_chats", "all_chat_administrators")
-        for lang in (None, "pl")
+        for lang in (None, "pl", "uk", "fi", "ms", "id")
     }
     names = {scope: {c["command"] for c in menus[(scope, None)]} for scope, _ in menus}
     assert {"start", "help", "product", "search", "language"} <= names["all_private_chats"]
@@ -183,6 +183,10 @@ async def test_command_menus_per_scope_and_language(
     assert "purge" not in names["all_group_chats"] | names["all_private_chats"]
     polish = {c["command"]: c["description"] for c in menus[("all_private_chats", "pl")]}
     assert polish["help"] == "Lista poleceń"
+    english = {c["command"]: c["description"] for c in menus[("all_private_chats", None)]}
+    for lang in ("uk", "fi", "ms", "id"):  # a menu of its own, in its own words
+        menu = {c["command"]: c["description"] for c in menus[("all_private_chats", lang)]}
+        assert set(menu) == set(english) and menu["help"] != english["help"]
 
 
 async def test_start_with_and_without_payload_and_help(
@@ -328,6 +332,24 @@ async def test_flood_storm_delays_but_never_drops(
         fake.push_message(ALICE["id"], ALICE, question)
     await answer_to(fake, ALICE["id"], "sendMessage", 3)
     assert len(fake.sent(ALICE["id"], ok=False)) == 6  # all six 429s were met and waited out
+
+
+async def test_every_flood_wait_reaches_the_metrics(
+    app: App, fake: FakeTelegram, recorder: Recorder
+) -> None:
+    adapter = TelegramAdapter(
+        telegram_settings(app, fake), recorder, waited=app.metrics.rate_limited
+    )
+    await adapter.start()
+    try:
+        fake.flood(times=3, retry_after=1)
+        fake.push_message(ALICE["id"], ALICE, "/help")
+        await answer_to(fake, ALICE["id"], "sendMessage")
+    finally:
+        await adapter.stop()
+    scraped = app.metrics.render().decode()
+    assert 'shopbot_rate_limit_waits_total{platform="telegram"} 3.0' in scraped
+    assert 'shopbot_rate_limit_wait_seconds_total{platform="telegram"} 3.0' in scraped
 
 
 async def test_network_errors_are_retried(telegram: TelegramAdapter, fake: FakeTelegram) -> None:

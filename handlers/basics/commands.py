@@ -17,7 +17,9 @@ from storage.identity import set_member_locale
 
 feature = Feature("basics")
 # Deep-link payload (Telegram `/start <payload>`); accepted so such links never error.
-PAYLOAD = Param("payload", ParamKind.WORD, required=False, max_length=64)
+PAYLOAD = Param(
+    "payload", ParamKind.WORD, required=False, placeholder=N_("start code"), max_length=64
+)
 LANGUAGE = Param("language", ParamKind.WORD, required=False, placeholder=N_("language code"))
 
 

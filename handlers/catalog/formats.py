@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 import yaml
 
 from handlers.core.errors import Refusal
-from handlers.core.i18n import N_
+from handlers.core.i18n import N_, Nn_
 
 CSV_COLUMNS = (
     "sku",
@@ -50,12 +50,12 @@ class Format(StrEnum):
 class Problem(Refusal):
     """Why a line of a catalog file cannot be imported."""
 
-    def __init__(self, line: int, message: str, **values: object) -> None:
+    def __init__(self, line: int, message: str | tuple[str, str], **values: object) -> None:
         super().__init__(message, **values)
         self.line = line
 
 
-def problem(line: int, message: str, **values: object) -> Problem:
+def problem(line: int, message: str | tuple[str, str], **values: object) -> Problem:
     return Problem(line, message, **values)
 
 
@@ -221,9 +221,11 @@ def _check_header(header: list[str]) -> None:
     unknown = [c for c in header if c not in CSV_COLUMNS]
     problems = []
     if missing:
-        problems.append(problem(1, N_("missing column(s): {columns}"), columns=", ".join(missing)))
+        missing_columns = Nn_("missing column: {columns}", "missing columns: {columns}")
+        problems.append(problem(1, missing_columns, columns=", ".join(missing), n=len(missing)))
     if unknown:
-        problems.append(problem(1, N_("unknown column(s): {columns}"), columns=", ".join(unknown)))
+        unknown_columns = Nn_("unknown column: {columns}", "unknown columns: {columns}")
+        problems.append(problem(1, unknown_columns, columns=", ".join(unknown), n=len(unknown)))
     if problems:
         raise FileError(problems)
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.core.errors import Refusal
-from handlers.core.i18n import N_
+from handlers.core.i18n import N_, Msg
 
 QUOTES = {'"': '"', "'": "'", "“": "”", "„": "”", "«": "»", "‘": "’"}
 MAX_INT = 2**31 - 1  # the databases' INTEGER: a whole-number argument never overflows it
@@ -38,6 +38,11 @@ class Param:
     # Platforms with typed input may offer suggestions from this source (see
     # Feature.completion); the value is still validated like typed text.
     completion: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What people read for it: the placeholder's msgid (translated where shown)."""
+        return Msg(self.placeholder or self.name)
 
 
 class ArgsError(Refusal):
@@ -106,14 +111,14 @@ def _validate(params: Sequence[Param], values: Mapping[str, Any]) -> dict[str, A
         value = values.get(param.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if param.required:
-                raise ArgsError(N_("Missing {name}."), name=param.placeholder or param.name)
+                raise ArgsError(N_("Missing {name}."), name=param.label)
             continue
         result[param.name] = _convert(param, value)
     return result
 
 
 def _convert(param: Param, value: Any) -> Any:
-    label = param.placeholder or param.name
+    label = param.label
     if param.kind is ParamKind.INT:
         try:
             number = int(str(value).strip())

@@ -87,5 +87,15 @@ class Context:
     def t(self, message: str, **values: object) -> str:
         return self.i18n.t(message, **values)
 
+    def tn(self, message: tuple[str, str], n: int, **values: object) -> str:
+        """The form of an `Nn_` pair for `n` (filled as `{n}`)."""
+        singular, plural = message
+        return self.i18n.tn(singular, plural, n, **values)
+
     def rich(self, message: str, **values: str | Span) -> Text:
         return self.i18n.rich(message, **values)
+
+    def rich_n(self, message: tuple[str, str], n: int, **values: str | Span) -> Text:
+        """`rich` with the form of an `Nn_` pair for `n`."""
+        singular, plural = message
+        return self.i18n.rich_n(singular, plural, n, **values)

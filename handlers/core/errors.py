@@ -13,12 +13,20 @@ from handlers.core.i18n import I18n
 class Refusal(Exception):
     """Something refused, with the reason people read (`text`)."""
 
-    def __init__(self, message: str, **values: object) -> None:
+    def __init__(self, message: str | tuple[str, str], **values: object) -> None:
+        """`message`: a msgid, or a (singular, plural) pair from `Nn_` whose form is
+        picked by the value `n`."""
         super().__init__(message)
         self.message = message
         self.values = values
 
     def text(self, i18n: I18n) -> str:
+        if isinstance(self.message, tuple):
+            singular, plural = self.message
+            values = dict(self.values)
+            n = values.pop("n")
+            assert isinstance(n, int)
+            return i18n.tn(singular, plural, n, **values)
         return i18n.t(self.message, **self.values)
 
 

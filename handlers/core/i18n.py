@@ -12,14 +12,16 @@ import gettext
 import io
 import string
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from handlers.core.model import Span, Style, Text
 
@@ -31,6 +33,19 @@ SOURCE_LANGUAGE = "en"
 def N_(message: str) -> str:
     """Mark a string for translation where it is declared; translate where it is shown."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural message (singular, plural) for translation where it is declared; the
+    form is picked by the value `n` where it is shown."""
+    return (singular, plural)
+
+
+class Msg(str):
+    """A value that is itself a msgid (a parameter's label, say): translated when the
+    message it fills is shown, so no English piece lands in another language."""
+
+    __slots__ = ()
 
 
 @cache
@@ -79,10 +94,23 @@ class I18n:
 
     def t(self, message: str, **values: object) -> str:
         translated = self._translations.gettext(message)
-        return translated.format(**values) if values else translated
+        return translated.format(**self._filled(values)) if values else translated
 
     def tn(self, singular: str, plural: str, n: int, **values: object) -> str:
-        return self._translations.ngettext(singular, plural, n).format(n=n, **values)
+        """The plural form for `n`, with `{n}` written as this language writes numbers."""
+        template = self._translations.ngettext(singular, plural, n)
+        return template.format(n=self.number(n), **self._filled(values))
+
+    def _filled(self, values: dict[str, object]) -> dict[str, object]:
+        return {k: self.t(v) if isinstance(v, Msg) else v for k, v in values.items()}
+
+    def number(self, value: int | float | Decimal) -> str:
+        """A number as this language writes it: 4,000 in English, 4 000 in Polish."""
+        return str(format_decimal(value, locale=self.language))
+
+    def moment(self, when: datetime) -> str:
+        """A date and time, in UTC, as this language writes them (with the zone named)."""
+        return str(format_datetime(when, "medium", tzinfo=UTC, locale=self.language)) + " UTC"
 
     def rich(self, message: str, **values: str | Span) -> Text:
         """Translate `message` and fill `{name}` placeholders with spans, not markup."""
@@ -91,7 +119,7 @@ class I18n:
     def rich_n(self, singular: str, plural: str, n: int, **values: str | Span) -> Text:
         """`rich` with the plural form for `n` (filled as `{n}`)."""
         template = self._translations.ngettext(singular, plural, n)
-        return _spans(template, {"n": str(n), **values})
+        return _spans(template, {"n": self.number(n), **values})
 
     def price(self, amount_minor: int, currency: str) -> str:
         amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))

@@ -14,6 +14,7 @@ import re
 import time
 import unicodedata
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -79,6 +80,8 @@ MAX_BATCH = 256
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 TOO_LONG = N_("That message is too long: please keep it under {limit} characters.")
+APOLOGY = N_("Sorry, something went wrong on my side. Please try again.")
+REMEMBERED_LANGUAGES = 10_000  # people whose language an apology can use without the database
 ROLE_REFUSALS = {
     Role.VENDOR: N_("Only vendors can do that."),
     Role.MODERATOR: N_("Only moderators can do that."),
@@ -137,6 +140,7 @@ class Router:
         self._batchers: dict[Any, Batcher[_BulkItem, Reply]] = {}
         # Who handled an update, among the processes sharing the database (kept replies).
         self._process = uuid.uuid4().hex
+        self._languages = _Recent(REMEMBERED_LANGUAGES)
         # Told of every handled event (seconds taken, whether it failed): the metrics.
         self.observe: Callable[[Event, float, bool], None] | None = None
         self._sent_replies: Batcher[tuple[str, str], None] = Batcher(
@@ -175,21 +179,21 @@ class Router:
         `keep_reply`: the platform delivers the update again until the adapter confirms
         it (Telegram), so the reply is kept until `replied`; should the process die before
         sending it, the redelivered update gets that reply instead of nothing."""
-        settings = self.services.settings
-        i18n = I18n(negotiate([event.actor.locale], settings.default_locale))
         context = current_event.set(event)
         started, failed = time.perf_counter(), False
         try:
             if not self._wants(event):
                 return Reply([])
-            if _too_long(event):
-                limit = f"{MAX_INPUT_CHARS:,}"
-                return Reply([_reply(event, Text.of(i18n.t(TOO_LONG, limit=limit)))])
             return await self._handle(_cleaned(event), claimed, keep_reply)
         except Exception:
             failed = True
             log.exception("event %s/%s failed", event.platform, event.event_id)
-            apology = i18n.t(N_("Sorry, something went wrong on my side. Please try again."))
+            # In the language the person was last answered in (the database may be
+            # what failed), else the platform's.
+            language = self._languages.get((event.platform, event.actor.id)) or negotiate(
+                [event.actor.locale], self.services.settings.default_locale
+            )
+            apology = I18n(language).t(APOLOGY)
             return Reply([Text.of(apology)])
         finally:
             current_event.reset(context)
@@ -393,6 +397,7 @@ class Router:
         language = negotiate(
             [member.locale, event.actor.locale], self.services.settings.default_locale
         )
+        self._languages.put((event.platform, event.actor.id), language)
         return Context(
             event=event,
             session=session,
@@ -406,6 +411,9 @@ class Router:
 
     async def _run(self, ctx: Context) -> list[Out]:
         event = ctx.event
+        if _too_long(event):  # refused in the person's language, like every answer
+            limit = ctx.i18n.number(MAX_INPUT_CHARS)
+            return [_reply(event, Text.of(ctx.t(TOO_LONG, limit=limit)))]
         answered = await self._conversation(ctx)
         if answered is not None:
             return answered
@@ -575,6 +583,23 @@ async def _queue_elsewhere(ctx: Context, outs: list[Out]) -> tuple[list[Out], bo
         )
         queued = True
     return here, queued
+
+
+class _Recent:
+    """The language each of the last `size` people was answered in."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    def put(self, key: tuple[str, str], language: str) -> None:
+        self._entries.pop(key, None)
+        self._entries[key] = language
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def get(self, key: tuple[str, str]) -> str | None:
+        return self._entries.get(key)
 
 
 def _too_long(event: Event) -> bool:

@@ -16,7 +16,7 @@ from handlers.core.args import Param, ParamKind
 from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role, Scope
-from handlers.core.i18n import N_
+from handlers.core.i18n import N_, Nn_
 from handlers.core.model import Out, Text, code
 from storage import linking
 from storage.linking import CodeRecord
@@ -122,7 +122,10 @@ async def _issue(ctx: Context, purpose: str, chat_id: int | None) -> str:
         MAX_ACTIVE_CODES
     ):
         raise UserError(
-            N_("You already have {n} unused codes. Use one, or wait until they expire."),
+            Nn_(
+                "You already have {n} unused code. Use it, or wait until it expires.",
+                "You already have {n} unused codes. Use one, or wait until they expire.",
+            ),
             n=MAX_ACTIVE_CODES,
         )
     issued = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
@@ -145,9 +148,11 @@ async def _redeem(ctx: Context, purpose: str, typed: str) -> CodeRecord | Text:
     await linking.lock_member(ctx.session, member_id)
     if await linking.failures_since(ctx.session, member_id, now - FAILURE_WINDOW) >= MAX_FAILURES:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        return Text.of(
-            ctx.t(N_("Too many wrong codes. Try again in {minutes} minutes."), minutes=minutes)
+        wait = Nn_(
+            "Too many wrong codes. Try again in {n} minute.",
+            "Too many wrong codes. Try again in {n} minutes.",
         )
+        return Text.of(ctx.tn(wait, minutes))
     wanted = "".join(ch for ch in typed.upper() if ch.isalnum())
     found = await linking.redeem(ctx.session, wanted, purpose, now)
     await linking.record_attempt(ctx.session, member_id, found is not None, now)

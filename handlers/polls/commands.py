@@ -16,7 +16,7 @@ from handlers.core.context import Context, Services
 from handlers.core.conversations import start
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role
-from handlers.core.i18n import N_
+from handlers.core.i18n import N_, Msg
 from handlers.core.model import (
     Direct,
     Document,
@@ -61,7 +61,7 @@ POLL_NUMBER = Param(
 async def create_poll(ctx: Context, args: Args) -> Sequence[Out]:
     if "poll" not in args:
         if "deadline" in args:
-            example = "/poll 2d Which colour? | Sand | Olive"
+            example = Msg(N_("/poll 2d Which colour? | Sand | Olive"))
             raise UserError(N_("Add the question and options: {example}"), example=example)
         return await start(ctx, guided.FLOW)  # step by step
     return await post_poll(ctx, parse_spec(args["deadline"], args["poll"], ctx.now()))

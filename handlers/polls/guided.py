@@ -54,7 +54,7 @@ async def ask(ctx: Context, step: str, data: dict[str, Any]) -> Ask:
                 t(N_("Options, one per line")),
                 multiline=True,
                 max_length=MAX_OPTIONS * (OPTION_LIMIT + len(" [SKU-0000]\n")),
-                placeholder="Sand\nOlive [BAG-001]",
+                placeholder=t(N_("Sand\nOlive [BAG-001]")),
             )
             return Ask(Text.of(t(prompt)), typed=form)
         case "deadline":
@@ -144,7 +144,7 @@ def _preview(ctx: Context, data: dict[str, Any]) -> Text:
         ctx.t(N_("several choices") if data["multiple"] else N_("one choice")),
         ctx.t(N_("results once it closes") if data["hidden"] else N_("results while it runs")),
         ctx.t(N_("every linked chat") if data["everywhere"] else N_("this chat")),
-        ctx.t(N_("until {deadline} UTC"), deadline=f"{closes_at:%Y-%m-%d %H:%M}"),
+        ctx.t(N_("until {deadline}"), deadline=ctx.i18n.moment(closes_at)),
     ]
     lines.append("\n\n" + " · ".join(details))
     return Text.of(*lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.core.chats import chat_ref
 from handlers.core.context import Context
 from handlers.core.errors import UserError
-from handlers.core.i18n import N_
+from handlers.core.i18n import N_, Nn_
 from handlers.core.model import Ephemeral, Out, Poll, PollOption, ToChat, bold
 from handlers.polls.buttons import as_buttons
 from handlers.polls.closing import CLOSE_JOB
@@ -66,10 +66,14 @@ async def post_poll(ctx: Context, draft: PollDraft) -> list[Out]:
         fallback=as_buttons(str(view.id), draft.question, [text for text, _ in options]),
     )
     elsewhere = [ToChat(chat_ref(chat), out) for chat in chats if chat.id != ctx.chat_id]
-    note = ctx.rich(
-        N_("Poll {number} runs until {deadline} UTC in {chats} chat(s)."),
+    runs = Nn_(
+        "Poll {number} runs until {deadline} in {n} chat.",
+        "Poll {number} runs until {deadline} in {n} chats.",
+    )
+    note = ctx.rich_n(
+        runs,
+        len(chats),
         number=bold(f"#{view.poll.number}"),
-        deadline=f"{draft.closes_at:%Y-%m-%d %H:%M}",
-        chats=str(len(chats)),
+        deadline=ctx.i18n.moment(draft.closes_at),
     )
     return [out, *elsewhere, Ephemeral(note)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,8 @@ from handlers.core.args import Param, ParamKind
 from handlers.core.features import Command, Role, Scope
 from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
 
-# Our language codes -> Discord's locale names (Malay has none).
+# Our language codes -> Discord's locale names. Malay has none: Malay speakers see
+# Discord's default (English) menus, while the bot's answers follow /language.
 DISCORD_LOCALES = {"pl": "pl", "fi": "fi", "uk": "uk", "id": "id", "en": "en-US"}
 STRING, INTEGER = 3, 4
 GUILD, BOT_DM = 0, 1
@@ -62,10 +64,23 @@ def _localized(message: str, languages: dict[str, I18n]) -> dict[str, str]:
     }
 
 
+def option_name(label: str) -> str:
+    """A label as Discord allows an option's name: lower case, no spaces, 32 at most
+    ("nazwa lub SKU" -> "nazwa-lub-sku"). Discord sends the canonical name back."""
+    words = re.findall(r"[^\W_]+", label.lower())
+    return "-".join(words)[:32] or "value"
+
+
 def _option(param: Param, languages: dict[str, I18n]) -> dict[str, Any]:
     label = param.placeholder or param.name
+    names = {
+        DISCORD_LOCALES[lang]: option_name(i18n.t(label))
+        for lang, i18n in languages.items()
+        if lang != SOURCE_LANGUAGE and lang in DISCORD_LOCALES
+    }
     option: dict[str, Any] = {
         "name": param.name,
+        "name_localizations": names,
         "description": languages[SOURCE_LANGUAGE].t(label)[:100],
         "description_localizations": _localized(label, languages),
         "type": INTEGER if param.kind is ParamKind.INT else STRING,

@@ -18,13 +18,13 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, InvalidToken, NetworkError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.albums import Albums
 from bot.adapters.telegram.convert import Converter
 from bot.adapters.telegram.polling import Poller
-from bot.adapters.telegram.send import FLOOD_RETRIES, Sender, Waited
+from bot.adapters.telegram.send import FLOOD_RETRIES, CountingRateLimiter, Sender, Waited
 from bot.adapters.telegram.webhook import PATH as WEBHOOK_PATH
 from bot.adapters.telegram.webhook import WebhookReceiver
 from bot.http import HttpServer
@@ -37,6 +37,7 @@ from handlers.core.model import Event, EventKind, Out
 from handlers.core.router import Router
 
 log = logging.getLogger(__name__)
+DEFAULT_API_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "chat_member", "my_chat_member"]
 CONCURRENT_UPDATES = 16
 # How long a stop waits for the updates being handled; the rest are cancelled and
@@ -68,14 +69,13 @@ class TelegramAdapter:
             .token(settings.telegram_token.get_secret_value())
             .base_url(settings.telegram_api_url)
             .base_file_url(settings.telegram_file_url)
-            .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+            .rate_limiter(CountingRateLimiter(waited, max_retries=FLOOD_RETRIES))
             .updater(None)
             .build()
         )
         self._converter: Converter | None = None
         self._sender: Sender | None = None
         self._outbox = outbox
-        self._waited = waited
         self._poller: Poller | None = None
         self._webhook: WebhookReceiver | None = None
         if self.mode == "webhook":
@@ -98,17 +98,12 @@ class TelegramAdapter:
     async def start(self) -> None:
         try:
             await self.app.initialize()  # getMe: who we are
-        except InvalidToken:
-            raise PlatformRefused(
-                "Telegram refused the bot token (SHOPBOT_TELEGRAM_TOKEN): check it with "
-                "@BotFather (/mybots, your bot, API Token)"
-            ) from None
+        except InvalidToken as refused:
+            raise PlatformRefused(self._refusal(refused)) from None
         me = self.app.bot
         admins = AdminCache(me)
         self._converter = Converter(me.id, me.username, admins.is_admin)
-        self._sender = Sender(
-            me, me.username, self.settings.default_locale, self._router.sent, self._waited
-        )
+        self._sender = Sender(me, me.username, self.settings.default_locale, self._router.sent)
         if self._outbox is not None:
             self._outbox.register("telegram", self._sender)
         await self.register_commands()
@@ -116,17 +111,38 @@ class TelegramAdapter:
             secret = self.settings.telegram_webhook_secret
             assert secret is not None and self.settings.telegram_webhook_url
             self._webhook.open(me)
-            await me.set_webhook(
-                self.settings.telegram_webhook_url,
-                secret_token=secret.get_secret_value(),
-                allowed_updates=ALLOWED_UPDATES,
-                max_connections=CONCURRENT_UPDATES,
-            )
+            try:
+                await me.set_webhook(
+                    self.settings.telegram_webhook_url,
+                    secret_token=secret.get_secret_value(),
+                    allowed_updates=ALLOWED_UPDATES,
+                    max_connections=CONCURRENT_UPDATES,
+                )
+            except BadRequest as refused:  # a setting, not an outage: retrying cannot help
+                raise PlatformRefused(
+                    f"Telegram refused the webhook ({refused.message}): check "
+                    "telegram_webhook_url (public HTTPS) and SHOPBOT_TELEGRAM_WEBHOOK_SECRET "
+                    "(1-256 of A-Z a-z 0-9 _ -)"
+                ) from None
         else:
             await me.delete_webhook()  # getUpdates is refused while a webhook is set
             self._poller = Poller(me, self.on_update, ALLOWED_UPDATES, CONCURRENT_UPDATES)
             self._poller.start()
         log.info("telegram: @%s is running (%s)", me.username, self.mode)
+
+    def _refusal(self, refused: InvalidToken) -> str:
+        # PTB says "invalid token" for a 404 as well: a Bot API URL missing its /bot.
+        if "not found" in refused.message.lower() and self.settings.telegram_api_url != (
+            DEFAULT_API_URL
+        ):
+            return (
+                "the Bot API at telegram_api_url answered 'Not Found': check the URL "
+                "(it ends in /bot, or holds {token})"
+            )
+        return (
+            "Telegram refused the bot token (SHOPBOT_TELEGRAM_TOKEN): check it with "
+            "@BotFather (/mybots, your bot, API Token)"
+        )
 
     async def connected(self) -> bool:
         """Taking updates: the webhook is open, or the last getUpdates went through."""

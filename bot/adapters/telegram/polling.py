@@ -77,7 +77,7 @@ class Poller:
     @property
     def connected(self) -> bool:
         """Whether the last getUpdates went through (for /readyz)."""
-        return self._failures == 0
+        return self._failures == 0 and self._loop is not None and not self._loop.done()
 
     async def _poll(self) -> None:
         while True:

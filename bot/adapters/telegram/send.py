@@ -14,7 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar, assert_never
+from typing import Any, TypeVar, assert_never
 
 from aiolimiter import AsyncLimiter
 from telegram import (
@@ -30,6 +30,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode, PollLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import AIORateLimiter
 
 from bot.adapters.telegram.html import card_text, split, to_html, units
 from bot.outbox import Sent
@@ -91,10 +92,6 @@ class ChatBuckets:
         return limiter
 
 
-# Told each time Telegram makes us wait (platform, seconds): the metrics.
-Waited = Callable[[str, float], None]
-
-
 class Sender:
     def __init__(
         self,
@@ -102,13 +99,11 @@ class Sender:
         bot_username: str,
         default_locale: str,
         sent: Sent | None = None,
-        waited: Waited | None = None,
     ) -> None:
         self.bot = bot
         self.username = bot_username
         self.default_locale = default_locale
         self.sent = sent
-        self._waited = waited
         self._buckets = ChatBuckets()
 
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
@@ -144,8 +139,6 @@ class Sender:
                 return await make()
             except RetryAfter as flood:  # AIORateLimiter gave up: keep waiting
                 log.warning("%s to chat %s: flood wait %ss", method, chat_id, flood.retry_after)
-                if self._waited is not None:
-                    self._waited(PLATFORM, _seconds(flood.retry_after))
                 await asyncio.sleep(_seconds(flood.retry_after))
             except BadRequest as error:
                 log.warning("Bad Request: %s to chat %s: %s", method, chat_id, error.message)
@@ -481,3 +474,24 @@ def _ref(message: Message | bool) -> SentRef:
 def _seconds(retry_after: object) -> float:
     total = getattr(retry_after, "total_seconds", None)
     return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+
+
+# Told each time Telegram makes us wait (platform, seconds): the metrics.
+Waited = Callable[[str, float], None]
+
+
+class CountingRateLimiter(AIORateLimiter):
+    """PTB's limiter, also telling `waited` of every 429 Telegram answers (it waits them
+    out inside, so the sender never sees most of them)."""
+
+    def __init__(self, waited: Waited | None, max_retries: int) -> None:
+        super().__init__(max_retries=max_retries)
+        self._waited = waited
+
+    async def _run_request(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._run_request(*args, **kwargs)
+        except RetryAfter as flood:
+            if self._waited is not None:
+                self._waited(PLATFORM, _seconds(flood.retry_after))
+            raise

@@ -46,6 +46,8 @@ class WebhookReceiver:
             _, late = await asyncio.wait(self._in_flight, timeout=grace)
             for task in late:
                 task.cancel()
+            if late:
+                await asyncio.wait(late)
 
     async def receive(self, request: web.Request) -> web.Response:
         offered = request.headers.get(SECRET_HEADER, "").encode()
@@ -55,10 +57,13 @@ class WebhookReceiver:
         if bot is None:  # starting or stopping: Telegram tries again shortly
             return web.Response(status=503)
         try:
-            update = Update.de_json(json.loads(await request.read()), bot)
+            body = await request.read()
+            update = Update.de_json(json.loads(body), bot)
         except (ValueError, TypeError, KeyError):
             log.warning("telegram webhook: a request that is no update")
             return web.Response(status=400)
+        if self._bot is None:  # closed while the body arrived
+            return web.Response(status=503)
         task = asyncio.ensure_future(self._handle(update))
         self._in_flight.add(task)
         try:
