@@ -100,7 +100,7 @@ def test_a_poll_voted_in_turn_by_several_people(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Your vote: Sand" in out and "Your vote: Olive" in out
-    assert "Sand: 1 (50%)" in out and "Olive: 1 (50%)" in out and "2 people voted." in out
+    assert "Sand: 1 vote (50%)" in out and "Olive: 1 vote (50%)" in out and "2 people voted." in out
 
 
 def test_unknown_setting_fails_clearly(tmp_path: Path) -> None:

@@ -624,7 +624,7 @@ async def test_poll_end_to_end_native_vote_and_results(
             lambda: len(p := fake.sent("POST", f"/channels/{CHANNEL_ID}/messages")) >= 2 and p
         )
         assert "Final result" in posts[0].body["content"]
-        assert "Navy: 1 (100%)" in posts[0].body["content"]
+        assert "Navy: 1 vote (100%)" in posts[0].body["content"]
         [chart] = posts[1].body["_files"]
         assert chart.startswith("poll-") and chart.endswith(".png")  # the PNG bar chart
     finally:

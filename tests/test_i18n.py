@@ -11,8 +11,8 @@ from babel.messages.pofile import read_po
 
 from bot.app import App
 from handlers.core.i18n import I18n, available_languages, negotiate
-from handlers.core.model import Style, bold
-from tests.support import command, plain, text
+from handlers.core.model import Buttons, Style, UserRef, bold
+from tests.support import action, command, plain, text
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYWORDS = {"t": None, "tn": (1, 2), "rich": None, "rich_n": (1, 2), "N_": None, "Nn_": (1, 2)}
@@ -101,3 +101,41 @@ async def test_refusals_speak_the_members_language_throughout(app: App) -> None:
     assert refused.startswith("numer ankiety: ") and "poll number" not in refused
     too_long = plain(await app.router.dispatch(text("x" * 5000)))
     assert "4\xa0000" in too_long and "too long" not in too_long
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("uk", ["1 голос", "3 голоси", "5 голосів", "22 голоси", "11 голосів"]),
+        ("pl", ["1 głos", "3 głosy", "5 głosów", "22 głosy", "11 głosów"]),
+        ("fi", ["1 ääni", "3 ääntä", "5 ääntä", "22 ääntä", "11 ääntä"]),
+        ("id", ["1 suara", "3 suara", "5 suara", "22 suara", "11 suara"]),
+    ],
+)
+def test_vote_counts_in_results_follow_each_languages_plural_rules(
+    language: str, expected: list[str]
+) -> None:
+    from handlers.polls.results import VOTES
+
+    i18n = I18n(language)
+    said = [i18n.tn(*VOTES, n, percent=i18n.percent(0.5)) for n in (1, 3, 5, 22, 11)]
+    assert [s.split(" (")[0] for s in said] == expected
+
+
+async def test_language_buttons_and_the_language_a_question_is_written_in(app: App) -> None:
+    """/language alone offers a button per language; a message from a platform that
+    tells no language is answered in the language it is written in."""
+    [offer] = await app.router.dispatch(command("language"))
+    assert isinstance(offer, Buttons)
+    pressed = [b.action for row in offer.rows for b in row]
+    assert sorted(pressed) == sorted(f"lang:{code}" for code in available_languages())
+    assert "Готово" in plain(await app.router.dispatch(action("lang:uk")))
+    unknown = UserRef("discord", "42", "Ola", locale=None)  # Discord: no locale
+    answer = plain(await app.router.dispatch(text("czy macie plecak do 100 EUR?", actor=unknown)))
+    assert "Cena: " in answer and "Price: " not in answer  # the card speaks Polish
+
+
+async def test_a_polish_card_names_standard_colours_in_polish(app: App) -> None:
+    await app.router.dispatch(command("language", "pl"))
+    card = plain(await app.router.dispatch(command("product", "BAG-001")))
+    assert "Kolory: oliwkowy, czarny, granatowy" in card

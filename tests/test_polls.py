@@ -290,7 +290,7 @@ async def test_mirrored_poll_one_tally_closes_everywhere(app: App, clock: Clock)
     assert {chat.platform for chat, _ in deliveries.sent} == {"telegram", "discord"}
     for _chat, posted in deliveries.sent:
         assert isinstance(posted[0], ClosePoll)  # the native poll is stopped
-        assert "Olive: 3 (75%)" in plain(posted)
+        assert "Olive: 3 votes (75%)" in plain(posted)
         assert any(isinstance(o, Image) and o.data for o in posted)
     assert await close_due(app.services, deliveries) == 0 and len(deliveries.sent) == 2
 
@@ -453,7 +453,7 @@ async def test_results_respect_hidden_until_closed_and_export(app: App) -> None:
     shown = await app.router.dispatch(command("results", actor=shopper(2), chat=GROUP))
     assert "shown when it closes" in plain(shown)
     moderator_view = await app.router.dispatch(command("results", actor=MOD, chat=GROUP))
-    assert "a: 1 (100%)" in plain(moderator_view)
+    assert "a: 1 vote (100%)" in plain(moderator_view)
     exported = await app.router.dispatch(command("export", actor=MOD, chat=GROUP))
     document = exported[0].content  # type: ignore[union-attr]
     assert document.data.decode() == "member,choice\nShopper 1,a\n"

@@ -164,7 +164,7 @@ async def test_a_telegram_only_and_a_discord_only_process_share_a_mirrored_poll(
     [result] = await discord.wait_for(
         lambda: [c for c in discord.sent("POST", "/messages") if "Final result" in str(c.body)]
     )
-    assert "Hike: 2 (100%)" in result.body["content"]
+    assert "Hike: 2 votes (100%)" in result.body["content"]
     await discord.wait_for(lambda: discord.sent("POST", f"/polls/{copy.result['id']}/expire"))
     tg_result = await telegram.wait_for(
         lambda: [

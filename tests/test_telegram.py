@@ -620,6 +620,6 @@ async def test_poll_end_to_end_native_vote_and_results(
         [chart] = await answer_to(fake, GROUP, "sendPhoto")
         assert chart.params["photo"].startswith("<upload:poll-")
         results = texts(fake.sent(GROUP, "sendMessage"))
-        assert "Final result" in results and "City: 2 (100%)" in results
+        assert "Final result" in results and "City: 2 votes (100%)" in results
     finally:
         await adapter.stop()

@@ -19,6 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
+from handlers.core.i18n import available_languages
 from handlers.core.model import (
     Button,
     Buttons,
@@ -184,6 +185,17 @@ class ConsoleAdapter:
             action=button.action,
         )
 
+    def _set_locale(self, tag: str) -> None:
+        spoken = available_languages()
+        if tag.lower().replace("_", "-").split("-")[0] in spoken:
+            self._persona.locale = tag
+            return
+        self._console.print(
+            f"ShopBot does not speak {tag!r}; it speaks: {', '.join(spoken)}",
+            highlight=False,
+            markup=False,
+        )
+
     def _meta(self, line: str) -> bool:
         command, _, arg = line[1:].partition(" ")
         arg = arg.strip()
@@ -197,7 +209,7 @@ class ConsoleAdapter:
             case "role" if arg.lower() in ("shopper", "moderator"):
                 self._persona.moderator = arg.lower() == "moderator"
             case "lang" if arg:
-                self._persona.locale = arg
+                self._set_locale(arg)
             case "group":
                 title = arg or "shop-talk"
                 self._chat = ChatRef(PLATFORM, f"group:{title}", ChatKind.GROUP, title=title)

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind, usage
 from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_, I18n, available_languages, language_name
-from handlers.core.model import Out, Text, bold, code
+from handlers.core.model import Button, Buttons, Out, Text, bold, code
 from handlers.core.router import CANCEL_COMMAND, visible_commands
 from storage import conversations
 from storage.identity import set_member_locale
 
 feature = Feature("basics")
+LANGUAGE_ACTION = "lang"  # a language's button under /language: lang:<code>
 # Deep-link payload (Telegram `/start <payload>`); accepted so such links never error.
 PAYLOAD = Param(
     "payload", ParamKind.WORD, required=False, placeholder=N_("start code"), max_length=64
@@ -51,24 +53,35 @@ async def help_(ctx: Context, args: Args) -> Sequence[Out]:
 @feature.command("language", N_("Choose the language I answer you in"), params=[LANGUAGE])
 async def language(ctx: Context, args: Args) -> Sequence[Out]:
     choices = available_languages()
-    listing = ", ".join(f"{code_} ({language_name(code_)})" for code_ in choices)
     wanted = args.get("language")
     if wanted is None:
-        return [
-            ctx.rich(
-                N_("I speak: {languages}. Send /language followed by a code."), languages=listing
-            )
+        prompt = Text.of(ctx.t(N_("Which language should I answer you in?")))
+        buttons = [
+            Button(language_name(code_), action=encode(LANGUAGE_ACTION, code_)) for code_ in choices
         ]
+        return [
+            Buttons(prompt, tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)))
+        ]
+    return await _choose(ctx, wanted)
+
+
+@feature.action(LANGUAGE_ACTION)
+async def language_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    return await _choose(ctx, args[0] if args else "")
+
+
+async def _choose(ctx: Context, wanted: str) -> list[Out]:
+    choices = available_languages()
     wanted = wanted.lower().replace("_", "-").split("-")[0]
     if wanted not in choices:
+        listing = ", ".join(f"{code_} ({language_name(code_)})" for code_ in choices)
         raise UserError(
             N_("I don't speak that language yet. I speak: {languages}."), languages=listing
         )
     await set_member_locale(ctx.session, ctx.member.member_id, wanted)
     ctx.i18n = I18n(wanted)
-    return [
-        Text.of(ctx.t(N_("Done: I'll answer you in {language}."), language=language_name(wanted)))
-    ]
+    done = ctx.t(N_("Done: I'll answer you in {language}."), language=language_name(wanted))
+    return [Text.of(done)]
 
 
 @feature.command(CANCEL_COMMAND, N_("Stop what we were doing step by step"))

@@ -21,7 +21,12 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+)
 
 from handlers.core.model import Span, Style, Text
 
@@ -107,6 +112,10 @@ class I18n:
     def number(self, value: int | float | Decimal) -> str:
         """A number as this language writes it: 4,000 in English, 4 000 in Polish."""
         return str(format_decimal(value, locale=self.language))
+
+    def percent(self, share: float) -> str:
+        """A share (0.6) as this language writes a percentage: 60%, 60 %."""
+        return str(format_percent(share, locale=self.language))
 
     def moment(self, when: datetime) -> str:
         """A date and time, in UTC, as this language writes them (with the zone named)."""

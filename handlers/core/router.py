@@ -28,6 +28,7 @@ from handlers.core.actions import decode
 from handlers.core.args import ArgsError, Param, coerce_options, parse_args, usage
 from handlers.core.batching import Batcher
 from handlers.core.context import SEND_JOB, Context, Services
+from handlers.core.detect import detect
 from handlers.core.errors import UserError
 from handlers.core.features import (
     Command,
@@ -394,8 +395,11 @@ class Router:
     def _context(
         self, event: Event, session: AsyncSession, member: MemberInfo, chat_id: int
     ) -> Context:
+        # The member's choice, else the platform's, else the language the message is
+        # written in (Discord messages tell none), else the default.
+        written = None if member.locale or event.actor.locale else detect(event.text)
         language = negotiate(
-            [member.locale, event.actor.locale], self.services.settings.default_locale
+            [member.locale, event.actor.locale, written], self.services.settings.default_locale
         )
         self._languages.put((event.platform, event.actor.id), language)
         return Context(

@@ -6,11 +6,13 @@ import asyncio
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.core.i18n import N_, I18n
+from handlers.core.i18n import N_, I18n, Nn_
 from handlers.core.model import Image, Out, Text, bold
 from handlers.polls.chart import bar_chart
 from storage import polls
 from storage.polls import PollView
+
+VOTES = Nn_("{n} vote ({percent})", "{n} votes ({percent})")
 
 
 async def results_of(session: AsyncSession, view: PollView, i18n: I18n) -> list[Out]:
@@ -26,7 +28,9 @@ async def results_of(session: AsyncSession, view: PollView, i18n: I18n) -> list[
     lines: list[str] = []
     for option, count in zip(view.options, values, strict=True):
         marker = "🏆 " if count == best and best > 0 else ""
-        lines.append(f"\n{marker}{option.text}: {count} ({100 * count / total:.0f}%)")
+        share = i18n.percent(count / total)
+        tally = i18n.tn(*VOTES, count, percent=share)
+        lines.append(f"\n{marker}{option.text}: {tally}")
     header = i18n.rich(
         N_("{status} of poll {number}: {question}"),
         status=status,

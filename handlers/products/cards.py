@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.core.actions import encode
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import Button, Card, CardField
+from handlers.products.colours import colour_name
 from storage.catalog import ProductRecord, VariantRecord
 
 DETAILS_ACTION = "product"
@@ -35,7 +36,8 @@ def product_card(product: ProductRecord, i18n: I18n, detailed: bool = False) -> 
     none = i18n.t(N_("none in stock"))
     fields = [CardField(i18n.t(N_("Price")), i18n.price(product.price_minor, product.currency))]
     if product.colors:
-        fields.append(CardField(i18n.t(N_("Colours")), ", ".join(colors) or none))
+        shown = [colour_name(colour, i18n.language) for colour in colors]
+        fields.append(CardField(i18n.t(N_("Colours")), ", ".join(shown) or none))
     if product.sizes:
         fields.append(CardField(i18n.t(N_("Sizes")), ", ".join(sizes) or none))
     if product.stock <= 0:
