@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (
@@ -119,7 +119,10 @@ class I18n:
 
     def moment(self, when: datetime) -> str:
         """A date and time, in UTC, as this language writes them (with the zone named)."""
-        return str(format_datetime(when, "medium", tzinfo=UTC, locale=self.language)) + " UTC"
+        # Date medium, time short: minutes are enough for a deadline.
+        day = format_date(when.astimezone(UTC), "medium", locale=self.language)
+        hour = format_time(when, "short", tzinfo=UTC, locale=self.language)
+        return f"{day} {hour} UTC"
 
     def rich(self, message: str, **values: str | Span) -> Text:
         """Translate `message` and fill `{name}` placeholders with spans, not markup."""
