@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -36,11 +37,48 @@ class VariantRecord:
     stock: int | None = None
 
 
+class CategoryNames(Mapping[str, str]):
+    """A product's category in other languages, language code -> name: read-only,
+    hashable and equal to any mapping with the same items."""
+
+    __slots__ = ("_items", "_names")
+
+    def __init__(self, names: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._items = tuple(sorted(dict(names).items()))
+        self._names = dict(self._items)
+
+    def __getitem__(self, language: str) -> str:
+        return self._names[language]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CategoryNames):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return self._names == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __repr__(self) -> str:
+        return f"CategoryNames({self._names!r})"
+
+
+NO_CATEGORY_NAMES = CategoryNames()
+
+
 @dataclass(frozen=True)
 class ProductRecord:
     """A product as imported and exported; equal records mean nothing to update.
 
-    `price_minor` is in minor units of `currency` (cents for USD).
+    `price_minor` is in minor units of `currency` (cents for USD). `category_names` is
+    the category in other languages (`category` is the catalog's own, English, name).
     """
 
     sku: str
@@ -54,6 +92,15 @@ class ProductRecord:
     tags: tuple[str, ...]
     stock: int
     variants: tuple[VariantRecord, ...] = field(default=())
+    category_names: Mapping[str, str] = field(default=NO_CATEGORY_NAMES)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.category_names, CategoryNames):  # a dict, say: frozen too
+            object.__setattr__(self, "category_names", CategoryNames(self.category_names))
+
+    def category_in(self, language: str) -> str:
+        """The category's name in `language`, else the catalog's own."""
+        return self.category_names.get(language) or self.category
 
     @property
     def colors(self) -> tuple[str, ...]:
@@ -87,7 +134,19 @@ def _product_values(record: ProductRecord) -> dict[str, Any]:
         "image_url": record.image_url,
         "tags": "|".join(record.tags),
         "stock": record.stock,
+        "category_names": _names_json(record.category_names),
     }
+
+
+def _names_json(names: Mapping[str, str]) -> str | None:
+    """The names as stored: a JSON object (keys sorted), or NULL when there are none."""
+    if not names:
+        return None
+    return json.dumps(dict(sorted(names.items())), ensure_ascii=False, separators=(",", ":"))
+
+
+def _names_from_json(stored: str | None) -> CategoryNames:
+    return CategoryNames(json.loads(stored)) if stored else NO_CATEGORY_NAMES
 
 
 def _search_values(product_id: int, record: ProductRecord) -> dict[str, Any]:
@@ -209,6 +268,7 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
                 tags=tuple(t for t in p.tags.split("|") if t),
                 stock=p.stock,
                 variants=tuple(by_product.get(p.id or 0, ())),
+                category_names=_names_from_json(p.category_names),
             ),
         )
         for p in products

@@ -190,3 +190,9 @@ async def ensure_chat(
     chat_id = (await session.exec(lookup)).one()
     assert chat_id is not None
     return chat_id
+
+
+async def chosen_locale(session: AsyncSession, member_id: int) -> str | None:
+    """The language the member chose with /language, if any."""
+    member = await session.get(Member, member_id)
+    return member.locale if member is not None else None

@@ -103,6 +103,9 @@ class Product(SQLModel, table=True):
     image_url: str | None = Field(default=None, max_length=2048)
     tags: str = ""  # "|"-separated, as in the catalog file
     stock: int = 0  # total; variants may carry their own split
+    # The category in other languages, a JSON object ({"pl": "Torby", "uk": "Сумки"});
+    # NULL when there are none.
+    category_names: str | None = None
     vendor_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("vendor.id", ondelete="SET NULL"), nullable=True),

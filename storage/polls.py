@@ -31,6 +31,7 @@ class PollRecord:
     hide_results: bool
     closes_at: datetime
     closed_at: datetime | None
+    created_by: int  # the moderator: the poll's announcements speak their language
 
     @classmethod
     def of(cls, row: PollRow) -> PollRecord:
@@ -46,6 +47,7 @@ class PollRecord:
             row.hide_results,
             row.closes_at,
             row.closed_at,
+            row.created_by,
         )
 
 

@@ -28,6 +28,12 @@ async def text_of(session: AsyncSession, scope: str) -> str | None:
     return found.text if found is not None else None
 
 
+async def set_by(session: AsyncSession, scope: str) -> int | None:
+    """The member who set the community's welcome, or None if unset."""
+    found = await session.get(Welcome, scope)
+    return found.set_by if found is not None else None
+
+
 async def set_text(
     session: AsyncSession, scope: str, text: str | None, member_id: int, now: datetime
 ) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import replace
 
 import pytest
 
 from bot.app import App
 from config import shipped_file
 from handlers.core.model import ChatKind, ChatRef, Out, Poll, UserRef
-from tests.support import action, command, plain, text
+from tests.support import Clock, action, command, plain, text
 
 GROUP = ChatRef("console", "group:lang", ChatKind.GROUP, title="lang")
 # What a shopper of each language asks, and a poll they would run.
@@ -70,3 +71,30 @@ async def test_a_whole_session_in_each_language(app: App, language: str) -> None
         assert {"poll", "votes", "the"} <= english_words(outs)
         return
     assert english_words(outs) == set(), plain(outs)
+
+
+async def test_announcements_speak_the_language_of_the_moderator_behind_them(
+    app: App, clock: Clock
+) -> None:
+    """Results at closing and welcomes are posted by the bot on its own, to a whole
+    group: they speak the language the moderator who set them up chose."""
+    from handlers.polls.closing import close_due
+    from handlers.welcome.commands import post_welcomes
+    from tests.test_polls import Deliveries
+    from tests.test_welcome import Posted, join, newcomer
+
+    mod = UserRef("console", "mod-uk", "Mo", is_chat_admin=True)
+    await app.router.dispatch(command("language", "uk", actor=mod, chat=GROUP))
+    await app.router.dispatch(command("poll", "2h Який колір? | A | B", actor=mod, chat=GROUP))
+    await app.router.dispatch(command("welcome", "Раді вас бачити", actor=mod, chat=GROUP))
+    clock.advance(hours=2, seconds=1)
+    deliveries = Deliveries()
+    assert await close_due(app.services, deliveries) == 1
+    [(_, results)] = deliveries.sent
+    assert "Остаточний результат" in plain(results), plain(results)
+    await join(app, newcomer(1, "console"), GROUP)
+    clock.advance(minutes=2)
+    posted = Posted()
+    assert await post_welcomes(replace(app.services, post=posted)) == 1
+    [(_, greeting)] = posted.messages
+    assert greeting.startswith("Вітаємо"), greeting

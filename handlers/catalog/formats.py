@@ -11,13 +11,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import yaml
 
 from handlers.core.errors import Refusal
-from handlers.core.i18n import N_, Nn_
+from handlers.core.i18n import SOURCE_LANGUAGE, N_, Nn_, available_languages
 
 CSV_COLUMNS = (
     "sku",
@@ -34,6 +35,36 @@ CSV_COLUMNS = (
     "stock",
 )
 LIST_SEPARATOR = "|"
+# `category@pl`: the category's name in a language ShopBot speaks (English is `category`).
+CATEGORY_IN = "category@"
+UNKNOWN_LANGUAGE = N_("unknown language {language} in {column}: use one of {languages}")
+NO_LANGUAGE = N_("missing language in {column}: use one of {languages}")
+
+
+@cache
+def category_languages() -> tuple[str, ...]:
+    """The languages a category may be named in besides the catalog's own (English)."""
+    return tuple(lang for lang in available_languages() if lang != SOURCE_LANGUAGE)
+
+
+def category_column(language: str) -> str:
+    return CATEGORY_IN + language
+
+
+def column_language(column: str) -> str | None:
+    """The language of a `category@<lang>` column or key (maybe not one we speak), else None."""
+    return column[len(CATEGORY_IN) :] if column.startswith(CATEGORY_IN) else None
+
+
+def language_refusal(column: str, language: str) -> Refusal | None:
+    """Why `column` (`category@<language>`) names no language to translate into, or None."""
+    languages = category_languages()
+    if language in languages:
+        return None
+    listed = ", ".join(languages)
+    if not language.strip():
+        return Refusal(NO_LANGUAGE, column=column, languages=listed)
+    return Refusal(UNKNOWN_LANGUAGE, language=language, column=column, languages=listed)
 
 
 class Format(StrEnum):
@@ -218,7 +249,7 @@ def _check_header(header: list[str]) -> None:
         hint = N_("the file seems to use ';' between columns: save it as CSV with commas")
         raise FileError([problem(1, hint)])
     missing = [c for c in CSV_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
+    unknown = [c for c in header if c not in CSV_COLUMNS and column_language(c) is None]
     problems = []
     if missing:
         missing_columns = Nn_("missing column: {columns}", "missing columns: {columns}")
@@ -226,6 +257,11 @@ def _check_header(header: list[str]) -> None:
     if unknown:
         unknown_columns = Nn_("unknown column: {columns}", "unknown columns: {columns}")
         problems.append(problem(1, unknown_columns, columns=", ".join(unknown), n=len(unknown)))
+    for column in header:
+        language = column_language(column)
+        refusal = None if language is None else language_refusal(column, language)
+        if refusal is not None:
+            problems.append(problem(1, refusal.message, **refusal.values))
     if problems:
         raise FileError(problems)
 
@@ -327,15 +363,24 @@ def _event(loader: yaml.SafeLoader) -> yaml.Event:
 
 def write_rows(rows: Sequence[dict[str, Any]], fmt: Format) -> str:
     if fmt is Format.CSV:
+        columns = csv_columns(rows)
         out = io.StringIO(newline="")
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _csv_value(row.get(k)) for k in CSV_COLUMNS})
+            writer.writerow({k: _csv_value(row.get(k)) for k in columns})
         return out.getvalue()
     if fmt is Format.JSON:
         return json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n"
     return yaml.safe_dump(list(rows), allow_unicode=True, sort_keys=False)
+
+
+def csv_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The export's CSV columns: the fixed ones, with a `category@<lang>` column after
+    `category` for each language some product names its category in."""
+    used = sorted({k for row in rows for k in row if column_language(k) is not None})
+    at = CSV_COLUMNS.index("category") + 1
+    return [*CSV_COLUMNS[:at], *used, *CSV_COLUMNS[at:]]
 
 
 def _csv_value(value: Any) -> str:

@@ -6,16 +6,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, partial
 from itertools import product as cartesian
 from typing import Any, TypeVar
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from handlers.catalog.formats import LIST_SEPARATOR, Problem, RawRow, problem
+from handlers.catalog.formats import (
+    LIST_SEPARATOR,
+    Problem,
+    RawRow,
+    category_column,
+    column_language,
+    language_refusal,
+    problem,
+)
 from handlers.core.errors import Refusal
 from handlers.core.i18n import N_
-from storage.catalog import MAX_PRICE, ProductRecord, VariantRecord
+from storage.catalog import MAX_PRICE, CategoryNames, ProductRecord, VariantRecord
 
 SKU = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -70,6 +78,7 @@ def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refus
     name = row.take("", lambda: _text(data, "name", required=True, limit=200))
     description = row.take("", lambda: _text(data, "description", required=False, limit=5000))
     category = row.take("", lambda: _text(data, "category", required=True, limit=100))
+    category_names = _category_names(data, row)
     price = row.take(None, lambda: _price(data))
     currency = row.take("", lambda: _currency(data))
     price_minor = row.take(0, lambda: _minor_units(price, currency))
@@ -84,6 +93,7 @@ def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refus
         name=name,
         description=description,
         category=category,
+        category_names=category_names,
         price_minor=price_minor,
         currency=currency,
         url=url,
@@ -103,6 +113,25 @@ def _text(data: dict[str, Any], key: str, required: bool, limit: int) -> str:
     if len(text) > limit:
         raise Refusal(N_("{column} is longer than {limit} characters"), column=key, limit=limit)
     return text
+
+
+def _category_names(data: dict[str, Any], row: _Problems) -> CategoryNames:
+    """The row's `category@<lang>` names that are given (each key checked on its own)."""
+    names = {}
+    for key in data:
+        language = column_language(key) if isinstance(key, str) else None
+        if language is not None:
+            name = row.take("", partial(_category_name, data, key, language))
+            if name:
+                names[language] = name
+    return CategoryNames(names)
+
+
+def _category_name(data: dict[str, Any], key: str, language: str) -> str:
+    refusal = language_refusal(key, language)
+    if refusal is not None:
+        raise refusal
+    return _text(data, key, required=False, limit=100)
 
 
 def _list(data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -227,6 +256,7 @@ def record_to_row(record: ProductRecord, precision: int, with_variants: bool) ->
         "name": record.name,
         "description": record.description,
         "category": record.category,
+        **{category_column(lang): name for lang, name in sorted(record.category_names.items())},
         "price": str(Decimal(record.price_minor).scaleb(-precision)),
         "currency": record.currency,
         "url": record.url or "",

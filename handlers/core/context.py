@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from handlers.core.i18n import I18n
+from handlers.core.i18n import I18n, negotiate
 from handlers.core.model import ChatRef, Event, Out, Span, Text
 from storage.db import Database
-from storage.identity import MemberInfo
+from storage.identity import MemberInfo, chosen_locale
 
 if TYPE_CHECKING:
     from handlers.core.features import Command, MergeHook, Role
@@ -99,3 +99,11 @@ class Context:
         """`rich` with the form of an `Nn_` pair for `n`."""
         singular, plural = message
         return self.i18n.rich_n(singular, plural, n, **values)
+
+
+async def speaking_for(session: AsyncSession, services: Services, member_id: int) -> I18n:
+    """The language of what the bot posts on its own on behalf of a moderator (a poll's
+    results, a welcome): the one they chose, else the default. A group has no single
+    language; the person who set it up speaks for it."""
+    chosen = await chosen_locale(session, member_id)
+    return I18n(negotiate([chosen], services.settings.default_locale))

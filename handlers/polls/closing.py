@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.core.chats import chat_ref
-from handlers.core.context import Post, Services
+from handlers.core.context import Post, Services, speaking_for
 from handlers.core.i18n import I18n
 from handlers.core.model import ClosePoll, Edit, Out, SentRef
 from handlers.polls.live import button_text
@@ -71,7 +71,6 @@ async def post_results(services: Services, deliver: Post) -> None:
         pending = await polls.unsent_results(
             session, services.clock(), RESULTS_LEASE, RESULT_ATTEMPTS
         )
-    i18n = I18n(services.settings.default_locale)
     for post in pending:
         post_id = post.id
         async with services.db.session() as session:
@@ -82,6 +81,7 @@ async def post_results(services: Services, deliver: Post) -> None:
                 continue  # another process has it
             view = await polls.get(session, post.poll_id)
             assert view is not None
+            i18n = await speaking_for(session, services, view.poll.created_by)
             outs = await results_of(session, view, i18n)
             if post.message_id is not None:
                 outs = [await _stop(session, view, post, i18n), *outs]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 
 from handlers.core.chats import chat_ref
-from handlers.core.context import Services
+from handlers.core.context import Services, speaking_for
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import Buttons, Edit, SentRef, Span, Text, bold
 from handlers.polls.buttons import vote_rows
@@ -23,19 +23,22 @@ from storage.polls import PollView
 
 async def show_counts(services: Services) -> int:
     """Edit the button copies whose counts changed; returns how many were edited."""
-    i18n = I18n(services.settings.default_locale)
     edited = 0
     async with services.db.read() as session:  # beside the vote batches, not after them
         posts = await polls.open_button_posts(session)
         views = await polls.get_many(session, {post.poll_id for post in posts})
         tallies = {poll_id: await polls.tally(session, poll_id) for poll_id in views}
+        languages = {
+            poll_id: await speaking_for(session, services, view.poll.created_by)
+            for poll_id, view in views.items()
+        }
     for post in posts:
         view = views[post.poll_id]
         counts, voters = tallies[post.poll_id]
         if not voters and post.live_digest is None:
             continue  # as posted: nothing to show yet
         rows = vote_rows(str(view.id), len(view.options))
-        content = Buttons(button_text(view, counts, voters, i18n), rows)
+        content = Buttons(button_text(view, counts, voters, languages[post.poll_id]), rows)
         digest = hashlib.sha256(content.text.plain.encode()).hexdigest()[:32]
         async with services.db.session() as session:
             if not await polls.claim_live(session, post.id, digest):

@@ -63,7 +63,7 @@ def product_card(product: ProductRecord, i18n: I18n, detailed: bool = False) -> 
         image_url=product.image_url,
         url=product.url,
         buttons=(tuple(buttons),) if buttons else (),
-        footer=f"{product.category} · {product.sku}",
+        footer=f"{product.category_in(i18n.language)} · {product.sku}",
     )
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from handlers.core.args import Param, ParamKind
 from handlers.core.chats import chat_ref
-from handlers.core.context import Context, Services
+from handlers.core.context import Context, Services, speaking_for
 from handlers.core.features import Args, Feature, Role, Scope
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import ChatKind, Out, Text, bold
@@ -78,15 +78,17 @@ async def post_welcomes(services: Services) -> int:
     async with services.db.read() as session:
         chats = await welcome.waiting_chats(session)
     posted = 0
-    i18n = I18n(services.settings.default_locale)
     for chat_id in chats:
         async with services.db.session() as session:
             newcomers = await welcome.take_newcomers(session, chat_id, services.clock(), GAP)
             if newcomers is None:
                 continue
             chat = await linking.chat(session, chat_id)
-            text = await welcome.text_of(session, numbering.scope_of(chat))
-        if text is None:  # switched off meanwhile
+            scope = numbering.scope_of(chat)
+            text = await welcome.text_of(session, scope)
+            setter = await welcome.set_by(session, scope)
+            i18n = await speaking_for(session, services, setter) if setter is not None else None
+        if text is None or i18n is None:  # switched off meanwhile
             continue
         message = greeting(newcomers.names, i18n) + Text.of("\n\n" + text)
         key = f"welcome:{chat_id}:{services.clock().isoformat()}"
