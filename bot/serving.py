@@ -30,7 +30,12 @@ async def platforms(app: App, names: list[str], console: bool, started: Callable
     adapters = [adapter(name, app, http) for name in names]
     chat = None
     if console:
-        chat = ConsoleAdapter(app.router.dispatch, Console(highlight=False), app.settings.bot_name)
+        chat = ConsoleAdapter(
+            app.router.dispatch,
+            Console(highlight=False),
+            app.settings.bot_name,
+            default_locale=app.settings.default_locale,
+        )
         app.outbox.register("console", chat)
     try:
         if http is not None:
@@ -93,7 +98,11 @@ async def console_chat(
     if report is not None:
         loaded(report)
     chat = ConsoleAdapter(
-        app.router.dispatch, Console(highlight=False), app.settings.bot_name, user
+        app.router.dispatch,
+        Console(highlight=False),
+        app.settings.bot_name,
+        user,
+        default_locale=app.settings.default_locale,
     )
     app.outbox.register("console", chat)
     await chat.run()

@@ -19,7 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
-from handlers.core.i18n import available_languages
+from handlers.core.i18n import N_, SOURCE_LANGUAGE, I18n, available_languages, negotiate
 from handlers.core.model import (
     Button,
     Buttons,
@@ -64,6 +64,7 @@ _STYLES = {
 }
 
 Dispatch = Callable[[Event], Awaitable[Sequence[Out]]]
+IMAGE, FILE = N_("image"), N_("file")  # how pictures and files are marked in the chat
 
 
 @dataclass
@@ -80,8 +81,12 @@ class ConsoleAdapter:
         console: Console,
         bot_name: str,
         user: str = "you",
+        default_locale: str = "en",
     ):
+        """`default_locale`: the language of the adapter's own notes ("only you can see
+        this") for a persona whose language is not set with :lang."""
         self._dispatch = dispatch
+        self._default_locale = default_locale
         self._console = console
         self._bot_name = bot_name
         self._personas: dict[str, Persona] = {}
@@ -91,6 +96,15 @@ class ConsoleAdapter:
         # Event ids must never repeat across runs: the router drops ids it has seen.
         self._session = uuid.uuid4().hex[:12]
         self._counter = 0
+
+    def _i18n(self) -> I18n:
+        return I18n(negotiate([self._persona.locale], self._default_locale))
+
+    def _english(self) -> bool:
+        return self._i18n().language == SOURCE_LANGUAGE
+
+    def _t(self, message: str, **values: object) -> str:
+        return self._i18n().t(message, **values)
 
     def _persona_named(self, name: str) -> Persona:
         return self._personas.setdefault(name, Persona(name))
@@ -123,7 +137,9 @@ class ConsoleAdapter:
             event = self.to_event(stripped)
         if event is not None:
             self.render(list(await self._dispatch(event)))
-            if event.kind is EventKind.COMMAND and event.command == "help":
+            if event.kind is EventKind.COMMAND and event.command == "help" and self._english():
+                # The console's own commands are tooling, in English like the CLI; other
+                # languages find them with :help.
                 self._console.print(CONSOLE_HELP.format(bot=self._bot_name), highlight=False)
         return True
 
@@ -259,14 +275,14 @@ class ConsoleAdapter:
             case Buttons():
                 return Group(rich_text(out.text), self._button_rows(out.rows))
             case Image():
-                where = out.url or f"{out.filename}, {len(out.data or b'')} bytes"
-                return RichText(f"[image: {where}] {out.caption}".rstrip())
+                where = f": {out.url}" if out.url else ""  # a picture made here: its caption
+                return RichText(f"[{self._t(IMAGE)}{where}] {out.caption}".rstrip())
             case Poll():
                 return self._poll(out)
             case Document():
-                return RichText(f"[file: {out.filename}, {len(out.data)} bytes] {out.caption}")
+                return RichText(f"[{self._t(FILE)}: {out.filename}] {out.caption}")
             case ClosePoll():
-                return RichText("(the poll above is closed)", style="dim")
+                return RichText(self._t(N_("(the poll above is closed)")), style="dim")
             case Ephemeral() | Edit() | Direct():
                 return self._wrapped(out)
             case ToChat():
@@ -278,11 +294,11 @@ class ConsoleAdapter:
         """Content shown somewhere else than as a new message here, with a note saying where."""
         match out:
             case Ephemeral():
-                note = "(only you can see this)"
+                note = self._t(N_("(only you can see this)"))
             case Edit():
-                note = "(edits an earlier message)"
+                note = self._t(N_("(edits an earlier message)"))
             case Direct():
-                note = f"(private message to {self._persona.name})"
+                note = self._t(N_("(private message to {name})"), name=self._persona.name)
             case _:
                 assert_never(out)
         return Group(RichText(note, style="dim"), self._renderable(out.content))
@@ -299,7 +315,7 @@ class ConsoleAdapter:
                 table.add_row(field.name, field.value)
             parts.append(table)
         if card.image_url:
-            parts.append(RichText(f"image: {card.image_url}", style="dim"))
+            parts.append(RichText(f"{self._t(IMAGE)}: {card.image_url}", style="dim"))
         if card.buttons:
             parts.append(self._button_rows(card.buttons))
         return Panel(
@@ -331,7 +347,8 @@ class ConsoleAdapter:
             self._buttons.append(replace(button, label=option.text))
             lines.append(RichText(f"  [{len(self._buttons)}] {option.text}"))
         if poll.closes_at is not None:
-            lines.append(RichText(f"closes {poll.closes_at:%Y-%m-%d %H:%M} UTC", style="dim"))
+            closes = self._i18n().moment(poll.closes_at)
+            lines.append(RichText(self._t(N_("closes {deadline}"), deadline=closes), style="dim"))
         return Group(*lines)
 
 
