@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.app import App
 from config import shipped_file
-from handlers.catalog.formats import CSV_COLUMNS, Format
+from handlers.catalog.formats import CSV_COLUMNS, Format, category_languages
 from handlers.catalog.service import (
     MAX_LISTED_ROWS,
     PROGRESS_EVERY,
@@ -20,6 +21,7 @@ from handlers.catalog.service import (
 from handlers.core.i18n import I18n
 from storage.catalog import all_products, count_products
 from storage.db import Database
+from tests.support import cards, command, user
 
 HEADER = ",".join(CSV_COLUMNS)
 GOOD = [
@@ -253,3 +255,125 @@ async def test_summary_says_1_row(db: Database) -> None:
     assert summary(one, en, "one.csv") == "one.csv: 1 row — 1 new, 0 updated, 0 unchanged."
     three = await import_catalog(db, csv_file(*GOOD), Format.CSV)
     assert summary(three, en, "all.csv") == "all.csv: 3 rows — 2 new, 0 updated, 1 unchanged."
+
+
+def named_csv(languages: str, *rows: str) -> bytes:
+    """A CSV with `category@<lang>` columns (`languages`: "pl,uk") after `category`."""
+    columns = ",".join(f"category@{lang}" for lang in languages.split(","))
+    header = HEADER.replace(",category,", f",category,{columns},")
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+NAMED = [
+    "SKU-1,Trail Backpack,Light pack,Bags,  Torby ,Сумки,89.00,EUR,,,hiking,Olive,,12",
+    "SKU-2,Linen Shirt,Cool,Shirts,Koszule,,49.5,EUR,,,linen,Blue,S|M,7",
+    "SKU-3,Mug,,Home,,,14,PLN,,,,,,0",
+]
+
+
+async def test_category_names_are_imported_and_shown_in_the_card_language(app: App) -> None:
+    report = await import_catalog(app.db, named_csv("pl,uk", *NAMED), Format.CSV)
+    assert report.ok and report.created == 3, report.problems
+    async with app.db.session() as session:
+        products = {p.sku: p for p in await all_products(session)}
+    assert products["SKU-1"].category_names == {"pl": "Torby", "uk": "Сумки"}  # trimmed
+    assert products["SKU-2"].category_names == {"pl": "Koszule"}  # an empty cell: no name
+    assert products["SKU-3"].category_names == {}
+
+    async def footer(sku: str, language: str) -> str:
+        shopper = user(f"shopper-{language}", locale=language)
+        [card] = cards(await app.router.dispatch(command("product", sku, actor=shopper)))
+        return card.footer
+
+    assert await footer("SKU-1", "pl") == "Torby · SKU-1"
+    assert await footer("SKU-1", "uk") == "Сумки · SKU-1"
+    assert await footer("SKU-1", "en") == "Bags · SKU-1"
+    assert await footer("SKU-1", "fi") == "Bags · SKU-1"  # no Finnish name: the catalog's
+    assert await footer("SKU-2", "uk") == "Shirts · SKU-2"
+    assert await footer("BAG-001", "pl") == "Torby · BAG-001"  # the demo catalog's own
+
+
+async def test_demo_catalog_names_every_category_in_every_language(db: Database) -> None:
+    assert (await import_catalog(db, shipped_file("demo_catalog.csv").read_bytes(), Format.CSV)).ok
+    async with db.session() as session:
+        products = await all_products(session)
+    assert all(set(p.category_names) == set(category_languages()) for p in products)
+    polish = {p.category: p.category_in("pl") for p in products}
+    assert polish["Bags"] == "Torby" and polish["Shoes"] == "Obuwie"
+
+
+async def test_unknown_or_missing_language_in_a_csv_header_imports_nothing(db: Database) -> None:
+    data = named_csv("pl,xx,,en", "SKU-1,Backpack,,Bags,Torby,?,?,?,89,EUR,,,,,,1")
+    report = await import_catalog(db, data, Format.CSV)
+    assert [describe(p, I18n("en")) for p in report.problems] == [
+        "line 1: unknown language xx in category@xx: use one of fi, id, ms, pl, uk",
+        "line 1: missing language in category@: use one of fi, id, ms, pl, uk",
+        "line 1: unknown language en in category@en: use one of fi, id, ms, pl, uk",
+    ]
+    assert await count(db) == 0
+
+
+@pytest.mark.parametrize("fmt", [Format.JSON, Format.YAML])
+async def test_unknown_language_or_long_name_in_json_and_yaml_is_a_row_problem(
+    db: Database, fmt: Format
+) -> None:
+    base = {"name": "Backpack", "category": "Bags", "price": 89, "currency": "EUR", "stock": 1}
+    items = [
+        {"sku": "A-1", **base, "category@pl": "Torby", "category@uk": None},
+        {"sku": "A-2", **base, "category@xx": "Sacs", "category@pl": "x" * 101},
+    ]
+    if fmt is Format.JSON:
+        text = json.dumps(items, indent=1)
+    else:
+        text = yaml.safe_dump(items, sort_keys=False, allow_unicode=True)
+    report = await import_catalog(db, text.encode(), fmt)
+    starts = [n for n, at in enumerate(text.splitlines(), 1) if at.startswith((" {", "- "))]
+    line = starts[1]  # where the second product starts
+    assert [(p.line, describe(p, I18n("en"))) for p in report.problems] == [
+        (line, f"line {line}: unknown language xx in category@xx: use one of fi, id, ms, pl, uk"),
+        (line, f"line {line}: category@pl is longer than 100 characters"),
+    ]
+    assert await count(db) == 0
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+async def test_category_names_round_trip_through_export(db: Database, fmt: Format) -> None:
+    # A column no product uses (fi) is not exported; columns come out in language order.
+    data = named_csv("uk,fi,pl", *[_move_uk_first(row) for row in NAMED])
+    assert (await import_catalog(db, data, Format.CSV)).ok
+    exported = await export_catalog(db, fmt)
+    if fmt is Format.CSV:
+        assert exported.splitlines()[0] == named_csv("pl,uk").decode().strip()
+        assert exported.splitlines()[3].startswith("SKU-3,Mug,,Home,,,14.00,PLN,")
+    else:
+        items = json.loads(exported) if fmt is Format.JSON else yaml.safe_load(exported)
+        named = {item["sku"]: {k: v for k, v in item.items() if "@" in k} for item in items}
+        assert named == {
+            "SKU-1": {"category@pl": "Torby", "category@uk": "Сумки"},
+            "SKU-2": {"category@pl": "Koszule"},
+            "SKU-3": {},  # a key only when set
+        }
+    again = await import_catalog(db, exported.encode(), fmt)
+    assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    async with db.session() as session:
+        assert len(set(await all_products(session))) == 3  # records stay hashable
+
+
+async def test_a_changed_or_dropped_category_name_updates_the_product(db: Database) -> None:
+    assert (await import_catalog(db, named_csv("pl,uk", *NAMED), Format.CSV)).ok
+    renamed = NAMED[0].replace("  Torby ", "Plecaki")
+    dropped = NAMED[1].replace("Koszule", "")
+    report = await import_catalog(db, named_csv("pl,uk", renamed, dropped, NAMED[2]), Format.CSV)
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 1)
+    async with db.session() as session:
+        products = {p.sku: p for p in await all_products(session)}
+    assert products["SKU-1"].category_in("pl") == "Plecaki"
+    assert products["SKU-2"].category_names == {}
+    assert products["SKU-2"].category_in("pl") == "Shirts"
+
+
+def _move_uk_first(row: str) -> str:
+    """A NAMED row (pl, uk) for a file whose columns are uk, fi, pl."""
+    fields = row.split(",")
+    pl, uk = fields[4], fields[5]
+    return ",".join([*fields[:4], uk, "", pl, *fields[6:]])

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 import yaml
 
 from handlers.core.errors import Refusal
-from handlers.core.i18n import SOURCE_LANGUAGE, N_, Nn_, available_languages
+from handlers.core.i18n import N_, SOURCE_LANGUAGE, Nn_, available_languages
 
 CSV_COLUMNS = (
     "sku",

@@ -13,17 +13,23 @@ from typing import Any, TypeVar
 from babel.numbers import get_currency_precision, list_currencies
 
 from handlers.catalog.formats import (
+    CATEGORY_IN,
     LIST_SEPARATOR,
     Problem,
     RawRow,
     category_column,
-    column_language,
     language_refusal,
     problem,
 )
 from handlers.core.errors import Refusal
 from handlers.core.i18n import N_
-from storage.catalog import MAX_PRICE, CategoryNames, ProductRecord, VariantRecord
+from storage.catalog import (
+    MAX_PRICE,
+    NO_CATEGORY_NAMES,
+    CategoryNames,
+    ProductRecord,
+    VariantRecord,
+)
 
 SKU = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -119,12 +125,12 @@ def _category_names(data: dict[str, Any], row: _Problems) -> CategoryNames:
     """The row's `category@<lang>` names that are given (each key checked on its own)."""
     names = {}
     for key in data:
-        language = column_language(key) if isinstance(key, str) else None
-        if language is not None:
+        if isinstance(key, str) and key.startswith(CATEGORY_IN):
+            language = key[len(CATEGORY_IN) :]
             name = row.take("", partial(_category_name, data, key, language))
             if name:
                 names[language] = name
-    return CategoryNames(names)
+    return CategoryNames(names) if names else NO_CATEGORY_NAMES
 
 
 def _category_name(data: dict[str, Any], key: str, language: str) -> str:
