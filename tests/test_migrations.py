@@ -59,15 +59,29 @@ async def test_upgrade_from_empty_database(backend: str, empty_url: str) -> None
         await upgrade(db)
         assert await current_revision(db) == head_revision()
         await upgrade(db)  # idempotent
-        # The last migration can be undone and redone (a vendor keeps its row).
+        # The last migration can be undone and redone, and a product keeps its variants
+        # (rebuilding `product` on SQLite with foreign keys on would delete them).
         async with db.engine.begin() as conn:
             await conn.execute(
-                text("INSERT INTO vendor (name, created_at) VALUES ('Acme', '2026-11-30')")
+                text(
+                    "INSERT INTO product (sku, name, description, category, price_minor,"
+                    " currency, tags, stock, created_at, updated_at) VALUES ('S-1', 'Mug',"
+                    " '', 'Home', 900, 'EUR', '', 5, '2026-11-30', '2026-11-30')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO product_variant (product_id, color, size, stock)"
+                    " SELECT id, 'Red', '', 5 FROM product WHERE sku = 'S-1'"
+                )
             )
         async with db.engine.begin() as conn:
             await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "-1"))
         assert await current_revision(db) != head_revision()
         await upgrade(db)
+        async with db.engine.connect() as conn:
+            kept = await conn.scalar(text("SELECT count(*) FROM product_variant"))
+        assert kept == 1
         assert await current_revision(db) == head_revision()
         async with db.engine.connect() as conn:
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
