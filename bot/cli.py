@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Coroutine
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -108,18 +109,12 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 async def _with_app(settings: Settings, body: Any) -> Any:
     """For commands that run the bot. On an SQLite file they hold its shared run lock,
     so `db restore` can tell that a bot is using it."""
-    from contextlib import ExitStack
-
     from bot.app import build_app
-    from storage.backup import running_on
 
     app = build_app(settings)
     try:
         await app.db.check()
-        with ExitStack() as held:
-            database = _sqlite_file(settings)
-            if database is not None:
-                held.enter_context(running_on(database))
+        with _run_lock(settings):
             return await body(app)
     finally:
         await app.close()
@@ -130,21 +125,25 @@ async def _with_db(settings: Settings, body: Any, must_exist: bool = False) -> A
     `must_exist`: the command only reads, so a database file that is not there is
     refused rather than created empty. On an SQLite file the command holds the same
     shared lock as a running bot."""
-    from contextlib import ExitStack
-
-    from storage.backup import running_on
     from storage.db import Database
 
     db = Database(settings.database_url)
     try:
         await db.check(must_exist)
-        with ExitStack() as held:  # as a bot does: db restore must wait for it
-            database = _sqlite_file(settings)
-            if database is not None:
-                held.enter_context(running_on(database))
+        with _run_lock(settings):  # as a bot does: db restore must wait for it
             return await body(db)
     finally:
         await db.dispose()
+
+
+def _run_lock(settings: Settings) -> AbstractContextManager[None]:
+    """The shared lock on an SQLite database file (nothing to hold on PostgreSQL)."""
+    from contextlib import nullcontext
+
+    from storage.backup import running_on
+
+    database = _sqlite_file(settings)
+    return running_on(database) if database is not None else nullcontext()
 
 
 def _say(settings: Settings, line: str) -> None:

@@ -114,6 +114,14 @@ class Cluster:
 
 
 @pytest.fixture
+async def discord() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
 def scratch_pg() -> Iterator[str]:
     """A PostgreSQL database of its own (processes migrate it themselves)."""
     pg.require_server()

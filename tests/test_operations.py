@@ -21,10 +21,10 @@ from tests import fake_discord, pg
 from tests.fake_discord import FakeDiscord, callbacks, slash
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import user as tg_user
-from tests.processes import Cluster, Shopbot, eventually, scratch_pg, sqlite_cluster
+from tests.processes import Cluster, Shopbot, discord, eventually, scratch_pg, sqlite_cluster
 from tests.support import start_shopbot
 
-__all__ = ["scratch_pg", "sqlite_cluster"]  # fixtures
+__all__ = ["discord", "scratch_pg", "sqlite_cluster"]  # fixtures
 GROUP = -100555
 ALICE = tg_user(9001, "Alice", "alice")
 PASSWORD = "s3cretpw"
@@ -60,14 +60,6 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

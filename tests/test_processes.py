@@ -24,22 +24,14 @@ from tests.fake_discord import (
 )
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import user as tg_user
-from tests.processes import Cluster, cluster, eventually, scratch_pg, sqlite_cluster
+from tests.processes import Cluster, cluster, discord, eventually, scratch_pg, sqlite_cluster
 
-__all__ = ["cluster", "scratch_pg", "sqlite_cluster"]  # fixtures
+__all__ = ["cluster", "discord", "scratch_pg", "sqlite_cluster"]  # fixtures
 MOD = user("500000000000000002", "Mod")
 TG_GROUP = -100777
 TG_ADMIN = tg_user(7001, "Mod", "mod")
 MOD_PERMS = str(int(EVERYONE_PERMS) | int(MANAGE_MESSAGES))
 LONG = "A very long option that does not fit in a Discord native poll answer"
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
