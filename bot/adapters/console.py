@@ -186,11 +186,12 @@ class ConsoleAdapter:
 
     def _press(self, number: int) -> Event | None:
         if not 1 <= number <= len(self._buttons):
-            self._console.print(f"There is no button {number}.")
+            self._console.print(self._t(N_("There is no button {number}."), number=number))
             return None
         button = self._buttons[number - 1]
         if button.url is not None:
-            self._console.print(f"Open in your browser: {button.url}", highlight=False)
+            opened = self._t(N_("Open in your browser: {url}"), url=button.url)
+            self._console.print(opened, highlight=False, markup=False)
             return None
         return Event(
             PLATFORM,
