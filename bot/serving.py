@@ -35,6 +35,7 @@ async def platforms(app: App, names: list[str], console: bool, started: Callable
             Console(highlight=False),
             app.settings.bot_name,
             default_locale=app.settings.default_locale,
+            language_of=app.router.language_of,
         )
         app.outbox.register("console", chat)
     try:
@@ -103,6 +104,7 @@ async def console_chat(
         app.settings.bot_name,
         user,
         default_locale=app.settings.default_locale,
+        language_of=app.router.language_of,
     )
     app.outbox.register("console", chat)
     await chat.run()

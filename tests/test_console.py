@@ -220,3 +220,19 @@ async def test_a_poll_made_step_by_step_in_the_console(app: App) -> None:
     assert "What should the poll ask?" in out and "Here is your poll:" in out
     assert "[1] Picnic" in out.split("Here is your poll:")[1]  # the posted poll's options
     assert "Poll #1 runs" in out
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_the_consoles_notes_follow_the_language_chosen_with_language(app: App) -> None:
+    buffer = io.StringIO()
+    adapter = ConsoleAdapter(
+        app.router.dispatch,
+        Console(file=buffer, width=120),
+        "shopbot",
+        language_of=app.router.language_of,
+    )
+    await adapter.handle_line("/language pl")
+    await adapter.handle_line("/product BAG-001")
+    shown = buffer.getvalue()
+    assert "obraz: https://shop.example.com/img/bag-001.jpg" in shown
+    assert "image:" not in shown

@@ -82,11 +82,14 @@ class ConsoleAdapter:
         bot_name: str,
         user: str = "you",
         default_locale: str = "en",
+        language_of: Callable[[str, str], str | None] | None = None,
     ):
-        """`default_locale`: the language of the adapter's own notes ("only you can see
-        this") for a persona whose language is not set with :lang."""
+        """The adapter's own notes ("only you can see this") speak the language the bot
+        last answered the person in (`language_of`, the router's), else the one set
+        with :lang, else `default_locale`."""
         self._dispatch = dispatch
         self._default_locale = default_locale
+        self._language_of = language_of
         self._console = console
         self._bot_name = bot_name
         self._personas: dict[str, Persona] = {}
@@ -98,7 +101,8 @@ class ConsoleAdapter:
         self._counter = 0
 
     def _i18n(self) -> I18n:
-        return I18n(negotiate([self._persona.locale], self._default_locale))
+        answered = self._language_of(PLATFORM, self._persona.name) if self._language_of else None
+        return I18n(negotiate([answered, self._persona.locale], self._default_locale))
 
     def _english(self) -> bool:
         return self._i18n().language == SOURCE_LANGUAGE

@@ -172,6 +172,10 @@ class Router:
                 raise ValueError("only one feature may take photos")
             self.photo_handler = feature.photo_handler
 
+    def language_of(self, platform: str, user_id: str) -> str | None:
+        """The language this process last answered the person in, if it did lately."""
+        return self._languages.get((platform, user_id))
+
     async def dispatch(self, event: Event) -> list[Out]:
         return (await self.handle(event)).outs
 
