@@ -113,6 +113,19 @@ class Cluster:
             print(f"--- shopbot process {number} ---\n{bot.text}")  # shown when a test fails
 
 
+SHOPPERS = -100555  # the group the fake Bot API's bot is in
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API, the bot a member of one group (SHOPPERS)."""
+    server = FakeTelegram()
+    await server.start()
+    server.add_group(SHOPPERS, "Shoppers")
+    yield server
+    await server.stop()
+
+
 @pytest.fixture
 async def discord() -> AsyncIterator[FakeDiscord]:
     server = FakeDiscord()

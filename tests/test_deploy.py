@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +30,13 @@ from sqlalchemy.engine import make_url
 
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import user as tg_user
-from tests.processes import Shopbot, scratch_pg
+from tests.processes import SHOPPERS, Shopbot, scratch_pg, telegram
 from tests.support import DEMO_CATALOG
 
-__all__ = ["scratch_pg"]  # fixture
+__all__ = ["scratch_pg", "telegram"]  # fixtures
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.prefix)  # where `pip install .` put the shopbot command, as in the image
-GROUP = -100777
+GROUP = SHOPPERS
 ALICE = tg_user(9101, "Alice", "alice")
 POSTGRES_PASSWORD = "Compose7pw"  # what an operator's .env sets
 # The python image's own environment (docker sets HOME from the USER's passwd entry).
@@ -532,15 +532,6 @@ def _databases(folder: Path) -> list[str]:
 
 def _base(deployment: Deployment) -> str:
     return f"http://127.0.0.1:{deployment.env['SHOPBOT_HTTP_PORT']}"
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    server.add_group(GROUP, "Shoppers")
-    yield server
-    await server.stop()
 
 
 async def test_compose_runs_the_bot_on_postgresql(

@@ -9,7 +9,6 @@ import logging
 import os
 import re
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,20 @@ from tests import fake_discord, pg
 from tests.fake_discord import FakeDiscord, callbacks, slash
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import user as tg_user
-from tests.processes import Cluster, Shopbot, discord, eventually, scratch_pg, sqlite_cluster
+from tests.processes import (
+    SHOPPERS,
+    Cluster,
+    Shopbot,
+    discord,
+    eventually,
+    scratch_pg,
+    sqlite_cluster,
+    telegram,
+)
 from tests.support import start_shopbot
 
-__all__ = ["discord", "scratch_pg", "sqlite_cluster"]  # fixtures
-GROUP = -100555
+__all__ = ["discord", "scratch_pg", "sqlite_cluster", "telegram"]  # fixtures
+GROUP = SHOPPERS
 ALICE = tg_user(9001, "Alice", "alice")
 PASSWORD = "s3cretpw"
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) ")
@@ -60,15 +68,6 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    server.add_group(GROUP, "Shoppers")
-    yield server
-    await server.stop()
 
 
 # --- failures in one line -----------------------------------------------------------
