@@ -21,6 +21,10 @@ from handlers.core.router import current_event
 REDACTED = "***"
 # Whatever the configured secrets: a Telegram bot token, and a password in a URL.
 _TELEGRAM_TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
+# Discord interaction tokens (valid 15 minutes) ride in webhook and callback URLs.
+_INTERACTION_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.-]{20,}")
+# ... and in the gateway's payloads, which discord.py logs whole at DEBUG.
+_TOKEN_FIELD = re.compile(r"""(["']token["']\s*:\s*["'])[^"']+""")
 # Up to the last '@' of the authority: a password may hold an unencoded '@'.
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^/\s]*@")
 # Chatty at INFO: one line per HTTP request (with the token in it, for Telegram).
@@ -44,6 +48,8 @@ class Redactor:
         for secret in self._secrets:
             line = line.replace(secret, REDACTED)
         line = _TELEGRAM_TOKEN.sub(REDACTED, line)
+        line = _INTERACTION_TOKEN.sub(rf"\g<1>{REDACTED}", line)
+        line = _TOKEN_FIELD.sub(rf"\g<1>{REDACTED}", line)
         return _URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", line)
 
 

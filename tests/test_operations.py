@@ -177,8 +177,8 @@ async def test_no_secret_in_any_line_at_debug_level(
         assert await bot.stop() == 0
         output = bot.text
         assert "DEBUG" in output and "getUpdates" in output  # the request lines are there
-        for secret in (telegram.token, fake_discord.TOKEN, PASSWORD):
-            assert secret not in output
+        for secret in (telegram.token, fake_discord.TOKEN, PASSWORD, str(help_["token"])):
+            assert secret not in output  # the last: the interaction's, valid 15 minutes
         assert "postgres:***@" in output  # where the URL is shown, its password is masked
     finally:
         await cluster.close()
@@ -192,6 +192,17 @@ def test_redaction_covers_configured_secrets_and_their_shapes() -> None:
     )
     assert redact(line) == (
         "POST https://api.telegram.org/bot***/getMe *** *** postgresql://u:***@db/shop pw"
+    )
+    token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5OmFiY2RlZmdoaWprbG1ub3A"  # Discord's shape
+    discord = (
+        f"PATCH https://discord.com/api/v10/webhooks/900000000000000001/{token}/messages/"
+        f"@original; POST /api/v10/interactions/800000000000000058/{token}/callback;"
+        f" {{'t': 'INTERACTION_CREATE', 'd': {{'token': '{token}'}}}}"
+    )
+    assert redact(discord) == (
+        "PATCH https://discord.com/api/v10/webhooks/900000000000000001/***/messages/"
+        "@original; POST /api/v10/interactions/800000000000000058/***/callback;"
+        " {'t': 'INTERACTION_CREATE', 'd': {'token': '***'}}"
     )
 
 
