@@ -22,16 +22,25 @@ class Newcomers:
     names: list[str]
 
 
-async def text_of(session: AsyncSession, scope: str) -> str | None:
+@dataclass(frozen=True)
+class WelcomeSetting:
+    """A community's welcome text, and the moderator who set it (whose language the
+    greeting around it speaks)."""
+
+    text: str
+    set_by: int
+
+
+async def setting_of(session: AsyncSession, scope: str) -> WelcomeSetting | None:
     """The community's welcome (`scope` as from numbering.scope_of), or None if unset."""
     found = await session.get(Welcome, scope)
+    return WelcomeSetting(found.text, found.set_by) if found is not None else None
+
+
+async def text_of(session: AsyncSession, scope: str) -> str | None:
+    """The community's welcome text, or None if unset."""
+    found = await setting_of(session, scope)
     return found.text if found is not None else None
-
-
-async def set_by(session: AsyncSession, scope: str) -> int | None:
-    """The member who set the community's welcome, or None if unset."""
-    found = await session.get(Welcome, scope)
-    return found.set_by if found is not None else None
 
 
 async def set_text(

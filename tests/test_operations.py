@@ -109,6 +109,7 @@ async def test_an_sqlite_file_in_a_missing_folder_fails_in_one_line(tmp_path: Pa
         database_url=url,
     )
     _one_clear_line(code, stderr, f"the folder {tmp_path / 'nowhere'} does not exist")
+    assert not (tmp_path / "nowhere").exists()  # no folder made on a guess
 
 
 async def test_debug_shows_the_traceback(tmp_path: Path) -> None:
@@ -130,29 +131,28 @@ async def test_read_only_commands_refuse_a_database_file_that_is_not_there(
     assert not path.exists()
 
 
-async def test_a_bad_telegram_token_fails_in_one_line(
-    telegram: FakeTelegram, tmp_path: Path
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("telegram", "Telegram refused the bot token (SHOPBOT_TELEGRAM_TOKEN)"),
+        ("discord", "Discord refused the bot token (SHOPBOT_DISCORD_TOKEN)"),
+    ],
+)
+async def test_a_bad_token_fails_in_one_line(
+    platform: str,
+    expected: str,
+    telegram: FakeTelegram,
+    discord: FakeDiscord,
+    tmp_path: Path,
 ) -> None:
-    code, stderr = await _shopbot(
-        "run",
-        cwd=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'shop.db'}",
-        telegram_token="123456:not-the-token",
-        telegram_api_url=telegram.base_url,
+    where = (
+        {"telegram_token": "123456:not-the-token", "telegram_api_url": telegram.base_url}
+        if platform == "telegram"
+        else {"discord_token": "not-the-token", "discord_api_url": discord.api_url}
     )
-    _one_clear_line(code, stderr, "Telegram refused the bot token (SHOPBOT_TELEGRAM_TOKEN)")
-    assert "not-the-token" not in stderr
-
-
-async def test_a_bad_discord_token_fails_in_one_line(discord: FakeDiscord, tmp_path: Path) -> None:
-    code, stderr = await _shopbot(
-        "run",
-        cwd=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'shop.db'}",
-        discord_token="not-the-token",
-        discord_api_url=discord.api_url,
-    )
-    _one_clear_line(code, stderr, "Discord refused the bot token (SHOPBOT_DISCORD_TOKEN)")
+    database = f"sqlite:///{tmp_path / 'shop.db'}"
+    code, stderr = await _shopbot("run", cwd=tmp_path, database_url=database, **where)
+    _one_clear_line(code, stderr, expected)
     assert "not-the-token" not in stderr
 
 

@@ -28,15 +28,15 @@ async def show_counts(services: Services) -> int:
         posts = await polls.open_button_posts(session)
         views = await polls.get_many(session, {post.poll_id for post in posts})
         tallies = {poll_id: await polls.tally(session, poll_id) for poll_id in views}
+        # As posted (no votes, never edited): nothing to show, and no language to ask.
+        posts = [post for post in posts if tallies[post.poll_id][1] or post.live_digest]
         languages = {
-            poll_id: await speaking_for(session, services, view.poll.created_by)
-            for poll_id, view in views.items()
+            poll_id: await speaking_for(session, services, views[poll_id].poll.created_by)
+            for poll_id in {post.poll_id for post in posts}
         }
     for post in posts:
         view = views[post.poll_id]
         counts, voters = tallies[post.poll_id]
-        if not voters and post.live_digest is None:
-            continue  # as posted: nothing to show yet
         rows = vote_rows(str(view.id), len(view.options))
         content = Buttons(button_text(view, counts, voters, languages[post.poll_id]), rows)
         digest = hashlib.sha256(content.text.plain.encode()).hexdigest()[:32]

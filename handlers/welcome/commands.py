@@ -84,13 +84,11 @@ async def post_welcomes(services: Services) -> int:
             if newcomers is None:
                 continue
             chat = await linking.chat(session, chat_id)
-            scope = numbering.scope_of(chat)
-            text = await welcome.text_of(session, scope)
-            setter = await welcome.set_by(session, scope)
-            i18n = await speaking_for(session, services, setter) if setter is not None else None
-        if text is None or i18n is None:  # switched off meanwhile
-            continue
-        message = greeting(newcomers.names, i18n) + Text.of("\n\n" + text)
+            found = await welcome.setting_of(session, numbering.scope_of(chat))
+            if found is None:  # switched off meanwhile
+                continue
+            i18n = await speaking_for(session, services, found.set_by)
+        message = greeting(newcomers.names, i18n) + Text.of("\n\n" + found.text)
         key = f"welcome:{chat_id}:{services.clock().isoformat()}"
         await services.post(chat_ref(chat), [message], key=key)
         posted += 1
