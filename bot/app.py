@@ -23,8 +23,10 @@ from handlers.core.platform_state import PlatformState
 from handlers.core.router import Router
 from handlers.housekeeping import jobs as housekeeping
 from handlers.linking import commands as linking
+from handlers.orders import commands as orders
 from handlers.polls import commands as polls
 from handlers.products import commands as products
+from handlers.reviews import commands as reviews
 from handlers.welcome import commands as welcome
 from storage.catalog import count_products
 from storage.db import Database
@@ -40,6 +42,8 @@ FEATURES = (
     products.feature,
     linking.feature,
     polls.feature,
+    reviews.feature,
+    orders.feature,
     welcome.feature,
     housekeeping.feature,
 )

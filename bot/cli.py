@@ -80,7 +80,7 @@ def _settings() -> Settings:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    """What must never be logged: the tokens, the webhook secret, the database password."""
+    """What must never be logged: the tokens, the webhook secrets, the database password."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -90,6 +90,8 @@ def _secrets(settings: Settings) -> list[str]:
             settings.telegram_token,
             settings.discord_token,
             settings.telegram_webhook_secret,
+            settings.shopify_webhook_secret,
+            settings.woocommerce_webhook_secret,
         )
         if secret is not None
     ]
@@ -405,6 +407,66 @@ def catalog_export(
     else:
         file.write_text(text, encoding="utf-8")
         err.print(f"wrote {file}")
+
+
+orders_cli = typer.Typer(help="Orders from shops without a webhook.", no_args_is_help=True)
+cli.add_typer(orders_cli, name="orders")
+reviews_cli = typer.Typer(help="Reviews housekeeping.", no_args_is_help=True)
+cli.add_typer(reviews_cli, name="reviews")
+
+
+@orders_cli.command("import")
+def orders_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Record orders from CSV or JSON (columns: order, email, sku, quantity, ordered_at,
+    ref): the whole file or nothing; an order already on record is left as it is."""
+    from handlers.orders.feeds import FeedError
+    from handlers.orders.service import Outcome, import_file
+    from storage.migrate import upgrade
+    from storage.types import utcnow
+
+    settings = _settings()
+
+    async def body(db: Database) -> Outcome:
+        await upgrade(db)
+        return await import_file(db, file, utcnow())
+
+    try:
+        outcome = _run(_with_db(settings, body))
+    except (FeedError, UnicodeDecodeError) as problem:
+        _say(settings, f"{file}: {problem}; nothing was recorded")
+        raise typer.Exit(1) from None
+    _say(
+        settings,
+        f"{file}: {outcome.new} new orders ({outcome.with_buyer} with a member's code), "
+        f"{outcome.known} already on record",
+    )
+
+
+@reviews_cli.command("check")
+def reviews_check(
+    fix: Annotated[bool, typer.Option("--fix", help="Set the stored ratings right")] = False,
+) -> None:
+    """Compare each product's stored rating with its published reviews."""
+    from storage.reviews import Mismatch, check_ratings
+
+    settings = _settings()
+
+    async def body(db: Database) -> list[Mismatch]:
+        async with db.session() as session:
+            return await check_ratings(session, fix=fix)
+
+    wrong = _run(_with_db(settings, body, must_exist=True))
+    for m in wrong:
+        _say(
+            settings,
+            f"{m.sku}: stored {m.stored[0]} reviews/{m.stored[1]} stars, "
+            f"published {m.actual[0]}/{m.actual[1]}{' (fixed)' if fix else ''}",
+        )
+    _say(settings, f"{len(wrong)} products' ratings differ" if wrong else "every rating agrees")
+    if wrong and not fix:
+        raise typer.Exit(1)
 
 
 discord_cli = typer.Typer(help="Discord housekeeping.", no_args_is_help=True)

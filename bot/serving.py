@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
+from bot import order_hooks
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter, Voters
 from bot.adapters.telegram.adapter import TelegramAdapter
@@ -38,6 +39,7 @@ async def platforms(app: App, names: list[str], console: bool, started: Callable
             language_of=app.router.language_of,
         )
         app.outbox.register("console", chat)
+        app.services.downloads["console"] = chat.download
     try:
         if http is not None:
             await http.start()  # /healthz answers while the platforms come up
@@ -68,6 +70,7 @@ def http_server(app: App) -> HttpServer:
 
     http = HttpServer(app.settings.http_listen, app.settings.http_port, app.metrics, readings)
     http.add_check("database", database)
+    order_hooks.mount(http, app)
     return http
 
 
@@ -107,6 +110,7 @@ async def console_chat(
         language_of=app.router.language_of,
     )
     app.outbox.register("console", chat)
+    app.services.downloads["console"] = chat.download
     await chat.run()
 
 

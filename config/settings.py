@@ -24,7 +24,15 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 ENV_PREFIX = "SHOPBOT_"
 DEFAULT_CONFIG_FILE = "shopbot.toml"
 DOTENV_FILE = ".env"
-SECRET_KEYS = frozenset({"telegram_token", "telegram_webhook_secret", "discord_token"})
+SECRET_KEYS = frozenset(
+    {
+        "telegram_token",
+        "telegram_webhook_secret",
+        "discord_token",
+        "shopify_webhook_secret",
+        "woocommerce_webhook_secret",
+    }
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 IdList = Annotated[list[str], NoDecode]
@@ -86,8 +94,25 @@ class Settings(BaseSettings):
     # After connecting, how long to wait for each guild the gateway announced but had not
     # sent yet, before answering (discord.py's guild_ready_timeout).
     discord_guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
+    media_dir: Path = Field(
+        Path("media"), description="Where review photos are kept (re-encoded, no metadata)"
+    )
+    review_request_days: int = Field(
+        7, ge=1, le=90, description="Days after an order before its buyer is asked for a review"
+    )
+    # Order webhooks on the HTTP server (/orders/shopify, /orders/woocommerce): each
+    # request's HMAC-SHA256 signature is checked with these.
+    shopify_webhook_secret: SecretStr | None = None
+    woocommerce_webhook_secret: SecretStr | None = None
 
-    @field_validator("telegram_token", "discord_token", "telegram_webhook_secret", mode="before")
+    @field_validator(
+        "telegram_token",
+        "discord_token",
+        "telegram_webhook_secret",
+        "shopify_webhook_secret",
+        "woocommerce_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         # `SHOPBOT_TELEGRAM_TOKEN=` in a .env means "no token", not an empty one.

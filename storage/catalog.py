@@ -93,6 +93,10 @@ class ProductRecord:
     stock: int
     variants: tuple[VariantRecord, ...] = field(default=())
     category_names: Mapping[str, str] = field(default=NO_CATEGORY_NAMES)
+    # Kept by the store, not the catalog file: not part of an import's comparison.
+    id: int = field(default=0, compare=False)
+    rating_count: int = field(default=0, compare=False)
+    rating_sum: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.category_names, CategoryNames):  # a dict, say: frozen too
@@ -269,6 +273,9 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
                 stock=p.stock,
                 variants=tuple(by_product.get(p.id or 0, ())),
                 category_names=_names_from_json(p.category_names),
+                id=p.id or 0,
+                rating_count=p.rating_count,
+                rating_sum=p.rating_sum,
             ),
         )
         for p in products

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Conversation
+from storage.models import Chat, Conversation
 from storage.sql import insert_for, table_of
 
 
@@ -31,6 +31,7 @@ async def current(
     stmt = select(Conversation).where(
         Conversation.member_id == member_id,
         Conversation.chat_id == chat_id,
+        col(Conversation.private).is_(False),
         col(Conversation.expires_at) > now,
     )
     found = (await session.exec(stmt)).first()
@@ -45,19 +46,49 @@ async def save(
     chat_id: int,
     record: ConversationRecord,
     expires_at: datetime,
+    private: bool = False,
 ) -> None:
-    """Start or move on the member's conversation in the chat (one at a time)."""
+    """Start or move on the member's conversation in the chat (one at a time).
+    `private`: it is to go on in their private chat (see `take_private`)."""
     table = table_of(Conversation)
     values = {
         "flow": record.flow,
         "step": record.step,
         "data": json.dumps(record.data, ensure_ascii=False),
         "expires_at": expires_at,
+        "private": private,
     }
     stmt = insert_for(session, table).values(member_id=member_id, chat_id=chat_id, **values)
     await session.exec(
         stmt.on_conflict_do_update(index_elements=["member_id", "chat_id"], set_=values)
     )
+
+
+async def take_private(
+    session: AsyncSession, member_id: int, chat_id: int, platform: str, now: datetime
+) -> ConversationRecord | None:
+    """The member's conversation started in a group of `platform` for their private
+    chat, moved to that chat (`chat_id`), ending what was going on there."""
+    waiting = (
+        select(Conversation)
+        .join(Chat, col(Chat.id) == col(Conversation.chat_id))
+        .where(
+            Conversation.member_id == member_id,
+            col(Conversation.private).is_(True),
+            Chat.platform == platform,
+            col(Conversation.expires_at) > now,
+        )
+        .order_by(col(Conversation.expires_at).desc())
+    )
+    found = (await session.exec(waiting)).first()
+    if found is None:
+        return None
+    await end(session, member_id, chat_id)
+    table = table_of(Conversation)
+    await session.exec(
+        update(table).where(table.c.id == found.id).values(chat_id=chat_id, private=False)
+    )
+    return ConversationRecord(found.flow, found.step, json.loads(found.data))
 
 
 async def end(session: AsyncSession, member_id: int, chat_id: int) -> bool:

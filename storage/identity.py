@@ -196,3 +196,14 @@ async def chosen_locale(session: AsyncSession, member_id: int) -> str | None:
     """The language the member chose with /language, if any."""
     member = await session.get(Member, member_id)
     return member.locale if member is not None else None
+
+
+async def accounts_of(session: AsyncSession, member_id: int) -> list[tuple[str, str]]:
+    """The member's platform accounts (platform, platform's user id), oldest first: where
+    the bot can write to them privately."""
+    stmt = (
+        select(Account.platform, Account.platform_user_id)
+        .where(Account.member_id == member_id)
+        .order_by(col(Account.id))
+    )
+    return [(platform, user_id) for platform, user_id in (await session.exec(stmt)).all()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UtcDateTime, utcnow
@@ -109,6 +111,15 @@ class Product(SQLModel, table=True):
     vendor_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("vendor.id", ondelete="SET NULL"), nullable=True),
+    )
+    # Published reviews: how many and the sum of their stars, kept in step with each
+    # publication and withdrawal (storage/reviews.py) so a card reads no reviews;
+    # `shopbot reviews check` compares them with the reviews.
+    rating_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    rating_sum: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
@@ -407,4 +418,226 @@ class Conversation(SQLModel, table=True):
     flow: str = Field(max_length=64)
     step: str = Field(max_length=32)
     data: str
+    # Started from a group for the person's private chat with the bot (a review from a
+    # card's button): the first private message of theirs on that platform takes it over.
+    private: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=sa_false())
+    )
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Review(SQLModel, table=True):
+    """A member's review of a product: one per person and product (an edit replaces it
+    and goes back to moderation). `status`: pending, published or rejected. `revision`
+    counts edits, so a moderator's button for an older text cannot publish a newer one."""
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "member_id"),
+        # The queue reads pending reviews oldest first; never by rating (FTC 16 CFR 465.7).
+        Index("ix_review_status_updated", "status", "updated_at"),
+        # /reviews reads a product's published reviews newest first.
+        Index("ix_review_product_published", "product_id", "status", "published_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    # The chat it was written from (the group whose card's button opened it, or the
+    # private chat): its community's publication policy applies.
+    chat_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="SET NULL"), nullable=True),
+    )
+    # The author's account it came from: where the author is told about it.
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=64)
+    author_name: str = Field(max_length=128)
+    rating: int
+    body: str = Field(default="", max_length=2000)
+    language: str = Field(default="en", max_length=16)
+    status: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=32)  # why it was rejected
+    revision: int = 1
+    staff: bool = False  # written by the product's vendor or a moderator (FTC 465.5)
+    rewarded: bool = False  # points were given for it (FTC 465.4/.5): shown as a label
+    helpful_count: int = 0
+    report_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    decided_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+
+
+class ReviewPhoto(SQLModel, table=True):
+    """A photo of a review, re-encoded without metadata, stored in `media_dir` under its
+    digest."""
+
+    __tablename__ = "review_photo"
+    __table_args__ = (PrimaryKeyConstraint("review_id", "position"),)
+
+    review_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("review.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int
+    file: str = Field(max_length=80)
+    width: int
+    height: int
+
+
+class ReviewHelpful(SQLModel, table=True):
+    """One member found a review helpful: the key counts each person once."""
+
+    __tablename__ = "review_helpful"
+    __table_args__ = (PrimaryKeyConstraint("review_id", "member_id"),)
+
+    review_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("review.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+
+
+class ReviewReport(SQLModel, table=True):
+    """One member reported a published review (three send it back to the queue)."""
+
+    __tablename__ = "review_report"
+    __table_args__ = (PrimaryKeyConstraint("review_id", "member_id"),)
+
+    review_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("review.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ReviewReply(SQLModel, table=True):
+    """The one public reply to a review, by the product's vendor or a moderator."""
+
+    __tablename__ = "review_reply"
+
+    review_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("review.id", ondelete="CASCADE"), primary_key=True)
+    )
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    author_name: str = Field(max_length=128)
+    body: str = Field(max_length=1000)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ReviewPolicy(SQLModel, table=True):
+    """A community's choice to publish every review at once, unmoderated (scope as in
+    storage/numbering.py). Never depends on the rating."""
+
+    __tablename__ = "review_policy"
+
+    scope: str = Field(primary_key=True, max_length=64)
+    instant: bool
+
+
+class ShopOrder(SQLModel, table=True):
+    """An order a shop told us about (webhook, file). The same order delivered again has
+    the same (source, external_id) and is recorded once. `email_hash`: salted, never the
+    address. `member_id`: the buyer, once known (their code on the order, or a claim)."""
+
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_shop_order_number", "number_key"),
+        Index("ix_shop_order_member", "member_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    number: str = Field(max_length=64)
+    number_key: str = Field(max_length=64)  # `number` normalised, what a claim types
+    email_hash: str | None = Field(default=None, max_length=64)
+    member_code: str | None = Field(default=None, max_length=32)
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    currency: str | None = Field(default=None, max_length=3)
+    total_minor: int | None = None
+    ordered_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # When the buyer was asked for a review (once per order); NULL: not yet.
+    review_asked_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class OrderLine(SQLModel, table=True):
+    """A line of an order: what was bought and how much of it was refunded."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        PrimaryKeyConstraint("order_id", "line_key"),
+        Index("ix_order_line_product", "product_id"),
+    )
+
+    order_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop_order.id", ondelete="CASCADE"), nullable=False)
+    )
+    line_key: str = Field(max_length=64)
+    sku: str = Field(max_length=64)
+    product_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="SET NULL"), nullable=True),
+    )
+    quantity: int
+    refunded: int = 0
+
+
+class OrderRefund(SQLModel, table=True):
+    """A refund already applied: the same refund delivered again changes nothing."""
+
+    __tablename__ = "order_refund"
+    __table_args__ = (PrimaryKeyConstraint("source", "refund_id"),)
+
+    source: str = Field(max_length=16)
+    refund_id: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class OrderClaim(SQLModel, table=True):
+    """A member's try at claiming an order by number and e-mail (wrong ones block)."""
+
+    __tablename__ = "order_claim"
+    __table_args__ = (Index("ix_order_claim_member_at", "member_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    ok: bool
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class MemberCode(SQLModel, table=True):
+    """A member's code for attribution: carried by their Buy links, it ties an order to
+    them. Linked accounts keep every code either had, so old links still count."""
+
+    __tablename__ = "member_code"
+
+    code: str = Field(primary_key=True, max_length=16)
+    member_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )

@@ -207,8 +207,10 @@ async def test_product_card_with_photo_and_buttons(
     [call] = await answer_to(fake, ALICE["id"], "sendPhoto")
     assert call.params["photo"] == "https://shop.example.com/img/bag-001.jpg"
     assert call.result["caption"].startswith("Trail Backpack 30L")
-    [[buy]] = call.params["reply_markup"]["inline_keyboard"]
+    [[buy], [reviews, write]] = call.params["reply_markup"]["inline_keyboard"]
     assert buy["url"] == "https://shop.example.com/p/bag-001"
+    assert reviews["text"] == "Reviews" and reviews["callback_data"].startswith("reviews:")
+    assert write["text"] == "Write a review" and write["callback_data"].startswith("rvw:")
 
 
 async def test_free_text_in_private_and_mention_in_group(

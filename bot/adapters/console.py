@@ -21,6 +21,8 @@ from rich.text import Text as RichText
 
 from handlers.core.i18n import N_, SOURCE_LANGUAGE, I18n, available_languages, negotiate
 from handlers.core.model import (
+    Album,
+    Attachment,
     Button,
     Buttons,
     Card,
@@ -51,6 +53,7 @@ CONSOLE_HELP = """Console commands:
   :group [NAME]    move to a group chat (mention @{bot} to ask questions there)
   :dm              back to the private chat with the bot
   :join            the current person joins the current group (newcomers' welcome)
+  :photo FILE... [-- TEXT]  send pictures (a caption, or a command such as /review)
   :who             who and where you are
   :quit            leave (end of input works too)
   A number presses that button of the last answer."""
@@ -133,6 +136,8 @@ class ConsoleAdapter:
             return True
         if stripped.lower() == ":join":
             event: Event | None = self._joined()
+        elif stripped.lower().startswith(":photo"):
+            event = self._photos(stripped[len(":photo") :])
         elif stripped.startswith(":"):
             return self._meta(stripped)
         elif stripped.isascii() and stripped.isdigit() and self._buttons:
@@ -180,6 +185,33 @@ class ConsoleAdapter:
         return Event(
             PLATFORM, event_id, EventKind.TEXT, actor, chat, text=line, addressed=addressed
         )
+
+    def _photos(self, rest: str) -> Event | None:
+        """Pictures from files, with a caption that may be a command (as on Telegram)."""
+        files, _, caption = rest.partition("--")
+        paths = files.split()
+        if not paths:
+            self._console.print("Name the files: :photo a.jpg b.png -- caption")
+            return None
+        attachments = tuple(Attachment("file", path) for path in paths)
+        caption = caption.strip()
+        if caption.startswith("/"):
+            return replace(self.to_event(caption), attachments=attachments)
+        return Event(
+            PLATFORM,
+            self._next_id(),
+            EventKind.PHOTO,
+            self._actor(),
+            self._chat,
+            text=caption,
+            attachments=attachments,
+            addressed=True,
+        )
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes:
+        """A console "attachment" is a local file."""
+        with open(attachment.ref, "rb") as source:  # noqa: ASYNC230 (a local file)
+            return await asyncio.to_thread(source.read, limit + 1)
 
     def _joined(self) -> Event | None:
         """The current person joins the current group (as a platform reports a join)."""
@@ -280,8 +312,9 @@ class ConsoleAdapter:
             case Buttons():
                 return Group(rich_text(out.text), self._button_rows(out.rows))
             case Image():
-                where = f": {out.url}" if out.url else ""  # a picture made here: its caption
-                return RichText(f"[{self._t(IMAGE)}{where}] {out.caption}".rstrip())
+                return self._picture(out)
+            case Album():
+                return Group(*(self._picture(image) for image in out.images))
             case Poll():
                 return self._poll(out)
             case Document():
@@ -294,6 +327,13 @@ class ConsoleAdapter:
                 raise TypeError("content for other chats is queued by the router")
             case _:
                 assert_never(out)
+
+    def _picture(self, image: Image) -> RenderableType:
+        """A picture as its address (a file of ours, a URL) and caption; one made here
+        (a chart) by its caption."""
+        where = image.path or image.url
+        shown = f": {where}" if where else ""
+        return RichText(f"[{self._t(IMAGE)}{shown}] {image.caption}".rstrip())
 
     def _wrapped(self, out: Ephemeral | Edit | Direct) -> RenderableType:
         """Content shown somewhere else than as a new message here, with a note saying where."""

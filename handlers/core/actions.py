@@ -46,3 +46,9 @@ def decode(token: str) -> Action | None:
     if not _KIND.fullmatch(kind):
         return None
     return Action(kind, tuple(args))
+
+
+# Shared by features that show products and the feature that answers them (features do
+# not import each other): a product card's review buttons.
+REVIEWS = "reviews"  # a product's reviews: reviews:<product id>[:<order>:<page>]
+WRITE_REVIEW = "rvw"  # write (or edit) one's review of a product: rvw:<product id>

@@ -29,6 +29,7 @@ _STORABLE: tuple[type, ...] = (
     model.Form,
     model.Button,
     model.Image,
+    model.Album,
     model.Poll,
     model.PollOption,
     model.Document,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from handlers.core.i18n import I18n, negotiate
-from handlers.core.model import ChatRef, Event, Out, Span, Text
+from handlers.core.model import Attachment, ChatRef, Event, Out, Span, Text
 from storage.db import Database
 from storage.identity import MemberInfo, chosen_locale
 
@@ -42,6 +42,11 @@ class Post(Protocol):
     ) -> None: ...
 
 
+# Fetches an attachment's bytes from its platform: at most `limit` + 1 bytes, so a
+# caller tells "too large" without holding all of it. Raises OSError when it cannot.
+Download = Callable[[Attachment, int], Awaitable[bytes]]
+
+
 @dataclass
 class Services:
     """Process-wide dependencies, built once by the app and passed in (no globals)."""
@@ -53,6 +58,8 @@ class Services:
     post: Post
     merge_hooks: Sequence[MergeHook] = ()
     caches: dict[type, object] = field(default_factory=dict)
+    # Per platform, set by its adapter when it starts.
+    downloads: dict[str, Download] = field(default_factory=dict)
 
     def cache(self, kind: type[T]) -> T:
         """This process's one instance of `kind`, made on first use: where a feature

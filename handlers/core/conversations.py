@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from handlers.core.actions import encode
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
-from handlers.core.model import Attachment, Button, Buttons, Form, Out, Text
+from handlers.core.model import Attachment, Button, Buttons, ChatKind, Direct, Form, Out, Text
 from storage import conversations
 from storage.conversations import ConversationRecord
 
@@ -88,11 +88,17 @@ class Flow:
     answer: AnswerStep
 
 
-async def start(ctx: Context, flow: Flow, data: dict[str, Any] | None = None) -> list[Out]:
-    """Begin `flow` for the person in this chat (ending any other) and ask its first step."""
+async def start(
+    ctx: Context, flow: Flow, data: dict[str, Any] | None = None, private: bool = False
+) -> list[Out]:
+    """Begin `flow` for the person in this chat (ending any other) and ask its first step.
+    `private` from a group: it goes on in their private chat with the bot, where the
+    question is sent (`Direct`); their first private message takes it up."""
     record = ConversationRecord(flow.name, flow.first, dict(data or {}))
-    await _save(ctx, record)
-    return [_render(ctx, await flow.ask(ctx, record.step, record.data))]
+    private = private and ctx.event.chat.kind is not ChatKind.DM
+    await _save(ctx, record, private)
+    question = _render(ctx, await flow.ask(ctx, record.step, record.data))
+    return [Direct(question) if private else question]
 
 
 async def ask_again(ctx: Context, flow: Flow, record: ConversationRecord) -> list[Out]:
@@ -116,12 +122,14 @@ async def proceed(
     return [*went.outs, _render(ctx, await flow.ask(ctx, went.step, went.data))]
 
 
-async def _save(ctx: Context, record: ConversationRecord) -> None:
+async def _save(ctx: Context, record: ConversationRecord, private: bool = False) -> None:
     expires = ctx.now() + LIFETIME
-    await conversations.save(ctx.session, ctx.member.member_id, ctx.chat_id, record, expires)
+    await conversations.save(
+        ctx.session, ctx.member.member_id, ctx.chat_id, record, expires, private
+    )
 
 
-def _render(ctx: Context, ask: Ask) -> Out:
+def _render(ctx: Context, ask: Ask) -> Text | Buttons | Form:
     if ask.typed is not None:
         typed = ask.typed
         return Form(

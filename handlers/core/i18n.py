@@ -113,6 +113,14 @@ class I18n:
         """A number as this language writes it: 4,000 in English, 4 000 in Polish."""
         return str(format_decimal(value, locale=self.language))
 
+    def decimal(self, value: float) -> str:
+        """A number with one decimal, as this language writes it: 4.3, 4,3."""
+        return str(format_decimal(value, "0.0", locale=self.language))
+
+    def date(self, when: datetime) -> str:
+        """A day (UTC), as this language writes it."""
+        return str(format_date(when.astimezone(UTC), "medium", locale=self.language))
+
     def percent(self, share: float) -> str:
         """A share (0.6) as this language writes a percentage: 60%, 60 %."""
         return str(format_percent(share, locale=self.language))

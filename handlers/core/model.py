@@ -29,6 +29,9 @@ class ChatKind(StrEnum):
     GROUP = "group"
     CHANNEL = "channel"
     THREAD = "thread"
+    # The private chat with the person whose platform user id is the ChatRef's id (what
+    # the bot writes to someone of its own accord: a moderator's decision, a request).
+    PERSON = "person"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Attachment:
     kind: str  # "photo", "file"
     ref: str  # platform file id or URL
     mime_type: str | None = None
+    size: int | None = None  # bytes, when the platform tells before downloading
 
 
 @dataclass(frozen=True)
@@ -240,12 +244,22 @@ class Card:
 
 @dataclass(frozen=True)
 class Image:
-    """A picture: PNG bytes (a chart) or a URL, with a caption."""
+    """A picture: bytes (a chart), a URL, or a file of ours (a review photo in
+    `media_dir`), with a caption."""
 
     data: bytes | None = None
     url: str | None = None
     caption: str = ""
     filename: str = "image.png"
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Album:
+    """Pictures shown together (a Telegram album, a Discord gallery), at most 10; the
+    first one's caption is the album's."""
+
+    images: tuple[Image, ...]
 
 
 @dataclass(frozen=True)
@@ -289,7 +303,7 @@ class Ephemeral:
 class Direct:
     """Sent to the actor in a private chat."""
 
-    content: Text | Card | Buttons | Image | Document
+    content: Text | Card | Buttons | Image | Album | Document | Form
 
 
 @dataclass(frozen=True)
@@ -313,7 +327,7 @@ class ToChat:
     """Content for another chat (possibly on another platform), e.g. a mirrored poll."""
 
     chat: ChatRef
-    content: Text | Card | Buttons | Image | Document | Poll
+    content: Text | Card | Buttons | Image | Album | Document | Poll
 
 
 @dataclass(frozen=True)
@@ -326,5 +340,5 @@ class Edit:
 
 # What shows as messages in a chat; adapters render each kind (and `Out`s exhaustively:
 # a new kind fails the type check of every adapter until it is rendered).
-ChatMessage = Text | Card | Buttons | Image | Poll | Document | Form
+ChatMessage = Text | Card | Buttons | Image | Album | Poll | Document | Form
 Out = ChatMessage | Ephemeral | Direct | Edit | ClosePoll | ToChat

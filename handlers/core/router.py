@@ -74,6 +74,7 @@ _GUEST = MemberInfo(0, "", None, False)  # completions run before we know the me
 
 MAX_INPUT_CHARS = 4000
 CANCEL_COMMAND = "cancel"  # ends a guided conversation (see handlers/basics)
+START_COMMAND = "start"  # in private, takes up a conversation started in a group
 # Bulk routes (votes) take at most this many events per unit of work.
 MAX_BATCH = 256
 # C0/C1 controls other than newline and tab, and the bidi embedding/override/isolate
@@ -448,6 +449,11 @@ class Router:
         event, session = ctx.event, ctx.session
         member, chat = ctx.member.member_id, ctx.chat_id
         if event.kind is EventKind.COMMAND:
+            if event.command == START_COMMAND and event.chat.kind is ChatKind.DM:
+                # Opened from the "start a chat with me" note: go on where it waits.
+                waiting = await self._private(ctx)
+                if waiting is not None:
+                    return await dialogue.ask_again(ctx, *waiting)
             if event.command != CANCEL_COMMAND:
                 await conversations.end(session, member, chat)
             return None
@@ -456,6 +462,9 @@ class Router:
         if event.kind not in (EventKind.TEXT, EventKind.PHOTO) and not pressed:
             return None
         record = await conversations.current(session, member, chat, ctx.now())
+        if record is None and event.chat.kind is ChatKind.DM:
+            taken = await self._private(ctx)
+            record = taken[1] if taken is not None else None
         flow = self.flows.get(record.flow) if record is not None else None
         if record is None or flow is None:
             if pressed:
@@ -472,6 +481,18 @@ class Router:
             photos=event.attachments,
         )
         return await dialogue.proceed(ctx, flow, record, answer)
+
+    async def _private(
+        self, ctx: Context
+    ) -> tuple[dialogue.Flow, conversations.ConversationRecord] | None:
+        """A conversation started in a group for this private chat, taken up here."""
+        record = await conversations.take_private(
+            ctx.session, ctx.member.member_id, ctx.chat_id, ctx.event.platform, ctx.now()
+        )
+        flow = self.flows.get(record.flow) if record is not None else None
+        if record is None or flow is None:
+            return None
+        return flow, record
 
     @staticmethod
     def _check(ctx: Context, target: _Target) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.core.actions import encode
+from handlers.core.actions import REVIEWS, WRITE_REVIEW, encode
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import Button, Card, CardField
+from handlers.core.ratings import rating_line
 from handlers.products.colours import colour_name
 from storage.catalog import ProductRecord, VariantRecord
 
@@ -47,12 +48,18 @@ def product_card(product: ProductRecord, i18n: I18n, detailed: bool = False) -> 
     else:
         stock = i18n.t(N_("In stock"))
     fields.append(CardField(i18n.t(N_("Availability")), stock))
-    fields.append(CardField(i18n.t(N_("Rating")), i18n.t(N_("No reviews yet"))))
+    rating = rating_line(i18n, product.rating_count, product.rating_sum)
+    fields.append(CardField(i18n.t(N_("Rating")), rating))
     buttons: list[Button] = []
     if product.url:
         buttons.append(Button(i18n.t(N_("Buy")), url=product.url))
     if not detailed:
         buttons.append(Button(i18n.t(N_("Details")), action=encode(DETAILS_ACTION, product.sku)))
+    ref = str(product.id)
+    reviews = (
+        Button(i18n.t(N_("Reviews")), action=encode(REVIEWS, ref)),
+        Button(i18n.t(N_("Write a review")), action=encode(WRITE_REVIEW, ref)),
+    )
     body = product.description if detailed else _shorten(product.description, SHORT_BODY)
     if detailed and product.variants:
         fields.extend(_variant_fields(product, i18n))
@@ -62,7 +69,7 @@ def product_card(product: ProductRecord, i18n: I18n, detailed: bool = False) -> 
         fields=tuple(fields),
         image_url=product.image_url,
         url=product.url,
-        buttons=(tuple(buttons),) if buttons else (),
+        buttons=(tuple(buttons), reviews) if buttons else (reviews,),
         footer=f"{product.category_in(i18n.language)} · {product.sku}",
     )
 

@@ -27,7 +27,7 @@ from bot.outbox import Outbox
 from bot.runner import PlatformRefused
 from config import Settings
 from handlers.core.features import Command
-from handlers.core.model import Event
+from handlers.core.model import Attachment, Event
 from handlers.core.platform_state import PlatformState
 from handlers.core.router import Router
 
@@ -133,7 +133,18 @@ class DiscordAdapter:
         self.sender = DiscordSender(self.client, settings.default_locale, router.sent)
         if outbox is not None:
             outbox.register("discord", self.sender)
+        router.services.downloads["discord"] = self._download
         self._connection: asyncio.Task[None] | None = None
+
+    async def _download(self, attachment: Attachment, limit: int) -> bytes:
+        """A file someone sent, from Discord's CDN (its size was told with the message)."""
+        if attachment.size is not None and attachment.size > limit:
+            return bytes(limit + 1)  # too large: not worth fetching
+        try:
+            data = await self.client.http.get_from_cdn(attachment.ref)
+        except discord.HTTPException as error:
+            raise OSError(f"attachment: {error.status}") from error
+        return data[: limit + 1]
 
     async def login(self) -> None:
         assert self.settings.discord_token is not None

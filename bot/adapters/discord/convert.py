@@ -8,7 +8,16 @@ from typing import Any
 
 import discord
 
-from handlers.core.model import ChatKind, ChatRef, Event, EventKind, PollVote, SentRef, UserRef
+from handlers.core.model import (
+    Attachment,
+    ChatKind,
+    ChatRef,
+    Event,
+    EventKind,
+    PollVote,
+    SentRef,
+    UserRef,
+)
 
 PLATFORM = "discord"
 
@@ -112,13 +121,23 @@ def message_event(message: discord.Message, me: discord.ClientUser) -> Event | N
     )
     locale = str(guild.preferred_locale.value) if guild is not None else None
     text = re.sub(rf"<@!?{me.id}>", "", message.content).strip(" ,:")
+    attachments = tuple(
+        Attachment(
+            "photo" if (a.content_type or "").startswith("image/") else "file",
+            a.url,
+            a.content_type,
+            a.size,
+        )
+        for a in message.attachments
+    )
     return Event(
         PLATFORM,
         f"m:{message.id}",
-        EventKind.TEXT,
+        EventKind.PHOTO if attachments else EventKind.TEXT,
         user_ref(author, moderator, locale),
         chat_ref(message.channel, message.channel.id, guild),
         text=text,
+        attachments=attachments,
         addressed=dm or mentioned or to_me,
         reply_to=SentRef(str(message.channel.id), str(message.id)),
         raw=message,

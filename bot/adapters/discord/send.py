@@ -21,10 +21,12 @@ from bot.outbox import Sent
 from handlers.core.i18n import N_, I18n, negotiate
 from handlers.core.model import (
     FORM_FIELD,
+    Album,
     Button,
     ButtonRows,
     Buttons,
     Card,
+    ChatKind,
     ChatMessage,
     ChatRef,
     ClosePoll,
@@ -201,9 +203,8 @@ def messages(out: ChatMessage) -> list[Message]:
         case Card():
             return [{"embed": card_embed(out), "view": view(out.buttons)}]
         case Image():
-            if out.data is not None:
-                upload = discord.File(io.BytesIO(out.data), filename=out.filename)
-                return [{"content": escape(out.caption) or None, "file": upload}]
+            if out.data is not None or out.path is not None:
+                return [{"content": escape(out.caption) or None, "file": _upload(out)}]
             embed = discord.Embed(description=escape(out.caption) or None)
             embed.set_image(url=out.url)
             return [{"embed": embed}]
@@ -211,6 +212,11 @@ def messages(out: ChatMessage) -> list[Message]:
             pictured = [o for o in out.options if o.image_url][:10]
             album = [discord.Embed(title=o.text[:256]).set_image(url=o.image_url) for o in pictured]
             return [{"embeds": album}, _poll(out)] if album else [_poll(out)]
+        case Album():
+            # Several pictures in one message show as a gallery.
+            uploads = [_upload(image) for image in out.images[:10]]
+            caption = out.images[0].caption if out.images else ""
+            return [{"content": escape(caption) or None, "files": uploads}]
         case Document():
             upload = discord.File(io.BytesIO(out.data), filename=out.filename)
             return [{"content": escape(out.caption) or None, "file": upload}]
@@ -220,6 +226,14 @@ def messages(out: ChatMessage) -> list[Message]:
             return parts
         case _:
             assert_never(out)
+
+
+def _upload(image: Image) -> discord.File:
+    """A picture's bytes, or our file (read when it is sent), as an upload."""
+    if image.data is not None:
+        return discord.File(io.BytesIO(image.data), filename=image.filename)
+    assert image.path is not None
+    return discord.File(image.path, filename=image.filename)
 
 
 MODAL_TEXT_LIMIT = 45  # Discord's limit for a modal's title and a field's label
@@ -270,8 +284,14 @@ class DiscordSender:
         self.sent = sent
 
     async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
-        """Post into a channel of the bot's own accord (mirrored polls, results)."""
-        channel = self.client.get_partial_messageable(int(chat.id))
+        """Post into a channel of the bot's own accord (mirrored polls, results), or to
+        a person privately (ChatKind.PERSON: the id is theirs)."""
+        channel: discord.abc.Messageable
+        if chat.kind is ChatKind.PERSON:
+            user = self.client.get_user(int(chat.id)) or await self.client.fetch_user(int(chat.id))
+            channel = user.dm_channel or await user.create_dm()
+        else:
+            channel = self.client.get_partial_messageable(int(chat.id))
         await self.to_channel(None, channel, None, outs)
 
     async def _close_poll(self, out: ClosePoll) -> None:
@@ -456,7 +476,8 @@ class _Answer:
         if self._pending and not ephemeral:
             self._pending = False
             upload = kwargs.pop("file", None)
-            attachments = [upload] if upload is not None else discord.utils.MISSING
+            uploads = kwargs.pop("files", None) or ([upload] if upload is not None else None)
+            attachments = uploads if uploads is not None else discord.utils.MISSING
             await interaction.edit_original_response(**kwargs, attachments=attachments)
             return None
         if self._pending:  # the public "thinking…" must not stay

@@ -17,12 +17,12 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.albums import Albums
-from bot.adapters.telegram.convert import Converter
+from bot.adapters.telegram.convert import PLATFORM, Converter
 from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.send import FLOOD_RETRIES, CountingRateLimiter, Sender, Waited
 from bot.adapters.telegram.webhook import PATH as WEBHOOK_PATH
@@ -33,7 +33,7 @@ from bot.runner import PlatformRefused
 from config import Settings
 from handlers.core.features import Role, Scope
 from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
-from handlers.core.model import Event, EventKind, Out
+from handlers.core.model import Attachment, Event, Out
 from handlers.core.router import Router
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,16 @@ class TelegramAdapter:
     def mode(self) -> str:
         return self.settings.telegram_mode
 
+    async def _download(self, attachment: Attachment, limit: int) -> bytes:
+        """A file someone sent (Bot API getFile, then its download URL)."""
+        try:
+            found = await self.app.bot.get_file(attachment.ref)
+            if found.file_size is not None and found.file_size > limit:
+                return bytes(limit + 1)  # too large: not worth fetching
+            return bytes(await found.download_as_bytearray())[: limit + 1]
+        except TelegramError as error:
+            raise OSError(f"getFile: {error}") from error
+
     async def start(self) -> None:
         try:
             await self.app.initialize()  # getMe: who we are
@@ -106,6 +116,7 @@ class TelegramAdapter:
         self._sender = Sender(me, me.username, self.settings.default_locale, self._router.sent)
         if self._outbox is not None:
             self._outbox.register("telegram", self._sender)
+        self._router.services.downloads[PLATFORM] = self._download
         await self.register_commands()
         if self._webhook is not None:
             secret = self.settings.telegram_webhook_secret
@@ -222,7 +233,7 @@ class TelegramAdapter:
         album = update.message.media_group_id if update.message is not None else None
         try:
             for event in await self._converter.events(update):
-                if album is not None and event.kind is EventKind.PHOTO:
+                if album is not None and event.attachments:
                     await self._albums.add(album, event)  # one event for all its photos
                     continue
                 answered = await self._handle(event) or answered

@@ -2,8 +2,8 @@
 
 Telegram sends the photos of an album as separate messages sharing a `media_group_id`,
 one update each. They are gathered here until none has come for a short while, then
-handed on as one PHOTO event with every attachment (the caption of whichever carried
-one), so a feature gets "the photos", not one photo at a time. Each of the updates
+handed on as one event with every attachment (a PHOTO, or the command its caption
+is), so a feature gets "the photos", not one photo at a time. Each of the updates
 waits for the album to be handled, so none is confirmed to Telegram before then.
 """
 
@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from handlers.core.model import Event
+from handlers.core.model import Event, EventKind
 
 QUIET_SECONDS = 0.8  # after the last photo of an album, it is taken as complete
 Handle = Callable[[Event], Awaitable[None]]
@@ -63,8 +63,10 @@ class _Album:
         """One event for the album: its id is the album's, so a redelivery is known."""
         first = self.events[0]
         caption = next((e.text for e in self.events if e.text), "")
+        # A caption that is a command ("/review SKU 4 …") makes the album that command.
+        base = next((e for e in self.events if e.kind is EventKind.COMMAND), first)
         return replace(
-            first,
+            base,
             event_id=f"album:{first.chat.id}:{self.group_id}",
             text=caption,
             attachments=tuple(a for e in self.events for a in e.attachments),

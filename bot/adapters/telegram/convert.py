@@ -137,9 +137,29 @@ class Converter:
         if actor is None:
             return []
         reply_to = SentRef(chat.id, str(msg.message_id))
-        if msg.photo:
-            largest = max(msg.photo, key=lambda p: p.width * p.height)
+        attachment = _attachment(msg)
+        if attachment is not None:
             caption = msg.caption or ""
+            command = self._command(msg, caption=True)
+            if command is not None:  # "/review SKU 4 …" as a photo's caption
+                name, args = command
+                if name is None:
+                    return []
+                return [
+                    Event(
+                        PLATFORM,
+                        event_id,
+                        EventKind.COMMAND,
+                        actor,
+                        chat,
+                        command=name,
+                        args=args,
+                        text=caption,
+                        attachments=(attachment,),
+                        reply_to=reply_to,
+                        raw=update,
+                    )
+                ]
             return [
                 Event(
                     PLATFORM,
@@ -148,7 +168,7 @@ class Converter:
                     actor,
                     chat,
                     text=caption,
-                    attachments=(Attachment("photo", largest.file_id),),
+                    attachments=(attachment,),
                     addressed=self._addressed(msg),
                     reply_to=reply_to,
                     raw=update,
@@ -211,14 +231,15 @@ class Converter:
     # Entity offsets and lengths count UTF-16 code units, not Python characters (an emoji
     # takes two), so entity text comes from python-telegram-bot's parse_* methods.
 
-    def _command(self, msg: Message) -> tuple[str | None, str] | None:
-        entities = msg.entities or ()
+    def _command(self, msg: Message, caption: bool = False) -> tuple[str | None, str] | None:
+        entities = (msg.caption_entities if caption else msg.entities) or ()
         first = entities[0] if entities else None
         if first is None or first.type != MessageEntity.BOT_COMMAND or first.offset != 0:
             return None
-        head = msg.parse_entity(first)  # "/name@target", a prefix of the text
+        # "/name@target", a prefix of the text
+        head = msg.parse_caption_entity(first) if caption else msg.parse_entity(first)
         name, _, target = head[1:].partition("@")
-        args = (msg.text or "")[len(head) :].strip()
+        args = ((msg.caption if caption else msg.text) or "")[len(head) :].strip()
         if target and target.lower() != self.username:
             return None, args
         return name.lower(), args
@@ -251,3 +272,15 @@ class Converter:
         units = text.encode("utf-16-le")  # two bytes per code unit
         start, end = 2 * first.offset, 2 * (first.offset + first.length)
         return (units[:start] + units[end:]).decode("utf-16-le").strip(" ,:")
+
+
+def _attachment(msg: Message) -> Attachment | None:
+    """A photo (its largest size), or a file sent as a document (which may or may not
+    be a picture: the handler decides)."""
+    if msg.photo:
+        largest = max(msg.photo, key=lambda p: p.width * p.height)
+        return Attachment("photo", largest.file_id, "image/jpeg", largest.file_size)
+    document = msg.document
+    if document is not None:
+        return Attachment("file", document.file_id, document.mime_type, document.file_size)
+    return None

@@ -14,6 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar, assert_never
 
 from aiolimiter import AsyncLimiter
@@ -36,6 +37,7 @@ from bot.adapters.telegram.html import card_text, split, to_html, units
 from bot.outbox import Sent
 from handlers.core.i18n import N_, I18n, negotiate
 from handlers.core.model import (
+    Album,
     Button,
     ButtonRows,
     Buttons,
@@ -156,7 +158,7 @@ class Sender:
 
     async def _send(self, event: Event | None, chat_id: int, out: Out, delivery: Delivery) -> None:
         match out:
-            case Text() | Buttons() | Card() | Image() | Poll() | Document() | Form():
+            case Text() | Buttons() | Card() | Image() | Album() | Poll() | Document() | Form():
                 await self._message_out(event, chat_id, out, delivery)
             case ClosePoll():
                 await self._stop_poll(out)
@@ -184,6 +186,8 @@ class Sender:
                 delivery.refs += await self.card(chat_id, out, self._reply(event))
             case Image():
                 delivery.refs.append(await self.image(chat_id, out))
+            case Album():
+                delivery.refs += await self.pictures(chat_id, out)
             case Poll():
                 ref = await self.poll(chat_id, out)
                 delivery.refs.append(ref)
@@ -276,9 +280,7 @@ class Sender:
         return await self.text(chat_id, body, markup, reply)
 
     async def image(self, chat_id: int, image: Image) -> SentRef:
-        photo: str | InputFile = (
-            InputFile(image.data, filename=image.filename) if image.data else image.url or ""
-        )
+        photo = await _photo(image)
         caption = to_html(Text.of(image.caption)) if image.caption else None
         message = await self.call(
             "sendPhoto",
@@ -286,6 +288,24 @@ class Sender:
             lambda: self.bot.send_photo(chat_id, photo, caption=caption, parse_mode=ParseMode.HTML),
         )
         return _ref(message)
+
+    async def pictures(self, chat_id: int, album: Album) -> list[SentRef]:
+        """Pictures together: one photo, or an album (a media group) of up to 10."""
+        images = album.images[:10]
+        if len(images) == 1:
+            return [await self.image(chat_id, images[0])]
+        media = [
+            InputMediaPhoto(
+                await _photo(image),
+                caption=to_html(Text.of(image.caption)) if image.caption else None,
+                parse_mode=ParseMode.HTML,
+            )
+            for image in images
+        ]
+        sent = await self.call(
+            "sendMediaGroup", chat_id, lambda: self.bot.send_media_group(chat_id, media)
+        )
+        return [_ref(message) for message in sent]
 
     async def album(self, chat_id: int, poll: Poll) -> None:
         """The options' product pictures, as one album before the poll."""
@@ -464,6 +484,17 @@ def _button(button: Button) -> InlineKeyboardButton:
     if button.url is not None:
         return InlineKeyboardButton(button.label, url=button.url)
     return InlineKeyboardButton(button.label, callback_data=button.action)
+
+
+async def _photo(image: Image) -> str | InputFile:
+    """What sendPhoto takes for a picture: its bytes (or our file's, read off the event
+    loop), or its URL for Telegram to fetch."""
+    if image.data is not None:
+        return InputFile(image.data, filename=image.filename)
+    if image.path is not None:
+        data = await asyncio.to_thread(Path(image.path).read_bytes)
+        return InputFile(data, filename=image.filename)
+    return image.url or ""
 
 
 def _ref(message: Message | bool) -> SentRef:

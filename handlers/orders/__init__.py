@@ -1,0 +1,1 @@
+"""Orders: who bought what, from shops' webhooks, files and claims."""

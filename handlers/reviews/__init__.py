@@ -1,0 +1,1 @@
+"""Reviews: written by shoppers, moderated, shown on cards."""
