@@ -26,6 +26,7 @@ from handlers.linking import commands as linking
 from handlers.orders import commands as orders
 from handlers.polls import commands as polls
 from handlers.products import commands as products
+from handlers.questions import commands as questions
 from handlers.reviews import commands as reviews
 from handlers.welcome import commands as welcome
 from storage.catalog import count_products
@@ -44,6 +45,7 @@ FEATURES = (
     polls.feature,
     reviews.feature,
     orders.feature,
+    questions.feature,
     welcome.feature,
     housekeeping.feature,
 )

@@ -435,8 +435,10 @@ class Review(SQLModel, table=True):
         UniqueConstraint("product_id", "member_id"),
         # The queue reads pending reviews oldest first; never by rating (FTC 16 CFR 465.7).
         Index("ix_review_status_updated", "status", "updated_at"),
-        # /reviews reads a product's published reviews newest first.
-        Index("ix_review_product_published", "product_id", "status", "published_at"),
+        # /reviews reads a product's published reviews newest or most helpful first, a
+        # page at a time straight off these (no sort of a popular product's reviews).
+        Index("ix_review_product_published", "product_id", "status", "published_at", "id"),
+        Index("ix_review_product_helpful", "product_id", "status", "helpful_count", "published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -641,3 +643,98 @@ class MemberCode(SQLModel, table=True):
             Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
+
+
+class ProductQuestion(SQLModel, table=True):
+    """A shopper's question about a product, asked in a chat for the community to
+    answer. Hidden (`hidden_at`) once three people report it."""
+
+    __tablename__ = "product_question"
+    __table_args__ = (Index("ix_product_question_product", "product_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="SET NULL"), nullable=True),
+    )
+    # The asker's account: where they are told about answers.
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=64)
+    author_name: str = Field(max_length=128)
+    body: str = Field(max_length=500)
+    language: str = Field(default="en", max_length=16)
+    answer_count: int = 0
+    report_count: int = 0
+    hidden_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class QuestionAnswer(SQLModel, table=True):
+    """An answer to a product question; labelled by who wrote it (staff, a verified
+    buyer) when it was written."""
+
+    __tablename__ = "question_answer"
+    __table_args__ = (Index("ix_question_answer_question", "question_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("product_question.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    author_name: str = Field(max_length=128)
+    body: str = Field(max_length=1000)
+    staff: bool = False
+    verified: bool = False
+    report_count: int = 0
+    hidden_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class QaReport(SQLModel, table=True):
+    """One member reported a question or an answer: once per person."""
+
+    __tablename__ = "qa_report"
+    __table_args__ = (PrimaryKeyConstraint("kind", "item_id", "member_id"),)
+
+    kind: str = Field(max_length=8)  # "question" or "answer"
+    item_id: int
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+
+
+class QuestionInvite(SQLModel, table=True):
+    """A verified buyer invited to answer a question ("Ask owners"): once each."""
+
+    __tablename__ = "question_invite"
+    __table_args__ = (PrimaryKeyConstraint("question_id", "member_id"),)
+
+    question_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("product_question.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+
+
+class MemberPreference(SQLModel, table=True):
+    """What a member allowed in /settings (off until they turn it on)."""
+
+    __tablename__ = "member_preference"
+
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    ask_owners: bool = False  # other shoppers' questions about what they bought

@@ -395,11 +395,11 @@ async def queue(session: AsyncSession, offset: int, limit: int) -> tuple[list[Re
 
 async def published(
     session: AsyncSession, product_id: int, order: Order, offset: int, limit: int
-) -> tuple[list[ReviewRecord], int]:
-    """A product's published reviews, newest or most helpful first, and how many."""
+) -> list[ReviewRecord]:
+    """A page of a product's published reviews, newest or most helpful first (how many
+    there are is the product's `rating_count`)."""
     clauses = [Review.product_id == product_id, Review.status == Status.PUBLISHED.value]
-    total = await _count_where(session, clauses)
-    return await _records(session, clauses, order.value, offset, limit), total
+    return await _records(session, clauses, order.value, offset, limit)
 
 
 async def _count_where(session: AsyncSession, clauses: Sequence[Any]) -> int:
@@ -410,9 +410,22 @@ async def _count_where(session: AsyncSession, clauses: Sequence[Any]) -> int:
 async def _records(
     session: AsyncSession, clauses: Sequence[Any], order: str | None, offset: int, limit: int
 ) -> list[ReviewRecord]:
+    # The reply and the "Verified buyer" fact come with each row: two statements a page
+    # (this one and the photos), whatever the page holds.
+    bought = (
+        select(OrderLine.order_id)
+        .join(ShopOrder, col(ShopOrder.id) == col(OrderLine.order_id))
+        .where(
+            col(OrderLine.product_id) == col(Review.product_id),
+            col(ShopOrder.member_id) == col(Review.member_id),
+            col(OrderLine.refunded) < col(OrderLine.quantity),
+        )
+        .exists()
+    )
     stmt = (
-        select(Review, Product.sku, Product.name)
+        select(Review, Product, ReviewReply, bought)
         .join(Product, col(Product.id) == col(Review.product_id))
+        .outerjoin(ReviewReply, col(ReviewReply.review_id) == col(Review.id))
         .where(*clauses)
     )
     if order == "queue":
@@ -422,16 +435,13 @@ async def _records(
     elif order == Order.NEWEST.value:
         stmt = stmt.order_by(col(Review.published_at).desc(), col(Review.id).desc())
     rows = (await session.exec(stmt.offset(offset).limit(limit))).all()
-    ids = [r.id for r, _, _ in rows if r.id is not None]
-    photos = await _photos(session, ids)
-    replies = await _replies(session, ids)
-    verified = await verified_buyers(session, [(r.product_id, r.member_id) for r, _, _ in rows])
+    photos = await _photos(session, [r.id for r, *_ in rows if r.id is not None])
     return [
         ReviewRecord(
             id=r.id or 0,
             product_id=r.product_id,
-            sku=sku,
-            product_name=name,
+            sku=product.sku,
+            product_name=product.name,
             member_id=r.member_id,
             author_name=r.author_name,
             platform=r.platform,
@@ -444,15 +454,15 @@ async def _records(
             revision=r.revision,
             staff=r.staff,
             rewarded=r.rewarded,
-            verified=(r.product_id, r.member_id) in verified,
+            verified=bool(verified),
             helpful_count=r.helpful_count,
             report_count=r.report_count,
             updated_at=r.updated_at,
             published_at=r.published_at,
             photos=photos.get(r.id or 0, ()),
-            reply=replies.get(r.id or 0),
+            reply=ReplyRecord(reply.author_name, reply.body, reply.at) if reply else None,
         )
-        for r, sku, name in rows
+        for r, product, reply, verified in rows
     ]
 
 
@@ -470,39 +480,6 @@ async def _photos(session: AsyncSession, ids: list[int]) -> dict[int, tuple[Phot
             PhotoFile(photo.file, photo.width, photo.height)
         )
     return {review_id: tuple(files) for review_id, files in found.items()}
-
-
-async def _replies(session: AsyncSession, ids: list[int]) -> dict[int, ReplyRecord]:
-    if not ids:
-        return {}
-    stmt = select(ReviewReply).where(col(ReviewReply.review_id).in_(ids))
-    return {
-        reply.review_id: ReplyRecord(reply.author_name, reply.body, reply.at)
-        for reply in (await session.exec(stmt)).all()
-    }
-
-
-async def verified_buyers(
-    session: AsyncSession, pairs: Sequence[tuple[int, int]]
-) -> set[tuple[int, int]]:
-    """Which (product, member) pairs have an order on record that was not wholly
-    refunded: the "Verified buyer" label."""
-    if not pairs:
-        return set()
-    products = {product for product, _ in pairs}
-    members = {member for _, member in pairs}
-    stmt = (
-        select(OrderLine.product_id, ShopOrder.member_id)
-        .join(ShopOrder, col(ShopOrder.id) == col(OrderLine.order_id))
-        .where(
-            col(OrderLine.product_id).in_(products),
-            col(ShopOrder.member_id).in_(members),
-            col(OrderLine.refunded) < col(OrderLine.quantity),
-        )
-        .distinct()
-    )
-    found = {(p, m) for p, m in (await session.exec(stmt)).all() if p and m}
-    return found & set(pairs)
 
 
 async def is_instant(session: AsyncSession, scope: str) -> bool:

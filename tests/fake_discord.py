@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.web_request import FileField
 
 from tests.loopback import LoopbackServer
 
@@ -371,7 +372,8 @@ class FakeDiscord(LoopbackServer):
             }
         }
         if kind == 4:
-            message = self._message(CHANNEL_ID, data, webhook=True)
+            uploaded: dict[str, Any] = {k: body[k] for k in ("_files", "_file_bytes") if k in body}
+            message = self._message(CHANNEL_ID, {**data, **uploaded}, webhook=True)
             response["resource"] = {"type": 4, "message": message}
             response["interaction"]["response_message_id"] = message["id"]
         elif kind == 8:
@@ -404,9 +406,12 @@ class FakeDiscord(LoopbackServer):
             embeds=embeds,
             components=body.get("components") or [],
             attachments=[
-                _attachment(a, files)
-                for a, files in zip(
-                    body.get("attachments") or [], body.get("_files") or [], strict=False
+                _attachment(a, name, data)
+                for a, name, data in zip(
+                    body.get("attachments") or [],
+                    body.get("_files") or [],
+                    body.get("_file_bytes") or [],
+                    strict=False,
                 )
             ],
         )
@@ -609,14 +614,14 @@ def modal_submit(
     return interaction(5, {"custom_id": custom_id, "components": rows}, who=who)
 
 
-def _attachment(sent: dict[str, Any], filename: str) -> dict[str, Any]:
+def _attachment(sent: dict[str, Any], filename: str, data: bytes) -> dict[str, Any]:
     """An uploaded file as Discord describes it back."""
     attachment_id = str(900_000_000_000_000_000 + int(sent.get("id", 0)))
     url = f"https://cdn.discordapp.com/attachments/{attachment_id}/{filename}"
     return {
         "id": attachment_id,
         "filename": sent.get("filename", filename),
-        "size": 1,
+        "size": len(data),
         "url": url,
         "proxy_url": url,
     }
@@ -639,9 +644,9 @@ async def _body(request: web.Request) -> dict[str, Any]:
         form = await request.post()
         payload = form.get("payload_json")
         data = json.loads(payload) if isinstance(payload, str) else {}
-        data["_files"] = [
-            getattr(v, "filename", "file") for k, v in form.items() if k.startswith("files[")
-        ]
+        uploads = [v for k, v in form.items() if k.startswith("files[")]
+        data["_files"] = [getattr(v, "filename", "file") for v in uploads]
+        data["_file_bytes"] = [v.file.read() for v in uploads if isinstance(v, FileField)]
         return data
     with contextlib.suppress(ValueError):
         return dict(await request.post())

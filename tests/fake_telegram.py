@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 from tests.loopback import LoopbackServer
 
@@ -184,6 +185,7 @@ class FakeTelegram(LoopbackServer):
         super().__init__()
         self.token = token
         self.chats: dict[int, FakeChat] = {}
+        self.files: dict[str, bytes] = {}  # file_id -> bytes, served by getFile + /file/
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
@@ -204,6 +206,15 @@ class FakeTelegram(LoopbackServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's download, as getFile's file_path names it."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
+        data = self.files.get(file_id)
+        return web.Response(status=404) if data is None else web.Response(body=data)
 
     @property
     def base_url(self) -> str:
@@ -327,10 +338,13 @@ class FakeTelegram(LoopbackServer):
         sender: dict[str, Any],
         caption: str = "",
         media_group_id: str | None = None,
+        data: bytes | None = None,
     ) -> int:
         """A photo, alone or one of an album (Telegram sends an album's photos as
-        messages sharing a media_group_id)."""
+        messages sharing a media_group_id); `data`: its bytes, for getFile."""
         number = next(self._message_ids)
+        if data is not None:
+            self.files[f"ph{number}"] = data
         message: dict[str, Any] = {
             "message_id": number,
             "date": int(time.time()),
@@ -353,6 +367,9 @@ class FakeTelegram(LoopbackServer):
         }
         if caption:
             message["caption"] = caption
+            entities = _entities(caption)
+            if entities:
+                message["caption_entities"] = entities
         if media_group_id is not None:
             message["media_group_id"] = media_group_id
         self.messages[(chat_id, number)] = message
@@ -488,6 +505,18 @@ class FakeTelegram(LoopbackServer):
             raise ApiError(400, "Bad Request: message text is empty")
         return self._store(chat, text=text, reply_markup=params.get("reply_markup"))
 
+    def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id"))
+        data = self.files.get(file_id)
+        if data is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(data),
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
     def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._writable(params)
         photo = params.get("photo")
@@ -543,6 +572,10 @@ class FakeTelegram(LoopbackServer):
         media = params.get("media") or []
         if not 2 <= len(media) <= 10 or any(m.get("type") != "photo" for m in media):
             raise ApiError(400, "Bad Request: MEDIA_GROUP_INVALID")
+        uploaded = {name for name, _ in params.get("_uploads", [])}
+        for m in media:  # an uploaded file is named as "attach://<form field>"
+            if str(m["media"]).startswith("attach://") and m["media"][9:] not in uploaded:
+                raise ApiError(400, "Bad Request: wrong file identifier specified")
         return [
             self._store(
                 chat,
@@ -644,9 +677,13 @@ async def _params(request: web.Request) -> dict[str, Any]:
         return dict(data) if isinstance(data, dict) else {}
     form = await request.post()
     params: dict[str, Any] = {}
+    uploads: list[tuple[str, bytes]] = []
     for key, value in form.items():
         if not isinstance(value, str):
             params[key] = f"<upload:{getattr(value, 'filename', 'file')}>"
+            uploads.append(
+                (key, value.file.read() if isinstance(value, FileField) else bytes(value))
+            )
             continue
         if key in JSON_PARAMS:
             try:
@@ -655,6 +692,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
             except ValueError:
                 pass
         params[key] = value
+    if uploads:
+        params["_uploads"] = uploads
     return params
 
 

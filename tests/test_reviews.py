@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from handlers.core.model import (
     Event,
     EventKind,
     Out,
+    UserRef,
 )
 from handlers.reviews import commands as reviews_feature
 from handlers.reviews.moderation import APPROVE, REASON
@@ -339,3 +341,45 @@ async def test_ratings_check_finds_and_fixes_a_drifted_aggregate(app: App) -> No
         assert (wrong.stored, wrong.actual) == ((3, 13), (1, 4))
     async with app.db.session() as session:
         assert await reviews.check_ratings(session) == []
+
+
+async def test_linked_accounts_keep_the_newer_review_and_count_helpful_once(
+    app: App, clock: Clock
+) -> None:
+    r = app.router.dispatch
+    telegram, discord = user("anna"), UserRef("discord", "44", "Anna D", "annad", "en")
+    dc_dm = ChatRef("discord", "d44", ChatKind.DM)
+    await r(command("review", f"{SKU} 2 First thoughts", actor=telegram, chat=dm("anna")))
+    await r(command("review", "BAG-002 4 City bag", actor=user("zed")))
+    clock.advance(minutes=5)
+    await r(command("review", f"{SKU} 5 After a month", actor=discord, chat=dc_dm))
+    queue = await r(command("queue", actor=MOD, chat=group()))
+    for token in [t for label, t in tokens_all(queue) if label == "Approve"]:
+        await r(action(token, actor=MOD, chat=group()))
+    assert await rating(app) == (2, 7)
+    # Both accounts found Zed's review helpful: after linking, it counts once.
+    shown = await r(command("reviews", "BAG-002", actor=telegram))
+    helpful = tokens(shown)["Helpful (0)"]
+    await r(action(helpful, actor=telegram))
+    await r(action(helpful, actor=discord, chat=dc_dm))
+    issued = plain(await r(command("linkme", actor=telegram, chat=dm("anna"))))
+    code = re.search(r"\b([A-Z2-9]{6})\b", issued)
+    assert code is not None
+    linked = await r(command("linkme", code.group(1), actor=discord, chat=dc_dm))
+    assert "linked" in plain(linked).lower()
+    kept = [(rv.body, rv.rating) for rv in await stored(app) if rv.body != "City bag"]
+    assert kept == [("After a month", 5)]
+    assert await rating(app) == (1, 5)
+    [zed] = [rv for rv in await stored(app) if rv.body == "City bag"]
+    assert zed.helpful_count == 1
+
+
+def tokens_all(outs: list[Out]) -> list[tuple[str, str]]:
+    """Every (label, token) of every answer, in order (several items share labels)."""
+    return [
+        (b.label, b.action or "")
+        for o in outs
+        if isinstance(o, Buttons)
+        for row in o.rows
+        for b in row
+    ]

@@ -66,7 +66,7 @@ async def write_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
 @feature.command("reviews", N_("Read a product's reviews"), params=[SHOWN])
 async def reviews_command(ctx: Context, args: Args) -> Sequence[Out]:
     product = await _product(ctx, args["product"])
-    return await showing.show(ctx, product.id, Order.NEWEST, 0)
+    return await showing.show(ctx, product, Order.NEWEST, 0)
 
 
 @feature.action(REVIEWS)
@@ -74,7 +74,7 @@ async def reviews_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     product = await _by_id(ctx, args[:1])
     order = Order.HELPFUL if args[1:2] == (Order.HELPFUL.value,) else Order.NEWEST
     page = int(args[2]) if len(args) > 2 and args[2].isdigit() else 0
-    return await showing.show(ctx, product.id, order, page)
+    return await showing.show(ctx, product, order, page)
 
 
 @feature.action(showing.HELPFUL)

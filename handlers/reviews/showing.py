@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from handlers.core.actions import REVIEWS, encode
 from handlers.core.context import Context
-from handlers.core.errors import UserError
 from handlers.core.i18n import N_, Nn_
 from handlers.core.model import Button, Buttons, Out, Span, Text, bold
 from handlers.core.ratings import rating_line
 from handlers.reviews.media import pictures
 from handlers.reviews.writing import stars
 from storage import reviews
-from storage.catalog import products_by_ids
+from storage.catalog import ProductRecord
 from storage.reviews import Order, ReviewRecord
 
 PAGE = 5
@@ -30,13 +29,10 @@ HOW_CHECKED = N_(
 )
 
 
-async def show(ctx: Context, product_id: int, order: Order, page: int) -> list[Out]:
+async def show(ctx: Context, product: ProductRecord, order: Order, page: int) -> list[Out]:
     """A page of the product's published reviews, with the pager under it."""
-    found_products = await products_by_ids(ctx.session, [product_id])
-    if not found_products:
-        raise UserError(N_("That product is no longer in the catalog."))
-    product = found_products[0]
-    found, total = await reviews.published(ctx.session, product.id, order, page * PAGE, PAGE)
+    found = await reviews.published(ctx.session, product.id, order, page * PAGE, PAGE)
+    total = product.rating_count
     rating = rating_line(ctx.i18n, product.rating_count, product.rating_sum)
     header = Text.of(bold(product.name), "\n" + rating)
     outs: list[Out] = [header]

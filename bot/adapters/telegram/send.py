@@ -294,11 +294,13 @@ class Sender:
         images = album.images[:10]
         if len(images) == 1:
             return [await self.image(chat_id, images[0])]
+        # Bytes, not InputFiles: PTB then names each upload for the album (attach://).
         media = [
             InputMediaPhoto(
-                await _photo(image),
+                await _bytes_or_url(image),
                 caption=to_html(Text.of(image.caption)) if image.caption else None,
                 parse_mode=ParseMode.HTML,
+                filename=image.filename,
             )
             for image in images
         ]
@@ -487,13 +489,18 @@ def _button(button: Button) -> InlineKeyboardButton:
 
 
 async def _photo(image: Image) -> str | InputFile:
-    """What sendPhoto takes for a picture: its bytes (or our file's, read off the event
-    loop), or its URL for Telegram to fetch."""
+    """What sendPhoto takes for a picture: its bytes as a file, or its URL for Telegram
+    to fetch."""
+    found = await _bytes_or_url(image)
+    return InputFile(found, filename=image.filename) if isinstance(found, bytes) else found
+
+
+async def _bytes_or_url(image: Image) -> bytes | str:
+    """A picture's bytes (our file's read off the event loop), or its URL."""
     if image.data is not None:
-        return InputFile(image.data, filename=image.filename)
+        return image.data
     if image.path is not None:
-        data = await asyncio.to_thread(Path(image.path).read_bytes)
-        return InputFile(data, filename=image.filename)
+        return await asyncio.to_thread(Path(image.path).read_bytes)
     return image.url or ""
 
 

@@ -1,0 +1,1 @@
+"""Community Q&A: questions about products, answered by the community."""
