@@ -1,7 +1,8 @@
 """Shops' order webhooks on the process's HTTP server.
 
-POST /orders/shopify (Shopify `orders/create`, `orders/updated`, `refunds/create`, as
-Shopify sends them) and POST /orders/woocommerce (`order.created`, `order.updated`).
+POST /orders/shopify (Shopify `orders/create`, `orders/updated`, `orders/cancelled`,
+`refunds/create`, as Shopify sends them) and POST /orders/woocommerce (`order.created`,
+`order.updated`; an order counts once paid, and a cancelled one is a full refund).
 Each request's signature, base64(HMAC-SHA256(secret, body)), is checked in constant time
 before anything is read: a bad one gets 401 and records nothing. A route exists only
 when its secret is set. Answers: 200 once stored (a second delivery of the same order
@@ -77,10 +78,13 @@ def _receiver(app: App, secret: str, store: Store) -> Handler:
 
 async def _shopify(app: App, topic: str, payload: dict[str, Any]) -> None:
     now = app.services.clock()
-    if topic in ("orders/create", "orders/updated", "orders/paid"):
+    if topic in ("orders/create", "orders/updated", "orders/paid", "orders/cancelled"):
         outcome = await record_orders(app.db, [feeds.shopify_order(payload)], now)
         if outcome.with_buyer:
             app.jobs.wake(ASK_JOB)
+        cancelled = feeds.shopify_cancellation(payload)
+        if cancelled is not None:  # not bought after all: no longer a verified buyer
+            await record_refunds(app.db, [cancelled], now)
     elif topic == "refunds/create":
         await record_refunds(app.db, [feeds.shopify_refund(payload)], now)
     else:
@@ -91,6 +95,9 @@ async def _woocommerce(app: App, topic: str, payload: dict[str, Any]) -> None:
     now = app.services.clock()
     if topic not in ("order.created", "order.updated"):
         log.info("woocommerce webhook: topic %r is not one we use; ignored", topic)
+        return
+    if not feeds.woocommerce_placed(payload):
+        log.info("woocommerce webhook: order %s not paid yet; not recorded", payload.get("id"))
         return
     outcome = await record_orders(app.db, [feeds.woocommerce_order(payload)], now)
     if outcome.with_buyer:

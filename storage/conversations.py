@@ -92,9 +92,23 @@ async def take_private(
 
 
 async def end(session: AsyncSession, member_id: int, chat_id: int) -> bool:
-    """End the member's conversation in the chat; False if there was none."""
+    """End the member's conversation in the chat; False if there was none. One waiting
+    for their private chat stays (see `end_private`)."""
     stmt = delete(Conversation).where(
-        col(Conversation.member_id) == member_id, col(Conversation.chat_id) == chat_id
+        col(Conversation.member_id) == member_id,
+        col(Conversation.chat_id) == chat_id,
+        col(Conversation.private).is_(False),
+    )
+    return bool((await session.exec(stmt)).rowcount)
+
+
+async def end_private(session: AsyncSession, member_id: int, platform: str) -> bool:
+    """End the member's conversation waiting for their private chat on `platform`."""
+    chats = select(Chat.id).where(Chat.platform == platform)
+    stmt = delete(Conversation).where(
+        col(Conversation.member_id) == member_id,
+        col(Conversation.private).is_(True),
+        col(Conversation.chat_id).in_(chats),
     )
     return bool((await session.exec(stmt)).rowcount)
 

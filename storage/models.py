@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -575,7 +576,7 @@ class ShopOrder(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
     )
     currency: str | None = Field(default=None, max_length=3)
-    total_minor: int | None = None
+    total_minor: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     ordered_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     # When the buyer was asked for a review (once per order); NULL: not yet.

@@ -159,8 +159,12 @@ async def record(session: AsyncSession, order: NewOrder, now: datetime) -> Recor
 async def _product_ids(session: AsyncSession, skus: set[str]) -> dict[str, int]:
     if not skus:
         return {}
-    stmt = select(Product.sku, Product.id).where(col(Product.sku).in_(skus))
-    return {sku: pid for sku, pid in (await session.exec(stmt)).all() if pid is not None}
+    # Shops send SKUs in any case; the catalog's are matched as a lookup would (the
+    # lower(sku) index).
+    lowered = {sku.lower() for sku in skus}
+    stmt = select(Product.sku, Product.id).where(func.lower(col(Product.sku)).in_(lowered))
+    found = {sku.lower(): pid for sku, pid in (await session.exec(stmt)).all() if pid is not None}
+    return {sku: found[sku.lower()] for sku in skus if sku.lower() in found}
 
 
 async def refund(
@@ -235,11 +239,18 @@ async def claim(
     return (int(found[0]), str(found[1])) if found is not None else None
 
 
-async def review_requests_due(session: AsyncSession, limit: int) -> list[datetime]:
-    """When the oldest orders whose buyer was not asked for a review yet were placed."""
+async def review_requests_due(
+    session: AsyncSession, placed_after: datetime, limit: int
+) -> list[datetime]:
+    """When the oldest orders placed after `placed_after` whose buyer was not asked for a
+    review yet were placed (older orders, an imported history, are never asked about)."""
     stmt = (
         select(ShopOrder.ordered_at)
-        .where(col(ShopOrder.review_asked_at).is_(None), col(ShopOrder.member_id).is_not(None))
+        .where(
+            col(ShopOrder.review_asked_at).is_(None),
+            col(ShopOrder.member_id).is_not(None),
+            ShopOrder.ordered_at > placed_after,
+        )
         .order_by(col(ShopOrder.ordered_at))
         .limit(limit)
     )
@@ -247,17 +258,19 @@ async def review_requests_due(session: AsyncSession, limit: int) -> list[datetim
 
 
 async def take_review_requests(
-    session: AsyncSession, placed_before: datetime, now: datetime, limit: int
+    session: AsyncSession, placed: tuple[datetime, datetime], now: datetime, limit: int
 ) -> list[Purchase]:
-    """Claim orders placed before `placed_before` whose buyer was not asked for a review
-    yet: each is claimed by one process, once (its time set in one UPDATE)."""
+    """Claim orders placed between `placed` (after, before) whose buyer was not asked for
+    a review yet: each is claimed by one process, once (its time set in one UPDATE)."""
+    after, before = placed
     table = table_of(ShopOrder)
     waiting = (
         select(ShopOrder.id)
         .where(
             col(ShopOrder.review_asked_at).is_(None),
             col(ShopOrder.member_id).is_not(None),
-            ShopOrder.ordered_at <= placed_before,
+            ShopOrder.ordered_at > after,
+            ShopOrder.ordered_at <= before,
         )
         .order_by(col(ShopOrder.ordered_at))
         .limit(limit)

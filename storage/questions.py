@@ -49,6 +49,7 @@ class QuestionRecord:
     sku: str
     product_name: str
     member_id: int
+    chat_id: int | None  # where it was asked: its answers are posted there (and linked chats)
     platform: str
     platform_user_id: str
     author_name: str
@@ -184,6 +185,7 @@ async def _questions(
             sku=sku,
             product_name=name,
             member_id=q.member_id,
+            chat_id=q.chat_id,
             platform=q.platform,
             platform_user_id=q.platform_user_id,
             author_name=q.author_name,
@@ -254,8 +256,8 @@ async def bought(session: AsyncSession, product_id: int, member_id: int) -> bool
 async def invite_owners(
     session: AsyncSession, question_id: int, product_id: int, exclude: int, limit: int
 ) -> list[Owner]:
-    """Up to `limit` verified buyers of the product who allowed it in /settings and were
-    not invited to this question yet (never `exclude`, the asker): each invited once."""
+    """Verified buyers of the product who allowed it in /settings, up to `limit` for the
+    question in all (never `exclude`, the asker): each invited once."""
     buyers = (
         select(ShopOrder.member_id)
         .join(OrderLine, col(OrderLine.order_id) == col(ShopOrder.id))
@@ -266,6 +268,11 @@ async def invite_owners(
         )
     )
     invited = select(QuestionInvite.member_id).where(QuestionInvite.question_id == question_id)
+    # At most `limit` people are ever asked about one question, however often it is pressed.
+    so_far = select(func.count()).where(QuestionInvite.question_id == question_id)
+    limit -= int((await session.exec(so_far)).one())
+    if limit <= 0:
+        return []
     stmt = (
         select(MemberPreference.member_id)
         .where(
@@ -336,6 +343,20 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
     await session.exec(
         update(reports).where(reports.c.member_id == drop_id).values(member_id=keep_id)
     )
+    for model, kind in ((ProductQuestion, "question"), (QuestionAnswer, "answer")):
+        # Reports both accounts made count once now: the counts follow the rows.
+        target = table_of(model)
+        counted = (
+            select(func.count())
+            .where(reports.c.kind == kind, reports.c.item_id == target.c.id)
+            .scalar_subquery()
+        )
+        marked = select(reports.c.item_id).where(
+            reports.c.kind == kind, reports.c.member_id == keep_id
+        )
+        await session.exec(
+            update(target).where(target.c.id.in_(marked)).values(report_count=counted)
+        )
     invites = table_of(QuestionInvite)
     kept = select(invites.c.question_id).where(invites.c.member_id == keep_id)
     await session.exec(

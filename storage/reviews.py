@@ -12,6 +12,7 @@ suppression).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
+    Conversation,
     OrderLine,
     Product,
     Review,
@@ -109,6 +111,7 @@ class ReviewRecord:
     sku: str
     product_name: str
     member_id: int
+    chat_id: int | None  # where it was written: whose moderators decide on it
     author_name: str
     platform: str
     platform_user_id: str
@@ -229,10 +232,16 @@ async def _locked(session: AsyncSession, product_id: int, member_id: int) -> Rev
 
 
 async def publish(
-    session: AsyncSession, review_id: int, revision: int, moderator_id: int, now: datetime
+    session: AsyncSession,
+    review_id: int,
+    revision: int,
+    moderator_id: int,
+    now: datetime,
+    reach: Sequence[int] | None = None,
 ) -> Decided | None:
-    """Publish a pending review as the moderator saw it; None if someone decided first
-    or the author has edited it since."""
+    """Publish a pending review as the moderator saw it; None if someone decided first,
+    the author has edited it since, or it was written outside `reach` (the chats the
+    moderator moderates; None: everywhere)."""
     table = table_of(Review)
     stmt = (
         update(table)
@@ -240,6 +249,7 @@ async def publish(
             table.c.id == review_id,
             table.c.status == Status.PENDING.value,
             table.c.revision == revision,
+            *_within(reach),
         )
         .values(
             status=Status.PUBLISHED.value,
@@ -258,10 +268,15 @@ async def publish(
 
 
 async def reject(
-    session: AsyncSession, review_id: int, revision: int, moderator_id: int, reason: str
+    session: AsyncSession,
+    review_id: int,
+    revision: int,
+    moderator_id: int,
+    reason: str,
+    reach: Sequence[int] | None = None,
 ) -> Decided | None:
     """Reject a pending review (with a reason from the fixed list); None if someone
-    decided first or it was edited since."""
+    decided first, it was edited since, or it is outside `reach` (as in `publish`)."""
     table = table_of(Review)
     stmt = (
         update(table)
@@ -269,12 +284,18 @@ async def reject(
             table.c.id == review_id,
             table.c.status == Status.PENDING.value,
             table.c.revision == revision,
+            *_within(reach),
         )
         .values(status=Status.REJECTED.value, reason=reason, decided_by=moderator_id)
         .returning(*_decided_columns())
     )
     row = (await session.exec(stmt)).first()
     return Decided(*row) if row is not None else None
+
+
+def _within(reach: Sequence[int] | None) -> list[Any]:
+    """The condition that a review was written in one of the `reach` chats."""
+    return [] if reach is None else [table_of(Review).c.chat_id.in_(list(reach))]
 
 
 def _decided_columns() -> tuple[Any, ...]:
@@ -385,10 +406,13 @@ async def member_review(
     return found[0] if found else None
 
 
-async def queue(session: AsyncSession, offset: int, limit: int) -> tuple[list[ReviewRecord], int]:
-    """Reviews waiting for a moderator, oldest first, and how many wait. No rating
-    filter or order exists, by design."""
-    waiting = [Review.status == Status.PENDING.value]
+async def queue(
+    session: AsyncSession, offset: int, limit: int, reach: Sequence[int] | None = None
+) -> tuple[list[ReviewRecord], int]:
+    """Reviews waiting for a moderator, oldest first, and how many wait: those written
+    in the `reach` chats (None: everywhere). No rating filter or order exists, by
+    design."""
+    waiting = [Review.status == Status.PENDING.value, *_within(reach)]
     total = await _count_where(session, waiting)
     return await _records(session, waiting, "queue", offset, limit), total
 
@@ -431,7 +455,11 @@ async def _records(
     if order == "queue":
         stmt = stmt.order_by(col(Review.updated_at), col(Review.id))
     elif order == Order.HELPFUL.value:
-        stmt = stmt.order_by(col(Review.helpful_count).desc(), col(Review.published_at).desc())
+        stmt = stmt.order_by(
+            col(Review.helpful_count).desc(),
+            col(Review.published_at).desc(),
+            col(Review.id).desc(),  # ties: pages neither repeat nor skip a review
+        )
     elif order == Order.NEWEST.value:
         stmt = stmt.order_by(col(Review.published_at).desc(), col(Review.id).desc())
     rows = (await session.exec(stmt.offset(offset).limit(limit))).all()
@@ -443,6 +471,7 @@ async def _records(
             sku=product.sku,
             product_name=product.name,
             member_id=r.member_id,
+            chat_id=r.chat_id,
             author_name=r.author_name,
             platform=r.platform,
             platform_user_id=r.platform_user_id,
@@ -531,14 +560,19 @@ async def check_ratings(session: AsyncSession, fix: bool = False) -> list[Mismat
             await (await session.connection()).execute(stmt)
         ).all()
     ]
-    if fix:
-        table = table_of(Product)
-        for wrong in found:
-            await session.exec(
-                update(table)
-                .where(table.c.id == wrong.product_id)
-                .values(rating_count=wrong.actual[0], rating_sum=wrong.actual[1])
-            )
+    if fix and found:
+        # Recounted in the UPDATE itself, so a review published meanwhile is counted.
+        products, reviews = table_of(Product), table_of(Review)
+        published = (reviews.c.product_id == products.c.id) & (
+            reviews.c.status == Status.PUBLISHED.value
+        )
+        recount = sa_select(func.count()).where(published).scalar_subquery()
+        restar = sa_select(func.coalesce(func.sum(reviews.c.rating), 0)).where(published)
+        await session.exec(
+            update(products)
+            .where(products.c.id.in_([wrong.product_id for wrong in found]))
+            .values(rating_count=recount, rating_sum=restar.scalar_subquery())
+        )
     return found
 
 
@@ -609,3 +643,14 @@ async def is_vendor_of(session: AsyncSession, product_id: int, member_id: int) -
         .where(Product.id == product_id, Vendor.member_id == member_id)
     )
     return (await session.exec(stmt)).first() is not None
+
+
+async def files_in_use(session: AsyncSession, flow: str) -> set[str]:
+    """Photo files that reviews hold, or that conversations of `flow` (reviews being
+    written) took already: everything else in the media folder may go."""
+    stmt = select(ReviewPhoto.file).distinct()
+    used = set((await session.exec(stmt)).all())
+    drafts = select(Conversation.data).where(Conversation.flow == flow)
+    for data in (await session.exec(drafts)).all():
+        used.update(entry[0] for entry in json.loads(data).get("photos", []))
+    return used

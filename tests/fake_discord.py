@@ -81,6 +81,7 @@ class FakeDiscord(LoopbackServer):
         self.interactions: dict[str, float] = {}  # interaction id -> dispatched at
         self.dm_blocked: set[str] = set()  # users who accept no DMs from the bot
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.cdn: dict[str, bytes] = {}  # attachments people sent, by file name
         self.messages: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(910_000_000_000_000_000)
         self._seq = itertools.count(1)
@@ -96,12 +97,32 @@ class FakeDiscord(LoopbackServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/cdn/{name}", self._cdn)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
 
     async def stop(self) -> None:
         for ws in list(self._sessions):
             await ws.close()
         await super().stop()
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        """Files people attached (Discord's CDN), by name."""
+        data = self.cdn.get(request.match_info["name"])
+        return web.Response(status=404) if data is None else web.Response(body=data)
+
+    def attach(self, name: str, data: bytes, content_type: str = "image/jpeg") -> dict[str, Any]:
+        """A file someone attached, as Discord resolves it in an interaction."""
+        self.cdn[name] = data
+        url = f"http://127.0.0.1:{self.port}/cdn/{name}"
+        attachment_id = str(next(self._ids))
+        return {
+            "id": attachment_id,
+            "filename": name,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
 
     @property
     def api_url(self) -> str:

@@ -4,6 +4,7 @@ Discord (REST + JSON gateway)."""
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image as PILImage
 from pydantic import SecretStr
 
 from bot.adapters.discord.adapter import DiscordAdapter
@@ -629,3 +631,35 @@ async def test_poll_end_to_end_native_vote_and_results(
         assert chart.startswith("poll-") and chart.endswith(".png")  # the PNG bar chart
     finally:
         await adapter.stop()
+
+
+async def test_a_one_line_review_with_attached_photos(
+    app: App, fake: FakeDiscord, discord_bot: DiscordAdapter, tmp_path: Path
+) -> None:
+    """`/review` with Discord's attachment options: the photos come with the command,
+    are fetched from the CDN and stored without metadata; a PDF is refused."""
+    app.services.settings = app.settings.model_copy(update={"media_dir": tmp_path / "media"})
+    exif = PILImage.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (60.0, 10.0, 5.0)})
+    jpeg = io.BytesIO()
+    PILImage.new("RGB", (64, 48), "olive").save(jpeg, "JPEG", exif=exif)
+    photo = fake.attach("bag.jpg", jpeg.getvalue())
+    review = slash(
+        "review", who=ALICE, product="BAG-001", stars=5, text="Great", photo1=photo["id"]
+    )
+    review["data"]["options"][-1]["type"] = 11
+    review["data"]["resolved"] = {"attachments": {photo["id"]: photo}}
+    await fake.dispatch("INTERACTION_CREATE", review)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, review))
+    assert "moderator will read" in answer.body["data"]["content"]
+    [stored] = list((tmp_path / "media").glob("*.jpg"))
+    assert not PILImage.open(stored).getexif()
+
+    pdf = fake.attach("terms.pdf", b"%PDF-1.4", "application/pdf")
+    refused = slash("review", who=ALICE, product="BAG-002", stars=4, photo1=pdf["id"])
+    refused["data"]["options"][-1]["type"] = 11
+    refused["data"]["resolved"] = {"attachments": {pdf["id"]: pdf}}
+    await fake.dispatch("INTERACTION_CREATE", refused)
+    [no] = await fake.wait_for(lambda: callbacks(fake, refused))
+    assert "not a photo" in no.body["data"]["content"]
+    assert no.body["data"]["flags"] & 64  # only the author sees it

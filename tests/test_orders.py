@@ -109,7 +109,7 @@ async def code_of(app: App, who: str) -> str:
 async def published_review(app: App, who: str, stars: int) -> None:
     r = app.router.dispatch
     await r(command("review", f"BAG-001 {stars} Solid", actor=user(who)))
-    queue = await r(command("queue", actor=user("mona", admin=True), chat=group()))
+    queue = await r(command("queue", actor=user("olivia", admin=True), chat=group()))
     [token] = [
         b.action or ""
         for o in queue
@@ -118,7 +118,7 @@ async def published_review(app: App, who: str, stars: int) -> None:
         for b in row
         if b.label == "Approve"
     ]
-    await r(action(token, actor=user("mona", admin=True), chat=group()))
+    await r(action(token, actor=user("olivia", admin=True), chat=group()))
 
 
 async def test_a_bad_signature_records_nothing(app: App, http: str) -> None:
@@ -174,14 +174,26 @@ async def test_woocommerce_ping_order_and_unreadable_payload(app: App, http: str
         "total": "45.00",
         "date_created_gmt": "2026-11-20T10:00:00",
         "billing": {"email": "Ana@Example.com"},
-        "line_items": [{"id": 1, "sku": "BAG-002", "quantity": 2}],
+        "line_items": [{"id": 1, "sku": "bag-002", "quantity": 2}],  # any case
         "meta_data": [{"key": "shopbot_ref", "value": await code_of(app, "ana")}],
     }
-    assert await post(http, order_hooks.WOOCOMMERCE_PATH, order, "order.created") == 200
-    assert await post(http, order_hooks.WOOCOMMERCE_PATH, {"id": None}, "order.created") == 400
+    # Not paid yet: not a purchase. Paid (order.updated): recorded, once.
+    pending = {**order, "status": "pending"}
+    assert await post(http, order_hooks.WOOCOMMERCE_PATH, pending, "order.created") == 200
+    assert await count(app, ShopOrder) == 0
+    for _ in range(2):
+        assert await post(http, order_hooks.WOOCOMMERCE_PATH, order, "order.updated") == 200
+    unreadable = {"id": None, "status": "processing"}
+    assert await post(http, order_hooks.WOOCOMMERCE_PATH, unreadable, "order.created") == 400
     async with app.db.read() as session:
         [stored] = (await session.exec(select(ShopOrder))).all()
     assert stored.member_id is not None and stored.email_hash and "@" not in stored.email_hash
+    # Cancelled afterwards: every line refunded, so no longer a purchase.
+    cancelled = {**order, "status": "cancelled"}
+    assert await post(http, order_hooks.WOOCOMMERCE_PATH, cancelled, "order.updated") == 200
+    async with app.db.read() as session:
+        [line] = (await session.exec(select(OrderLine))).all()
+    assert (line.quantity, line.refunded) == (2, 2) and line.product_id is not None
 
 
 async def test_claiming_with_wrong_emails_blocks_for_an_hour(

@@ -111,6 +111,14 @@ async def test_owners_who_allowed_it_are_invited_once(app: App) -> None:
     assert "How is the strap?" in invite.payload
     again = await r(action(buttons(posted)["Ask owners"], actor=ASKER, chat=TG_GROUP))
     assert "Nobody who bought it" in plain(again)
+    nosy = await r(action(buttons(posted)["Ask owners"], actor=user("nosy"), chat=TG_GROUP))
+    assert "Only the person who asked" in plain(nosy)
+    # The owner answers from their private chat: the answer shows where it was asked.
+    olek = ChatRef("telegram", "11", ChatKind.DM)
+    done = await answer(app, buttons(posted)["Answer"], OWNER, olek, "Padded and wide.")
+    assert "Your answer is posted with the question" in plain(done)
+    shown = [m for m in await waiting(app) if m.chat_id == TG_GROUP.id]
+    assert len(shown) == 1 and "Padded and wide." in shown[0].payload
 
 
 async def test_reports_hide_and_refusals_change_nothing(app: App) -> None:

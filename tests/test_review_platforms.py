@@ -82,6 +82,9 @@ async def test_telegram_album_review_approved_on_discord_shows_on_both(
         SHOPBOT_DISCORD_API_URL=discord.api_url,
         SHOPBOT_DISCORD_GUILD_READY_TIMEOUT="0.05",
         SHOPBOT_MEDIA_DIR=str(tmp_path / "media"),
+        # The shop's own moderator: decides on reviews written in private chats, which
+        # belong to no community (a chat admin decides on their community's only).
+        SHOPBOT_MODERATOR_IDS=f"discord:{MOD['id']}",
     )
     await import_demo_catalog(env, tmp_path)
     process = await start_shopbot("run", env=env, cwd=tmp_path)

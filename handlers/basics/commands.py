@@ -11,7 +11,7 @@ from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_, I18n, available_languages, language_name
-from handlers.core.model import Button, Buttons, Out, Text, bold, code
+from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold, code
 from handlers.core.router import CANCEL_COMMAND, visible_commands
 from storage import conversations
 from storage.identity import set_member_locale
@@ -86,7 +86,11 @@ async def _choose(ctx: Context, wanted: str) -> list[Out]:
 
 @feature.command(CANCEL_COMMAND, N_("Stop what we were doing step by step"))
 async def cancel(ctx: Context, args: Args) -> Sequence[Out]:
-    if await conversations.end(ctx.session, ctx.member.member_id, ctx.chat_id):
+    member = ctx.member.member_id
+    ended = await conversations.end(ctx.session, member, ctx.chat_id)
+    if ctx.event.chat.kind is ChatKind.DM:  # also one begun in a group for this chat
+        ended = await conversations.end_private(ctx.session, member, ctx.event.platform) or ended
+    if ended:
         return [Text.of(ctx.t(N_("Cancelled. Nothing was saved.")))]
     return [Text.of(ctx.t(N_("There is nothing to cancel.")))]
 

@@ -23,6 +23,10 @@ class ParamKind(StrEnum):
     TEXT = "text"  # the rest of the line (must be last)
     INT = "int"
     CHOICE = "choice"
+    # A picture attached to the command. Discord has attachment options for it; on text
+    # platforms pictures come with the message itself (Event.attachments), so it is no
+    # part of the typed grammar and usage lines leave it out.
+    PHOTO = "photo"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ def tokenize(raw: str) -> list[_Token]:
 
 
 def parse_args(params: Sequence[Param], raw: str) -> dict[str, Any]:
+    params = typed(params)
     tokens = tokenize(raw)
     values: dict[str, Any] = {}
     position = 0
@@ -102,7 +107,13 @@ def coerce_options(params: Sequence[Param], options: Mapping[str, Any]) -> dict[
     unknown = sorted(set(options) - known)
     if unknown:
         raise ArgsError(N_("Unknown option: {name}"), name=unknown[0])
-    return _validate(params, {k: v for k, v in options.items() if v is not None})
+    # Attachment options name files the event carries already.
+    return _validate(typed(params), {k: v for k, v in options.items() if v is not None})
+
+
+def typed(params: Sequence[Param]) -> list[Param]:
+    """The parameters given as text or values (not attached pictures)."""
+    return [p for p in params if p.kind is not ParamKind.PHOTO]
 
 
 def _validate(params: Sequence[Param], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,7 +168,7 @@ def _convert(param: Param, value: Any) -> Any:
 def usage(command: str, params: Sequence[Param], placeholder: Any = str) -> str:
     """`/command <a> [b]`; `placeholder` translates the parameter labels."""
     parts = [f"/{command}"]
-    for param in params:
+    for param in typed(params):
         label = placeholder(param.placeholder) if param.placeholder else param.name
         parts.append(f"<{label}>" if param.required else f"[{label}]")
     return " ".join(parts)

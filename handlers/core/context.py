@@ -83,6 +83,16 @@ class Context:
     # Jobs to wake once this unit of work has committed (see `wake`).
     wakes: list[tuple[str, datetime | None]] = field(default_factory=list)
 
+    @property
+    def moderates_everywhere(self) -> bool:
+        """A moderator by configuration (`moderator_ids`, `owner_ids`), not only as an
+        admin of this chat: what spans communities (every review in the queue) is theirs;
+        a chat admin's reach is their own community."""
+        actor = self.event.actor
+        key = f"{actor.platform}:{actor.id}"
+        settings = self.services.settings
+        return key in settings.moderator_ids or key in settings.owner_ids
+
     def wake(self, name: str, at: datetime | None = None) -> None:
         """Wake a job once what this handler wrote is committed (woken earlier, it
         could look before the commit and find nothing)."""

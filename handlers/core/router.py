@@ -537,6 +537,9 @@ class Router:
             return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
         if event.kind is EventKind.PHOTO and self.photo_handler is not None:
             return _Target(self.photo_handler, event.attachments, Role.SHOPPER, Scope.ANYWHERE)
+        if event.kind is EventKind.PHOTO and event.text and self.text_handler is not None:
+            # A question sent with a picture, where no feature takes pictures: the words.
+            return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
         if event.kind is EventKind.JOIN:
             return _Target(self._joined, None, Role.SHOPPER, Scope.ANYWHERE)
         return None

@@ -25,6 +25,8 @@ EMAIL = Param("email", ParamKind.WORD, placeholder=N_("e-mail"), max_length=254)
 CLAIM_WINDOW = timedelta(hours=1)
 CLAIM_TRIES = 5
 REQUESTS_PER_RUN = 100
+# Orders older than this are never asked about (an imported history, a late claim).
+ASK_WITHIN = timedelta(days=60)
 ASK_JOB = "orders.ask_reviews"
 
 
@@ -56,8 +58,9 @@ async def claim(ctx: Context, args: Args) -> Sequence[Out]:
 
 async def _due(services: Services) -> Sequence[datetime]:
     wait = timedelta(days=services.settings.review_request_days)
+    after = services.clock() - ASK_WITHIN
     async with services.db.read() as session:
-        placed = await orders.review_requests_due(session, REQUESTS_PER_RUN)
+        placed = await orders.review_requests_due(session, after, REQUESTS_PER_RUN)
     return [when + wait for when in placed]
 
 
@@ -66,12 +69,10 @@ async def ask_reviews(services: Services) -> int:
     """One private request per order, once its buyer has had it a few days. Each order
     is claimed in the database first, so processes never ask twice."""
     now = services.clock()
-    placed_before = now - timedelta(days=services.settings.review_request_days)
+    placed = (now - ASK_WITHIN, now - timedelta(days=services.settings.review_request_days))
     asked = 0
     async with services.db.session() as session:
-        for purchase in await orders.take_review_requests(
-            session, placed_before, now, REQUESTS_PER_RUN
-        ):
+        for purchase in await orders.take_review_requests(session, placed, now, REQUESTS_PER_RUN):
             accounts = await accounts_of(session, purchase.member_id)
             if not accounts:
                 continue

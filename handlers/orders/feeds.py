@@ -267,15 +267,36 @@ def woocommerce_order(payload: Mapping[str, Any]) -> OrderFeed:
 
 
 def woocommerce_refunds(payload: Mapping[str, Any]) -> list[RefundFeed]:
-    """The refunds an order webhook tells of: an order whose status is ``refunded`` refunds
-    every line in full (refund id ``"<order id>:refunded"``, so a repeat is the same
-    refund); any other status, none."""
+    """The refunds an order webhook tells of: an order whose status is ``refunded`` or
+    ``cancelled`` refunds every line in full (refund id ``"<order id>:<status>"``, so a
+    repeat is the same refund); any other status, none."""
     status = payload.get("status")
-    if not isinstance(status, str) or status.strip().lower() != "refunded":
+    status = status.strip().lower() if isinstance(status, str) else ""
+    if status not in ("refunded", "cancelled"):
         return []
     order = woocommerce_order(payload)
     lines = tuple((line.key, line.quantity) for line in order.lines)
-    return [RefundFeed(WOOCOMMERCE, f"{order.external_id}:refunded", order.external_id, lines)]
+    return [RefundFeed(WOOCOMMERCE, f"{order.external_id}:{status}", order.external_id, lines)]
+
+
+def woocommerce_placed(payload: Mapping[str, Any]) -> bool:
+    """Whether a WooCommerce order is a purchase yet: paid and being fulfilled
+    (``processing``, ``completed``), or refunded or cancelled after that. A ``pending``,
+    ``on-hold`` (awaiting payment), ``failed`` or draft order is not recorded; its
+    ``order.updated`` once paid is."""
+    status = payload.get("status")
+    status = status.strip().lower() if isinstance(status, str) else ""
+    return status in ("processing", "completed", "refunded", "cancelled")
+
+
+def shopify_cancellation(payload: Mapping[str, Any]) -> RefundFeed | None:
+    """A cancelled Shopify order (``cancelled_at`` set, as ``orders/cancelled`` and
+    ``orders/updated`` send it) as a full refund of its lines; None otherwise."""
+    if not payload.get("cancelled_at"):
+        return None
+    order = shopify_order(payload)
+    lines = tuple((line.key, line.quantity) for line in order.lines)
+    return RefundFeed(SHOPIFY, f"{order.external_id}:cancelled", order.external_id, lines)
 
 
 # -- Files -----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from handlers.core.actions import REVIEWS, WRITE_REVIEW, encode
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import Button, Card, CardField
@@ -32,7 +34,21 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(",.;:") + "…"
 
 
-def product_card(product: ProductRecord, i18n: I18n, detailed: bool = False) -> Card:
+def with_code(url: str, code: str | None) -> str:
+    """The shop link carrying the reader's code (`ref`), so the order it leads to names
+    them as its buyer (a verified buyer of what they review)."""
+    if not code:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ref"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("ref", code)])))
+
+
+def product_card(
+    product: ProductRecord, i18n: I18n, detailed: bool = False, buyer_code: str | None = None
+) -> Card:
+    """The product as a card. `buyer_code`: the reader's own code, for a card only they
+    see (a private chat): their Buy link carries it."""
     colors, sizes = in_stock_values(product)
     none = i18n.t(N_("none in stock"))
     fields = [CardField(i18n.t(N_("Price")), i18n.price(product.price_minor, product.currency))]
@@ -52,7 +68,7 @@ def product_card(product: ProductRecord, i18n: I18n, detailed: bool = False) -> 
     fields.append(CardField(i18n.t(N_("Rating")), rating))
     buttons: list[Button] = []
     if product.url:
-        buttons.append(Button(i18n.t(N_("Buy")), url=product.url))
+        buttons.append(Button(i18n.t(N_("Buy")), url=with_code(product.url, buyer_code)))
     if not detailed:
         buttons.append(Button(i18n.t(N_("Details")), action=encode(DETAILS_ACTION, product.sku)))
     ref = str(product.id)

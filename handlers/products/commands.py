@@ -10,10 +10,11 @@ from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_
-from handlers.core.model import Button, Buttons, Out, Text, bold
+from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
 from handlers.products.cards import DETAILS_ACTION, product_card
 from handlers.products.finder import Answer, Miss, find_products
 from handlers.products.index import ProductIndex
+from storage import orders
 from storage.catalog import product_by_sku
 
 feature = Feature("products")
@@ -30,9 +31,9 @@ COMPLETIONS = 25
 async def product(ctx: Context, args: Args) -> Sequence[Out]:
     answer = await _find(ctx, args["query"], limit=OTHER_MATCHES + 1)
     if not answer.matches:
-        return _miss(ctx, args["query"], answer)
+        return _miss(ctx, args["query"], answer, await _code(ctx))
     best, *others = answer.matches
-    outs: list[Out] = [product_card(best, ctx.i18n, detailed=True)]
+    outs: list[Out] = [product_card(best, ctx.i18n, True, await _code(ctx))]
     if others:
         buttons = tuple(Button(p.name, action=encode(DETAILS_ACTION, p.sku)) for p in others)
         outs.append(Buttons(Text.of(ctx.t(N_("Other matches:"))), (buttons,)))
@@ -68,7 +69,15 @@ async def details(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     found = await product_by_sku(ctx.session, args[0]) if len(args) == 1 else None
     if found is None:
         raise UserError(N_("That product is no longer in the catalog."))
-    return [product_card(found, ctx.i18n, detailed=True)]
+    return [product_card(found, ctx.i18n, True, await _code(ctx))]
+
+
+async def _code(ctx: Context) -> str | None:
+    """The reader's code for Buy links, in a private chat only: a card in a group is seen
+    by everyone, and an order through it would name its asker as the buyer."""
+    if ctx.event.chat.kind is not ChatKind.DM:
+        return None
+    return await orders.code_of(ctx.session, ctx.member.member_id)
 
 
 async def _find(ctx: Context, text: str, limit: int) -> Answer:
@@ -78,11 +87,12 @@ async def _find(ctx: Context, text: str, limit: int) -> Answer:
 async def _answer(ctx: Context, text: str) -> list[Out]:
     answer = await _find(ctx, text, ctx.services.settings.max_results)
     if answer.matches:
-        return [product_card(p, ctx.i18n) for p in answer.matches]
-    return _miss(ctx, text, answer)
+        code = await _code(ctx)
+        return [product_card(p, ctx.i18n, buyer_code=code) for p in answer.matches]
+    return _miss(ctx, text, answer, await _code(ctx))
 
 
-def _miss(ctx: Context, text: str, answer: Answer) -> list[Out]:
+def _miss(ctx: Context, text: str, answer: Answer, code: str | None = None) -> list[Out]:
     quoted = bold(text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…")
     if answer.miss is Miss.CURRENCY:
         shop = ", ".join(ctx.services.cache(ProductIndex).currencies) or "?"
@@ -116,4 +126,4 @@ def _miss(ctx: Context, text: str, answer: Answer) -> list[Out]:
         intro = ctx.rich(
             N_("I have nothing matching {query}. The closest products I have:"), query=quoted
         )
-    return [intro, *(product_card(p, ctx.i18n) for p in answer.suggestions)]
+    return [intro, *(product_card(p, ctx.i18n, buyer_code=code) for p in answer.suggestions)]

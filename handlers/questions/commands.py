@@ -95,6 +95,19 @@ def _posted(i18n: I18n, question: QuestionRecord) -> Buttons:
     return Buttons(text, rows)
 
 
+async def _question_chats(ctx: Context, question: QuestionRecord) -> list[tuple[int, ChatRef]]:
+    """The chats a question shows in: where it was asked, and the chats linked with it."""
+    if question.chat_id is None:
+        return []
+    asked = await linking.chat(ctx.session, question.chat_id)
+    chats = [asked]
+    if asked.community_id is not None:
+        chats = await linking.community_chats(ctx.session, asked.community_id)
+    return [
+        (c.id, ChatRef(c.platform, c.platform_chat_id, ChatKind(c.kind), c.title)) for c in chats
+    ]
+
+
 async def _linked(ctx: Context) -> list[ChatRef]:
     """The other chats of this chat's community (a question goes to all of them)."""
     here = await linking.chat(ctx.session, ctx.chat_id)
@@ -147,7 +160,19 @@ async def _take_answer(ctx: Context, step: str, data: dict[str, Any], given: Ans
         product=bold(found.product_name),
     ) + Text.of("\n" + body)
     report = Button(ctx.t(N_("Report")), encode(REPORT_ANSWER, str(answer_id)))
-    outs: list[Out] = [Buttons(shown, ((report,),))]
+    posted = Buttons(shown, ((report,),))
+    # Shown where the question was asked and in the chats linked with it, wherever the
+    # answer was written (an owner answers from their private chat).
+    outs: list[Out] = []
+    here = False
+    for chat in await _question_chats(ctx, found):
+        if chat[0] == ctx.chat_id:
+            here = True
+            outs.append(posted)
+        else:
+            outs.append(ToChat(chat[1], posted))
+    if not here:
+        outs.insert(0, Text.of(ctx.t(N_("Thank you! Your answer is posted with the question."))))
     if found.member_id != member:
         asker = I18n(found.language)
         told = asker.rich(
@@ -172,6 +197,8 @@ ANSWER_FLOW = feature.flow(Flow("questions.answer", "text", _ask_answer, _take_a
 @feature.action(OWNERS)
 async def ask_owners(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     found = await _question(ctx, args)
+    if found.member_id != ctx.member.member_id and Role.MODERATOR not in ctx.roles:
+        raise UserError(N_("Only the person who asked, or a moderator, can ask owners."))
     owners = await questions.invite_owners(
         ctx.session, found.id, found.product_id, found.member_id, OWNERS_ASKED
     )

@@ -3,21 +3,25 @@ showing.py, the queue in moderation.py, photos in media.py."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.core.actions import REVIEWS, WRITE_REVIEW
 from handlers.core.args import Param, ParamKind
-from handlers.core.context import Context
+from handlers.core.context import Context, Services
 from handlers.core.conversations import Answer, Ask, Flow, Next, Typed, start
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role, Scope
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import ChatKind, ChatRef, Ephemeral, Out, Text, ToChat, bold
 from handlers.reviews import moderation, showing, writing
-from handlers.reviews.media import take_photos
+from handlers.reviews.media import MAX_PHOTOS, sweep, take_photos
 from storage import reviews
 from storage.catalog import ProductRecord, product_by_sku, products_by_ids
 from storage.reviews import Order
@@ -42,20 +46,36 @@ MODE = Param(
     placeholder=N_("mode"),
 )
 REPLY_LIMIT = 1000
+SWEEP_AFTER = timedelta(days=1)
+log = logging.getLogger(__name__)
+
+
+# Discord's attachment options: up to five photos with the one-line form.
+PHOTOS = [
+    Param(f"photo{n}", ParamKind.PHOTO, required=False, placeholder=N_("photo"))
+    for n in range(1, MAX_PHOTOS + 1)
+]
 
 
 @feature.command(
-    "review", N_("Write or edit your review of a product"), params=[PRODUCT, STARS, TEXT]
+    "review",
+    N_("Write or edit your review of a product"),
+    params=[PRODUCT, STARS, TEXT, *PHOTOS],
 )
 async def review(ctx: Context, args: Args) -> Sequence[Out]:
     """`/review` alone or with a product: guided. With the stars too: at once (with the
     photos attached to the same message)."""
-    product = await _product(ctx, args["product"]) if args.get("product") else None
-    if product is None or args.get("stars") is None:
-        return await writing.begin(ctx, product)
-    body = writing.check_text(args.get("text") or "")
-    photos = await take_photos(ctx, ctx.event.attachments)
-    return await writing.submit(ctx, product, int(args["stars"]), body, photos)
+    typed = args.get("product")
+    if args.get("stars") is not None:
+        # At once only for the product named exactly: a near match is not what the
+        # person rated.
+        exact = await product_by_sku(ctx.session, str(typed).strip())
+        if exact is None:
+            raise UserError(N_("No product has the SKU {sku}."), sku=str(typed)[:64])
+        body = writing.check_text(args.get("text") or "")
+        photos = await take_photos(ctx, ctx.event.attachments)
+        return await writing.submit(ctx, exact, int(args["stars"]), body, photos)
+    return await writing.begin(ctx, await _product(ctx, typed) if typed else None)
 
 
 @feature.action(WRITE_REVIEW)
@@ -92,6 +112,9 @@ async def report(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     found = await _review(ctx, args)
     if found.member_id == ctx.member.member_id:
         raise UserError(N_("That is your own review."))
+    if await reviews.is_vendor_of(ctx.session, found.product_id, ctx.member.member_id):
+        # Three reports withdraw a review: a seller must not be one of the three.
+        raise UserError(N_("As its vendor you can reply to a review, not report it."))
     if not await reviews.report(ctx.session, found.id, ctx.member.member_id, ctx.now()):
         raise UserError(N_("You reported it already."))
     thanks = N_("Thank you. Moderators will look at it again.")
@@ -101,7 +124,9 @@ async def report(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
 @feature.action(showing.REPLY)
 async def reply_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     found = await _review(ctx, args)
-    allowed = Role.MODERATOR in ctx.roles or await reviews.is_vendor_of(
+    reachable = await moderation.reach(ctx)
+    moderates = Role.MODERATOR in ctx.roles and (reachable is None or found.chat_id in reachable)
+    allowed = moderates or await reviews.is_vendor_of(
         ctx.session, found.product_id, ctx.member.member_id
     )
     if not allowed:
@@ -166,6 +191,20 @@ feature.action(moderation.REASON, role=Role.MODERATOR)(moderation.reject)
 )
 async def review_mode(ctx: Context, args: Args) -> Sequence[Out]:
     return await moderation.set_mode(ctx, args.get("mode"))
+
+
+@feature.job("sweep_media", every=timedelta(hours=6))
+async def sweep_media(services: Services) -> int:
+    """Photos of drafts that were cancelled or forgotten, and of reviews edited since,
+    leave the media folder (after a day, so nothing being written is touched)."""
+    async with services.db.read() as session:
+        in_use = await reviews.files_in_use(session, writing.FLOW.name)
+    cutoff = (services.clock() - SWEEP_AFTER).timestamp()
+    folder = Path(services.settings.media_dir)
+    gone = await asyncio.to_thread(sweep, folder, in_use, cutoff)
+    if gone:
+        log.info("reviews: %d photo files no review holds were deleted", gone)
+    return gone
 
 
 @feature.on_merge

@@ -5,6 +5,7 @@ a photo sent on Telegram shows on Discord."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -74,6 +75,27 @@ def _store(folder: Path, photo: CleanPhoto) -> PhotoFile:
             out.write(photo.data)
         os.replace(temporary, target)
     return PhotoFile(name, photo.width, photo.height)
+
+
+def sweep(folder: Path, in_use: set[str], older_than: float) -> int:
+    """Delete photo files no review or draft holds, last written before `older_than`
+    (a timestamp: a draft's newest photo is in the folder before its conversation
+    row is committed). Returns how many went; another process may sweep at once."""
+    if not folder.is_dir():
+        return 0
+    gone = 0
+    for path in folder.glob("*.jpg"):
+        try:
+            if path.name not in in_use and path.stat().st_mtime < older_than:
+                path.unlink()
+                gone += 1
+        except FileNotFoundError:
+            continue  # swept by another process
+    for partial in folder.glob("*.part"):  # a write cut short by a crash
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime < older_than:
+                partial.unlink()
+    return gone
 
 
 def pictures(ctx: Context, photos: Sequence[PhotoFile], caption: str = "") -> Album | None:

@@ -24,7 +24,7 @@ from handlers.core.model import (
 )
 from handlers.reviews.showing import review_messages, review_text
 from storage import linking, reviews
-from storage.numbering import scope_of
+from storage.numbering import scope_chat_ids, scope_of
 from storage.reviews import Decided, ReviewRecord
 
 PAGE = 5
@@ -40,12 +40,24 @@ REASONS = {
     "personal": N_("personal data"),
     "product": N_("not about this product"),
 }
+DECIDED = N_(
+    "Someone has decided on this review already, it was edited, or it was written in "
+    "another community."
+)
 WAITING = Nn_("{n} review waits for a moderator.", "{n} reviews wait for a moderator.")
+
+
+async def reach(ctx: Context) -> list[int] | None:
+    """The chats whose reviews this moderator decides on: everywhere for configured
+    moderators, else the community of the chat they are admins of."""
+    if ctx.moderates_everywhere:
+        return None
+    return await scope_chat_ids(ctx.session, await linking.chat(ctx.session, ctx.chat_id))
 
 
 async def queue(ctx: Context, page: int) -> list[Out]:
     """A page of the waiting reviews, oldest first, each with Approve and Reject."""
-    found, total = await reviews.queue(ctx.session, page * PAGE, PAGE)
+    found, total = await reviews.queue(ctx.session, page * PAGE, PAGE, await reach(ctx))
     if not total:
         return [Text.of(ctx.t(N_("No reviews are waiting. Well done!")))]
     outs: list[Out] = [Text.of(ctx.tn(WAITING, total))]
@@ -74,10 +86,10 @@ def _item(ctx: Context, review: ReviewRecord) -> list[Out]:
 async def approve(ctx: Context, args: tuple[str, ...]) -> list[Out]:
     review_id, revision = _ids(args)
     decided = await reviews.publish(
-        ctx.session, review_id, revision, ctx.member.member_id, ctx.now()
+        ctx.session, review_id, revision, ctx.member.member_id, ctx.now(), await reach(ctx)
     )
     if decided is None:
-        raise UserError(N_("Someone has decided on this review already, or it was edited."))
+        raise UserError(DECIDED)
     found = await reviews.review(ctx.session, review_id)
     assert found is not None
     told = _tell_author(decided, N_("Your review of {product} is published. Thank you!"), found)
@@ -99,9 +111,11 @@ async def reject(ctx: Context, args: tuple[str, ...]) -> list[Out]:
     reason = args[2] if len(args) == 3 else ""
     if reason not in REASONS:
         raise UserError(N_("That button no longer works. Please ask again."))
-    decided = await reviews.reject(ctx.session, review_id, revision, ctx.member.member_id, reason)
+    decided = await reviews.reject(
+        ctx.session, review_id, revision, ctx.member.member_id, reason, await reach(ctx)
+    )
     if decided is None:
-        raise UserError(N_("Someone has decided on this review already, or it was edited."))
+        raise UserError(DECIDED)
     found = await reviews.review(ctx.session, review_id)
     assert found is not None
     message = N_(

@@ -6,6 +6,7 @@ edit waits for a moderator again."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from handlers.core.context import Context
@@ -13,7 +14,7 @@ from handlers.core.conversations import Answer, Ask, Flow, Next, Typed, start
 from handlers.core.errors import UserError
 from handlers.core.features import Role
 from handlers.core.i18n import N_, Nn_
-from handlers.core.model import Out, Span, Text, bold
+from handlers.core.model import ChatKind, Ephemeral, Out, Span, Text, bold
 from handlers.reviews.media import MAX_PHOTOS, pictures, take_photos
 from storage import linking, reviews
 from storage.catalog import ProductRecord, product_by_sku, products_by_ids
@@ -46,9 +47,14 @@ async def begin(ctx: Context, product: ProductRecord | None) -> list[Out]:
         existing = await reviews.member_review(ctx.session, product.id, ctx.member.member_id)
         data = {"sku": product.sku, "name": product.name, "editing": existing is not None}
     origin = await linking.chat(ctx.session, ctx.chat_id)
+    # Where it was begun decides who moderates it and whether it is staff's.
     data["scope"] = scope_of(origin)
     data["origin"] = ctx.chat_id
-    return await start(ctx, FLOW, data, private=True)
+    data["staff"] = Role.MODERATOR in ctx.roles
+    outs = await start(ctx, FLOW, data, private=True)
+    if ctx.event.chat.kind is not ChatKind.DM:
+        outs.append(Ephemeral(Text.of(ctx.t(N_("I've written to you privately.")))))
+    return outs
 
 
 async def ask(ctx: Context, step: str, data: dict[str, Any]) -> Ask:
@@ -189,9 +195,18 @@ async def _send(ctx: Context, data: dict[str, Any]) -> list[Out]:
     if product is None:
         raise UserError(N_("That product is no longer in the catalog."))
     photos = tuple(PhotoFile(f, w, h) for f, w, h in data.get("photos", []))
-    return await submit(
-        ctx, product, int(data["rating"]), data.get("text", ""), photos, data.get("scope")
-    )
+    begun = Begun(data.get("origin"), data.get("scope"), bool(data.get("staff")))
+    return await submit(ctx, product, int(data["rating"]), data.get("text", ""), photos, begun)
+
+
+@dataclass(frozen=True)
+class Begun:
+    """Where a guided review was begun (a group's card): that chat's community
+    moderates it, and a moderator there writes as staff."""
+
+    chat_id: int | None
+    scope: str | None
+    staff: bool
 
 
 async def submit(
@@ -200,21 +215,26 @@ async def submit(
     rating: int,
     body: str,
     photos: Sequence[PhotoFile],
-    scope: str | None = None,
+    begun: Begun | None = None,
 ) -> list[Out]:
     """Store the review (an edit replaces the earlier one) and say what happens next.
     Published at once only where the community chose so, whatever the rating."""
+    origin = begun.chat_id if begun is not None and begun.chat_id else ctx.chat_id
+    scope = begun.scope if begun is not None and begun.scope else None
     if scope is None:
-        scope = scope_of(await linking.chat(ctx.session, ctx.chat_id))
+        scope = scope_of(await linking.chat(ctx.session, origin))
     instant = await reviews.is_instant(ctx.session, scope)
-    staff = Role.MODERATOR in ctx.roles or await reviews.is_vendor_of(
-        ctx.session, product.id, ctx.member.member_id
+    was_staff = begun is not None and begun.staff
+    staff = (
+        was_staff
+        or Role.MODERATOR in ctx.roles
+        or await reviews.is_vendor_of(ctx.session, product.id, ctx.member.member_id)
     )
     actor = ctx.event.actor
     draft = Draft(
         product_id=product.id,
         member_id=ctx.member.member_id,
-        chat_id=ctx.chat_id,
+        chat_id=origin,
         platform=actor.platform,
         platform_user_id=actor.id,
         author_name=ctx.member.display_name,

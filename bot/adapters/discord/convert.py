@@ -20,6 +20,7 @@ from handlers.core.model import (
 )
 
 PLATFORM = "discord"
+ATTACHMENT_OPTION = 11
 
 
 def is_moderator(permissions: discord.Permissions | None) -> bool:
@@ -64,6 +65,18 @@ def command_event(interaction: discord.Interaction) -> Event:
     actor, chat = _interaction_parts(interaction)
     data: dict[str, Any] = dict(interaction.data or {})
     options = {o["name"]: o.get("value") for o in data.get("options", [])}
+    # Attachment options hold ids of files Discord describes under "resolved".
+    files = (data.get("resolved") or {}).get("attachments") or {}
+    attachments = tuple(
+        Attachment(
+            "photo" if str(f.get("content_type", "")).startswith("image/") else "file",
+            str(f.get("url", "")),
+            f.get("content_type"),
+            f.get("size"),
+        )
+        for o in data.get("options", [])
+        if o.get("type") == ATTACHMENT_OPTION and (f := files.get(str(o.get("value")))) is not None
+    )
     return Event(
         PLATFORM,
         f"i:{interaction.id}",
@@ -72,6 +85,7 @@ def command_event(interaction: discord.Interaction) -> Event:
         chat,
         command=str(data.get("name", "")),
         options=options,
+        attachments=attachments,
         raw=interaction,
     )
 
