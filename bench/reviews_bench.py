@@ -157,32 +157,24 @@ async def run(url: str, products: int, reviews: int, requests: int, tmp: Path) -
     def sku(i: int) -> str:
         return "GEN-000000" if i % 10 == 0 else f"GEN-{rng.randrange(products):06d}"
 
-    def card(i: int) -> Event:
-        return Event(
-            "bench",
-            f"c{next(_ids)}",
-            EventKind.COMMAND,
-            SHOPPER,
-            CHAT,
-            command="product",
-            args=sku(i),
-        )
+    def asking(command: str) -> Callable[[int], Event]:
+        def make(i: int) -> Event:
+            return Event(
+                "bench",
+                f"c{next(_ids)}",
+                EventKind.COMMAND,
+                SHOPPER,
+                CHAT,
+                command=command,
+                args=sku(i),
+            )
 
-    def reviews_page(i: int) -> Event:
-        return Event(
-            "bench",
-            f"r{next(_ids)}",
-            EventKind.COMMAND,
-            SHOPPER,
-            CHAT,
-            command="reviews",
-            args=sku(i),
-        )
+        return make
 
     runs: list[tuple[str, Callable[[int], Event]]] = [
         ("product question", question),
-        ("product card + rating", card),
-        ("/reviews first page", reviews_page),
+        ("product card + rating", asking("product")),
+        ("/reviews first page", asking("reviews")),
     ]
     results: dict[str, list[float]] = {}
     for name, make in runs:

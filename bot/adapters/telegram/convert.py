@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from telegram import Chat, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus
@@ -145,19 +146,15 @@ class Converter:
                 name, args = command
                 if name is None:
                     return []
+                base = Event(PLATFORM, event_id, EventKind.COMMAND, actor, chat, raw=update)
                 return [
-                    Event(
-                        PLATFORM,
-                        event_id,
-                        EventKind.COMMAND,
-                        actor,
-                        chat,
+                    replace(
+                        base,
                         command=name,
                         args=args,
                         text=caption,
                         attachments=(attachment,),
                         reply_to=reply_to,
-                        raw=update,
                     )
                 ]
             return [
@@ -182,20 +179,8 @@ class Converter:
             name, args = command
             if name is None:  # addressed to another bot in this group
                 return []
-            return [
-                Event(
-                    PLATFORM,
-                    event_id,
-                    EventKind.COMMAND,
-                    actor,
-                    chat,
-                    command=name,
-                    args=args,
-                    text=text,
-                    reply_to=reply_to,
-                    raw=update,
-                )
-            ]
+            base = Event(PLATFORM, event_id, EventKind.COMMAND, actor, chat, raw=update)
+            return [replace(base, command=name, args=args, text=text, reply_to=reply_to)]
         addressed = self._addressed(msg)
         stripped = self._strip_mention(msg)
         return [
