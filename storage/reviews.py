@@ -40,6 +40,7 @@ from storage.models import (
 from storage.sql import insert_for, table_of
 
 REPORTS_TO_QUEUE = 3  # reports that send a published review back to the queue
+FIX_BATCH = 10_000  # products set right per statement by `check_ratings`
 
 
 class Status(StrEnum):
@@ -568,11 +569,13 @@ async def check_ratings(session: AsyncSession, fix: bool = False) -> list[Mismat
         )
         recount = sa_select(func.count()).where(published).scalar_subquery()
         restar = sa_select(func.coalesce(func.sum(reviews.c.rating), 0)).where(published)
-        await session.exec(
-            update(products)
-            .where(products.c.id.in_([wrong.product_id for wrong in found]))
-            .values(rating_count=recount, rating_sum=restar.scalar_subquery())
-        )
+        ids = [wrong.product_id for wrong in found]
+        for start in range(0, len(ids), FIX_BATCH):  # PostgreSQL takes 32,767 parameters
+            await session.exec(
+                update(products)
+                .where(products.c.id.in_(ids[start : start + FIX_BATCH]))
+                .values(rating_count=recount, rating_sum=restar.scalar_subquery())
+            )
     return found
 
 
