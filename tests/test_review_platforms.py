@@ -5,27 +5,22 @@ carry no EXIF (so no GPS)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
-import os
-import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 
 from tests import fake_discord
 from tests.fake_discord import EVERYONE_PERMS, FakeDiscord, interaction, slash
 from tests.fake_telegram import FakeTelegram, user
-from tests.support import import_demo_catalog, start_shopbot
+from tests.processes import Cluster, discord, sqlite_cluster, telegram
 
-GROUP = -100555
 TINA = 61
 MOD = fake_discord.user("500000000000000002", "Mod")
 SHOPPER = fake_discord.user("500000000000000003", "Dora")
 MOD_PERMS = str(int(EVERYONE_PERMS) | (1 << 13))  # manage messages
+__all__ = ["discord", "sqlite_cluster", "telegram"]  # fixtures
 
 
 def photo_with_gps(colour: str) -> bytes:
@@ -34,18 +29,6 @@ def photo_with_gps(colour: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (320, 240), colour).save(out, "JPEG", exif=exif)
     return out.getvalue()
-
-
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeTelegram, FakeDiscord]]:
-    telegram, discord = FakeTelegram(), FakeDiscord()
-    await telegram.start()
-    await discord.start()
-    telegram.add_group(GROUP, "Shoppers")
-    telegram.add_private(TINA)
-    yield telegram, discord
-    await telegram.stop()
-    await discord.stop()
 
 
 def attachments(calls: list[Any]) -> list[list[dict[str, Any]]]:
@@ -70,24 +53,18 @@ def for_interaction(discord: FakeDiscord, payload: dict[str, Any]) -> list[Any]:
 
 
 async def test_telegram_album_review_approved_on_discord_shows_on_both(
-    fakes: tuple[FakeTelegram, FakeDiscord], tmp_path: Path
+    sqlite_cluster: Cluster, telegram: FakeTelegram, discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    telegram, discord = fakes
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPBOT_")}
-    env.update(
-        SHOPBOT_TELEGRAM_TOKEN=telegram.token,
-        SHOPBOT_TELEGRAM_API_URL=telegram.base_url,
-        SHOPBOT_TELEGRAM_FILE_URL=telegram.file_url,
-        SHOPBOT_DISCORD_TOKEN=fake_discord.TOKEN,
-        SHOPBOT_DISCORD_API_URL=discord.api_url,
-        SHOPBOT_DISCORD_GUILD_READY_TIMEOUT="0.05",
-        SHOPBOT_MEDIA_DIR=str(tmp_path / "media"),
+    telegram.add_private(TINA)
+    await sqlite_cluster.load_catalog()
+    bot = await sqlite_cluster.start(
+        telegram,
+        discord,
+        media_dir=str(tmp_path / "media"),
         # The shop's own moderator: decides on reviews written in private chats, which
         # belong to no community (a chat admin decides on their community's only).
-        SHOPBOT_MODERATOR_IDS=f"discord:{MOD['id']}",
+        moderator_ids=f"discord:{MOD['id']}",
     )
-    await import_demo_catalog(env, tmp_path)
-    process = await start_shopbot("run", env=env, cwd=tmp_path)
     try:
         await discord.wait_for(lambda: discord.identifies, seconds=60)
         await telegram.wait_for(lambda: telegram.sent(method="setMyCommands"), seconds=30)
@@ -147,11 +124,9 @@ async def test_telegram_album_review_approved_on_discord_shows_on_both(
         )
         assert len(albums[-1].params["media"]) == 3
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, stderr.decode()
+        assert await bot.stop() == 0, bot.text
     stored = sorted((tmp_path / "media").glob("*.jpg"))
     assert len(stored) == 3
     for path in stored:
         assert not Image.open(path).getexif() and b"Exif" not in path.read_bytes()
-    assert thanks is not None
+    assert "Trail Backpack 30L" in str(thanks.params)
