@@ -28,6 +28,7 @@ from handlers.polls import commands as polls
 from handlers.products import commands as products
 from handlers.questions import commands as questions
 from handlers.reviews import commands as reviews
+from handlers.rewards import commands as rewards
 from handlers.welcome import commands as welcome
 from storage.catalog import count_products
 from storage.db import Database
@@ -46,6 +47,7 @@ FEATURES = (
     reviews.feature,
     orders.feature,
     questions.feature,
+    rewards.feature,
     welcome.feature,
     housekeeping.feature,
 )

@@ -430,7 +430,7 @@ def orders_import(
 
     async def body(db: Database) -> Outcome:
         await upgrade(db)
-        return await import_file(db, file, utcnow())
+        return await import_file(db, settings, file, utcnow())
 
     try:
         outcome = _run(_with_db(settings, body))
@@ -467,6 +467,56 @@ def reviews_check(
     _say(settings, f"{len(wrong)} products' ratings differ" if wrong else "every rating agrees")
     if wrong and not fix:
         raise typer.Exit(1)
+
+
+points_cli = typer.Typer(help="The points ledger.", no_args_is_help=True)
+cli.add_typer(points_cli, name="points")
+rewards_cli = typer.Typer(help="Rewards to redeem points for.", no_args_is_help=True)
+cli.add_typer(rewards_cli, name="rewards")
+
+
+@points_cli.command("check")
+def points_check() -> None:
+    """Compare every member's balance with the sum of their ledger."""
+    from storage.points import check
+
+    settings = _settings()
+
+    async def body(db: Database) -> list[tuple[int, int, int]]:
+        async with db.read() as session:
+            return await check(session)
+
+    wrong = _run(_with_db(settings, body, must_exist=True))
+    for member, stored, total in wrong:
+        _say(settings, f"member {member}: balance {stored}, ledger sum {total}")
+    _say(settings, f"{len(wrong)} balances differ" if wrong else "every balance agrees")
+    if wrong:
+        raise typer.Exit(1)
+
+
+@rewards_cli.command("import")
+def rewards_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Load coupon codes from CSV (columns: reward, price, per_member, code; one row per
+    code). A reward is made or updated by name; a code loaded before is skipped."""
+    from handlers.rewards.codes import CodesError, import_codes
+    from storage.migrate import upgrade
+    from storage.types import utcnow
+
+    settings = _settings()
+
+    async def body(db: Database) -> dict[str, int]:
+        await upgrade(db)
+        return await import_codes(db, file, utcnow())
+
+    try:
+        added = _run(_with_db(settings, body))
+    except (CodesError, UnicodeDecodeError) as problem:
+        _say(settings, f"{file}: {problem}; nothing was loaded")
+        raise typer.Exit(1) from None
+    for name, count in added.items():
+        _say(settings, f"{name}: {count} new codes")
 
 
 discord_cli = typer.Typer(help="Discord housekeeping.", no_args_is_help=True)

@@ -79,7 +79,7 @@ def _receiver(app: App, secret: str, store: Store) -> Handler:
 async def _shopify(app: App, topic: str, payload: dict[str, Any]) -> None:
     now = app.services.clock()
     if topic in ("orders/create", "orders/updated", "orders/paid", "orders/cancelled"):
-        outcome = await record_orders(app.db, [feeds.shopify_order(payload)], now)
+        outcome = await record_orders(app.db, app.settings, [feeds.shopify_order(payload)], now)
         if outcome.with_buyer:
             app.jobs.wake(ASK_JOB)
         cancelled = feeds.shopify_cancellation(payload)
@@ -99,7 +99,7 @@ async def _woocommerce(app: App, topic: str, payload: dict[str, Any]) -> None:
     if not feeds.woocommerce_placed(payload):
         log.info("woocommerce webhook: order %s not paid yet; not recorded", payload.get("id"))
         return
-    outcome = await record_orders(app.db, [feeds.woocommerce_order(payload)], now)
+    outcome = await record_orders(app.db, app.settings, [feeds.woocommerce_order(payload)], now)
     if outcome.with_buyer:
         app.jobs.wake(ASK_JOB)
     await record_refunds(app.db, feeds.woocommerce_refunds(payload), now)

@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     review_request_days: int = Field(
         7, ge=1, le=90, description="Days after an order before its buyer is asked for a review"
     )
+    public_url: str | None = Field(
+        None,
+        description="The HTTP server's public address (https://bot.example.com), for "
+        "share links (/s/...); none without it",
+    )
+    points_expire_months: int = Field(
+        12, ge=0, le=120, description="Months before earned points expire; 0: never"
+    )
     # Order webhooks on the HTTP server (/orders/shopify, /orders/woocommerce): each
     # request's HMAC-SHA256 signature is checked with these.
     shopify_webhook_secret: SecretStr | None = None

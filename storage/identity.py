@@ -42,6 +42,9 @@ class MemberInfo:
     display_name: str
     locale: str | None
     is_vendor: bool
+    # This very event made the account: someone the bot has never seen on it before
+    # (what a share link's arrival is).
+    first_seen: bool = False
 
 
 async def ensure_member(
@@ -78,7 +81,7 @@ async def ensure_member(
     if (await session.exec(stmt)).rowcount == 0:
         await session.delete(member)
         return (await _account_members(session, platform, [platform_user_id]))[platform_user_id]
-    return MemberInfo(member.id or 0, member.display_name, None, False)
+    return MemberInfo(member.id or 0, member.display_name, None, False, first_seen=True)
 
 
 Actor = tuple[str, str, str, str | None]  # platform, platform user id, display name, username

@@ -571,6 +571,8 @@ class ShopOrder(SQLModel, table=True):
     number_key: str = Field(max_length=64)  # `number` normalised, what a claim types
     email_hash: str | None = Field(default=None, max_length=64)
     member_code: str | None = Field(default=None, max_length=32)
+    # The code of the member whose share link led to it (`sref`): they earn from it.
+    referrer_code: str | None = Field(default=None, max_length=32)
     member_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
@@ -739,3 +741,91 @@ class MemberPreference(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
     )
     ask_owners: bool = False  # other shoppers' questions about what they bought
+
+
+class PointsEntry(SQLModel, table=True):
+    """One line of a member's points ledger, never changed but for `left`: what of a
+    credit is still unspent (spending takes the oldest first; expiry takes the rest).
+    `source` is unique: the event that paid, so a retried event cannot pay twice."""
+
+    __tablename__ = "points_entry"
+    __table_args__ = (
+        Index("ix_points_entry_member_at", "member_id", "at"),
+        # Spending and expiry read a member's credits with something left, oldest first.
+        Index("ix_points_entry_open", "member_id", "left", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    points: int  # positive: earned; negative: spent, expired or reversed
+    reason: str = Field(max_length=32)  # review, vote, referral, purchase, redeem, ...
+    source: str = Field(max_length=160, unique=True)
+    scope: str | None = Field(default=None, max_length=64)  # the community it was earned in
+    left: int = 0
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class PointsBalance(SQLModel, table=True):
+    """A member's balance, kept in step with every entry (`shopbot points check`
+    compares it with the ledger's sum). Its row is what concurrent spending locks."""
+
+    __tablename__ = "points_balance"
+
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    balance: int = 0
+
+
+class Reward(SQLModel, table=True):
+    """Something to redeem points for: coupon codes loaded by a vendor or moderator,
+    each delivered once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    price: int  # points
+    per_member: int = 1  # how many one member may redeem
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class RewardCode(SQLModel, table=True):
+    """One coupon code of a reward; `member_id` set once it is delivered (claimed in one
+    UPDATE, so two presses or two processes never deliver it twice)."""
+
+    __tablename__ = "reward_code"
+    __table_args__ = (
+        UniqueConstraint("reward_id", "code"),
+        Index("ix_reward_code_free", "reward_id", "member_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reward.id", ondelete="CASCADE"), nullable=False)
+    )
+    code: str = Field(max_length=64)
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    claimed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class Referral(SQLModel, table=True):
+    """Who brought whom: a member who first opened the bot through another's share link
+    (an arrival). Once per newcomer; their purchases later pay the sharer too."""
+
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    sharer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    platform: str = Field(max_length=16)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -45,15 +45,18 @@ class NewOrder:
     currency: str | None
     total_minor: int | None
     lines: tuple[tuple[str, str, int], ...]  # (line key, SKU, quantity)
+    referrer_code: str | None = None  # the sharer whose link led to it
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """What recording an order did: its id, whether it is new, and its buyer if known."""
+    """What recording an order did: its id, whether it is new, its buyer if known, and
+    the member whose share link led to it."""
 
     order_id: int
     created: bool
     member_id: int | None
+    sharer_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ async def record(session: AsyncSession, order: NewOrder, now: datetime) -> Recor
             number_key=number_key(order.number),
             email_hash=order.email_hash,
             member_code=order.member_code,
+            referrer_code=order.referrer_code,
             member_id=buyer,
             currency=order.currency,
             total_minor=order.total_minor,
@@ -137,6 +141,7 @@ async def record(session: AsyncSession, order: NewOrder, now: datetime) -> Recor
         order_id, member_id = (await session.exec(existing)).one()
         return Recorded(order_id or 0, False, member_id)
     order_id = int(created[0])
+    sharer = await member_by_code(session, order.referrer_code) if order.referrer_code else None
     skus = {sku for _, sku, _ in order.lines if sku}
     products = await _product_ids(session, skus)
     rows = [
@@ -153,7 +158,7 @@ async def record(session: AsyncSession, order: NewOrder, now: datetime) -> Recor
     if rows:
         lines = table_of(OrderLine)
         await session.exec(insert_for(session, lines).on_conflict_do_nothing(), params=rows)
-    return Recorded(order_id, True, buyer)
+    return Recorded(order_id, True, buyer, sharer)
 
 
 async def _product_ids(session: AsyncSession, skus: set[str]) -> dict[str, int]:
@@ -314,3 +319,25 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
     )
     codes = table_of(MemberCode)
     await session.exec(update(codes).where(codes.c.member_id == drop_id).values(member_id=keep_id))
+
+
+async def wholly_refunded(session: AsyncSession, source: str, external_id: str) -> int | None:
+    """The order's id when every line of it is refunded in full (else None)."""
+    order = select(ShopOrder.id).where(
+        ShopOrder.source == source, ShopOrder.external_id == external_id
+    )
+    order_id = (await session.exec(order)).first()
+    if order_id is None:
+        return None
+    open_lines = select(func.count()).where(
+        OrderLine.order_id == order_id, col(OrderLine.refunded) < col(OrderLine.quantity)
+    )
+    return order_id if int((await session.exec(open_lines)).one()) == 0 else None
+
+
+async def sharer_of_order(session: AsyncSession, order_id: int) -> int | None:
+    """The member whose share link the order came through (its `referrer_code`)."""
+    order = await session.get(ShopOrder, order_id)
+    if order is None or not order.referrer_code:
+        return None
+    return await member_by_code(session, order.referrer_code)

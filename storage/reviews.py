@@ -657,3 +657,9 @@ async def files_in_use(session: AsyncSession, flow: str) -> set[str]:
     for data in (await session.exec(drafts)).all():
         used.update(entry[0] for entry in json.loads(data).get("photos", []))
     return used
+
+
+async def mark_rewarded(session: AsyncSession, review_id: int) -> None:
+    """Points were given for the review: it says "Rewarded" (FTC 16 CFR 465.4, .5)."""
+    table = table_of(Review)
+    await session.exec(update(table).where(table.c.id == review_id).values(rewarded=True))

@@ -23,7 +23,7 @@ from config import Settings
 from handlers.core.model import Buttons
 from handlers.orders.commands import ask_reviews
 from handlers.orders.service import import_file
-from storage import orders
+from storage import orders, points
 from storage.db import Database
 from storage.identity import ensure_member
 from storage.models import OrderLine, OutboxMessage, ShopOrder
@@ -106,6 +106,12 @@ async def code_of(app: App, who: str) -> str:
         return await orders.code_of(session, member.member_id)
 
 
+async def balance_of(app: App, who: str) -> int:
+    async with app.db.session() as session:
+        member = await ensure_member(session, "console", who, who.title())
+        return await points.balance(session, member.member_id)
+
+
 async def published_review(app: App, who: str, stars: int) -> None:
     r = app.router.dispatch
     await r(command("review", f"BAG-001 {stars} Solid", actor=user(who)))
@@ -139,6 +145,8 @@ async def test_one_order_three_times_is_recorded_once_and_verifies_its_buyer(
     for _ in range(3):
         assert await post(http, order_hooks.SHOPIFY_PATH, order, "orders/create") == 200
     assert (await count(app, ShopOrder), await count(app, OrderLine)) == (1, 1)
+    # The buyer's first purchase pays once, however often the order arrives.
+    assert await balance_of(app, "sam") == 30 + 20  # and the review published above
     shown = plain(await app.router.dispatch(command("reviews", "BAG-001", actor=user("tara"))))
     assert "Sam · Verified buyer" in shown
 
@@ -155,6 +163,9 @@ async def test_one_order_three_times_is_recorded_once_and_verifies_its_buyer(
     assert (line.quantity, line.refunded) == (1, 1)
     shown = plain(await app.router.dispatch(command("reviews", "BAG-001", actor=user("tara"))))
     assert "Verified buyer" not in shown.split("How reviews")[0]
+    assert await balance_of(app, "sam") == 20  # the refunded order's points went back
+    async with app.db.read() as session:
+        assert await points.check(session) == []
 
 
 async def test_a_refund_before_its_order_asks_the_shop_to_retry(app: App, http: str) -> None:
@@ -225,8 +236,8 @@ async def test_an_order_file_twice_records_each_order_once(app: App, tmp_path: P
         "A-2,bo@example.com,JAC-001,1,2026-11-02,\n",
         encoding="utf-8",
     )
-    first = await import_file(app.db, path, app.services.clock())
-    again = await import_file(app.db, path, app.services.clock())
+    first = await import_file(app.db, app.settings, path, app.services.clock())
+    again = await import_file(app.db, app.settings, path, app.services.clock())
     assert (first.new, first.known, again.new, again.known) == (2, 0, 0, 2)
     assert await count(app, OrderLine) == 3
 

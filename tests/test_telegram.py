@@ -208,7 +208,8 @@ async def test_product_card_with_photo_and_buttons(
     [call] = await answer_to(fake, ALICE["id"], "sendPhoto")
     assert call.params["photo"] == "https://shop.example.com/img/bag-001.jpg"
     assert call.result["caption"].startswith("Trail Backpack 30L")
-    [[buy], [reviews, write]] = call.params["reply_markup"]["inline_keyboard"]
+    [[buy], [reviews, write, share]] = call.params["reply_markup"]["inline_keyboard"]
+    assert share["text"] == "Share" and share["callback_data"].startswith("share:")
     # In a private chat the Buy link carries the reader's code: their order names them.
     assert re.fullmatch(r"https://shop\.example\.com/p/bag-001\?ref=[A-Z2-9]{8}", buy["url"])
     assert reviews["text"] == "Reviews" and reviews["callback_data"].startswith("reviews:")

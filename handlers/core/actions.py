@@ -49,6 +49,8 @@ def decode(token: str) -> Action | None:
 
 
 # Shared by features that show products and the feature that answers them (features do
-# not import each other): a product card's review buttons.
+# not import each other): a product card's buttons.
+DETAILS = "product"  # a product's card in full: product:<sku>
+SHARE = "share"  # one's share links for a product: share:<product id>
 REVIEWS = "reviews"  # a product's reviews: reviews:<product id>[:<order>:<page>]
 WRITE_REVIEW = "rvw"  # write (or edit) one's review of a product: rvw:<product id>

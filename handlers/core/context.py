@@ -60,6 +60,9 @@ class Services:
     caches: dict[type, object] = field(default_factory=dict)
     # Per platform, set by its adapter when it starts.
     downloads: dict[str, Download] = field(default_factory=dict)
+    # Per platform, the link that opens a private chat with the bot, where it has one
+    # (Telegram: https://t.me/<bot>; `?start=<payload>` passes a deep-link payload).
+    bot_links: dict[str, str] = field(default_factory=dict)
 
     def cache(self, kind: type[T]) -> T:
         """This process's one instance of `kind`, made on first use: where a feature

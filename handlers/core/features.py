@@ -130,6 +130,9 @@ class Feature:
     jobs: list[Job] = field(default_factory=list)
     merge_hooks: list[MergeHook] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
+    # Deep-link payloads `<prefix>-<arg>-<arg>` of `/start` (Telegram's t.me/<bot>?start=),
+    # by prefix: the handler gets the args, as an action does.
+    starts: dict[str, ActionHandler] = field(default_factory=dict)
 
     def command(
         self,
@@ -227,6 +230,16 @@ class Feature:
         `handlers.core.conversations.start`."""
         self.flows.append(flow)
         return flow
+
+    def start_link(self, prefix: str) -> Callable[[ActionHandler], ActionHandler]:
+        """Answer `/start <prefix>-<args>` (a deep link someone opened) instead of the
+        plain /start; re-validate the args as an action's."""
+
+        def register(handler: ActionHandler) -> ActionHandler:
+            self.starts[prefix] = handler
+            return handler
+
+        return register
 
     def on_merge(self, hook: MergeHook) -> MergeHook:
         """Called when linking makes two members one person (see `MergeHook`)."""

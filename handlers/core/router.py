@@ -31,6 +31,7 @@ from handlers.core.context import SEND_JOB, Context, Services
 from handlers.core.detect import detect
 from handlers.core.errors import UserError
 from handlers.core.features import (
+    ActionHandler,
     Command,
     CompletionHandler,
     Feature,
@@ -135,6 +136,7 @@ class Router:
         self.photo_handler: PhotoHandler | None = None
         self.join_handlers: list[JoinHandler] = []
         self.flows: dict[str, dialogue.Flow] = {}
+        self.starts: dict[str, ActionHandler] = {}
         self.completions: dict[str, CompletionHandler] = {}
         self.poll_vote_handler: PollVoteHandler | None = None
         self.sent_handlers: dict[type, SentHandler] = {}
@@ -159,6 +161,7 @@ class Router:
         _add_unique(self.commands, {c.name: c for c in feature.commands}, "command")
         _add_unique(self.actions, {r.kind: r for r in feature.actions}, "action")
         _add_unique(self.flows, {f.name: f for f in feature.flows}, "conversation")
+        _add_unique(self.starts, feature.starts, "deep link")
         self.completions.update(feature.completions)
         self.sent_handlers.update(feature.sent_handlers)
         self.join_handlers += feature.join_handlers
@@ -518,6 +521,9 @@ class Router:
     def _target(self, ctx: Context) -> _Target | None:
         event = ctx.event
         if event.kind is EventKind.COMMAND:
+            linked = self._deep_link(event)
+            if linked is not None:
+                return linked
             command = self.commands.get(event.command or "")
             if command is None:
                 raise UserError(
@@ -543,6 +549,17 @@ class Router:
         if event.kind is EventKind.JOIN:
             return _Target(self._joined, None, Role.SHOPPER, Scope.ANYWHERE)
         return None
+
+    def _deep_link(self, event: Event) -> _Target | None:
+        """`/start <prefix>-<args>` for a feature that answers that deep link."""
+        if event.command != START_COMMAND:
+            return None
+        payload = str((event.options or {}).get("payload") or event.args).strip()
+        prefix, _, rest = payload.partition("-")
+        handler = self.starts.get(prefix) if rest else None
+        if handler is None:
+            return None
+        return _Target(handler, tuple(rest.split("-")), Role.SHOPPER, Scope.ANYWHERE)
 
     async def _joined(self, ctx: Context, _: None) -> list[Out]:
         """Every feature's join handler, in one unit of work."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from handlers.core import codec
+from handlers.core import codec, earning
 from handlers.core.actions import WRITE_REVIEW, encode
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import SEND_JOB, Context, Services, speaking_for
@@ -15,7 +15,7 @@ from handlers.core.features import Args, Feature, Scope
 from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
 from handlers.orders.service import email_hash
-from storage import orders, outbox
+from storage import orders, outbox, referrals
 from storage.identity import accounts_of
 from storage.linking import lock_member
 
@@ -52,6 +52,10 @@ async def claim(ctx: Context, args: Args) -> Sequence[Out]:
         )
         return [Text.of(ctx.t(wrong))]
     ctx.wake(ASK_JOB)
+    sharer = await orders.sharer_of_order(ctx.session, found[0]) or await referrals.sharer_of(
+        ctx.session, member
+    )
+    await earning.for_order(ctx.session, ctx.services.settings, found[0], member, sharer, now)
     done = N_("Order {number} is yours: your reviews of what you bought show Verified buyer.")
     return [ctx.rich(done, number=bold(found[1]))]
 

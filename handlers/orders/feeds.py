@@ -87,6 +87,8 @@ from babel.numbers import get_currency_precision
 
 # Cart attribute, order meta and query parameter names that carry the member's code.
 MEMBER_CODE_KEYS = ("shopbot_ref", "ref")
+# The code of the member whose share link the buyer followed (`/s/<code>/...` adds it).
+SHARER_CODE_KEYS = ("shopbot_share", "sref")
 
 SHOPIFY = "shopify"
 WOOCOMMERCE = "woocommerce"
@@ -140,6 +142,8 @@ class OrderFeed:
     currency: str | None  # ISO 4217, upper-case
     total_minor: int | None  # the total in the currency's minor units
     lines: tuple[OrderLine, ...]
+    # The sharer's code (``shopbot_share`` / ``sref``, as the buyer's code is found).
+    referrer_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,7 @@ def shopify_order(payload: Mapping[str, Any]) -> OrderFeed:
             payload.get("email"), payload.get("contact_email"), customer.get("email")
         ),
         member_code=_shopify_code(payload),
+        referrer_code=_shopify_sharer(payload),
         ordered_at=ordered_at or _lenient_when(payload.get("processed_at")),
         currency=currency,
         total_minor=_lenient_minor(payload.get("total_price"), currency),
@@ -240,6 +245,13 @@ def _shopify_code(payload: Mapping[str, Any]) -> str | None:
     )
 
 
+def _shopify_sharer(payload: Mapping[str, Any]) -> str | None:
+    attributes = _pairs(payload.get("note_attributes"), "name", "value")
+    return _code_from_pairs(attributes, SHARER_CODE_KEYS) or _code_from_url(
+        payload.get("landing_site"), SHARER_CODE_KEYS
+    )
+
+
 # -- WooCommerce -----------------------------------------------------------------------
 
 
@@ -259,6 +271,8 @@ def woocommerce_order(payload: Mapping[str, Any]) -> OrderFeed:
             payload.get("email"), payload.get("contact_email"), billing.get("email")
         ),
         member_code=_code_from_pairs(meta) or _code_from_url(_pair_value(meta, _WOO_LANDING)),
+        referrer_code=_code_from_pairs(meta, SHARER_CODE_KEYS)
+        or _code_from_url(_pair_value(meta, _WOO_LANDING), SHARER_CODE_KEYS),
         ordered_at=_lenient_when(payload.get("date_created_gmt")),
         currency=currency,
         total_minor=_lenient_minor(payload.get("total"), currency),
@@ -635,18 +649,20 @@ def _member_code(value: object) -> str | None:
     return code if _CODE.fullmatch(code) else None
 
 
-def _code_from_pairs(pairs: Iterable[tuple[object, object]]) -> str | None:
-    """The code of the first usable attribute named for it, by MEMBER_CODE_KEYS' order."""
+def _code_from_pairs(
+    pairs: Iterable[tuple[object, object]], keys: tuple[str, ...] = MEMBER_CODE_KEYS
+) -> str | None:
+    """The code of the first usable attribute named for it, by `keys`' order."""
     found: dict[str, str] = {}
     for name, value in pairs:
         key = name.strip().lower().removeprefix("_") if isinstance(name, str) else ""
-        code = _member_code(value) if key in MEMBER_CODE_KEYS else None
+        code = _member_code(value) if key in keys else None
         if code is not None:
             found.setdefault(key, code)
-    return next((found[key] for key in MEMBER_CODE_KEYS if key in found), None)
+    return next((found[key] for key in keys if key in found), None)
 
 
-def _code_from_url(value: object) -> str | None:
+def _code_from_url(value: object, keys: tuple[str, ...] = MEMBER_CODE_KEYS) -> str | None:
     """The code in a URL's or path's query string (``?ref=AB12CD``)."""
     if not isinstance(value, str) or not value.strip():
         return None
@@ -654,7 +670,7 @@ def _code_from_url(value: object) -> str | None:
         query = parse_qs(urlsplit(value.strip()[:_MAX_URL]).query)
     except ValueError:
         return None
-    for key in MEMBER_CODE_KEYS:
+    for key in keys:
         for candidate in query.get(key, []):
             code = _member_code(candidate)
             if code is not None:

@@ -12,8 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from config import Settings
+from handlers.core import earning
 from handlers.orders.feeds import OrderFeed, RefundFeed, read_orders
-from storage import orders
+from storage import orders, referrals
 from storage.db import Database
 from storage.orders import NewOrder
 
@@ -33,8 +35,11 @@ class Outcome:
     with_buyer: int  # tied to a member by their code
 
 
-async def record_orders(db: Database, feeds: Iterable[OrderFeed], now: datetime) -> Outcome:
-    """Store the orders in one unit of work: all or none."""
+async def record_orders(
+    db: Database, settings: Settings, feeds: Iterable[OrderFeed], now: datetime
+) -> Outcome:
+    """Store the orders in one unit of work: all or none. A buyer's first order on
+    record earns its points."""
     new = known = with_buyer = 0
     async with db.session() as session:
         salt = await orders.email_salt(session)
@@ -42,7 +47,14 @@ async def record_orders(db: Database, feeds: Iterable[OrderFeed], now: datetime)
             found = await orders.record(session, _new_order(feed, salt, now), now)
             new += found.created
             known += not found.created
-            with_buyer += found.created and found.member_id is not None
+            if not found.created:
+                continue
+            with_buyer += found.member_id is not None
+            # A share link's code on the order, else whoever brought the buyer here.
+            sharer = found.sharer_id
+            if sharer is None and found.member_id is not None:
+                sharer = await referrals.sharer_of(session, found.member_id)
+            await earning.for_order(session, settings, found.order_id, found.member_id, sharer, now)
     return Outcome(new, known, with_buyer)
 
 
@@ -57,6 +69,7 @@ def _new_order(feed: OrderFeed, salt: str, now: datetime) -> NewOrder:
         currency=feed.currency,
         total_minor=feed.total_minor,
         lines=tuple((line.key, line.sku, line.quantity) for line in feed.lines),
+        referrer_code=feed.referrer_code,
     )
 
 
@@ -77,13 +90,16 @@ async def record_refunds(db: Database, refunds: Iterable[RefundFeed], now: datet
             if done is None:
                 raise LookupError(f"refund {refund.refund_id}: order {refund.order_external_id}")
             applied += done
+            whole = await orders.wholly_refunded(session, refund.source, refund.order_external_id)
+            if done and whole is not None:  # what the order earned goes back
+                await earning.refunded(session, whole, now)
     return applied
 
 
-async def import_file(db: Database, path: Path, now: datetime) -> Outcome:
+async def import_file(db: Database, settings: Settings, path: Path, now: datetime) -> Outcome:
     """`shopbot orders import FILE`: CSV or JSON by the file's suffix. The whole file is
     read and checked first (FeedError names the line), then stored in one unit of work."""
     fmt: Literal["csv", "json"] = "json" if path.suffix.lower() == ".json" else "csv"
     with path.open(encoding="utf-8-sig", newline="") as stream:
         feeds = list(read_orders(stream, fmt))
-    return await record_orders(db, feeds, now)
+    return await record_orders(db, settings, feeds, now)

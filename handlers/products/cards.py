@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from handlers.core.actions import REVIEWS, WRITE_REVIEW, encode
+from handlers.core.actions import DETAILS, REVIEWS, SHARE, WRITE_REVIEW, encode
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import Button, Card, CardField
 from handlers.core.ratings import rating_line
 from handlers.products.colours import colour_name
 from storage.catalog import ProductRecord, VariantRecord
 
-DETAILS_ACTION = "product"
+DETAILS_ACTION = DETAILS
 SHORT_BODY = 240
 LOW_STOCK = 5
 
@@ -75,6 +75,7 @@ def product_card(
     reviews = (
         Button(i18n.t(N_("Reviews")), action=encode(REVIEWS, ref)),
         Button(i18n.t(N_("Write a review")), action=encode(WRITE_REVIEW, ref)),
+        Button(i18n.t(N_("Share")), action=encode(SHARE, ref)),
     )
     body = product.description if detailed else _shorten(product.description, SHORT_BODY)
     if detailed and product.variants:

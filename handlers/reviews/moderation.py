@@ -22,6 +22,7 @@ from handlers.core.model import (
     ToChat,
     bold,
 )
+from handlers.reviews.rewarding import reward
 from handlers.reviews.showing import review_messages, review_text
 from storage import linking, reviews
 from storage.numbering import scope_chat_ids, scope_of
@@ -92,6 +93,7 @@ async def approve(ctx: Context, args: tuple[str, ...]) -> list[Out]:
         raise UserError(DECIDED)
     found = await reviews.review(ctx.session, review_id)
     assert found is not None
+    await reward(ctx, found.id, found.member_id, bool(found.photos))
     told = _tell_author(decided, N_("Your review of {product} is published. Thank you!"), found)
     done = ctx.rich(N_("Approved by {name}."), name=ctx.member.display_name)
     return [told, _settled(ctx, review_text(ctx, found) + Text.of("\n\n") + done)]

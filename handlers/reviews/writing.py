@@ -16,6 +16,7 @@ from handlers.core.features import Role
 from handlers.core.i18n import N_, Nn_
 from handlers.core.model import ChatKind, Ephemeral, Out, Span, Text, bold
 from handlers.reviews.media import MAX_PHOTOS, pictures, take_photos
+from handlers.reviews.rewarding import reward
 from storage import linking, reviews
 from storage.catalog import ProductRecord, product_by_sku, products_by_ids
 from storage.numbering import scope_of
@@ -245,6 +246,8 @@ async def submit(
         photos=tuple(photos),
     )
     done = await reviews.submit(ctx.session, draft, ctx.now(), publish=instant)
+    if done.published:
+        await reward(ctx, done.review_id, ctx.member.member_id, bool(photos))
     name = bold(product.name)
     if done.published:
         message = N_("Thank you! Your review of {product} is published.")

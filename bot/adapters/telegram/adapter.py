@@ -117,6 +117,7 @@ class TelegramAdapter:
         if self._outbox is not None:
             self._outbox.register("telegram", self._sender)
         self._router.services.downloads[PLATFORM] = self._download
+        self._router.services.bot_links[PLATFORM] = f"https://t.me/{me.username}"
         await self.register_commands()
         if self._webhook is not None:
             secret = self.settings.telegram_webhook_secret

@@ -1,0 +1,147 @@
+"""What earns points, shared by the features that pay them (reviews, orders) and the
+one that shows and spends them (features do not import each other).
+
+Every credit is keyed by the event that paid it, so a retried event pays once; none
+depends on what someone said (a review's stars play no part: FTC 16 CFR 465.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from config import Settings
+from storage import points
+
+DAYS_PER_MONTH = 30.44
+
+
+class Earning(StrEnum):
+    """Why points were credited (the ledger's `reason`)."""
+
+    REVIEW = "review"
+    REVIEW_PHOTO = "review_photo"
+    FIRST_PURCHASE = "first_purchase"
+    ARRIVAL = "arrival"  # a newcomer opened the bot through one's share link
+    REFERRAL = "referral"  # a purchase through one's share link (the sharer)
+    REFERRED = "referred"  # a purchase through a friend's share link (the buyer)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How many points, and at most how many such credits a member gets a day."""
+
+    points: int
+    daily_cap: int
+
+
+RULES = {
+    Earning.REVIEW: Rule(20, daily_cap=3),
+    Earning.REVIEW_PHOTO: Rule(10, daily_cap=3),
+    Earning.FIRST_PURCHASE: Rule(30, daily_cap=1),
+    Earning.ARRIVAL: Rule(15, daily_cap=5),
+    Earning.REFERRAL: Rule(50, daily_cap=10),
+    Earning.REFERRED: Rule(25, daily_cap=5),
+}
+
+
+def expiry(settings: Settings, now: datetime) -> datetime | None:
+    """When points earned now expire (`points_expire_months`; 0: never)."""
+    months = settings.points_expire_months
+    return now + timedelta(days=months * DAYS_PER_MONTH) if months else None
+
+
+async def earn(
+    session: AsyncSession,
+    settings: Settings,
+    member_id: int,
+    kind: Earning,
+    source: str,
+    now: datetime,
+    scope: str | None = None,
+) -> int:
+    """Credit the rule's points for `source`, once and within the daily cap."""
+    rule = RULES[kind]
+    return await points.earn(
+        session,
+        member_id,
+        rule.points,
+        kind.value,
+        source,
+        now,
+        scope=scope,
+        expires_at=expiry(settings, now),
+        daily_cap=rule.daily_cap,
+    )
+
+
+async def for_review(
+    session: AsyncSession,
+    settings: Settings,
+    member_id: int,
+    review_id: int,
+    photos: bool,
+    now: datetime,
+) -> int:
+    """A published review's points (more with photos): once per review, edits included."""
+    earned = await earn(session, settings, member_id, Earning.REVIEW, f"review:{review_id}", now)
+    if photos:
+        source = f"review-photo:{review_id}"
+        earned += await earn(session, settings, member_id, Earning.REVIEW_PHOTO, source, now)
+    return earned
+
+
+async def for_first_purchase(
+    session: AsyncSession, settings: Settings, member_id: int, order_id: int, now: datetime
+) -> int:
+    """A member's first purchase on record pays once (keyed by its order, so a refund of
+    that order takes it back)."""
+    await points.lock(session, member_id)  # two orders at once: one is the first
+    if await points.earned_before(session, member_id, Earning.FIRST_PURCHASE.value):
+        return 0
+    source = f"order:{order_id}:first"
+    return await earn(session, settings, member_id, Earning.FIRST_PURCHASE, source, now)
+
+
+async def for_arrival(
+    session: AsyncSession, settings: Settings, sharer: int, newcomer: int, now: datetime
+) -> int:
+    """A verified arrival pays its sharer, once per pair."""
+    source = f"arrival:{sharer}:{newcomer}"
+    return await earn(session, settings, sharer, Earning.ARRIVAL, source, now)
+
+
+async def for_order(
+    session: AsyncSession,
+    settings: Settings,
+    order_id: int,
+    buyer: int | None,
+    sharer: int | None,
+    now: datetime,
+) -> int:
+    """What an order pays once its buyer or sharer is known: the buyer's first purchase;
+    through a share link, the sharer and the buyer both. Never oneself: a sharer buying
+    through their own link (linked accounts are one member) earns no referral. Each
+    credit is keyed by the order, so it pays once and a refund takes it back."""
+    paid = 0
+    if buyer is not None:
+        paid += await for_first_purchase(session, settings, buyer, order_id, now)
+    if sharer is None or sharer == buyer:
+        return paid
+    source = f"order:{order_id}:referrer"
+    paid += await earn(session, settings, sharer, Earning.REFERRAL, source, now)
+    if buyer is not None:
+        source = f"order:{order_id}:referred"
+        paid += await earn(session, settings, buyer, Earning.REFERRED, source, now)
+    return paid
+
+
+async def refunded(session: AsyncSession, order_id: int, now: datetime) -> int:
+    """A wholly refunded order takes back what it earned, from everyone it paid."""
+    taken = 0
+    for part in ("first", "referrer", "referred"):
+        taken += await points.reverse(session, f"order:{order_id}:{part}", now)
+    return taken

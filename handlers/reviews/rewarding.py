@@ -1,0 +1,15 @@
+"""Points for published reviews, wherever they are published (a moderator's Approve,
+or at once in a community that publishes every review)."""
+
+from __future__ import annotations
+
+from handlers.core import earning
+from handlers.core.context import Context
+from storage import reviews
+
+
+async def reward(ctx: Context, review_id: int, member_id: int, photos: bool) -> None:
+    """A published review earns its author points (never by its rating), and says so."""
+    settings, now = ctx.services.settings, ctx.now()
+    await earning.for_review(ctx.session, settings, member_id, review_id, photos, now)
+    await reviews.mark_rewarded(ctx.session, review_id)

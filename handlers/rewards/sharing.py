@@ -1,0 +1,84 @@
+"""Share links: a member's personal links for a product, and what opening one does.
+
+A Telegram deep link (`t.me/<bot>?start=s-<code>-<product id>`) opens the product in
+the bot for a friend; when the friend's account is new to the bot, not the sharer's own
+and not staff, it is a verified arrival: noted once per newcomer and paid to the sharer
+once per pair. A web link (`<public_url>/s/<code>/<product id>`) leads to the shop with
+the sharer's code (`sref`), so a purchase through it pays both sides (orders). Clicks
+never pay by themselves. Discord has no links into a bot, and its Platform
+Manipulation Policy forbids rewarding invites: there, shares earn through purchases
+only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.core import earning
+from handlers.core.actions import DETAILS, encode
+from handlers.core.context import Context
+from handlers.core.errors import UserError
+from handlers.core.features import Role
+from handlers.core.i18n import N_
+from handlers.core.model import Button, Buttons, ChatKind, Direct, Ephemeral, Out, Span, Text, bold
+from storage import orders, referrals
+from storage.catalog import ProductRecord, products_by_ids
+
+PREFIX = "s"  # /start s-<code>-<product id>
+STAFF = (Role.MODERATOR, Role.VENDOR, Role.OWNER)
+
+
+async def links(ctx: Context, product: ProductRecord) -> list[Out]:
+    """The member's share links for the product, privately."""
+    code = await orders.code_of(ctx.session, ctx.member.member_id)
+    parts: list[str | Span] = [
+        ctx.rich(N_("Your links to share {product}:"), product=bold(product.name)).plain
+    ]
+    telegram = ctx.services.bot_links.get("telegram")
+    if telegram:
+        parts += [
+            "\n",
+            ctx.t(N_("In Telegram:")),
+            f" {telegram}?start={PREFIX}-{code}-{product.id}",
+        ]
+    public = ctx.services.settings.public_url
+    if public:
+        parts += ["\n", ctx.t(N_("On the web:")), f" {public.rstrip('/')}/s/{code}/{product.id}"]
+    if not telegram and not public:
+        raise UserError(N_("Share links are not set up here yet."))
+    parts += [
+        "\n\n",
+        ctx.t(
+            N_(
+                "A friend who opens your Telegram link and is new here earns you points, "
+                "and so does a purchase through either link (for both of you). On Discord "
+                "only purchases count: Discord does not allow rewards for invitations."
+            )
+        ),
+    ]
+    message = Text.of(*parts)
+    if ctx.event.chat.kind is ChatKind.DM:
+        return [message]
+    return [Direct(message), Ephemeral(Text.of(ctx.t(N_("I've written to you privately."))))]
+
+
+async def opened(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    """Someone opened a Telegram share link: the product, and an arrival if it is one."""
+    if len(args) != 2 or not args[1].isdigit():
+        raise UserError(N_("That link no longer works."))
+    code, product_id = args
+    found = await products_by_ids(ctx.session, [int(product_id)])
+    sharer = await orders.member_by_code(ctx.session, code)
+    if not found or sharer is None:
+        raise UserError(N_("That link no longer works."))
+    product, member = found[0], ctx.member.member_id
+    if (
+        ctx.member.first_seen  # an account the bot has never seen before
+        and sharer != member
+        and not any(role in ctx.roles for role in STAFF)
+        and await referrals.arrive(ctx.session, member, sharer, ctx.event.platform, ctx.now())
+    ):
+        await earning.for_arrival(ctx.session, ctx.services.settings, sharer, member, ctx.now())
+    greeting = ctx.rich(N_("A friend shared {product} with you."), product=bold(product.name))
+    details = Button(ctx.t(N_("Details")), encode(DETAILS, product.sku))
+    return [Buttons(greeting, ((details,),))]

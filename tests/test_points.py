@@ -1,0 +1,170 @@
+"""The points ledger and rewards on SQLite and PostgreSQL: each source pays once, caps,
+oldest-first spending, expiry, reversal, merging; reviews and first purchases earning;
+coupon codes redeemed exactly once under 1,000 concurrent presses from two apps."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from bot.app import App, build_app
+from config import Settings
+from handlers.core.actions import encode
+from handlers.core.model import Buttons, Direct, Out
+from handlers.rewards.codes import CodesError, import_codes, read_codes
+from handlers.rewards.commands import REDEEM
+from storage import points
+from storage.identity import ensure_member
+from storage.models import PointsEntry, RewardCode
+from tests.support import Clock, action, command, dm, group, plain, user
+
+OWNER = user("olivia", admin=True)  # moderates everywhere (settings)
+
+
+async def member(app: App, name: str) -> int:
+    async with app.db.session() as session:
+        return (await ensure_member(session, "console", name, name.title())).member_id
+
+
+async def sums_agree(app: App) -> bool:
+    async with app.db.read() as session:
+        return await points.check(session) == []
+
+
+async def test_each_source_pays_once_within_the_daily_cap(app: App, clock: Clock) -> None:
+    sam = await member(app, "sam")
+    async with app.db.session() as session:
+        assert await points.earn(session, sam, 20, "review", "review:1", clock()) == 20
+        assert await points.earn(session, sam, 20, "review", "review:1", clock()) == 0
+        assert await points.earn(session, sam, 20, "review", "review:2", clock(), daily_cap=2) == 20
+        assert await points.earn(session, sam, 20, "review", "review:3", clock(), daily_cap=2) == 0
+    clock.advance(days=1)
+    async with app.db.session() as session:
+        assert await points.earn(session, sam, 20, "review", "review:3", clock(), daily_cap=2) == 20
+        assert await points.balance(session, sam) == 60
+    assert await sums_agree(app)
+
+
+async def test_spending_takes_the_oldest_and_expiry_the_rest(app: App, clock: Clock) -> None:
+    sam = await member(app, "sam")
+    async with app.db.session() as session:
+        soon, later = clock() + timedelta(days=10), clock() + timedelta(days=100)
+        await points.earn(session, sam, 30, "review", "a", clock(), expires_at=soon)
+        clock.advance(minutes=1)
+        await points.earn(session, sam, 50, "review", "b", clock(), expires_at=later)
+        assert await points.spend(session, sam, 40, "redeem", "spend-1", clock())
+        assert not await points.spend(session, sam, 41, "redeem", "spend-2", clock())
+        assert await points.expiring(session, sam, clock() + timedelta(days=30)) == 0
+    clock.advance(days=101)
+    async with app.db.session() as session:
+        assert await points.expire(session, clock(), 100) == 1  # "a" was spent already
+        assert await points.balance(session, sam) == 0
+    assert await sums_agree(app)
+
+
+async def test_a_published_review_earns_and_says_rewarded_once(app: App) -> None:
+    r = app.router.dispatch
+    await r(command("review", "BAG-001 2 Too small for me", actor=user("sam")))
+    queue = await r(command("queue", actor=OWNER, chat=group()))
+    [token] = [
+        b.action
+        for o in queue
+        if isinstance(o, Buttons)
+        for row in o.rows
+        for b in row
+        if b.label == "Approve"
+    ]
+    await r(action(token or "", actor=OWNER, chat=group()))
+    shown = plain(await r(command("reviews", "BAG-001", actor=user("tara"))))
+    assert "Sam · Rewarded" in shown  # the incentive is disclosed (FTC 16 CFR 465)
+    # An edit approved again does not pay again.
+    await r(command("review", "BAG-001 3 It grew on me", actor=user("sam")))
+    queue = await r(command("queue", actor=OWNER, chat=group()))
+    [token] = [
+        b.action
+        for o in queue
+        if isinstance(o, Buttons)
+        for row in o.rows
+        for b in row
+        if b.label == "Approve"
+    ]
+    await r(action(token or "", actor=OWNER, chat=group()))
+    mine = plain(await r(command("points", actor=user("sam"))))
+    assert "20 points" in mine and "a published review" in mine
+
+
+async def test_codes_are_redeemed_once_within_limits(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "reward,price,per_member,code\n10% off,30,1,SAVE-1\n10% off,30,1,SAVE-2\n",
+        encoding="utf-8",
+    )
+    assert await import_codes(app.db, path, app.services.clock()) == {"10% off": 2}
+    assert await import_codes(app.db, path, app.services.clock()) == {"10% off": 0}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("reward,price,per_member,code\nX,ten,1,C\n", encoding="utf-8")
+    try:
+        read_codes(bad)
+        raise AssertionError("a bad price was read")
+    except CodesError as error:
+        assert "line 2" in str(error)
+    sam = await member(app, "sam")
+    r = app.router.dispatch
+    poor = await r(command("rewards", actor=user("sam")))
+    assert "10% off" in plain(poor) and not any(
+        isinstance(o, Buttons) and o.rows for o in poor
+    )  # no Redeem button without the points
+    async with app.db.session() as session:
+        await points.earn(session, sam, 100, "review", "review:1", app.services.clock())
+    offered = await r(command("rewards", actor=user("sam")))
+    [[redeem]] = next(o.rows for o in offered if isinstance(o, Buttons))
+    got = await r(action(redeem.action or "", actor=user("sam"), chat=group()))
+    [direct] = [o for o in got if isinstance(o, Direct)]
+    assert "SAVE-1" in plain([direct.content]) and "points left: 70" in plain([direct.content])
+    again = await r(action(redeem.action or "", actor=user("sam"), chat=group()))
+    assert "as often as one person may" in plain(again)
+    assert await sums_agree(app)
+
+
+async def test_a_thousand_presses_from_two_apps_deliver_each_code_once(
+    app: App, settings: Settings, clock: Clock, tmp_path: Path
+) -> None:
+    codes = tmp_path / "codes.csv"
+    rows = "".join(f"Tote bag,50,1,TOTE-{n:03d}\n" for n in range(100))
+    codes.write_text("reward,price,per_member,code\n" + rows, encoding="utf-8")
+    await import_codes(app.db, codes, clock())
+    members = [await member(app, f"m{n}") for n in range(300)]
+    async with app.db.session() as session:
+        for n, member_id in enumerate(members):
+            await points.earn(session, member_id, 120, "review", f"seed:{n}", clock())
+        reward_id = (await points.rewards(session, members[0]))[0].id
+    other = build_app(settings, clock)
+    token = encode(REDEEM, str(reward_id))
+    rng = random.Random(4)
+    presses = [rng.randrange(300) for _ in range(1000)]
+
+    async def press(n: int, who: int) -> list[Out]:
+        target = app if n % 2 else other
+        return await target.router.dispatch(
+            action(token, actor=user(f"m{who}"), chat=dm(f"m{who}"))
+        )
+
+    try:
+        await asyncio.gather(*(press(n, who) for n, who in enumerate(presses)))
+    finally:
+        await other.close()
+    async with app.db.read() as session:
+        claimed = (
+            await session.exec(
+                select(RewardCode.member_id).where(col(RewardCode.member_id).is_not(None))
+            )
+        ).all()
+        spent = (
+            await session.exec(select(func.count()).where(PointsEntry.reason == "redeem"))
+        ).one()
+    assert len(claimed) == 100 and len(set(claimed)) == 100 and spent == 100
+    assert await sums_agree(app)
