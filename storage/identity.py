@@ -210,3 +210,9 @@ async def accounts_of(session: AsyncSession, member_id: int) -> list[tuple[str, 
         .order_by(col(Account.id))
     )
     return [(platform, user_id) for platform, user_id in (await session.exec(stmt)).all()]
+
+
+async def member_name(session: AsyncSession, member_id: int) -> str:
+    """The member's display name ("" if there is no such member)."""
+    found = await session.get(Member, member_id)
+    return found.display_name if found is not None else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -829,3 +829,37 @@ class Referral(SQLModel, table=True):
     )
     platform: str = Field(max_length=16)
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ActivityDay(SQLModel, table=True):
+    """A member was active in a group chat on a day (what makes a community's mayor);
+    `staff`: they acted there as a moderator or vendor that day."""
+
+    __tablename__ = "activity_day"
+    __table_args__ = (
+        PrimaryKeyConstraint("chat_id", "member_id", "day"),
+        Index("ix_activity_day_day", "day"),
+    )
+
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    day: date
+    staff: bool = False
+
+
+class Mayor(SQLModel, table=True):
+    """A community's mayor (scope as in storage/numbering.py), and whether its chats
+    hear when the mayor changes."""
+
+    scope: str = Field(primary_key=True, max_length=64)
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    days: int = 0
+    since: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    announce: bool = False

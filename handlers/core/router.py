@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.core import codec
+from handlers.core import activity, codec
 from handlers.core import conversations as dialogue
 from handlers.core.actions import decode
 from handlers.core.args import ArgsError, Param, coerce_options, parse_args, usage
@@ -292,6 +292,7 @@ class Router:
                 session, event.chat.platform, event.chat.id, event.chat.kind, event.chat.title
             )
             ctx = self._context(event, session, member, chat_id)
+            await activity.note(ctx)
             try:
                 async with session.begin_nested():
                     outs = await self._run(ctx)
@@ -369,6 +370,7 @@ class Router:
                 member = members[event.actor.platform, event.actor.id]
                 chat_id = chats[event.chat.platform, event.chat.id]
                 ctx = self._context(event, session, member, chat_id)
+                await activity.note(ctx)
                 target = items[index].target
                 results[index] = Reply([])
                 try:

@@ -5,21 +5,34 @@ and the code delivered privately, exactly once per press that succeeds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.core import codec
 from handlers.core.actions import SHARE, encode
 from handlers.core.args import Param, ParamKind
-from handlers.core.context import Context, Services
+from handlers.core.context import SEND_JOB, Context, Services
 from handlers.core.earning import Earning
 from handlers.core.errors import UserError
-from handlers.core.features import Args, Feature
+from handlers.core.features import Args, Feature, Role, Scope
 from handlers.core.i18n import N_, I18n, Nn_
-from handlers.core.model import Button, Buttons, Direct, Ephemeral, Out, Span, Text, bold, code
+from handlers.core.model import (
+    Button,
+    Buttons,
+    Direct,
+    Ephemeral,
+    Out,
+    Span,
+    Text,
+    bold,
+    code,
+)
 from handlers.rewards import sharing
-from storage import points
+from storage import activity, linking, outbox, points
 from storage.catalog import product_by_sku, products_by_ids
+from storage.identity import member_name
+from storage.numbering import scope_of
 from storage.points import Redeemed, Refused
 
 feature = Feature("rewards")
@@ -28,6 +41,18 @@ RECENT = 5
 SOON = timedelta(days=30)
 EXPIRE_BATCH = 500
 POINTS = Nn_("{n} point", "{n} points")
+NO_MAYOR = N_(
+    "This community has no mayor yet: the most active member of the last 60 days becomes one."
+)
+MAYOR_IS = Nn_(
+    "{name} is the mayor: active here on {n} day of the last 60.",
+    "{name} is the mayor: active here on {n} days of the last 60.",
+)
+NEW_MAYOR = Nn_(
+    "{name} is the new mayor of this community: active here on {n} day of the last 60.",
+    "{name} is the new mayor of this community: active here on {n} days of the last 60.",
+)
+HOW_MAYOR = N_("The mayor is whoever was active here on the most days; staff take no part.")
 EXPIRING = Nn_(
     "{n} of them expires within 30 days unless you spend it.",
     "{n} of them expire within 30 days unless you spend them.",
@@ -133,6 +158,82 @@ async def share_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
 feature.start_link(sharing.PREFIX)(sharing.opened)
 
 
+MAYOR_WINDOW = timedelta(days=60)
+MAYOR_NEWS = Param("news", ParamKind.CHOICE, choices=("on", "off"), placeholder=N_("on or off"))
+
+
+@feature.command("mayor", N_("Who is this community's mayor"), scope=Scope.GROUP)
+async def mayor(ctx: Context, args: Args) -> Sequence[Out]:
+    scope = scope_of(await linking.chat(ctx.session, ctx.chat_id))
+    found = await activity.mayor_of(ctx.session, scope)
+    if found.member_id is None or found.name is None:
+        return [Text.of(ctx.t(NO_MAYOR))]
+    said = ctx.rich_n(MAYOR_IS, found.days, name=bold(found.name))
+    return [said + Text.of("\n" + ctx.t(HOW_MAYOR))]
+
+
+@feature.command(
+    "mayornews",
+    N_("Announce it here when the mayor changes (on or off)"),
+    params=[MAYOR_NEWS],
+    role=Role.MODERATOR,
+    scope=Scope.GROUP,
+)
+async def mayor_news(ctx: Context, args: Args) -> Sequence[Out]:
+    scope = scope_of(await linking.chat(ctx.session, ctx.chat_id))
+    on = args["news"] == "on"
+    await activity.set_announce(ctx.session, scope, on)
+    said = (
+        N_("New mayors will be announced here.") if on else N_("New mayors will not be announced.")
+    )
+    return [Text.of(ctx.t(said))]
+
+
+@feature.job("mayors", every=timedelta(hours=24))
+async def elect_mayors(services: Services) -> int:
+    """Each community's mayor: the member with the most active days in the last 60,
+    staff never; announced in its chats when it changes, if the community wants."""
+    now = services.clock()
+    changed = 0
+    async with services.db.session() as session:
+        since = (now - MAYOR_WINDOW).date()
+        await activity.forget_before(session, since)
+        for scope, (member_id, days) in (await activity.leaders(session, since)).items():
+            previous, announce = await activity.crown(session, scope, member_id, days, now)
+            if previous == member_id:
+                continue
+            changed += 1
+            if announce:
+                await _announce(session, services, scope, member_id, days, now)
+    return changed
+
+
+async def _announce(
+    session: AsyncSession, services: Services, scope: str, member_id: int, days: int, now: datetime
+) -> None:
+    kind, _, ident = scope.partition(":")
+    if kind == "community":
+        chats = await linking.community_chats(session, int(ident))
+    else:
+        chats = [await linking.chat(session, int(ident))]
+    name = await member_name(session, member_id)
+    i18n = I18n(services.settings.default_locale)
+    news = i18n.rich_n(*NEW_MAYOR, days, name=bold(name))
+    # Queued with the election, so each chat hears it once, after the commit.
+    key = f"mayor:{scope}:{member_id}:{now.date().isoformat()}"
+    for chat in chats:
+        await outbox.put(
+            session,
+            f"{key}:{chat.id}",
+            chat.platform,
+            chat.platform_chat_id,
+            chat.kind,
+            codec.dumps([news]),
+            now,
+        )
+    services.jobs.wake(SEND_JOB)
+
+
 @feature.job("expire", every=timedelta(hours=1))
 async def expire(services: Services) -> int:
     """Points past their expiry leave the balances (the oldest are spent first, so
@@ -144,3 +245,4 @@ async def expire(services: Services) -> int:
 @feature.on_merge
 async def merge(session: AsyncSession, keep_id: int, drop_id: int) -> None:
     await points.move_to(session, keep_id, drop_id)
+    await activity.move_to(session, keep_id, drop_id)
