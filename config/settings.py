@@ -105,6 +105,9 @@ class Settings(BaseSettings):
         description="The HTTP server's public address (https://bot.example.com), for "
         "share links (/s/...); none without it",
     )
+    join_wait_days: int = Field(
+        3, ge=0, le=60, description="Days a newcomer must stay before their join pays the inviter"
+    )
     points_expire_months: int = Field(
         12, ge=0, le=120, description="Months before earned points expire; 0: never"
     )

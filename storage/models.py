@@ -863,3 +863,45 @@ class Mayor(SQLModel, table=True):
     days: int = 0
     since: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     announce: bool = False
+
+
+class InviteLink(SQLModel, table=True):
+    """A member's personal invite link to a group (Telegram's createChatInviteLink):
+    joins through it are theirs."""
+
+    __tablename__ = "invite_link"
+
+    link: str = Field(primary_key=True, max_length=256)
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class JoinArrival(SQLModel, table=True):
+    """A newcomer who joined a group through a member's invite link: credited to the
+    member once they stayed the waiting days; leaving first or joining again cancels."""
+
+    __tablename__ = "join_arrival"
+    __table_args__ = (
+        PrimaryKeyConstraint("chat_id", "member_id"),
+        Index("ix_join_arrival_waiting", "credited_at", "left_at", "joined_at"),
+    )
+
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    sharer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    joined_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    left_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    credited_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )

@@ -275,6 +275,29 @@ class FakeTelegram(LoopbackServer):
         self.chats[chat_id] = chat
         return chat
 
+    def push_chat_member(
+        self, chat_id: int, member: dict[str, Any], joined: bool, invite_link: str | None = None
+    ) -> int:
+        """Someone joins (through `invite_link`, when given) or leaves a group, as a
+        `chat_member` update tells the bot."""
+        statuses = ("left", "member") if joined else ("member", "left")
+        change: dict[str, Any] = {
+            "chat": self.chats[chat_id].as_dict(),
+            "from": member,
+            "date": int(time.time()),
+            "old_chat_member": {"status": statuses[0], "user": member},
+            "new_chat_member": {"status": statuses[1], "user": member},
+        }
+        if invite_link is not None:
+            change["invite_link"] = {
+                "invite_link": invite_link,
+                "creator": BOT,
+                "creates_join_request": False,
+                "is_primary": False,
+                "is_revoked": False,
+            }
+        return self.push({"chat_member": change})
+
     def flood(self, times: int, retry_after: int = 1) -> None:
         """The next `times` sending calls get 429 Too Many Requests."""
         self._flood_left, self._retry_after = times, retry_after
@@ -504,6 +527,23 @@ class FakeTelegram(LoopbackServer):
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
         return self._store(chat, text=text, reply_markup=params.get("reply_markup"))
+
+    def _m_createChatInviteLink(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        if chat.type == "private":
+            raise ApiError(400, "Bad Request: chat not found")
+        name = str(params.get("name") or "")
+        if len(name) > 32:
+            raise ApiError(400, "Bad Request: invite link name is too long")
+        link = f"https://t.me/+fake{next(self._message_ids)}"
+        return {
+            "invite_link": link,
+            "creator": BOT,
+            "creates_join_request": False,
+            "is_primary": False,
+            "is_revoked": False,
+            "name": name,
+        }
 
     def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = str(params.get("file_id"))

@@ -25,6 +25,7 @@ from handlers.core.model import (
     Card,
     Direct,
     Edit,
+    EventKind,
     Out,
     Poll,
     PollOption,
@@ -628,3 +629,38 @@ async def test_poll_end_to_end_native_vote_and_results(
         assert "Final result" in results and "City: 2 votes (100%)" in results
     finally:
         await adapter.stop()
+
+
+async def test_a_personal_invite_link_and_the_joins_and_leaves_it_brings(
+    app: App, fake: FakeTelegram, telegram: TelegramAdapter, recorder: Recorder
+) -> None:
+    """/invite makes a link named after the member (createChatInviteLink) and sends it
+    privately; a chat_member join through it starts the wait, a leave cancels it."""
+    from sqlmodel import select
+
+    from storage.models import JoinArrival
+
+    fake.push_message(GROUP, ALICE, "/invite")
+    [made] = await fake.wait_for(lambda: fake.sent(GROUP, "createChatInviteLink"))
+    assert made.params["name"] == "Alice"
+    link = made.result["invite_link"]
+    [private] = await fake.wait_for(
+        lambda: [c for c in fake.sent(ALICE["id"], "sendMessage") if link in str(c.params)]
+    )
+    assert "Someone new who joins through it and stays 3 days" in private.params["text"]
+    newcomer = user(7001, "Nico")
+    fake.push_chat_member(GROUP, newcomer, joined=True, invite_link=link)
+    robot = fake.push_chat_member(GROUP, user(7002, "Robo") | {"is_bot": True}, True, link)
+
+    async def arrivals() -> list[JoinArrival]:
+        async with app.db.read() as session:
+            return list((await session.exec(select(JoinArrival))).all())
+
+    await fake.wait_for(lambda: fake.confirmed > robot)
+    [waiting] = await arrivals()  # the bot's join starts nothing
+    assert waiting.left_at is None
+    left = fake.push_chat_member(GROUP, newcomer, joined=False)
+    await fake.wait_for(lambda: fake.confirmed > left)
+    assert [e.kind for e in recorder.events][-1] is EventKind.LEAVE
+    [cancelled] = await arrivals()
+    assert cancelled.left_at is not None

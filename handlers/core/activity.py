@@ -37,7 +37,7 @@ class Noted:
 async def note(ctx: Context) -> None:
     """The member was active in this group chat today."""
     event = ctx.event
-    if event.chat.kind is ChatKind.DM or event.kind is EventKind.JOIN:
+    if event.chat.kind is ChatKind.DM or event.kind in (EventKind.JOIN, EventKind.LEAVE):
         return
     staff = any(role in ctx.roles for role in STAFF)
     day = ctx.now().date()

@@ -47,6 +47,10 @@ class Post(Protocol):
 Download = Callable[[Attachment, int], Awaitable[bytes]]
 
 
+# Makes an invite link to a group (the platform's chat id) named after someone.
+MakeInvite = Callable[[str, str], Awaitable[str]]
+
+
 @dataclass
 class Services:
     """Process-wide dependencies, built once by the app and passed in (no globals)."""
@@ -63,6 +67,8 @@ class Services:
     # Per platform, the link that opens a private chat with the bot, where it has one
     # (Telegram: https://t.me/<bot>; `?start=<payload>` passes a deep-link payload).
     bot_links: dict[str, str] = field(default_factory=dict)
+    # Per platform, where it can: a personal invite link to a group (chat id, name).
+    invites: dict[str, MakeInvite] = field(default_factory=dict)
 
     def cache(self, kind: type[T]) -> T:
         """This process's one instance of `kind`, made on first use: where a feature

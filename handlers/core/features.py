@@ -124,6 +124,7 @@ class Feature:
     text_handler: TextHandler | None = None
     photo_handler: PhotoHandler | None = None
     join_handlers: list[JoinHandler] = field(default_factory=list)
+    leave_handlers: list[JoinHandler] = field(default_factory=list)
     completions: dict[str, CompletionHandler] = field(default_factory=dict)
     poll_vote_handler: PollVoteHandler | None = None
     sent_handlers: dict[type, SentHandler] = field(default_factory=dict)
@@ -189,6 +190,11 @@ class Feature:
     def join(self, handler: JoinHandler) -> JoinHandler:
         """Someone joined a chat the bot is in (see `JoinHandler`)."""
         self.join_handlers.append(handler)
+        return handler
+
+    def leave(self, handler: JoinHandler) -> JoinHandler:
+        """Someone left a chat the bot is in (`ctx.member`), where the platform tells."""
+        self.leave_handlers.append(handler)
         return handler
 
     def poll_vote(self, handler: PollVoteHandler) -> PollVoteHandler:

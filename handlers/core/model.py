@@ -12,13 +12,14 @@ from typing import Any, Literal
 
 class EventKind(StrEnum):
     """What happened: a command, free text, a button press, a native poll vote, someone
-    joining, a photo."""
+    joining or leaving, a photo."""
 
     COMMAND = "command"
     TEXT = "text"
     ACTION = "action"
     POLL_VOTE = "poll_vote"
     JOIN = "join"
+    LEAVE = "leave"
     PHOTO = "photo"
 
 
@@ -45,6 +46,7 @@ class UserRef:
     locale: str | None = None
     # Role facts the platform told the adapter (Telegram chat admin, Discord Manage Messages).
     is_chat_admin: bool = False
+    is_bot: bool = False
 
 
 @dataclass(frozen=True)

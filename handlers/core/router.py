@@ -135,6 +135,7 @@ class Router:
         self.text_handler: TextHandler | None = None
         self.photo_handler: PhotoHandler | None = None
         self.join_handlers: list[JoinHandler] = []
+        self.leave_handlers: list[JoinHandler] = []
         self.flows: dict[str, dialogue.Flow] = {}
         self.starts: dict[str, ActionHandler] = {}
         self.completions: dict[str, CompletionHandler] = {}
@@ -165,6 +166,7 @@ class Router:
         self.completions.update(feature.completions)
         self.sent_handlers.update(feature.sent_handlers)
         self.join_handlers += feature.join_handlers
+        self.leave_handlers += feature.leave_handlers
         if feature.poll_vote_handler is not None:
             self.poll_vote_handler = feature.poll_vote_handler
         if feature.text_handler is not None:
@@ -259,6 +261,8 @@ class Router:
             return event.chat.kind is ChatKind.DM or event.addressed
         if event.kind is EventKind.JOIN:
             return bool(self.join_handlers)
+        if event.kind is EventKind.LEAVE:
+            return bool(self.leave_handlers)
         return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
 
     async def replied(self, event: Event) -> None:
@@ -550,6 +554,8 @@ class Router:
             return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
         if event.kind is EventKind.JOIN:
             return _Target(self._joined, None, Role.SHOPPER, Scope.ANYWHERE)
+        if event.kind is EventKind.LEAVE:
+            return _Target(self._left, None, Role.SHOPPER, Scope.ANYWHERE)
         return None
 
     def _deep_link(self, event: Event) -> _Target | None:
@@ -562,6 +568,13 @@ class Router:
         if handler is None:
             return None
         return _Target(handler, tuple(rest.split("-")), Role.SHOPPER, Scope.ANYWHERE)
+
+    async def _left(self, ctx: Context, _: None) -> list[Out]:
+        """Every feature's leave handler, in one unit of work."""
+        outs: list[Out] = []
+        for handler in self.leave_handlers:
+            outs += await handler(ctx)
+        return outs
 
     async def _joined(self, ctx: Context, _: None) -> list[Out]:
         """Every feature's join handler, in one unit of work."""

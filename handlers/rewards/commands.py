@@ -28,7 +28,7 @@ from handlers.core.model import (
     bold,
     code,
 )
-from handlers.rewards import sharing
+from handlers.rewards import invites, sharing
 from storage import activity, linking, outbox, points
 from storage.catalog import product_by_sku, products_by_ids
 from storage.identity import member_name
@@ -156,6 +156,14 @@ async def share_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
 
 
 feature.start_link(sharing.PREFIX)(sharing.opened)
+feature.join(invites.joined)
+feature.leave(invites.left)
+feature.job("joins", due=invites.due)(invites.credit)
+
+
+@feature.command("invite", N_("Your own invite link to this group"), scope=Scope.GROUP)
+async def invite(ctx: Context, args: Args) -> Sequence[Out]:
+    return await invites.invite(ctx)
 
 
 MAYOR_WINDOW = timedelta(days=60)

@@ -95,6 +95,15 @@ class TelegramAdapter:
     def mode(self) -> str:
         return self.settings.telegram_mode
 
+    async def _invite(self, chat_id: str, name: str) -> str:
+        """A personal invite link to the group, named after whom it is for (the bot must
+        be an admin allowed to invite; Telegram names it in the joins it brings)."""
+        try:
+            link = await self.app.bot.create_chat_invite_link(int(chat_id), name=name[:32])
+        except TelegramError as error:
+            raise OSError(f"createChatInviteLink: {error}") from error
+        return str(link.invite_link)
+
     async def _download(self, attachment: Attachment, limit: int) -> bytes:
         """A file someone sent (Bot API getFile, then its download URL)."""
         try:
@@ -118,6 +127,7 @@ class TelegramAdapter:
             self._outbox.register("telegram", self._sender)
         self._router.services.downloads[PLATFORM] = self._download
         self._router.services.bot_links[PLATFORM] = f"https://t.me/{me.username}"
+        self._router.services.invites[PLATFORM] = self._invite
         await self.register_commands()
         if self._webhook is not None:
             secret = self.settings.telegram_webhook_secret

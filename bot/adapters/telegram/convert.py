@@ -43,6 +43,7 @@ def user_ref(user: User, admin: bool = False) -> UserRef:
         user.username,
         user.language_code,
         is_chat_admin=admin,
+        is_bot=user.is_bot,
     )
 
 
@@ -96,21 +97,19 @@ class Converter:
             ]
         if update.chat_member is not None:
             change = update.chat_member
-            joined = (
-                change.old_chat_member.status in _LEFT
-                and change.new_chat_member.status not in _LEFT
-            )
-            if not joined:
-                return []
+            was_in = change.old_chat_member.status not in _LEFT
+            is_in = change.new_chat_member.status not in _LEFT
+            if was_in == is_in:
+                return []  # a promotion, a restriction: no one came or went
             link = change.invite_link.invite_link if change.invite_link else None
             return [
                 Event(
                     PLATFORM,
                     event_id,
-                    EventKind.JOIN,
+                    EventKind.JOIN if is_in else EventKind.LEAVE,
                     user_ref(change.new_chat_member.user),
                     chat_ref(change.chat),
-                    invite=link,
+                    invite=link if is_in else None,
                     raw=update,
                 )
             ]
