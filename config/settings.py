@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     join_wait_days: int = Field(
         3, ge=0, le=60, description="Days a newcomer must stay before their join pays the inviter"
     )
+    tiers: str = Field(
+        "Bronze:0:1,Silver:300:1.1,Gold:1000:1.25",
+        description="Tiers by points earned in the last 12 months: name:threshold:multiplier, "
+        "comma-separated, lowest first; the multiplier scales what the tier earns",
+    )
     points_expire_months: int = Field(
         12, ge=0, le=120, description="Months before earned points expire; 0: never"
     )
@@ -151,6 +156,26 @@ class Settings(BaseSettings):
         for entry in value:
             if not entry.isdigit():
                 raise ValueError(f"{entry!r} is not a Discord guild id")
+        return value
+
+    @field_validator("tiers")
+    @classmethod
+    def _check_tiers(cls, value: str) -> str:
+        last = -1
+        for entry in value.split(","):
+            parts = entry.strip().split(":")
+            try:
+                name, threshold, multiplier = parts[0].strip(), int(parts[1]), float(parts[2])
+            except (IndexError, ValueError):
+                raise ValueError(f"{entry.strip()!r} is not name:threshold:multiplier") from None
+            if last < 0 and threshold != 0:
+                raise ValueError("the first tier starts at 0 points")
+            if not name or threshold <= last or not 0 < multiplier <= 10:
+                raise ValueError(
+                    f"{entry.strip()!r}: names are needed, thresholds must rise, "
+                    "multipliers lie between 0 and 10"
+                )
+            last = threshold
         return value
 
     @field_validator("log_level")

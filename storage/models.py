@@ -741,6 +741,9 @@ class MemberPreference(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
     )
     ask_owners: bool = False  # other shoppers' questions about what they bought
+    hide_from_leaderboard: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=sa_false())
+    )
 
 
 class PointsEntry(SQLModel, table=True):

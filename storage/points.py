@@ -21,7 +21,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import PointsBalance, PointsEntry, Reward, RewardCode
+from storage.models import (
+    ActivityDay,
+    Member,
+    MemberPreference,
+    PointsBalance,
+    PointsEntry,
+    Reward,
+    RewardCode,
+)
 from storage.sql import dialect_of, insert_for, table_of
 
 
@@ -403,3 +411,31 @@ async def redeem(
     spent = await spend(session, member_id, reward.price, "redeem", f"redeem:{code_id}", now)
     assert spent  # the balance was checked under the same lock
     return Redeemed(code, reward.name, balance_now - reward.price)
+
+
+async def leaderboard(
+    session: AsyncSession, chat_ids: Sequence[int], since: datetime, limit: int
+) -> list[tuple[str, int]]:
+    """(name, points earned since `since`) of the members active in these chats, most
+    first, leaving out those who chose not to be listed."""
+    active = (
+        select(ActivityDay.member_id).where(col(ActivityDay.chat_id).in_(list(chat_ids))).distinct()
+    )
+    hidden = select(MemberPreference.member_id).where(
+        col(MemberPreference.hide_from_leaderboard).is_(True)
+    )
+    earned = func.sum(PointsEntry.points)
+    stmt = (
+        select(Member.display_name, earned)
+        .join(Member, col(Member.id) == col(PointsEntry.member_id))
+        .where(
+            col(PointsEntry.points) > 0,
+            PointsEntry.at >= since,
+            col(PointsEntry.member_id).in_(active),
+            col(PointsEntry.member_id).not_in(hidden),
+        )
+        .group_by(col(Member.id), col(Member.display_name))
+        .order_by(earned.desc(), col(Member.id))
+        .limit(limit)
+    )
+    return [(name, int(total)) for name, total in (await session.exec(stmt)).all()]

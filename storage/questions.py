@@ -306,21 +306,6 @@ async def invite_owners(
     return owners
 
 
-async def allows_questions(session: AsyncSession, member_id: int) -> bool:
-    """Whether the member said other shoppers may ask them about what they bought."""
-    found = await session.get(MemberPreference, member_id)
-    return found is not None and found.ask_owners
-
-
-async def set_allows_questions(session: AsyncSession, member_id: int, allowed: bool) -> None:
-    """Turn "Ask owners" invitations on or off for the member."""
-    table = table_of(MemberPreference)
-    stmt = insert_for(session, table).values(member_id=member_id, ask_owners=allowed)
-    await session.exec(
-        stmt.on_conflict_do_update(index_elements=["member_id"], set_={"ask_owners": allowed})
-    )
-
-
 async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
     """Two members become one person: their questions, answers and invitations are the
     kept one's; a report or invitation both had counts once; the kept member's

@@ -14,13 +14,14 @@ from sqlmodel import col, func, select
 from bot.app import App, build_app
 from config import Settings
 from handlers.core.actions import encode
+from handlers.core.earning import Earning, earn
 from handlers.core.model import Buttons, Direct, Out
 from handlers.rewards.codes import CodesError, import_codes, read_codes
 from handlers.rewards.commands import REDEEM
 from storage import points
 from storage.identity import ensure_member
 from storage.models import PointsEntry, RewardCode
-from tests.support import Clock, action, command, dm, group, plain, user
+from tests.support import Clock, action, command, dm, group, plain, text, user
 
 OWNER = user("olivia", admin=True)  # moderates everywhere (settings)
 
@@ -95,6 +96,7 @@ async def test_a_published_review_earns_and_says_rewarded_once(app: App) -> None
     await r(action(token or "", actor=OWNER, chat=group()))
     mine = plain(await r(command("points", actor=user("sam"))))
     assert "20 points" in mine and "a published review" in mine
+    assert "Badges: First review" in mine
 
 
 async def test_codes_are_redeemed_once_within_limits(app: App, tmp_path: Path) -> None:
@@ -168,3 +170,51 @@ async def test_a_thousand_presses_from_two_apps_deliver_each_code_once(
         ).one()
     assert len(claimed) == 100 and len(set(claimed)) == 100 and spent == 100
     assert await sums_agree(app)
+
+
+async def test_the_leaderboard_lists_this_months_earners_here_unless_they_opt_out(
+    app: App, clock: Clock
+) -> None:
+    r = app.router.dispatch
+    here = group("shop-talk")
+    for name in ("ann", "ben", "cat"):
+        await r(text("hello @shopbot backpack", actor=user(name), chat=here, addressed=True))
+    ann, ben, cat = [await member(app, n) for n in ("ann", "ben", "cat")]
+    async with app.db.session() as session:
+        last_month = clock().replace(day=1) - timedelta(days=3)
+        await points.earn(session, cat, 500, "review", "old", last_month)  # not this month
+        await points.earn(session, ann, 40, "review", "a1", clock())
+        await points.earn(session, ben, 60, "review", "b1", clock())
+        await points.earn(session, cat, 10, "review", "c1", clock())
+    board = plain(await r(command("leaderboard", actor=user("ann"), chat=here)))
+    assert board.index("Ben — 60 points") < board.index("Ann — 40 points") < board.index("Cat")
+    choices = await r(command("settings", actor=user("ben"), chat=dm("ben")))
+    assert "You are listed on /leaderboard" in plain(choices) and "Ask me" in plain(choices)
+    hide = next(
+        b
+        for o in choices
+        if isinstance(o, Buttons)
+        for row in o.rows
+        for b in row
+        if b.label == "Hide me"
+    )
+    assert "You are not listed" in plain(
+        await r(action(hide.action or "", actor=user("ben"), chat=dm("ben")))
+    )
+    board = plain(await r(command("leaderboard", actor=user("ann"), chat=here)))
+    assert "Ben" not in board and "Ann — 40 points" in board
+
+
+async def test_tiers_multiply_earnings_and_points_shows_tier_and_badges(
+    app: App, clock: Clock
+) -> None:
+    sam = await member(app, "sam")
+    async with app.db.session() as session:
+        await points.earn(session, sam, 300, "review", "seed", clock())  # Silver (300+)
+        assert await earn(session, app.settings, sam, Earning.REVIEW, "review:9", clock()) == 22
+    shown = plain(await app.router.dispatch(command("points", actor=user("sam"))))
+    assert "322 points" in shown and "Tier: Silver" in shown and "678 points to Gold" in shown
+    # A year later the old points no longer count towards the tier.
+    clock.advance(days=366)
+    shown = plain(await app.router.dispatch(command("points", actor=user("sam"))))
+    assert "Tier: Bronze" in shown

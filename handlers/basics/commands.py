@@ -9,15 +9,16 @@ from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind, usage
 from handlers.core.context import Context
 from handlers.core.errors import UserError
-from handlers.core.features import Args, Feature
+from handlers.core.features import Args, Feature, Scope
 from handlers.core.i18n import N_, I18n, available_languages, language_name
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold, code
 from handlers.core.router import CANCEL_COMMAND, visible_commands
-from storage import conversations
+from storage import conversations, preferences
 from storage.identity import set_member_locale
 
 feature = Feature("basics")
 LANGUAGE_ACTION = "lang"  # a language's button under /language: lang:<code>
+PREFERENCE_ACTION = "pref"  # a /settings choice: pref:<key>:<on|off>
 # Deep-link payload (Telegram `/start <payload>`); accepted so such links never error.
 PAYLOAD = Param(
     "payload", ParamKind.WORD, required=False, placeholder=N_("start code"), max_length=64
@@ -93,6 +94,34 @@ async def cancel(ctx: Context, args: Args) -> Sequence[Out]:
     if ended:
         return [Text.of(ctx.t(N_("Cancelled. Nothing was saved.")))]
     return [Text.of(ctx.t(N_("There is nothing to cancel.")))]
+
+
+@feature.command("settings", N_("Your choices: who may ask you, the leaderboard"), scope=Scope.DM)
+async def settings(ctx: Context, args: Args) -> Sequence[Out]:
+    return [await _settings(ctx)]
+
+
+@feature.action(PREFERENCE_ACTION)
+async def preference_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    keys = {p.key for p in ctx.preferences}
+    if len(args) != 2 or args[0] not in keys or args[1] not in ("on", "off"):
+        raise UserError(N_("That button no longer works. Please ask again."))
+    await preferences.choose(ctx.session, ctx.member.member_id, args[0], args[1] == "on")
+    return [await _settings(ctx)]
+
+
+async def _settings(ctx: Context) -> Buttons:
+    """Each feature's choice, what it means now, and the button that changes it."""
+    chosen = await preferences.chosen(ctx.session, ctx.member.member_id)
+    lines, rows = [], []
+    for choice in ctx.preferences:
+        on = chosen.get(choice.key, False)
+        lines.append(ctx.t(choice.when_on if on else choice.when_off))
+        label = ctx.t(choice.turn_off if on else choice.turn_on)
+        rows.append(
+            (Button(label, action=encode(PREFERENCE_ACTION, choice.key, "off" if on else "on")),)
+        )
+    return Buttons(Text.of("\n\n".join(lines)), tuple(rows))
 
 
 feature.on_merge(conversations.move_to)

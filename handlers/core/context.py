@@ -17,6 +17,7 @@ from storage.identity import MemberInfo, chosen_locale
 
 if TYPE_CHECKING:
     from handlers.core.features import Command, MergeHook, Role
+    from handlers.core.preferences import Preference
 
 
 T = TypeVar("T")
@@ -89,6 +90,8 @@ class Context:
     roles: frozenset[Role]
     i18n: I18n
     commands: Sequence[Command]
+    # Every feature's /settings choices (for the command that shows them).
+    preferences: Sequence[Preference] = ()
     # Jobs to wake once this unit of work has committed (see `wake`).
     wakes: list[tuple[str, datetime | None]] = field(default_factory=list)
 

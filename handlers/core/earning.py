@@ -14,7 +14,8 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from storage import points
+from handlers.core.i18n import N_
+from storage import badges, points
 
 DAYS_PER_MONTH = 30.44
 
@@ -48,6 +49,41 @@ RULES = {
 }
 
 
+# The default tiers' names, translated where shown; names an operator sets show as set.
+TIER_NAMES = (N_("Bronze"), N_("Silver"), N_("Gold"))
+TIER_WINDOW = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A tier: its name, the points earned in 12 months it takes, what it multiplies."""
+
+    name: str
+    threshold: int
+    multiplier: float
+
+
+def tiers(settings: Settings) -> list[Tier]:
+    """The configured tiers, lowest first (`tiers`, checked when settings load)."""
+    found = []
+    for entry in settings.tiers.split(","):
+        name, threshold, multiplier = entry.strip().split(":")
+        found.append(Tier(name.strip(), int(threshold), float(multiplier)))
+    return found
+
+
+async def standing(
+    session: AsyncSession, settings: Settings, member_id: int, now: datetime
+) -> tuple[Tier, int, Tier | None]:
+    """The member's tier, what they earned in the last 12 months, and the next tier."""
+    earned = await badges.earned_since(session, member_id, now - TIER_WINDOW)
+    ladder = tiers(settings)
+    current = next(t for t in reversed(ladder) if earned >= t.threshold) if ladder else None
+    assert current is not None
+    above = [t for t in ladder if t.threshold > earned]
+    return current, earned, above[0] if above else None
+
+
 def expiry(settings: Settings, now: datetime) -> datetime | None:
     """When points earned now expire (`points_expire_months`; 0: never)."""
     months = settings.points_expire_months
@@ -63,12 +99,14 @@ async def earn(
     now: datetime,
     scope: str | None = None,
 ) -> int:
-    """Credit the rule's points for `source`, once and within the daily cap."""
+    """Credit the rule's points for `source` (times the member's tier's multiplier),
+    once and within the daily cap."""
     rule = RULES[kind]
+    tier, _, _ = await standing(session, settings, member_id, now)
     return await points.earn(
         session,
         member_id,
-        rule.points,
+        round(rule.points * tier.multiplier),
         kind.value,
         source,
         now,

@@ -24,6 +24,7 @@ from handlers.core.args import Param
 from handlers.core.conversations import Flow
 from handlers.core.errors import UserError
 from handlers.core.model import Attachment, Out, PollVote, Posted
+from handlers.core.preferences import Preference
 
 if TYPE_CHECKING:
     from handlers.core.context import Context, Services
@@ -134,6 +135,7 @@ class Feature:
     # Deep-link payloads `<prefix>-<arg>-<arg>` of `/start` (Telegram's t.me/<bot>?start=),
     # by prefix: the handler gets the args, as an action does.
     starts: dict[str, ActionHandler] = field(default_factory=dict)
+    preferences: list[Preference] = field(default_factory=list)
 
     def command(
         self,
@@ -246,6 +248,11 @@ class Feature:
             return handler
 
         return register
+
+    def preference(self, preference: Preference) -> Preference:
+        """Offer a member's on/off choice in /settings."""
+        self.preferences.append(preference)
+        return preference
 
     def on_merge(self, hook: MergeHook) -> MergeHook:
         """Called when linking makes two members one person (see `MergeHook`)."""

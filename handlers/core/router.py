@@ -57,6 +57,7 @@ from handlers.core.model import (
     Text,
     ToChat,
 )
+from handlers.core.preferences import Preference
 from storage import conversations, outbox
 from storage.events import (
     claim_event,
@@ -138,6 +139,7 @@ class Router:
         self.leave_handlers: list[JoinHandler] = []
         self.flows: dict[str, dialogue.Flow] = {}
         self.starts: dict[str, ActionHandler] = {}
+        self.preferences: list[Preference] = []
         self.completions: dict[str, CompletionHandler] = {}
         self.poll_vote_handler: PollVoteHandler | None = None
         self.sent_handlers: dict[type, SentHandler] = {}
@@ -163,6 +165,7 @@ class Router:
         _add_unique(self.actions, {r.kind: r for r in feature.actions}, "action")
         _add_unique(self.flows, {f.name: f for f in feature.flows}, "conversation")
         _add_unique(self.starts, feature.starts, "deep link")
+        self.preferences += feature.preferences
         self.completions.update(feature.completions)
         self.sent_handlers.update(feature.sent_handlers)
         self.join_handlers += feature.join_handlers
@@ -425,6 +428,7 @@ class Router:
             roles=self._roles(event, member),
             i18n=I18n(language),
             commands=list(self.commands.values()),
+            preferences=self.preferences,
         )
 
     async def _run(self, ctx: Context) -> list[Out]:

@@ -17,7 +17,7 @@ from handlers.core.args import Param, ParamKind
 from handlers.core.context import Context
 from handlers.core.conversations import Answer, Ask, Flow, Next, Typed, start
 from handlers.core.errors import UserError
-from handlers.core.features import Args, Feature, Role, Scope
+from handlers.core.features import Args, Feature, Role
 from handlers.core.i18n import N_, I18n, Nn_
 from handlers.core.model import (
     Button,
@@ -31,6 +31,7 @@ from handlers.core.model import (
     ToChat,
     bold,
 )
+from handlers.core.preferences import Preference
 from storage import linking, questions, reviews
 from storage.catalog import ProductRecord, product_by_sku, products_by_ids
 from storage.identity import chosen_locale
@@ -45,7 +46,6 @@ OWNERS = "qao"  # qao:<question id>: invite verified buyers
 REPORT_QUESTION = "qar"  # qar:<question id>
 REPORT_ANSWER = "qax"  # qax:<answer id>
 PAGE = "qaq"  # qaq:<product id>:<page>
-SETTING = "pref"  # pref:askowners:<on|off>
 ANSWER_LIMIT = 1000
 OWNERS_ASKED = 3
 PER_PAGE = 5
@@ -287,35 +287,21 @@ async def _page(ctx: Context, product: ProductRecord, page: int) -> list[Out]:
     return outs
 
 
-@feature.command("settings", N_("Choose what others may ask you"), scope=Scope.DM)
-async def settings(ctx: Context, args: Args) -> Sequence[Out]:
-    return [await _settings(ctx)]
-
-
-@feature.action(SETTING)
-async def setting_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
-    if args not in (("askowners", "on"), ("askowners", "off")):
-        raise UserError(N_("That button no longer works. Please ask again."))
-    allowed = args[1] == "on"
-    await questions.set_allows_questions(ctx.session, ctx.member.member_id, allowed)
-    return [await _settings(ctx)]
-
-
-async def _settings(ctx: Context) -> Buttons:
-    allowed = await questions.allows_questions(ctx.session, ctx.member.member_id)
-    if allowed:
-        said = N_(
+feature.preference(
+    Preference(
+        "ask_owners",
+        when_on=N_(
             "Shoppers' questions about products you bought may reach you privately (at "
             "most three people are asked per question)."
-        )
-        button = Button(ctx.t(N_("Stop asking me")), encode(SETTING, "askowners", "off"))
-    else:
-        said = N_(
+        ),
+        when_off=N_(
             "Shoppers' questions about products you bought do not reach you. Turn it on "
             "to help them: they see only your answers and your name."
-        )
-        button = Button(ctx.t(N_("Ask me")), encode(SETTING, "askowners", "on"))
-    return Buttons(Text.of(ctx.t(said)), ((button,),))
+        ),
+        turn_on=N_("Ask me"),
+        turn_off=N_("Stop asking me"),
+    )
+)
 
 
 @feature.on_merge

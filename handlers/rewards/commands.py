@@ -4,12 +4,12 @@ and the code delivered privately, exactly once per press that succeeds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.core import codec
+from handlers.core import codec, earning
 from handlers.core.actions import SHARE, encode
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import SEND_JOB, Context, Services
@@ -28,11 +28,13 @@ from handlers.core.model import (
     bold,
     code,
 )
+from handlers.core.preferences import Preference
 from handlers.rewards import invites, sharing
-from storage import activity, linking, outbox, points
+from storage import activity, badges, linking, outbox, points
+from storage.badges import Facts
 from storage.catalog import product_by_sku, products_by_ids
 from storage.identity import member_name
-from storage.numbering import scope_of
+from storage.numbering import scope_chat_ids, scope_of
 from storage.points import Redeemed, Refused
 
 feature = Feature("rewards")
@@ -58,6 +60,14 @@ EXPIRING = Nn_(
     "{n} of them expire within 30 days unless you spend them.",
 )
 SENT = N_("Your code is in our private chat.")
+TO_NEXT = Nn_("{n} point to {tier}", "{n} points to {tier}")
+BADGES: tuple[tuple[str, Callable[[Facts], bool]], ...] = (
+    (N_("First review"), lambda f: f.reviews >= 1),
+    (N_("Photo reviewer"), lambda f: f.photo_reviews >= 3),
+    (N_("Poll regular"), lambda f: f.polls >= 10),
+    (N_("Connector"), lambda f: f.arrivals >= 3),
+    (N_("Mayor"), lambda f: f.mayor),
+)
 REASONS = {
     Earning.REVIEW.value: N_("a published review"),
     Earning.REVIEW_PHOTO.value: N_("photos in a review"),
@@ -82,6 +92,15 @@ async def show_points(ctx: Context, args: Args) -> Sequence[Out]:
     member, i18n = ctx.member.member_id, ctx.i18n
     total = await points.balance(ctx.session, member)
     parts: list[str | Span] = [bold(ctx.tn(POINTS, total))]
+    tier, earned, above = await earning.standing(
+        ctx.session, ctx.services.settings, member, ctx.now()
+    )
+    parts.append("\n" + ctx.t(N_("Tier: {tier}"), tier=ctx.t(tier.name)))
+    if above is not None:
+        parts.append(" · " + ctx.tn(TO_NEXT, above.threshold - earned, tier=ctx.t(above.name)))
+    held = await _badges(ctx, member)
+    if held:
+        parts.append("\n" + ctx.t(N_("Badges: {badges}"), badges=", ".join(held)))
     soon = await points.expiring(ctx.session, member, ctx.now() + SOON)
     if soon:
         parts.append("\n" + ctx.tn(EXPIRING, soon))
@@ -96,6 +115,12 @@ async def show_points(ctx: Context, args: Args) -> Sequence[Out]:
         earn = N_("Earn points with reviews that get published and with your first purchase.")
         parts.append("\n" + ctx.t(earn))
     return [Text.of(*parts)]
+
+
+async def _badges(ctx: Context, member_id: int) -> list[str]:
+    """The badges the member holds, by name."""
+    found = await badges.facts(ctx.session, member_id)
+    return [ctx.t(name) for name, holds in BADGES if holds(found)]
 
 
 @feature.command("rewards", N_("What you can redeem your points for"))
@@ -240,6 +265,33 @@ async def _announce(
             now,
         )
     services.jobs.wake(SEND_JOB)
+
+
+feature.preference(
+    Preference(
+        "hide_from_leaderboard",
+        when_on=N_("You are not listed on /leaderboard."),
+        when_off=N_("You are listed on /leaderboard with the points you earn this month."),
+        turn_on=N_("Hide me"),
+        turn_off=N_("List me"),
+    )
+)
+LEADERS = 10
+
+
+@feature.command("leaderboard", N_("Who earned the most points here this month"), scope=Scope.GROUP)
+async def leaderboard(ctx: Context, args: Args) -> Sequence[Out]:
+    here = await linking.chat(ctx.session, ctx.chat_id)
+    chats = await scope_chat_ids(ctx.session, here)
+    month = ctx.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    leaders = await points.leaderboard(ctx.session, chats, month, LEADERS)
+    if not leaders:
+        return [Text.of(ctx.t(N_("Nobody here has earned points this month yet.")))]
+    parts: list[str | Span] = [bold(ctx.t(N_("Most points this month:")))]
+    for place, (name, total) in enumerate(leaders, start=1):
+        parts += [f"\n{place}. ", name, " — " + ctx.tn(POINTS, total)]
+    parts.append("\n\n" + ctx.t(N_("Not listed? /settings in a private chat with me.")))
+    return [Text.of(*parts)]
 
 
 @feature.job("expire", every=timedelta(hours=1))
