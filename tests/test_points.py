@@ -13,9 +13,9 @@ from sqlmodel import col, func, select
 
 from bot.app import App, build_app
 from config import Settings
-from handlers.core.actions import encode
+from handlers.core.actions import encode, vote_token
 from handlers.core.earning import Earning, earn
-from handlers.core.model import Buttons, Direct, Out
+from handlers.core.model import Buttons, Direct, Out, Poll
 from handlers.rewards.codes import CodesError, import_codes, read_codes
 from handlers.rewards.commands import REDEEM
 from storage import points
@@ -218,3 +218,18 @@ async def test_tiers_multiply_earnings_and_points_shows_tier_and_badges(
     clock.advance(days=366)
     shown = plain(await app.router.dispatch(command("points", actor=user("sam"))))
     assert "Tier: Bronze" in shown
+
+
+async def test_a_first_vote_in_a_poll_earns_once(app: App) -> None:
+    r = app.router.dispatch
+    here = group("shop-talk")
+    made = await r(command("poll", "1d Which colour? | Sand | Olive", actor=OWNER, chat=here))
+    [poll] = [o for o in made if isinstance(o, Poll)]
+    sand, olive = vote_token(poll.ref, 0), vote_token(poll.ref, 1)
+    voter = user("vic")
+    await r(action(sand, actor=voter, chat=here))
+    await r(action(sand, actor=voter, chat=here))  # withdrawn
+    await r(action(olive, actor=voter, chat=here))  # and cast again: no second credit
+    shown = plain(await r(command("points", actor=voter)))
+    assert "2 points" in shown and "a poll vote" in shown
+    assert await sums_agree(app)

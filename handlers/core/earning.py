@@ -29,6 +29,7 @@ class Earning(StrEnum):
     ARRIVAL = "arrival"  # a newcomer opened the bot through one's share link
     REFERRAL = "referral"  # a purchase through one's share link (the sharer)
     REFERRED = "referred"  # a purchase through a friend's share link (the buyer)
+    VOTE = "vote"  # a first vote in a poll
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ RULES = {
     Earning.ARRIVAL: Rule(15, daily_cap=5),
     Earning.REFERRAL: Rule(50, daily_cap=10),
     Earning.REFERRED: Rule(25, daily_cap=5),
+    Earning.VOTE: Rule(2, daily_cap=10),
 }
 
 

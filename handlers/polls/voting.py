@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.core import earning
 from handlers.core.args import MAX_INT
 from handlers.core.context import Context
 from handlers.core.errors import UserError
@@ -38,7 +39,9 @@ class _BallotBox:
     def put(self, ballot: Ballot, choice: set[int]) -> None:
         self._after[ballot] = choice
 
-    async def save(self) -> None:
+    async def save(self, ctx: Context) -> None:
+        """Save the batch's changes; a member's first vote in a poll earns points (once
+        per poll: withdrawing and voting again pays nothing more)."""
         changes = {
             ballot: (self._before.get(ballot, set()), after)
             for ballot, after in self._after.items()
@@ -46,6 +49,13 @@ class _BallotBox:
         }
         single = {poll_id for poll_id, view in self._views.items() if not view.poll.multiple}
         await polls.save_choices(self._session, changes, single)
+        settings, now = ctx.services.settings, ctx.now()
+        for (poll_id, member_id), (before, after) in changes.items():
+            if not before and after:
+                source = f"vote:{poll_id}:{member_id}"
+                await earning.earn(
+                    self._session, settings, member_id, earning.Earning.VOTE, source, now
+                )
 
 
 def _is_open(ctx: Context, view: PollView) -> bool:
@@ -118,7 +128,7 @@ async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outc
             if texts
             else [Ephemeral(Text.of(ctx.t(N_("Your vote is withdrawn."))))]
         )
-    await box.save()
+    await box.save(first)
     return outcomes
 
 
@@ -151,5 +161,5 @@ async def answers(items: Sequence[tuple[Context, PollVote]]) -> list[Outcome]:
         else:
             mine -= ids
         box.put(ballot, mine)
-    await box.save()
+    await box.save(first)
     return [[] for _ in items]

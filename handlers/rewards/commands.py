@@ -75,6 +75,7 @@ REASONS = {
     Earning.ARRIVAL.value: N_("a friend you brought"),
     Earning.REFERRAL.value: N_("a purchase through your link"),
     Earning.REFERRED.value: N_("a purchase through a friend's link"),
+    Earning.VOTE.value: N_("a poll vote"),
     "redeem": N_("a reward"),
     "expired": N_("expired"),
     "reversed": N_("refunded order"),
