@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         description="The HTTP server's public address (https://bot.example.com), for "
         "share links (/s/...); none without it",
     )
+    discord_min_account_days: int = Field(
+        7,
+        ge=0,
+        le=365,
+        description="A purchase through a share link pays nobody when the buyer is known "
+        "only by a Discord account younger than this (fresh accounts are how referral "
+        "fraud is done)",
+    )
     join_wait_days: int = Field(
         3, ge=0, le=60, description="Days a newcomer must stay before their join pays the inviter"
     )

@@ -439,3 +439,11 @@ async def leaderboard(
         .limit(limit)
     )
     return [(name, int(total)) for name, total in (await session.exec(stmt)).all()]
+
+
+async def paid(session: AsyncSession, sources: Sequence[str]) -> set[str]:
+    """Which of these sources paid already (one query for a batch of candidates)."""
+    if not sources:
+        return set()
+    stmt = select(PointsEntry.source).where(col(PointsEntry.source).in_(list(sources)))
+    return set((await session.exec(stmt)).all())

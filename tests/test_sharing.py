@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +20,11 @@ from bot.app import App, build_app, prepare
 from bot.http import HttpServer
 from config import Settings
 from handlers.core.actions import SHARE, encode
+from handlers.core.earning import DISCORD_EPOCH_MS
 from handlers.core.model import ChatKind, ChatRef, Direct, Event, EventKind, UserRef
+from handlers.orders.feeds import OrderFeed
+from handlers.orders.feeds import OrderLine as FeedLine
+from handlers.orders.service import record_orders
 from storage import orders, points
 from storage.catalog import product_by_sku
 from storage.db import Database
@@ -179,3 +184,31 @@ async def test_a_referred_order_pays_both_once_and_a_refund_takes_it_back(
         )
     )
     assert "a purchase through your link" in mine and "refunded order" in mine
+
+
+def discord_id(made: datetime) -> str:
+    """A Discord user id whose snowflake says the account was made at `made`."""
+    return str((int(made.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22)
+
+
+async def test_a_fresh_discord_buyer_makes_no_referral_pay(app: App, clock: Clock) -> None:
+    fresh = UserRef("discord", discord_id(clock() - timedelta(days=1)), "New", None, "en")
+    seasoned = UserRef("discord", discord_id(clock() - timedelta(days=400)), "Old", None, "en")
+    sharer_code = await code_of(app, SAM)
+    for n, buyer in enumerate((fresh, seasoned)):
+        feed = OrderFeed(
+            source="file",
+            external_id=f"D-{n}",
+            number=f"D-{n}",
+            email=None,
+            member_code=await code_of(app, buyer),
+            ordered_at=clock(),
+            currency=None,
+            total_minor=None,
+            lines=(FeedLine("1", "BAG-001", 1),),
+            referrer_code=sharer_code,
+        )
+        await record_orders(app.db, app.settings, [feed], clock())
+    assert await balance(app, fresh) == 30  # a first purchase only
+    assert await balance(app, seasoned) == 30 + 25
+    assert await balance(app, SAM) == 50  # for the seasoned buyer's order alone

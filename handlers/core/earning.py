@@ -8,7 +8,7 @@ depends on what someone said (a review's stars play no part: FTC 16 CFR 465.4).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from config import Settings
 from handlers.core.i18n import N_
 from storage import badges, points
+from storage.identity import accounts_of
 
 DAYS_PER_MONTH = 30.44
 
@@ -171,12 +172,39 @@ async def for_order(
         paid += await for_first_purchase(session, settings, buyer, order_id, now)
     if sharer is None or sharer == buyer:
         return paid
+    if buyer is not None and await _fresh_discord_only(session, settings, buyer, now):
+        return paid
     source = f"order:{order_id}:referrer"
     paid += await earn(session, settings, sharer, Earning.REFERRAL, source, now)
     if buyer is not None:
         source = f"order:{order_id}:referred"
         paid += await earn(session, settings, buyer, Earning.REFERRED, source, now)
     return paid
+
+
+DISCORD_EPOCH_MS = 1_420_070_400_000  # Discord ids count milliseconds from 2015
+
+
+def discord_created(user_id: str) -> datetime | None:
+    """When a Discord account was made: its id (a snowflake) says so."""
+    if not user_id.isdigit():
+        return None
+    return datetime.fromtimestamp(((int(user_id) >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
+
+
+async def _fresh_discord_only(
+    session: AsyncSession, settings: Settings, member_id: int, now: datetime
+) -> bool:
+    """Whether the member is known only by Discord accounts younger than
+    `discord_min_account_days`: such a buyer makes no referral pay."""
+    accounts = await accounts_of(session, member_id)
+    if not accounts or any(platform != "discord" for platform, _ in accounts):
+        return False
+    oldest = min(
+        (made for _, user_id in accounts if (made := discord_created(user_id)) is not None),
+        default=None,
+    )
+    return oldest is None or now - oldest < timedelta(days=settings.discord_min_account_days)
 
 
 async def refunded(session: AsyncSession, order_id: int, now: datetime) -> int:

@@ -14,7 +14,7 @@ from handlers.core.errors import UserError
 from handlers.core.features import Outcome
 from handlers.core.i18n import N_
 from handlers.core.model import Ephemeral, PollVote, Text
-from storage import polls
+from storage import points, polls
 from storage.polls import Ballot, OptionRecord, PollView
 
 BROKEN = N_("That button no longer works. Please ask again.")
@@ -49,10 +49,16 @@ class _BallotBox:
         }
         single = {poll_id for poll_id, view in self._views.items() if not view.poll.multiple}
         await polls.save_choices(self._session, changes, single)
+        firsts = {
+            f"vote:{poll_id}:{member_id}": member_id
+            for (poll_id, member_id), (before, after) in changes.items()
+            if not before and after
+        }
+        # One read for the batch: a vote cast again after a withdrawal paid already.
+        done = await points.paid(self._session, list(firsts))
         settings, now = ctx.services.settings, ctx.now()
-        for (poll_id, member_id), (before, after) in changes.items():
-            if not before and after:
-                source = f"vote:{poll_id}:{member_id}"
+        for source, member_id in firsts.items():
+            if source not in done:
                 await earning.earn(
                     self._session, settings, member_id, earning.Earning.VOTE, source, now
                 )
