@@ -67,33 +67,29 @@ async def test_spending_takes_the_oldest_and_expiry_the_rest(app: App, clock: Cl
     assert await sums_agree(app)
 
 
-async def test_a_published_review_earns_and_says_rewarded_once(app: App) -> None:
-    r = app.router.dispatch
-    await r(command("review", "BAG-001 2 Too small for me", actor=user("sam")))
-    queue = await r(command("queue", actor=OWNER, chat=group()))
+async def approve_waiting(app: App) -> None:
+    """The owner approves the one review waiting."""
+    queue = await app.router.dispatch(command("queue", actor=OWNER, chat=group()))
     [token] = [
-        b.action
+        b.action or ""
         for o in queue
         if isinstance(o, Buttons)
         for row in o.rows
         for b in row
         if b.label == "Approve"
     ]
-    await r(action(token or "", actor=OWNER, chat=group()))
+    await app.router.dispatch(action(token, actor=OWNER, chat=group()))
+
+
+async def test_a_published_review_earns_and_says_rewarded_once(app: App) -> None:
+    r = app.router.dispatch
+    await r(command("review", "BAG-001 2 Too small for me", actor=user("sam")))
+    await approve_waiting(app)
     shown = plain(await r(command("reviews", "BAG-001", actor=user("tara"))))
     assert "Sam · Rewarded" in shown  # the incentive is disclosed (FTC 16 CFR 465)
     # An edit approved again does not pay again.
     await r(command("review", "BAG-001 3 It grew on me", actor=user("sam")))
-    queue = await r(command("queue", actor=OWNER, chat=group()))
-    [token] = [
-        b.action
-        for o in queue
-        if isinstance(o, Buttons)
-        for row in o.rows
-        for b in row
-        if b.label == "Approve"
-    ]
-    await r(action(token or "", actor=OWNER, chat=group()))
+    await approve_waiting(app)
     mine = plain(await r(command("points", actor=user("sam"))))
     assert "20 points" in mine and "a published review" in mine
     assert "Badges: First review" in mine
