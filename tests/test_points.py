@@ -229,3 +229,22 @@ async def test_a_first_vote_in_a_poll_earns_once(app: App) -> None:
     shown = plain(await r(command("points", actor=voter)))
     assert "2 points" in shown and "a poll vote" in shown
     assert await sums_agree(app)
+
+
+async def test_staff_load_rewards_in_a_private_chat(app: App) -> None:
+    r = app.router.dispatch
+    loaded = await r(
+        command(
+            "addreward",
+            '"Free shipping" 80 2 SHIP-1, SHIP-2 SHIP-2',
+            actor=OWNER,
+            chat=dm("olivia"),
+        )
+    )
+    assert "2 new codes loaded for Free shipping." in plain(loaded)
+    refused = await r(command("addreward", "Mug 10 1 M-1", actor=user("sam"), chat=dm("sam")))
+    assert "Only moderators and vendors" in plain(refused)
+    in_group = await r(command("addreward", "Mug 10 1 M-1", actor=OWNER, chat=group()))
+    assert "private chat" in plain(in_group)
+    offered = plain(await r(command("rewards", actor=user("sam"))))
+    assert "Free shipping" in offered and "Mug" not in offered

@@ -38,6 +38,7 @@ class Role(StrEnum):
     VENDOR = "vendor"
     MODERATOR = "moderator"
     OWNER = "owner"
+    STAFF = "staff"  # a moderator or a vendor: what either may do (load rewards)
 
 
 class Scope(StrEnum):

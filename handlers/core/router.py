@@ -90,6 +90,7 @@ ROLE_REFUSALS = {
     Role.VENDOR: N_("Only vendors can do that."),
     Role.MODERATOR: N_("Only moderators can do that."),
     Role.OWNER: N_("Only the bot's owners can do that."),
+    Role.STAFF: N_("Only moderators and vendors can do that."),
 }
 
 
@@ -597,6 +598,8 @@ class Router:
             roles.add(Role.MODERATOR)
         if member.is_vendor:
             roles.add(Role.VENDOR)
+        if roles & {Role.MODERATOR, Role.VENDOR}:
+            roles.add(Role.STAFF)
         return frozenset(roles)
 
 

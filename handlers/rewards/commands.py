@@ -60,6 +60,7 @@ EXPIRING = Nn_(
     "{n} of them expire within 30 days unless you spend them.",
 )
 SENT = N_("Your code is in our private chat.")
+LOADED = Nn_("{n} new code loaded for {reward}.", "{n} new codes loaded for {reward}.")
 TO_NEXT = Nn_("{n} point to {tier}", "{n} points to {tier}")
 BADGES: tuple[tuple[str, Callable[[Facts], bool]], ...] = (
     (N_("First review"), lambda f: f.reviews >= 1),
@@ -141,6 +142,30 @@ async def show_rewards(ctx: Context, args: Args) -> Sequence[Out]:
             label = ctx.t(N_("Redeem {reward}"), reward=reward.name)[:60]
             buttons.append((Button(label, encode(REDEEM, str(reward.id))),))
     return [Buttons(Text.of(*parts), tuple(buttons))]
+
+
+REWARD_NAME = Param("reward", ParamKind.WORD, placeholder=N_("reward"), max_length=100)
+PRICE = Param("price", ParamKind.INT, placeholder=N_("price in points"), min_value=1)
+PER_MEMBER = Param("limit", ParamKind.INT, placeholder=N_("per member"), min_value=1)
+CODES = Param("codes", ParamKind.TEXT, placeholder=N_("codes"), max_length=3500)
+
+
+@feature.command(
+    "addreward",
+    N_("Load coupon codes as a reward (in private)"),
+    params=[REWARD_NAME, PRICE, PER_MEMBER, CODES],
+    role=Role.STAFF,
+    scope=Scope.DM,  # codes are secrets: never typed in a group
+)
+async def add_reward(ctx: Context, args: Args) -> Sequence[Out]:
+    codes = [c for c in args["codes"].replace(",", " ").split() if c]
+    if any(len(c) > 64 for c in codes):
+        raise UserError(N_("A code has at most 64 characters."))
+    name = args["reward"]
+    _, added = await points.load_reward(
+        ctx.session, name, args["price"], args["limit"], codes, ctx.now()
+    )
+    return [ctx.rich_n(LOADED, added, reward=bold(name))]
 
 
 @feature.action(REDEEM)
