@@ -908,3 +908,19 @@ class JoinArrival(SQLModel, table=True):
     credited_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
+
+
+class AnswerHelpful(SQLModel, table=True):
+    """A member found an answer helpful: once per person."""
+
+    __tablename__ = "answer_helpful"
+    __table_args__ = (PrimaryKeyConstraint("answer_id", "member_id"),)
+
+    answer_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("question_answer.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Account,
+    AnswerHelpful,
     MemberPreference,
     OrderLine,
     Product,
@@ -342,6 +343,14 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
         await session.exec(
             update(target).where(target.c.id.in_(marked)).values(report_count=counted)
         )
+    helpful = table_of(AnswerHelpful)
+    kept_marks = select(helpful.c.answer_id).where(helpful.c.member_id == keep_id)
+    await session.exec(
+        delete(helpful).where(helpful.c.member_id == drop_id, helpful.c.answer_id.in_(kept_marks))
+    )
+    await session.exec(
+        update(helpful).where(helpful.c.member_id == drop_id).values(member_id=keep_id)
+    )
     invites = table_of(QuestionInvite)
     kept = select(invites.c.question_id).where(invites.c.member_id == keep_id)
     await session.exec(
@@ -365,3 +374,15 @@ async def count_questions(session: AsyncSession, product_id: int) -> int:
         col(ProductQuestion.answer_count) > 0,
     )
     return int((await session.exec(stmt)).one())
+
+
+async def mark_helpful(session: AsyncSession, answer_id: int, member_id: int) -> bool:
+    """Count the member's Helpful on an answer once; False if they had pressed it."""
+    table = table_of(AnswerHelpful)
+    stmt = (
+        insert_for(session, table)
+        .values(answer_id=answer_id, member_id=member_id)
+        .on_conflict_do_nothing()
+        .returning(table.c.answer_id)
+    )
+    return (await session.exec(stmt)).first() is not None

@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.app import App
 from handlers.core.actions import encode
 from handlers.core.model import Buttons, ChatKind, ChatRef, Form, Out, UserRef
-from storage import orders
+from storage import orders, points
 from storage.identity import ensure_member
 from storage.models import OutboxMessage
 from storage.orders import NewOrder
@@ -138,3 +138,18 @@ async def test_reports_hide_and_refusals_change_nothing(app: App) -> None:
     assert "Usage" in plain(await r(command("ask", SKU, actor=ASKER)))
     bad = await r(action(encode("qaa", "999999"), actor=ASKER))
     assert "no longer shown" in plain(bad)
+
+
+async def test_an_answer_marked_helpful_earns_its_author(app: App) -> None:
+    r = app.router.dispatch
+    posted = await r(
+        command("ask", f"{SKU} Is the hip belt removable?", actor=ASKER, chat=TG_GROUP)
+    )
+    shown = await answer(app, buttons(posted)["Answer"], OWNER, TG_GROUP, "Yes, it clips off.")
+    helpful = buttons(shown)["Helpful"]
+    assert "Noted as helpful" in plain(await r(action(helpful, actor=ASKER, chat=TG_GROUP)))
+    assert "already" in plain(await r(action(helpful, actor=ASKER, chat=TG_GROUP)))
+    assert "your own answer" in plain(await r(action(helpful, actor=OWNER, chat=TG_GROUP)))
+    async with app.db.session() as session:
+        olek = await ensure_member(session, OWNER.platform, OWNER.id, OWNER.display_name)
+        assert await points.balance(session, olek.member_id) == 5

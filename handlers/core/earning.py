@@ -31,6 +31,7 @@ class Earning(StrEnum):
     REFERRAL = "referral"  # a purchase through one's share link (the sharer)
     REFERRED = "referred"  # a purchase through a friend's share link (the buyer)
     VOTE = "vote"  # a first vote in a poll
+    HELPFUL = "helpful"  # an answer of one's that someone marked helpful
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ RULES = {
     Earning.REFERRAL: Rule(50, daily_cap=10),
     Earning.REFERRED: Rule(25, daily_cap=5),
     Earning.VOTE: Rule(2, daily_cap=10),
+    Earning.HELPFUL: Rule(5, daily_cap=10),
 }
 
 

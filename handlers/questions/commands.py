@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.core import earning
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import Context
@@ -45,6 +46,7 @@ ANSWER = "qaa"  # qaa:<question id>: answer it
 OWNERS = "qao"  # qao:<question id>: invite verified buyers
 REPORT_QUESTION = "qar"  # qar:<question id>
 REPORT_ANSWER = "qax"  # qax:<answer id>
+HELPFUL = "qah"  # qah:<answer id>
 PAGE = "qaq"  # qaq:<product id>:<page>
 ANSWER_LIMIT = 1000
 OWNERS_ASKED = 3
@@ -160,7 +162,8 @@ async def _take_answer(ctx: Context, step: str, data: dict[str, Any], given: Ans
         product=bold(found.product_name),
     ) + Text.of("\n" + body)
     report = Button(ctx.t(N_("Report")), encode(REPORT_ANSWER, str(answer_id)))
-    posted = Buttons(shown, ((report,),))
+    helpful = Button(ctx.t(N_("Helpful")), encode(HELPFUL, str(answer_id)))
+    posted = Buttons(shown, ((helpful, report),))
     # Shown where the question was asked and in the chats linked with it, wherever the
     # answer was written (an owner answers from their private chat).
     outs: list[Out] = []
@@ -229,6 +232,25 @@ async def report_question(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     if found.member_id == ctx.member.member_id:
         raise UserError(N_("That is your own question."))
     return await _report(ctx, "question", found.id)
+
+
+@feature.action(HELPFUL)
+async def helpful_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    """Someone found an answer helpful: counted once per person, never one's own; the
+    first time each person does, the answer's author earns points."""
+    found = await questions.answer_author(ctx.session, int(args[0])) if _number(args) else None
+    if found is None:
+        raise UserError(N_("That answer is no longer shown."))
+    answer_id, (_, author) = int(args[0]), found
+    member = ctx.member.member_id
+    if author == member:
+        raise UserError(N_("That is your own answer."))
+    if not await questions.mark_helpful(ctx.session, answer_id, member):
+        raise UserError(N_("You found it helpful already."))
+    source = f"helpful:{answer_id}:{member}"
+    settings, now = ctx.services.settings, ctx.now()
+    await earning.earn(ctx.session, settings, author, earning.Earning.HELPFUL, source, now)
+    return [Ephemeral(Text.of(ctx.t(N_("Thanks! Noted as helpful."))))]
 
 
 @feature.action(REPORT_ANSWER)

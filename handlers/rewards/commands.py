@@ -77,6 +77,7 @@ REASONS = {
     Earning.REFERRAL.value: N_("a purchase through your link"),
     Earning.REFERRED.value: N_("a purchase through a friend's link"),
     Earning.VOTE.value: N_("a poll vote"),
+    Earning.HELPFUL.value: N_("a helpful answer"),
     "redeem": N_("a reward"),
     "expired": N_("expired"),
     "reversed": N_("refunded order"),
