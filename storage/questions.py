@@ -24,7 +24,7 @@ from storage.models import (
     QuestionInvite,
     ShopOrder,
 )
-from storage.sql import insert_for, table_of
+from storage.sql import insert_for, move_marks, table_of
 
 REPORTS_TO_HIDE = 3
 
@@ -343,22 +343,8 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
         await session.exec(
             update(target).where(target.c.id.in_(marked)).values(report_count=counted)
         )
-    helpful = table_of(AnswerHelpful)
-    kept_marks = select(helpful.c.answer_id).where(helpful.c.member_id == keep_id)
-    await session.exec(
-        delete(helpful).where(helpful.c.member_id == drop_id, helpful.c.answer_id.in_(kept_marks))
-    )
-    await session.exec(
-        update(helpful).where(helpful.c.member_id == drop_id).values(member_id=keep_id)
-    )
-    invites = table_of(QuestionInvite)
-    kept = select(invites.c.question_id).where(invites.c.member_id == keep_id)
-    await session.exec(
-        delete(invites).where(invites.c.member_id == drop_id, invites.c.question_id.in_(kept))
-    )
-    await session.exec(
-        update(invites).where(invites.c.member_id == drop_id).values(member_id=keep_id)
-    )
+    await move_marks(session, table_of(AnswerHelpful), "answer_id", keep_id, drop_id)
+    await move_marks(session, table_of(QuestionInvite), "question_id", keep_id, drop_id)
     if await session.get(MemberPreference, keep_id) is None:
         prefs = table_of(MemberPreference)
         await session.exec(

@@ -37,7 +37,7 @@ from storage.models import (
     ShopOrder,
     Vendor,
 )
-from storage.sql import insert_for, table_of
+from storage.sql import insert_for, move_marks, table_of
 
 REPORTS_TO_QUEUE = 3  # reports that send a published review back to the queue
 FIX_BATCH = 10_000  # products set right per statement by `check_ratings`
@@ -597,7 +597,7 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
         await session.exec(delete(Review).where(col(Review.id) == older))
     await session.exec(update(table).where(table.c.member_id == drop_id).values(member_id=keep_id))
     for model in (ReviewHelpful, ReviewReport):
-        await _move_marks(session, model, keep_id, drop_id)
+        await move_marks(session, table_of(model), "review_id", keep_id, drop_id)
     # A person cannot find their own review helpful; and the counts follow the rows.
     await session.exec(
         delete(ReviewHelpful).where(
@@ -608,15 +608,6 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
         )
     )
     await _recount(session, keep_id)
-
-
-async def _move_marks(session: AsyncSession, model: Any, keep_id: int, drop_id: int) -> None:
-    table = table_of(model)
-    both = select(table.c.review_id).where(table.c.member_id == keep_id)
-    await session.exec(
-        delete(table).where(table.c.member_id == drop_id, table.c.review_id.in_(both))
-    )
-    await session.exec(update(table).where(table.c.member_id == drop_id).values(member_id=keep_id))
 
 
 async def _recount(session: AsyncSession, member_id: int) -> None:

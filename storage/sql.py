@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,3 +26,14 @@ def insert_for(session: AsyncSession, table: Table) -> Any:
     if dialect_of(session) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+async def move_marks(
+    session: AsyncSession, table: Table, key: str, keep_id: int, drop_id: int
+) -> None:
+    """Two members become one person: the dropped one's rows of `table` (one per
+    `key` value and member: a vote, a mark) become the kept one's, a value both had
+    counting once."""
+    kept = select(table.c[key]).where(table.c.member_id == keep_id)
+    await session.exec(delete(table).where(table.c.member_id == drop_id, table.c[key].in_(kept)))
+    await session.exec(update(table).where(table.c.member_id == drop_id).values(member_id=keep_id))
