@@ -248,3 +248,19 @@ async def test_staff_load_rewards_in_a_private_chat(app: App) -> None:
     assert "private chat" in plain(in_group)
     offered = plain(await r(command("rewards", actor=user("sam"))))
     assert "Free shipping" in offered and "Mug" not in offered
+
+
+async def test_voting_for_three_winners_makes_a_trendsetter(app: App) -> None:
+    r = app.router.dispatch
+    here = group("shop-talk")
+    for number in (1, 2, 3):
+        made = await r(command("poll", "1d Which? | Sand | Olive", actor=OWNER, chat=here))
+        [poll] = [o for o in made if isinstance(o, Poll)]
+        for voter, option in (("vic", 0), ("wen", 0), ("xia", 1)):
+            await r(action(vote_token(poll.ref, option), actor=user(voter), chat=here))
+        before = plain(await r(command("points", actor=user("vic"))))
+        assert "Trendsetter" not in before  # open polls have no winner yet
+        await r(command("close", str(number), actor=OWNER, chat=here))
+    shown = plain(await r(command("points", actor=user("vic"))))
+    assert "Trendsetter" in shown and "Poll regular" not in shown
+    assert "Trendsetter" not in plain(await r(command("points", actor=user("xia"))))

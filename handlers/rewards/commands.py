@@ -66,6 +66,7 @@ BADGES: tuple[tuple[str, Callable[[Facts], bool]], ...] = (
     (N_("First review"), lambda f: f.reviews >= 1),
     (N_("Photo reviewer"), lambda f: f.photo_reviews >= 3),
     (N_("Poll regular"), lambda f: f.polls >= 10),
+    (N_("Trendsetter"), lambda f: f.winners >= 3),
     (N_("Connector"), lambda f: f.arrivals >= 3),
     (N_("Mayor"), lambda f: f.mayor),
 )
