@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.catalog_bench import percentile
+from bench.reviews_bench import timed
 from bot.app import App, build_app, prepare
 from config import Settings
 from handlers.core.model import ChatKind, ChatRef, Event, EventKind, UserRef
@@ -121,17 +122,6 @@ async def fill(app: App, rows: int) -> None:
     print()
 
 
-async def latencies(app: App, make: object, count: int) -> list[float]:
-    found = []
-    for i in range(count + 20):
-        event = make(i)  # type: ignore[operator]
-        started = time.perf_counter()
-        assert await app.router.dispatch(event)
-        if i >= 20:
-            found.append((time.perf_counter() - started) * 1000)
-    return found
-
-
 async def run(url: str, total: int, rows: int, requests: int, tmp: Path) -> None:
     app = build_app(Settings(database_url=url, load_demo_catalog=True, media_dir=tmp))
     await prepare(app, load_demo=True)
@@ -165,8 +155,8 @@ async def run(url: str, total: int, rows: int, requests: int, tmp: Path) -> None
             text="trail backpack under 100 EUR",
         )
 
-    base = await latencies(app, question, requests)
-    shown = await latencies(app, asking, requests)
+    base = await timed(question, app, requests)
+    shown = await timed(asking, app, requests)
     p95 = percentile(shown, 95)
     print(f"{requests:,} requests each through router + handler + store, {rows:,} ledger rows")
     print(f"product question  p50 {percentile(base, 50):.1f}  p95 {percentile(base, 95):.1f} ms")

@@ -5,15 +5,14 @@ purchase through it pays the sharer and the buyer. The redirect itself pays nobo
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
 from aiohttp import web
 
 from bot.app import App
 from bot.http import HttpServer
+from handlers.core.links import with_param
 from handlers.orders.feeds import SHARER_CODE_KEYS
 from storage import orders
-from storage.catalog import products_by_ids
+from storage.catalog import product_by_id
 
 PATH = "/s/{code}/{product}"
 
@@ -26,17 +25,10 @@ def mount(http: HttpServer, app: App) -> None:
         if not product.isdigit() or len(code) > 16:
             raise web.HTTPNotFound()
         async with app.db.read() as session:
-            found = await products_by_ids(session, [int(product)])
+            found = await product_by_id(session, int(product))
             sharer = await orders.member_by_code(session, code)
-        if not found or not found[0].url or sharer is None:
+        if found is None or not found.url or sharer is None:
             raise web.HTTPNotFound()
-        raise web.HTTPFound(_with_sharer(found[0].url, code.upper()))
+        raise web.HTTPFound(with_param(found.url, SHARER_CODE_KEYS[-1], code.upper()))
 
     http.add_route("GET", PATH, follow)
-
-
-def _with_sharer(url: str, code: str) -> str:
-    parts = urlsplit(url)
-    key = SHARER_CODE_KEYS[-1]
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key]
-    return urlunsplit(parts._replace(query=urlencode([*query, (key, code)])))

@@ -320,3 +320,9 @@ async def product_by_sku(session: AsyncSession, sku: str) -> ProductRecord | Non
     """The product with this SKU (case-insensitive, trimmed) and its variants, or None."""
     found = await _load(session, func.lower(col(Product.sku)) == sku.strip().lower())
     return found[0][1] if found else None
+
+
+async def product_by_id(session: AsyncSession, product_id: int) -> ProductRecord | None:
+    """The product with this id (as button tokens and links name it), or None."""
+    found = await products_by_ids(session, [product_id])
+    return found[0] if found else None

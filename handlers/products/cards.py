@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
 from handlers.core.actions import DETAILS, REVIEWS, SHARE, WRITE_REVIEW, encode
 from handlers.core.i18n import N_, I18n
+from handlers.core.links import with_param
 from handlers.core.model import Button, Card, CardField
 from handlers.core.ratings import rating_line
 from handlers.products.colours import colour_name
@@ -37,11 +36,7 @@ def _shorten(text: str, limit: int) -> str:
 def with_code(url: str, code: str | None) -> str:
     """The shop link carrying the reader's code (`ref`), so the order it leads to names
     them as its buyer (a verified buyer of what they review)."""
-    if not code:
-        return url
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ref"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("ref", code)])))
+    return with_param(url, "ref", code) if code else url
 
 
 def product_card(

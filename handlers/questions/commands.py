@@ -34,7 +34,7 @@ from handlers.core.model import (
 )
 from handlers.core.preferences import Preference
 from storage import linking, questions, reviews
-from storage.catalog import ProductRecord, product_by_sku, products_by_ids
+from storage.catalog import ProductRecord, product_by_id, product_by_sku
 from storage.identity import chosen_locale
 from storage.questions import QuestionRecord
 
@@ -339,10 +339,10 @@ async def _product(ctx: Context, typed: str) -> ProductRecord:
 
 
 async def _products(ctx: Context, args: tuple[str, ...]) -> ProductRecord:
-    found = await products_by_ids(ctx.session, [int(args[0])]) if _number(args) else []
-    if not found:
+    found = await product_by_id(ctx.session, int(args[0])) if _number(args) else None
+    if found is None:
         raise UserError(N_("That product is no longer in the catalog."))
-    return found[0]
+    return found
 
 
 async def _question(ctx: Context, args: tuple[str, ...]) -> QuestionRecord:

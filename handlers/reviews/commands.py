@@ -23,7 +23,7 @@ from handlers.core.model import ChatKind, ChatRef, Ephemeral, Out, Text, ToChat,
 from handlers.reviews import moderation, showing, writing
 from handlers.reviews.media import MAX_PHOTOS, sweep, take_photos
 from storage import reviews
-from storage.catalog import ProductRecord, product_by_sku, products_by_ids
+from storage.catalog import ProductRecord, product_by_id, product_by_sku
 from storage.reviews import Order
 
 feature = Feature("reviews")
@@ -223,10 +223,10 @@ async def _product(ctx: Context, typed: str) -> ProductRecord:
 
 
 async def _by_id(ctx: Context, args: tuple[str, ...]) -> ProductRecord:
-    found = await products_by_ids(ctx.session, [int(args[0])]) if args and args[0].isdigit() else []
-    if not found:
+    found = await product_by_id(ctx.session, int(args[0])) if args and args[0].isdigit() else None
+    if found is None:
         raise UserError(N_("That product is no longer in the catalog."))
-    return found[0]
+    return found
 
 
 async def _review(ctx: Context, args: tuple[str, ...]) -> reviews.ReviewRecord:

@@ -32,7 +32,7 @@ from handlers.core.preferences import Preference
 from handlers.rewards import invites, sharing
 from storage import activity, badges, linking, outbox, points
 from storage.badges import Facts
-from storage.catalog import product_by_sku, products_by_ids
+from storage.catalog import product_by_id, product_by_sku
 from storage.identity import member_name
 from storage.numbering import scope_chat_ids, scope_of
 from storage.points import Redeemed, Refused
@@ -202,10 +202,10 @@ async def share(ctx: Context, args: Args) -> Sequence[Out]:
 
 @feature.action(SHARE)
 async def share_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
-    found = await products_by_ids(ctx.session, [int(args[0])]) if args and args[0].isdigit() else []
-    if not found:
+    found = await product_by_id(ctx.session, int(args[0])) if args and args[0].isdigit() else None
+    if found is None:
         raise UserError(N_("That product is no longer in the catalog."))
-    return await sharing.links(ctx, found[0])
+    return await sharing.links(ctx, found)
 
 
 feature.start_link(sharing.PREFIX)(sharing.opened)

@@ -22,7 +22,7 @@ from handlers.core.features import Role
 from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Direct, Ephemeral, Out, Span, Text, bold
 from storage import orders, referrals
-from storage.catalog import ProductRecord, products_by_ids
+from storage.catalog import ProductRecord, product_by_id
 
 PREFIX = "s"  # /start s-<code>-<product id>
 STAFF = (Role.MODERATOR, Role.VENDOR, Role.OWNER)
@@ -31,9 +31,8 @@ STAFF = (Role.MODERATOR, Role.VENDOR, Role.OWNER)
 async def links(ctx: Context, product: ProductRecord) -> list[Out]:
     """The member's share links for the product, privately."""
     code = await orders.code_of(ctx.session, ctx.member.member_id)
-    parts: list[str | Span] = [
-        ctx.rich(N_("Your links to share {product}:"), product=bold(product.name)).plain
-    ]
+    heading = ctx.rich(N_("Your links to share {product}:"), product=bold(product.name))
+    parts: list[str | Span] = list(heading.spans)
     telegram = ctx.services.bot_links.get("telegram")
     if telegram:
         parts += [
@@ -67,11 +66,11 @@ async def opened(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     if len(args) != 2 or not args[1].isdigit():
         raise UserError(N_("That link no longer works."))
     code, product_id = args
-    found = await products_by_ids(ctx.session, [int(product_id)])
+    product = await product_by_id(ctx.session, int(product_id))
     sharer = await orders.member_by_code(ctx.session, code)
-    if not found or sharer is None:
+    if product is None or sharer is None:
         raise UserError(N_("That link no longer works."))
-    product, member = found[0], ctx.member.member_id
+    member = ctx.member.member_id
     if (
         ctx.member.first_seen  # an account the bot has never seen before
         and sharer != member
