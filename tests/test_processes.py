@@ -6,25 +6,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 
+from handlers.core.actions import encode
+from handlers.rewards.commands import REDEEM
+from storage import points
+from storage.db import Database
+from storage.identity import ensure_member
+from storage.types import utcnow
 from tests import fake_discord
 from tests.fake_discord import (
     EVERYONE_PERMS,
     MANAGE_MESSAGES,
     FakeDiscord,
     interaction,
+    message_payload,
     slash,
     user,
 )
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import user as tg_user
 from tests.processes import Cluster, cluster, discord, eventually, scratch_pg, sqlite_cluster
+from tests.support import start_shopbot
 
 __all__ = ["cluster", "discord", "scratch_pg", "sqlite_cluster"]  # fixtures
 MOD = user("500000000000000002", "Mod")
@@ -269,3 +280,93 @@ async def has_sqlite(path: str, query: str, expected: object) -> bool:
             return conn.execute(query).fetchone()[0]
 
     return await asyncio.to_thread(read) == expected
+
+
+async def test_two_processes_deliver_each_of_100_codes_once_under_1000_redeem_presses(
+    cluster: Cluster, discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """Two `shopbot run` processes take 1,000 Redeem presses from 300 members at once, on
+    a reward of 100 codes with a limit of one per member: each code is claimed and sent
+    privately once, to 100 different members, and every balance equals its ledger."""
+    codes = tmp_path / "codes.csv"
+    rows = "".join(f"Tote bag,50,1,TOTE-{n:03d}\n" for n in range(100))
+    codes.write_text("reward,price,per_member,code\n" + rows, encoding="utf-8")
+    env = cluster.env()
+    process = await start_shopbot("rewards", "import", str(codes), env=env, cwd=tmp_path)
+    _, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    ids = [str(700_000_000_000_000_000 + n) for n in range(300)]
+    db = Database(cluster.database_url)
+    try:
+        async with db.session() as session:
+            for n, user_id in enumerate(ids):
+                found = await ensure_member(session, "discord", user_id, f"M{n}")
+                await points.earn(session, found.member_id, 120, "review", f"seed:{n}", utcnow())
+            reward_id = (await points.rewards(session, found.member_id))[0].id
+    finally:
+        await db.dispose()
+    bots = [await cluster.start(discord=discord) for _ in range(2)]
+    for bot in bots:
+        await bot.running()
+    token = f"sb:{encode(REDEEM, str(reward_id))}"
+    rng = random.Random(4)
+    button = {"type": 2, "style": 2, "label": "Redeem", "custom_id": token}
+    offer = message_payload(
+        "900000000000000777",
+        fake_discord.CHANNEL_ID,
+        user(fake_discord.APP_ID, "ShopBot", bot=True),
+        "Tote bag",
+        components=[{"type": 1, "components": [button]}],
+    )
+    presses = [
+        interaction(
+            3,
+            {"custom_id": token, "component_type": 2},
+            who=user(ids[who], "M"),
+            message=offer,
+        )
+        for who in (rng.randrange(300) for _ in range(1000))
+    ]
+    await asyncio.gather(*(discord.dispatch("INTERACTION_CREATE", p) for p in presses))
+    pressed = {str(p["id"]) for p in presses}
+
+    def answered() -> bool:
+        # Each press gets its answer: at once, or as the follow-up to a deferral.
+        done = {
+            c.path.split("/")[2]
+            for c in discord.sent("POST", "/interactions/")
+            if c.body.get("type") in (4, 7)
+        }
+        done |= {
+            part.removeprefix("token-")
+            for c in discord.sent(contains="/webhooks/")
+            for part in c.path.split("/")
+            if part.startswith("token-")
+        }
+        return pressed <= done
+
+    await discord.wait_for(answered, seconds=120)
+    url = cluster.database_url
+    await eventually(
+        lambda: has(url, "SELECT count(*) FROM outbox WHERE outcome IS DISTINCT FROM 'sent'", 0),
+        seconds=60,
+    )
+    claimed = "SELECT count(DISTINCT member_id) FROM reward_code WHERE member_id IS NOT NULL"
+    assert await sql(url, claimed) == 100
+    assert await sql(url, "SELECT count(*) FROM points_entry WHERE reason = 'redeem'") == 100
+    unequal = (
+        "SELECT count(*) FROM points_balance b WHERE b.balance <> "
+        "(SELECT coalesce(sum(points), 0) FROM points_entry e WHERE e.member_id = b.member_id)"
+    )
+    assert await sql(url, unequal) == 0
+    # Each code reached its member's private chat once, and no other code was sent.
+    sent = Counter(
+        code
+        for c in discord.sent("POST", "/messages")
+        if c.path.split("/")[2] in discord.dm_channels.values()
+        for code in re.findall(r"TOTE-\d{3}", str(c.body))
+    )
+    assert len(sent) == 100 and set(sent.values()) == {1}
+    for bot in bots:
+        assert await bot.stop() == 0
+        assert "Traceback" not in bot.text
