@@ -766,11 +766,29 @@ class PointsEntry(SQLModel, table=True):
     reason: str = Field(max_length=32)  # review, vote, referral, purchase, redeem, ...
     source: str = Field(max_length=160, unique=True)
     scope: str | None = Field(default=None, max_length=64)  # the community it was earned in
+    # The other member of a referral (the buyer for the sharer, and the other way
+    # round): per-pair caps count these.
+    peer_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
     left: int = 0
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     expires_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
+
+
+class EarningRule(SQLModel, table=True):
+    """A community's own points and daily cap for one way of earning (scope as in
+    storage/numbering.py); ways it did not set earn the install's defaults."""
+
+    __tablename__ = "earning_rule"
+
+    scope: str = Field(primary_key=True, max_length=64)
+    reason: str = Field(primary_key=True, max_length=32)
+    points: int
+    daily_cap: int
 
 
 class PointsBalance(SQLModel, table=True):

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     ActivityDay,
+    EarningRule,
     Member,
     MemberPreference,
     PointsBalance,
@@ -107,12 +108,15 @@ async def earn(
     scope: str | None = None,
     expires_at: datetime | None = None,
     daily_cap: int | None = None,
+    peer: int | None = None,
+    pair_cap: int | None = None,
 ) -> int:
     """Credit `points` for `source`, once: what was credited (0 when this source paid
-    already, or the member reached today's cap of `daily_cap` credits for `reason`)."""
+    already, or the member reached today's cap of `daily_cap` credits for `reason`, or
+    of `pair_cap` such credits involving `peer`)."""
     if points <= 0:
         return 0
-    if daily_cap is not None:
+    if daily_cap is not None or pair_cap is not None:
         # Counting today's credits and adding one must not interleave with another
         # unit of work of this member's; without a cap the keyed insert and the
         # balance's own increment need no lock.
@@ -124,7 +128,10 @@ async def earn(
             PointsEntry.at >= day,
             col(PointsEntry.points) > 0,
         )
-        if int((await session.exec(today)).one()) >= daily_cap:
+        if daily_cap is not None and int((await session.exec(today)).one()) >= daily_cap:
+            return 0
+        pair = today.where(PointsEntry.peer_id == peer)
+        if pair_cap is not None and int((await session.exec(pair)).one()) >= pair_cap:
             return 0
     table = table_of(PointsEntry)
     stmt = (
@@ -135,6 +142,7 @@ async def earn(
             reason=reason,
             source=source,
             scope=scope,
+            peer_id=peer,
             left=points,
             at=now,
             expires_at=expires_at,
@@ -146,6 +154,37 @@ async def earn(
         return 0
     await _add(session, member_id, points)
     return points
+
+
+async def rules(session: AsyncSession, scope: str) -> dict[str, tuple[int, int]]:
+    """The community's own earning rules: reason -> (points, daily cap)."""
+    stmt = select(EarningRule).where(EarningRule.scope == scope)
+    return {r.reason: (r.points, r.daily_cap) for r in (await session.exec(stmt)).all()}
+
+
+async def rule(session: AsyncSession, scope: str, reason: str) -> tuple[int, int] | None:
+    """The community's own rule for `reason`: (points, daily cap), if it set one."""
+    found = await session.get(EarningRule, (scope, reason))
+    return None if found is None else (found.points, found.daily_cap)
+
+
+async def set_rule(
+    session: AsyncSession, scope: str, reason: str, points: int, daily_cap: int
+) -> None:
+    """Set (or replace) the community's rule for `reason`."""
+    table = table_of(EarningRule)
+    values = {"points": points, "daily_cap": daily_cap}
+    stmt = insert_for(session, table).values(scope=scope, reason=reason, **values)
+    await session.exec(stmt.on_conflict_do_update(index_elements=["scope", "reason"], set_=values))
+
+
+async def clear_rule(session: AsyncSession, scope: str, reason: str) -> None:
+    """The community goes back to the default for `reason`."""
+    await session.exec(
+        delete(EarningRule).where(
+            col(EarningRule.scope) == scope, col(EarningRule.reason) == reason
+        )
+    )
 
 
 async def spend(
@@ -311,6 +350,7 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
     await _add(session, keep_id, moved)
     codes = table_of(RewardCode)
     await session.exec(update(codes).where(codes.c.member_id == drop_id).values(member_id=keep_id))
+    await session.exec(update(entries).where(entries.c.peer_id == drop_id).values(peer_id=keep_id))
 
 
 # --- rewards -----------------------------------------------------------------------

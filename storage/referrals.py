@@ -100,9 +100,9 @@ async def joins_due(session: AsyncSession, limit: int) -> list[datetime]:
 
 async def take_joins(
     session: AsyncSession, joined_before: datetime, now: datetime
-) -> list[tuple[int, int]]:
+) -> list[tuple[int, int, int]]:
     """Claim the joins made before `joined_before` whose newcomer stayed: (newcomer,
-    sharer) each, once (marked credited in one UPDATE)."""
+    sharer, chat) each, once (marked credited in one UPDATE)."""
     table = table_of(JoinArrival)
     stmt = (
         update(table)
@@ -112,7 +112,7 @@ async def take_joins(
             table.c.joined_at <= joined_before,
         )
         .values(credited_at=now)
-        .returning(table.c.member_id, table.c.sharer_id)
+        .returning(table.c.member_id, table.c.sharer_id, table.c.chat_id)
     )
     rows = (await session.exec(stmt)).all()
-    return [(int(member), int(sharer)) for member, sharer in rows]
+    return [(int(member), int(sharer), int(chat)) for member, sharer, chat in rows]

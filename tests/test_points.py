@@ -14,7 +14,7 @@ from sqlmodel import col, func, select
 from bot.app import App, build_app
 from config import Settings
 from handlers.core.actions import encode, vote_token
-from handlers.core.earning import Earning, earn
+from handlers.core.earning import Earning, earn, for_order
 from handlers.core.model import Buttons, Direct, Out, Poll
 from handlers.rewards.codes import CodesError, import_codes, read_codes
 from handlers.rewards.commands import REDEEM
@@ -264,3 +264,52 @@ async def test_voting_for_three_winners_makes_a_trendsetter(app: App) -> None:
     shown = plain(await r(command("points", actor=user("vic"))))
     assert "Trendsetter" in shown and "Poll regular" not in shown
     assert "Trendsetter" not in plain(await r(command("points", actor=user("xia"))))
+
+
+async def test_a_community_sets_its_own_earning_rules(app: App) -> None:
+    r = app.router.dispatch
+    here, there = group("shop-talk"), group("elsewhere")
+    shown = plain(await r(command("earning", actor=user("vic"), chat=here)))
+    assert "A first vote in a poll: 2 points, at most 10 a day (default)" in shown
+    refused = await r(command("earning", "vote 50", actor=user("vic"), chat=here))
+    assert "Only this chat's moderators" in plain(refused)
+    asked = plain(await r(command("earning", "vote", actor=OWNER, chat=here)))
+    assert "Say how many points" in asked
+    set_here = plain(await r(command("earning", "vote 5 2", actor=OWNER, chat=here)))
+    assert "A first vote in a poll: 5 points, at most 2 a day" in set_here
+    assert "A first vote in a poll: 5 points, at most 2 a day (default)" not in set_here
+    off = plain(await r(command("earning", "helpful 0", actor=OWNER, chat=here)))
+    assert "An answer marked helpful: off" in off
+    for chat in (here, there):
+        for number in range(3):
+            made = await r(command("poll", f"1d Pick {number}? | A | B", actor=OWNER, chat=chat))
+            [poll] = [o for o in made if isinstance(o, Poll)]
+            await r(action(vote_token(poll.ref, 0), actor=user("vic"), chat=chat))
+    vic = await member(app, "vic")
+    async with app.db.read() as session:
+        earned = (
+            await session.exec(
+                select(PointsEntry.scope, PointsEntry.points).where(PointsEntry.member_id == vic)
+            )
+        ).all()
+    here_scope = {scope for scope, amount in earned if amount == 5}
+    assert sorted(amount for _, amount in earned) == [2, 2, 2, 5, 5]  # capped at 2 here
+    assert len(here_scope) == 1 and all(scope is not None for scope, _ in earned)
+    assert await sums_agree(app)
+
+
+async def test_referrals_between_one_pair_pay_at_most_twice_a_day(app: App, clock: Clock) -> None:
+    sam, bea, cal = [await member(app, n) for n in ("sam", "bea", "cal")]
+    settings = app.services.settings
+    async with app.db.session() as session:
+        paid = [
+            await for_order(session, settings, order_id, bea, sam, clock())
+            for order_id in (1, 2, 3)
+        ]
+        paid.append(await for_order(session, settings, 4, cal, sam, clock()))  # another friend
+    # Bea: a first purchase and two referred ones; Sam: two referrals from Bea, one from Cal.
+    assert paid == [30 + 50 + 25, 50 + 25, 0, 30 + 50 + 25]
+    clock.advance(days=1)
+    async with app.db.session() as session:
+        assert await for_order(session, settings, 5, bea, sam, clock()) == 50 + 25
+    assert await sums_agree(app)

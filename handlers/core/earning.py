@@ -15,8 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from handlers.core.i18n import N_
-from storage import badges, points
+from handlers.core.model import ChatKind
+from storage import badges, linking, points
 from storage.identity import accounts_of
+from storage.numbering import scope_of
 
 DAYS_PER_MONTH = 30.44
 
@@ -52,6 +54,38 @@ RULES = {
     Earning.VOTE: Rule(2, daily_cap=10),
     Earning.HELPFUL: Rule(5, daily_cap=10),
 }
+
+
+# What a community may set for itself (/earning): the ways of earning that happen in
+# one. Purchases and share-link arrivals happen outside any community (a shop, a
+# private chat), so they earn the defaults above wherever the member is.
+COMMUNITY_RULES = (
+    Earning.REVIEW,
+    Earning.REVIEW_PHOTO,
+    Earning.VOTE,
+    Earning.HELPFUL,
+    Earning.ARRIVAL,  # a join through a personal invite link to one of its groups
+)
+# A referral pays a sharer at most this many times a day for the same buyer (and the
+# buyer for the same sharer): friends ordering together count, a farm of orders does not.
+PAIR_DAILY_CAP = 2
+
+
+async def community_of(session: AsyncSession, chat_id: int | None) -> str | None:
+    """The community (scope) a chat belongs to; a private chat has none."""
+    if chat_id is None:
+        return None
+    chat = await linking.chat(session, chat_id)
+    return None if chat.kind == ChatKind.DM else scope_of(chat)
+
+
+async def rule_for(session: AsyncSession, kind: Earning, scope: str | None) -> Rule:
+    """The rule that applies in `scope` (a community): its own if it set one."""
+    if scope is not None and kind in COMMUNITY_RULES:
+        own = await points.rule(session, scope, kind.value)
+        if own is not None:
+            return Rule(*own)
+    return RULES[kind]
 
 
 # The default tiers' names, translated where shown; names an operator sets show as set.
@@ -103,10 +137,14 @@ async def earn(
     source: str,
     now: datetime,
     scope: str | None = None,
+    peer: int | None = None,
 ) -> int:
     """Credit the rule's points for `source` (times the member's tier's multiplier),
-    once and within the daily cap."""
-    rule = RULES[kind]
+    once and within the daily cap, using the rule of the community `scope` it was
+    earned in; with a `peer` (the other side of a referral), within the pair's cap."""
+    rule = await rule_for(session, kind, scope)
+    if rule.points <= 0:
+        return 0  # the community turned it off
     tier, _, _ = await standing(session, settings, member_id, now)
     return await points.earn(
         session,
@@ -118,6 +156,8 @@ async def earn(
         scope=scope,
         expires_at=expiry(settings, now),
         daily_cap=rule.daily_cap,
+        peer=peer,
+        pair_cap=None if peer is None else PAIR_DAILY_CAP,
     )
 
 
@@ -128,12 +168,15 @@ async def for_review(
     review_id: int,
     photos: bool,
     now: datetime,
+    scope: str | None,
 ) -> int:
-    """A published review's points (more with photos): once per review, edits included."""
-    earned = await earn(session, settings, member_id, Earning.REVIEW, f"review:{review_id}", now)
+    """A published review's points (more with photos): once per review, edits included;
+    by the rules of the community it was written in."""
+    source = f"review:{review_id}"
+    earned = await earn(session, settings, member_id, Earning.REVIEW, source, now, scope)
     if photos:
         source = f"review-photo:{review_id}"
-        earned += await earn(session, settings, member_id, Earning.REVIEW_PHOTO, source, now)
+        earned += await earn(session, settings, member_id, Earning.REVIEW_PHOTO, source, now, scope)
     return earned
 
 
@@ -150,11 +193,17 @@ async def for_first_purchase(
 
 
 async def for_arrival(
-    session: AsyncSession, settings: Settings, sharer: int, newcomer: int, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    sharer: int,
+    newcomer: int,
+    now: datetime,
+    scope: str | None = None,
 ) -> int:
-    """A verified arrival pays its sharer, once per pair."""
+    """A verified arrival pays its sharer, once per pair (by the rules of the community
+    `scope` they joined, if any)."""
     source = f"arrival:{sharer}:{newcomer}"
-    return await earn(session, settings, sharer, Earning.ARRIVAL, source, now)
+    return await earn(session, settings, sharer, Earning.ARRIVAL, source, now, scope)
 
 
 async def for_order(
@@ -177,10 +226,10 @@ async def for_order(
     if buyer is not None and await _fresh_discord_only(session, settings, buyer, now):
         return paid
     source = f"order:{order_id}:referrer"
-    paid += await earn(session, settings, sharer, Earning.REFERRAL, source, now)
+    paid += await earn(session, settings, sharer, Earning.REFERRAL, source, now, peer=buyer)
     if buyer is not None:
         source = f"order:{order_id}:referred"
-        paid += await earn(session, settings, buyer, Earning.REFERRED, source, now)
+        paid += await earn(session, settings, buyer, Earning.REFERRED, source, now, peer=sharer)
     return paid
 
 

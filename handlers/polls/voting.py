@@ -50,18 +50,29 @@ class _BallotBox:
         single = {poll_id for poll_id, view in self._views.items() if not view.poll.multiple}
         await polls.save_choices(self._session, changes, single)
         firsts = {
-            f"vote:{poll_id}:{member_id}": member_id
+            f"vote:{poll_id}:{member_id}": (poll_id, member_id)
             for (poll_id, member_id), (before, after) in changes.items()
             if not before and after
         }
         # One read for the batch: a vote cast again after a withdrawal paid already.
         done = await points.paid(self._session, list(firsts))
         settings, now = ctx.services.settings, ctx.now()
-        for source, member_id in firsts.items():
-            if source not in done:
-                await earning.earn(
-                    self._session, settings, member_id, earning.Earning.VOTE, source, now
-                )
+        scopes: dict[int, str | None] = {}  # per poll: the rules of its community
+        for source, (poll_id, member_id) in firsts.items():
+            if source in done:
+                continue
+            if poll_id not in scopes:
+                chat_id = self._views[poll_id].poll.chat_id
+                scopes[poll_id] = await earning.community_of(self._session, chat_id)
+            await earning.earn(
+                self._session,
+                settings,
+                member_id,
+                earning.Earning.VOTE,
+                source,
+                now,
+                scopes[poll_id],
+            )
 
 
 def _is_open(ctx: Context, view: PollView) -> bool:

@@ -249,7 +249,8 @@ async def helpful_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
         raise UserError(N_("You found it helpful already."))
     source = f"helpful:{answer_id}:{member}"
     settings, now = ctx.services.settings, ctx.now()
-    await earning.earn(ctx.session, settings, author, earning.Earning.HELPFUL, source, now)
+    scope = await earning.community_of(ctx.session, ctx.chat_id)
+    await earning.earn(ctx.session, settings, author, earning.Earning.HELPFUL, source, now, scope)
     return [Ephemeral(Text.of(ctx.t(N_("Thanks! Noted as helpful."))))]
 
 

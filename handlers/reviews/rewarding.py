@@ -8,8 +8,12 @@ from handlers.core.context import Context
 from storage import reviews
 
 
-async def reward(ctx: Context, review_id: int, member_id: int, photos: bool) -> None:
-    """A published review earns its author points (never by its rating), and says so."""
+async def reward(
+    ctx: Context, review_id: int, member_id: int, photos: bool, chat_id: int | None
+) -> None:
+    """A published review earns its author points (never by its rating), by the rules
+    of the community it was written in (`chat_id`), and says so."""
     settings, now = ctx.services.settings, ctx.now()
-    await earning.for_review(ctx.session, settings, member_id, review_id, photos, now)
+    scope = await earning.community_of(ctx.session, chat_id)
+    await earning.for_review(ctx.session, settings, member_id, review_id, photos, now, scope)
     await reviews.mark_rewarded(ctx.session, review_id)

@@ -29,7 +29,7 @@ from handlers.core.model import (
     code,
 )
 from handlers.core.preferences import Preference
-from handlers.rewards import invites, sharing
+from handlers.rewards import invites, rules, sharing
 from storage import activity, badges, linking, outbox, points
 from storage.badges import Facts
 from storage.catalog import product_by_id, product_by_sku
@@ -217,6 +217,18 @@ feature.job("joins", due=invites.due)(invites.credit)
 @feature.command("invite", N_("Your own invite link to this group"), scope=Scope.GROUP)
 async def invite(ctx: Context, args: Args) -> Sequence[Out]:
     return await invites.invite(ctx)
+
+
+@feature.command(
+    "earning",
+    N_("What earns points here; moderators change it"),
+    params=rules.PARAMS,
+    scope=Scope.GROUP,
+)
+async def earning_rules(ctx: Context, args: Args) -> Sequence[Out]:
+    if args.get("way") is not None and Role.MODERATOR not in ctx.roles:
+        raise UserError(N_("Only this chat's moderators can change what earns points here."))
+    return await rules.show_or_set(ctx, args)
 
 
 MAYOR_WINDOW = timedelta(days=60)

@@ -91,9 +91,11 @@ async def credit(services: Services) -> int:
     now = services.clock()
     paid = 0
     async with services.db.session() as session:
-        for newcomer, sharer in await referrals.take_joins(session, now - wait(services), now):
+        joins = await referrals.take_joins(session, now - wait(services), now)
+        for newcomer, sharer, chat_id in joins:
             await referrals.arrive(session, newcomer, sharer, "telegram", now)
+            scope = await earning.community_of(session, chat_id)
             paid += bool(
-                await earning.for_arrival(session, services.settings, sharer, newcomer, now)
+                await earning.for_arrival(session, services.settings, sharer, newcomer, now, scope)
             )
     return paid
