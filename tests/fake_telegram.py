@@ -35,7 +35,7 @@ BOT = {
     "username": "shopbot_test_bot",
     "can_join_groups": True,
     "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
+    "supports_inline_queries": True,  # BotFather's /setinline
 }
 SEND_METHODS = {
     "sendDocument",
@@ -74,7 +74,10 @@ JSON_PARAMS = {
     "link_preview_options",
     "reply_parameters",
     "media",
+    "results",
+    "button",
 }
+INLINE_RESULT_TYPES = {"article", "photo"}
 
 
 class ApiError(Exception):
@@ -201,6 +204,7 @@ class FakeTelegram(LoopbackServer):
         self.outages_served = 0
         self._retry_after = 1
         self._arrived = asyncio.Condition()
+        self.inline_queries: dict[str, bool] = {}  # id -> answered
 
     # --- server -------------------------------------------------------------------
 
@@ -423,6 +427,23 @@ class FakeTelegram(LoopbackServer):
             }
         )
 
+    def push_inline_query(self, sender: dict[str, Any], query: str) -> str:
+        """Someone typed `@<bot> query` in some chat; the inline query's id."""
+        query_id = f"iq{next(self._update_ids)}"
+        self.inline_queries[query_id] = False
+        self.push(
+            {
+                "inline_query": {
+                    "id": query_id,
+                    "from": sender,
+                    "query": query,
+                    "offset": "",
+                    "chat_type": "supergroup",
+                }
+            }
+        )
+        return query_id
+
     def push_poll_answer(self, poll_id: str, sender: dict[str, Any], options: list[int]) -> int:
         answer = {
             "poll_id": poll_id,
@@ -490,6 +511,37 @@ class FakeTelegram(LoopbackServer):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(command["description"]) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        return True
+
+    def _m_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("inline_query_id"))
+        if self.inline_queries.get(query_id, True):
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
+        for result in results:
+            if result.get("type") not in INLINE_RESULT_TYPES or not result.get("title"):
+                raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
+            content = result.get("input_message_content") or {}
+            text = self._visible(
+                content.get("message_text") or "", content, 4096, "MESSAGE_TOO_LONG"
+            )
+            if not text.strip():
+                raise ApiError(400, "Bad Request: MESSAGE_EMPTY")
+            self._check_keyboard(result.get("reply_markup"))
+        button = params.get("button")
+        if button is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,64}", str(button.get("start_parameter", ""))
+        ):
+            raise ApiError(400, "Bad Request: START_PARAM_INVALID")
+        self.inline_queries[query_id] = True
         return True
 
     def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:

@@ -236,3 +236,15 @@ async def test_the_consoles_notes_follow_the_language_chosen_with_language(app: 
     shown = buffer.getvalue()
     assert "obraz: https://shop.example.com/img/bag-001.jpg" in shown
     assert "image:" not in shown
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_inline_offers_show_in_the_console(app: App) -> None:
+    buffer = io.StringIO()
+    adapter = ConsoleAdapter(app.router.dispatch, Console(file=buffer, width=100), "shopbot")
+    await adapter.handle_line(":inline backpack")
+    shown = buffer.getvalue()
+    assert "(offered to send into any chat; pick one)" in shown
+    assert "Trail Backpack 30L" in shown and "Buy" in shown and "Details" not in shown
+    await adapter.handle_line(":inline")
+    assert "Type a product name after my name" in buffer.getvalue()

@@ -664,3 +664,46 @@ async def test_a_personal_invite_link_and_the_joins_and_leaves_it_brings(
     assert [e.kind for e in recorder.events][-1] is EventKind.LEAVE
     [cancelled] = await arrivals()
     assert cancelled.left_at is not None
+
+
+async def test_inline_mode_offers_cards_carrying_the_senders_code(
+    app: App, fake: FakeTelegram
+) -> None:
+    """`@bot backpack` in any chat: product cards to send there, whose links are the
+    sender's share links; a newcomer opening one is the sender's arrival."""
+    public = {"public_url": "https://bot.example.com"}
+    app.services.settings = app.services.settings.model_copy(update=public)
+    adapter = TelegramAdapter(telegram_settings(app, fake), app.router)
+    await adapter.start()
+    try:
+        fake.push_inline_query(ALICE, "backpack")
+        [answer] = await fake.wait_for(lambda: fake.sent(method="answerInlineQuery"))
+        assert str(answer.params["is_personal"]).lower() == "true"
+        first = answer.params["results"][0]
+        assert first["type"] == "article" and first["title"] == "Trail Backpack 30L"
+        assert first["input_message_content"]["message_text"].startswith("<b>Trail Backpack")
+        assert first["thumbnail_url"] == "https://shop.example.com/img/bag-001.jpg"
+        [[buy, open_it]] = first["reply_markup"]["inline_keyboard"]
+        found = re.fullmatch(r"https://bot\.example\.com/s/([A-Z2-9]{8})/(\d+)", buy["url"])
+        assert found is not None and "callback_data" not in open_it
+        code, product = found.groups()
+        deep = f"https://t.me/{BOT['username']}?start=s-{code}-{product}"
+        assert open_it["url"] == deep
+        fake.push_message(ALICE["id"], ALICE, "/share BAG-001")
+        [shared] = await answer_to(fake, ALICE["id"], "sendMessage")
+        assert deep in shared.params["text"]  # the same code as her /share link
+        fake.push_inline_query(ALICE, "")  # nothing typed yet: a hint, no cards
+        await fake.wait_for(lambda: len(fake.sent(method="answerInlineQuery")) == 2)
+        hint = fake.sent(method="answerInlineQuery")[1]
+        assert hint.params["results"] == [] and hint.params["button"]["start_parameter"]
+        newcomer = user(5077, "Nico")
+        fake.add_private(newcomer["id"])
+        fake.push_message(newcomer["id"], newcomer, f"/start s-{code}-{product}")
+        [greeted] = await answer_to(fake, newcomer["id"], "sendMessage")
+        assert "A friend shared Trail Backpack 30L with you." in greeted.result["text"]
+        fake.push_message(ALICE["id"], ALICE, "/points")
+        await fake.wait_for(
+            lambda: "a friend you brought" in texts(fake.sent(ALICE["id"], "sendMessage"))
+        )
+    finally:
+        await adapter.stop()

@@ -37,6 +37,7 @@ from handlers.core.model import (
     EventKind,
     Form,
     Image,
+    Offers,
     Out,
     Poll,
     Style,
@@ -54,6 +55,7 @@ CONSOLE_HELP = """Console commands:
   :dm              back to the private chat with the bot
   :join            the current person joins the current group (newcomers' welcome)
   :photo FILE... [-- TEXT]  send pictures (a caption, or a command such as /review)
+  :inline WORDS    what typing "@{bot} WORDS" in any Telegram chat offers to send there
   :who             who and where you are
   :quit            leave (end of input works too)
   A number presses that button of the last answer."""
@@ -138,6 +140,8 @@ class ConsoleAdapter:
             event: Event | None = self._joined()
         elif stripped.lower().startswith(":photo"):
             event = self._photos(stripped[len(":photo") :])
+        elif stripped.lower().startswith(":inline"):
+            event = self._inline(stripped[len(":inline") :].strip())
         elif stripped.startswith(":"):
             return self._meta(stripped)
         elif stripped.isascii() and stripped.isdigit() and self._buttons:
@@ -185,6 +189,11 @@ class ConsoleAdapter:
         return Event(
             PLATFORM, event_id, EventKind.TEXT, actor, chat, text=line, addressed=addressed
         )
+
+    def _inline(self, words: str) -> Event:
+        """An inline query, as Telegram sends one: from the person, about no chat."""
+        me = ChatRef(PLATFORM, f"dm:{self._persona.name}", ChatKind.DM)
+        return Event(PLATFORM, self._next_id(), EventKind.INLINE, self._actor(), me, text=words)
 
     def _photos(self, rest: str) -> Event | None:
         """Pictures from files, with a caption that may be a command (as on Telegram)."""
@@ -311,10 +320,9 @@ class ConsoleAdapter:
                 return self._card(out)
             case Buttons():
                 return Group(rich_text(out.text), self._button_rows(out.rows))
-            case Image():
-                return self._picture(out)
-            case Album():
-                return Group(*(self._picture(image) for image in out.images))
+            case Image() | Album():
+                images = out.images if isinstance(out, Album) else (out,)
+                return Group(*(self._picture(image) for image in images))
             case Poll():
                 return self._poll(out)
             case Document():
@@ -325,8 +333,19 @@ class ConsoleAdapter:
                 return self._wrapped(out)
             case ToChat():
                 raise TypeError("content for other chats is queued by the router")
+            case Offers():
+                return self._offers(out)
             case _:
                 assert_never(out)
+
+    def _offers(self, offers: Offers) -> RenderableType:
+        """Inline offers as the cards one could pick, each sent as is."""
+        note = self._t(N_("(offered to send into any chat; pick one)"))
+        shown: list[RenderableType] = [RichText(note, style="dim")]
+        if offers.hint:
+            shown.append(RichText(offers.hint, style="italic"))
+        shown += [self._card(offer.card) for offer in offers.items]
+        return Group(*shown)
 
     def _picture(self, image: Image) -> RenderableType:
         """A picture as its address (a file of ours, a URL) and caption; one made here

@@ -36,6 +36,8 @@ _STORABLE: tuple[type, ...] = (
     model.ClosePoll,
     model.Edit,
     model.SentRef,
+    model.Offers,
+    model.Offer,
 )
 _BY_NAME = {cls.__name__: cls for cls in _STORABLE}
 

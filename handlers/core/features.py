@@ -124,6 +124,7 @@ class Feature:
     commands: list[Command] = field(default_factory=list)
     actions: list[ActionRoute] = field(default_factory=list)
     text_handler: TextHandler | None = None
+    inline_handler: TextHandler | None = None
     photo_handler: PhotoHandler | None = None
     join_handlers: list[JoinHandler] = field(default_factory=list)
     leave_handlers: list[JoinHandler] = field(default_factory=list)
@@ -183,6 +184,12 @@ class Feature:
         """Free text sent to the bot (in private, or mentioning or replying to it in a
         group); one feature takes it."""
         self.text_handler = handler
+        return handler
+
+    def inline(self, handler: TextHandler) -> TextHandler:
+        """Inline queries (`EventKind.INLINE`: what follows `@<bot>`), answered with
+        `Offers`; one feature takes them."""
+        self.inline_handler = handler
         return handler
 
     def photo(self, handler: PhotoHandler) -> PhotoHandler:

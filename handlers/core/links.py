@@ -1,9 +1,37 @@
-"""Shop links carrying a member's code, shared by the cards (the reader's own code) and
-the share-link redirect (the sharer's)."""
+"""Links carrying a member's code: shop links on the cards (the reader's own code), and
+share links (the sharer's): the Telegram deep link into the bot and the web link
+through the share-link redirect (bot/share_links.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from config import Settings
+
+SHARE_PREFIX = "s"  # /start s-<code>-<product id>
+SHARER_PARAM = "sref"  # the sharer's code on a shop link: the shop keeps it on the order
+
+
+@dataclass(frozen=True)
+class ShareLinks:
+    """A member's links for a product; either is None where not set up."""
+
+    telegram: str | None
+    web: str | None
+
+
+def share_links(
+    settings: Settings, bot_links: dict[str, str], code: str, product_id: int
+) -> ShareLinks:
+    """The links `code`'s owner shares a product by: into the Telegram bot (once it has
+    said who it is) and on the web (with `public_url`)."""
+    telegram = bot_links.get("telegram")
+    public = settings.public_url
+    return ShareLinks(
+        f"{telegram}?start={SHARE_PREFIX}-{code}-{product_id}" if telegram else None,
+        f"{public.rstrip('/')}/s/{code}/{product_id}" if public else None,
+    )
 
 
 def with_param(url: str, key: str, value: str) -> str:

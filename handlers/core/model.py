@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 class EventKind(StrEnum):
     """What happened: a command, free text, a button press, a native poll vote, someone
-    joining or leaving, a photo."""
+    joining or leaving, a photo, an inline query (Telegram: `@<bot> words` typed in any
+    chat; its chat is the person's private chat with the bot)."""
 
     COMMAND = "command"
     TEXT = "text"
@@ -21,6 +22,7 @@ class EventKind(StrEnum):
     JOIN = "join"
     LEAVE = "leave"
     PHOTO = "photo"
+    INLINE = "inline"
 
 
 class ChatKind(StrEnum):
@@ -340,7 +342,26 @@ class Edit:
     content: Text | Card | Buttons
 
 
+@dataclass(frozen=True)
+class Offer:
+    """One card offered for an inline query: picked, it is sent into whatever chat the
+    person is typing in, a chat the bot may not be in, so its buttons are links only."""
+
+    key: str  # unique among the offers of one answer
+    card: Card
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Offers:
+    """The answer to an inline query. Personal (each carries the asker's code), so
+    never cached for anyone else; `hint` is shown above them (or alone, for none)."""
+
+    items: tuple[Offer, ...]
+    hint: str = ""
+
+
 # What shows as messages in a chat; adapters render each kind (and `Out`s exhaustively:
 # a new kind fails the type check of every adapter until it is rendered).
 ChatMessage = Text | Card | Buttons | Image | Album | Poll | Document | Form
-Out = ChatMessage | Ephemeral | Direct | Edit | ClosePoll | ToChat
+Out = ChatMessage | Ephemeral | Direct | Edit | ClosePoll | ToChat | Offers

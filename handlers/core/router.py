@@ -135,6 +135,7 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Any] = {}
         self.text_handler: TextHandler | None = None
+        self.inline_handler: TextHandler | None = None
         self.photo_handler: PhotoHandler | None = None
         self.join_handlers: list[JoinHandler] = []
         self.leave_handlers: list[JoinHandler] = []
@@ -177,6 +178,10 @@ class Router:
             if self.text_handler is not None:
                 raise ValueError("only one feature may answer free text")
             self.text_handler = feature.text_handler
+        if feature.inline_handler is not None:
+            if self.inline_handler is not None:
+                raise ValueError("only one feature may answer inline queries")
+            self.inline_handler = feature.inline_handler
         if feature.photo_handler is not None:
             if self.photo_handler is not None:
                 raise ValueError("only one feature may take photos")
@@ -267,6 +272,8 @@ class Router:
             return bool(self.join_handlers)
         if event.kind is EventKind.LEAVE:
             return bool(self.leave_handlers)
+        if event.kind is EventKind.INLINE:
+            return self.inline_handler is not None
         return event.kind in (EventKind.ACTION, EventKind.POLL_VOTE)
 
     async def replied(self, event: Event) -> None:
@@ -552,6 +559,8 @@ class Router:
             return _Target(route.handler, action.args, route.role, Scope.ANYWHERE)
         if event.kind is EventKind.TEXT and self.text_handler is not None:
             return _Target(self.text_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
+        if event.kind is EventKind.INLINE and self.inline_handler is not None:
+            return _Target(self.inline_handler, event.text, Role.SHOPPER, Scope.ANYWHERE)
         if event.kind is EventKind.PHOTO and self.photo_handler is not None:
             return _Target(self.photo_handler, event.attachments, Role.SHOPPER, Scope.ANYWHERE)
         if event.kind is EventKind.PHOTO and event.text and self.text_handler is not None:

@@ -85,10 +85,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from babel.numbers import get_currency_precision
 
+from handlers.core.links import SHARER_PARAM
+
 # Cart attribute, order meta and query parameter names that carry the member's code.
 MEMBER_CODE_KEYS = ("shopbot_ref", "ref")
 # The code of the member whose share link the buyer followed (`/s/<code>/...` adds it).
-SHARER_CODE_KEYS = ("shopbot_share", "sref")
+SHARER_CODE_KEYS = ("shopbot_share", SHARER_PARAM)
 
 SHOPIFY = "shopify"
 WOOCOMMERCE = "woocommerce"

@@ -11,6 +11,7 @@ from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
+from handlers.products import inline
 from handlers.products.cards import DETAILS_ACTION, product_card
 from handlers.products.finder import Answer, Miss, find_products
 from handlers.products.index import ProductIndex
@@ -52,6 +53,9 @@ async def question(ctx: Context, text: str) -> Sequence[Out]:
             Text.of(ctx.t(N_("Ask me about a product, for example: trail backpack under 100 EUR")))
         ]
     return await _answer(ctx, text)
+
+
+feature.inline(inline.offers)
 
 
 @feature.completion("product")

@@ -20,11 +20,12 @@ from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.features import Role
 from handlers.core.i18n import N_
+from handlers.core.links import SHARE_PREFIX, share_links
 from handlers.core.model import Button, Buttons, ChatKind, Direct, Ephemeral, Out, Span, Text, bold
 from storage import orders, referrals
 from storage.catalog import ProductRecord, product_by_id
 
-PREFIX = "s"  # /start s-<code>-<product id>
+PREFIX = SHARE_PREFIX
 STAFF = (Role.MODERATOR, Role.VENDOR, Role.OWNER)
 
 
@@ -33,17 +34,15 @@ async def links(ctx: Context, product: ProductRecord) -> list[Out]:
     code = await orders.code_of(ctx.session, ctx.member.member_id)
     heading = ctx.rich(N_("Your links to share {product}:"), product=bold(product.name))
     parts: list[str | Span] = list(heading.spans)
-    telegram = ctx.services.bot_links.get("telegram")
-    if telegram:
-        parts += [
-            "\n",
-            ctx.t(N_("In Telegram:")),
-            f" {telegram}?start={PREFIX}-{code}-{product.id}",
-        ]
-    public = ctx.services.settings.public_url
-    if public:
-        parts += ["\n", ctx.t(N_("On the web:")), f" {public.rstrip('/')}/s/{code}/{product.id}"]
-    if not telegram and not public:
+    found = share_links(ctx.services.settings, ctx.services.bot_links, code, product.id)
+    if found.telegram:
+        parts += ["\n", ctx.t(N_("In Telegram:")), f" {found.telegram}"]
+        bot = "@" + ctx.services.bot_links["telegram"].rsplit("/", 1)[-1]
+        inline = N_("In any Telegram chat, type {bot} and a product's name to send its card.")
+        parts += ["\n", ctx.t(inline, bot=bot)]
+    if found.web:
+        parts += ["\n", ctx.t(N_("On the web:")), f" {found.web}"]
+    if not found.telegram and not found.web:
         raise UserError(N_("Share links are not set up here yet."))
     parts += [
         "\n\n",

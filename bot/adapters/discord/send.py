@@ -37,6 +37,7 @@ from handlers.core.model import (
     Event,
     Form,
     Image,
+    Offers,
     Out,
     Poll,
     SentRef,
@@ -343,8 +344,8 @@ class DiscordSender:
         if isinstance(out, ClosePoll):
             await self._close_poll(out)
             return []
-        if isinstance(out, ToChat):
-            raise TypeError("content for other chats is queued by the router")
+        if isinstance(out, ToChat | Offers):
+            raise TypeError(f"{type(out).__name__} are not sent to a Discord channel")
         refs = []
         parts = messages(out)
         for i, message in enumerate(parts):
@@ -433,8 +434,9 @@ class DiscordSender:
                     await self.edit(inner)
                 elif isinstance(inner, ClosePoll):
                     await self._close_poll(inner)
-                elif isinstance(inner, ToChat):
-                    raise TypeError("content for other chats is queued by the router")
+                elif isinstance(inner, ToChat | Offers):
+                    # Discord has no inline mode; other chats' content is queued.
+                    raise TypeError(f"{type(inner).__name__} do not answer an interaction")
                 else:
                     parts = messages(inner)
                     for number, message in enumerate(parts):

@@ -38,7 +38,14 @@ from handlers.core.router import Router
 
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org/bot"
-ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "chat_member", "my_chat_member"]
+ALLOWED_UPDATES = [
+    "message",
+    "callback_query",
+    "poll_answer",
+    "chat_member",
+    "my_chat_member",
+    "inline_query",
+]
 CONCURRENT_UPDATES = 16
 # How long a stop waits for the updates being handled; the rest are cancelled and
 # Telegram delivers them again to the next start.

@@ -80,6 +80,20 @@ class Converter:
                     raw=update,
                 )
             ]
+        inline = update.inline_query
+        if inline is not None:
+            return [
+                Event(
+                    PLATFORM,
+                    event_id,
+                    EventKind.INLINE,
+                    user_ref(inline.from_user),
+                    self._private(inline.from_user),
+                    text=inline.query,
+                    options={"query_id": inline.id},
+                    raw=update,
+                )
+            ]
         answer = update.poll_answer
         if answer is not None and answer.user is not None:
             voter: User = answer.user

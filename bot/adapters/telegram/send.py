@@ -21,7 +21,6 @@ from aiolimiter import AsyncLimiter
 from telegram import (
     Bot,
     ForceReply,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     InputMediaPhoto,
@@ -33,13 +32,14 @@ from telegram.constants import ParseMode, PollLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
+from bot.adapters.telegram import inline
 from bot.adapters.telegram.html import card_text, split, to_html, units
+from bot.adapters.telegram.keyboard import keyboard
 from bot.outbox import Sent
 from handlers.core.i18n import N_, I18n, negotiate
 from handlers.core.model import (
     Album,
     Button,
-    ButtonRows,
     Buttons,
     Card,
     ChatKind,
@@ -54,6 +54,7 @@ from handlers.core.model import (
     EventKind,
     Form,
     Image,
+    Offers,
     Out,
     Poll,
     SentRef,
@@ -170,8 +171,27 @@ class Sender:
                 await self.edit(out)
             case ToChat():
                 raise TypeError("content for other chats is queued by the router")
+            case Offers():
+                await self._offers(event, out)
             case _:
                 assert_never(out)
+
+    async def _offers(self, event: Event | None, offers: Offers) -> None:
+        """Answer an inline query (an event from inline mode: its id is in the options)."""
+        query_id = str((event.options or {}).get("query_id", "")) if event else ""
+        if not query_id or event is None:
+            raise TypeError("offers answer an inline query")
+        await self.call(
+            "answerInlineQuery",
+            int(event.actor.id),
+            lambda: self.bot.answer_inline_query(
+                query_id,
+                inline.results(offers),
+                cache_time=inline.CACHE_SECONDS,
+                is_personal=True,
+                button=inline.hint_button(offers),
+            ),
+        )
 
     async def _message_out(
         self, event: Event | None, chat_id: int, out: ChatMessage, delivery: Delivery
@@ -474,18 +494,6 @@ def fits_native_poll(poll: Poll) -> bool:
         and 1 <= len(poll.question) <= PollLimit.MAX_QUESTION_LENGTH
         and all(1 <= len(o.text) <= PollLimit.MAX_OPTION_LENGTH for o in poll.options)
     )
-
-
-def keyboard(rows: ButtonRows) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[_button(b) for b in row] for row in rows if row])
-
-
-def _button(button: Button) -> InlineKeyboardButton:
-    if button.url is not None:
-        return InlineKeyboardButton(button.label, url=button.url)
-    return InlineKeyboardButton(button.label, callback_data=button.action)
 
 
 async def _photo(image: Image) -> str | InputFile:
