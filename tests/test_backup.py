@@ -96,7 +96,8 @@ async def test_restore_is_refused_while_a_bot_runs_on_the_file(tmp_path: Path) -
     try:
         chat_in.write(b"hello\n")  # a bot is running: the console chat, on this file
         await chat_in.drain()
-        await asyncio.sleep(1)
+        assert chat.stdout is not None
+        await asyncio.wait_for(chat.stdout.readline(), 60)  # it has started and answered
         code, said = await _shopbot("db", "restore", str(copy), database=database)
         assert code == 1 and "a bot is running on" in said and "Traceback" not in said
     finally:
