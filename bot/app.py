@@ -26,6 +26,7 @@ from handlers.linking import commands as linking
 from handlers.orders import commands as orders
 from handlers.polls import commands as polls
 from handlers.products import commands as products
+from handlers.promotions import commands as promotions
 from handlers.questions import commands as questions
 from handlers.reviews import commands as reviews
 from handlers.rewards import commands as rewards
@@ -48,6 +49,7 @@ FEATURES = (
     orders.feature,
     questions.feature,
     rewards.feature,
+    promotions.feature,
     welcome.feature,
     housekeeping.feature,
 )

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     bot_name: str = Field("shopbot", min_length=1, max_length=64)
     owner_ids: IdList = Field(default_factory=list, description="platform:user_id entries")
     moderator_ids: IdList = Field(default_factory=list, description="platform:user_id entries")
+    vendor_ids: IdList = Field(
+        default_factory=list,
+        description="platform:user_id entries: vendors in every community, named as they are",
+    )
     load_demo_catalog: bool = Field(True, description="Load the demo catalog into an empty store")
     max_results: int = Field(3, ge=1, le=10, description="Product cards per answer")
     log_level: str = "INFO"
@@ -142,14 +146,14 @@ class Settings(BaseSettings):
         # `SHOPBOT_TELEGRAM_TOKEN=` in a .env means "no token", not an empty one.
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("owner_ids", "moderator_ids", "discord_guild_ids", mode="before")
+    @field_validator("owner_ids", "moderator_ids", "vendor_ids", "discord_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("owner_ids", "moderator_ids")
+    @field_validator("owner_ids", "moderator_ids", "vendor_ids")
     @classmethod
     def _check_ids(cls, value: list[str]) -> list[str]:
         for entry in value:

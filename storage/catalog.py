@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -16,8 +16,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.meta import get_value, set_value
-from storage.models import Product, ProductSearch, ProductVariant
-from storage.sql import dialect_of, table_of
+from storage.models import Product, ProductSearch, ProductVariant, Vendor
+from storage.sql import dialect_of, insert_for, table_of
 from storage.text import index_text
 from storage.types import utcnow
 
@@ -93,6 +93,7 @@ class ProductRecord:
     stock: int
     variants: tuple[VariantRecord, ...] = field(default=())
     category_names: Mapping[str, str] = field(default=NO_CATEGORY_NAMES)
+    vendor: str = ""  # who sells it (a vendor's name; "" for the shop itself)
     # Kept by the store, not the catalog file: not part of an import's comparison.
     id: int = field(default=0, compare=False)
     rating_count: int = field(default=0, compare=False)
@@ -126,8 +127,9 @@ class UpsertResult:
     unchanged: int = 0
 
 
-def _product_values(record: ProductRecord) -> dict[str, Any]:
+def _product_values(record: ProductRecord, vendors: Mapping[str, int]) -> dict[str, Any]:
     return {
+        "vendor_id": vendors.get(record.vendor),
         "sku": record.sku,
         "name": record.name,
         "description": record.description,
@@ -213,15 +215,18 @@ async def _upsert_batch(
     result.created += len(fresh)
     result.updated += len(changed)
     result.unchanged += len(batch) - len(fresh) - len(changed)
+    vendors = await vendor_ids(session, {r.vendor for r in fresh + changed if r.vendor})
     if fresh:
-        rows = [_product_values(r) | {"created_at": now, "updated_at": now} for r in fresh]
+        rows = [_product_values(r, vendors) | {"created_at": now, "updated_at": now} for r in fresh]
         await session.exec(insert(table_of(Product)), params=rows)
         new_ids = await session.exec(
             select(Product.sku, col(Product.id)).where(col(Product.sku).in_([r.sku for r in fresh]))
         )
         ids.update((sku, pid) for sku, pid in new_ids.all() if pid is not None)
     if changed:
-        rows = [_product_values(r) | {"id": ids[r.sku], "updated_at": now} for r in changed]
+        rows = [
+            _product_values(r, vendors) | {"id": ids[r.sku], "updated_at": now} for r in changed
+        ]
         await session.exec(update(Product), params=rows)
     touched = fresh + changed
     if not touched:
@@ -242,13 +247,35 @@ async def _upsert_batch(
     await session.exec(insert(table_of(ProductSearch)), params=search_rows)
 
 
+async def vendor_ids(session: AsyncSession, names: Collection[str]) -> dict[str, int]:
+    """The vendors of these names, each made if new (named in a catalog before anyone
+    is their member)."""
+    if not names:
+        return {}
+    table = table_of(Vendor)
+    now = utcnow()
+    await session.exec(
+        insert_for(session, table)
+        .values([{"name": name, "created_at": now} for name in sorted(names)])
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    found = await session.exec(select(Vendor.name, Vendor.id).where(col(Vendor.name).in_(names)))
+    return {name: vendor_id for name, vendor_id in found.all() if vendor_id is not None}
+
+
 async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, ProductRecord]]:
-    stmt = select(Product).order_by(col(Product.sku))
+    stmt = (
+        select(Product, Vendor.name)
+        .outerjoin(Vendor, col(Vendor.id) == col(Product.vendor_id))
+        .order_by(col(Product.sku))
+    )
     if where is not None:
         stmt = stmt.where(where)
-    products = (await session.exec(stmt)).all()
-    if not products:
+    loaded = (await session.exec(stmt)).all()
+    if not loaded:
         return []
+    products = [p for p, _ in loaded]
+    vendor_names = {p.id: name for p, name in loaded}
     by_product: dict[int, list[VariantRecord]] = defaultdict(list)
     variant_stmt = select(ProductVariant).order_by(col(ProductVariant.id))
     if where is not None:
@@ -273,6 +300,7 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
                 stock=p.stock,
                 variants=tuple(by_product.get(p.id or 0, ())),
                 category_names=_names_from_json(p.category_names),
+                vendor=vendor_names.get(p.id) or "",
                 id=p.id or 0,
                 rating_count=p.rating_count,
                 rating_sum=p.rating_sum,

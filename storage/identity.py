@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import and_, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Account, Chat, Member, Vendor
+from storage.models import Account, Chat, Member, Vendor, VendorGrant
 from storage.sql import insert_for, table_of
 from storage.types import utcnow
 
@@ -122,7 +123,13 @@ async def _account_members(
             col(Vendor.id).is_not(None),
         )
         .join(Member, col(Account.member_id) == col(Member.id))
-        .outerjoin(Vendor, col(Vendor.member_id) == col(Member.id))
+        .outerjoin(
+            Vendor,
+            and_(
+                col(Vendor.member_id) == col(Member.id),
+                exists().where(col(VendorGrant.vendor_id) == col(Vendor.id)),
+            ),
+        )
         .where(col(Account.platform) == platform, col(Account.platform_user_id).in_(set(user_ids)))
     )
     rows = (await (await session.connection()).execute(stmt)).all()

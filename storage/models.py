@@ -77,7 +77,13 @@ class Chat(SQLModel, table=True):
 
 
 class Vendor(SQLModel, table=True):
-    """A member who sells here (the vendor role); products may name their vendor."""
+    """Who sells products (the catalog's `vendor` column names them) and, once a member
+    is theirs, posts promotions where a community granted it (`vendor_grant`)."""
+
+    __table_args__ = (
+        Index("ix_vendor_name", "name", unique=True),
+        Index("ix_vendor_member", "member_id", unique=True),  # a member is one vendor
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=128)
@@ -942,3 +948,130 @@ class AnswerHelpful(SQLModel, table=True):
     member_id: int = Field(
         sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
     )
+
+
+class VendorGrant(SQLModel, table=True):
+    """A community lets a vendor post promotions in its chats (scope as in
+    storage/numbering.py); a trusted vendor's promotions need no approval there."""
+
+    __tablename__ = "vendor_grant"
+    __table_args__ = (PrimaryKeyConstraint("scope", "vendor_id"),)
+
+    scope: str = Field(max_length=64)
+    vendor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("vendor.id", ondelete="CASCADE"), nullable=False)
+    )
+    trusted: bool = False
+    granted_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Promotion(SQLModel, table=True):
+    """A vendor's promotion: what it says and shows, and when it repeats (its
+    occurrences are rows of their own)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("vendor.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    title: str = Field(max_length=100)
+    body: str = Field(max_length=2000)
+    skus: str = Field(default="", max_length=700)  # "|"-joined
+    code: str | None = Field(default=None, max_length=64)  # a discount code
+    terms: str | None = Field(default=None, max_length=500)
+    image_url: str | None = Field(default=None, max_length=500)
+    starts_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    every_days: int = 0  # 0: once
+    times: int | None = None  # at most this many occurrences
+    pin: bool = False
+    status: str = Field(default="running", max_length=16)  # running, stopped, ended
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class PromotionTarget(SQLModel, table=True):
+    """A chat a promotion is for, and its moderators' decision (pending, approved,
+    rejected): nothing is posted in a chat until approved."""
+
+    __tablename__ = "promotion_target"
+    __table_args__ = (PrimaryKeyConstraint("promotion_id", "chat_id"),)
+
+    promotion_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("promotion.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(default="pending", max_length=16)
+    decided_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class PromotionOccurrence(SQLModel, table=True):
+    """When a promotion is to be posted: one row per time."""
+
+    __tablename__ = "promotion_occurrence"
+    __table_args__ = (
+        PrimaryKeyConstraint("promotion_id", "number"),
+        Index("ix_promotion_occurrence_due", "due_at"),
+    )
+
+    promotion_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("promotion.id", ondelete="CASCADE"), nullable=False)
+    )
+    number: int
+    due_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class PromotionPost(SQLModel, table=True):
+    """One chat's post of one occurrence, claimed once (the unique key) across
+    processes: queued (in the outbox), sent, or not posted and why (late, capped)."""
+
+    __tablename__ = "promotion_post"
+    __table_args__ = (
+        UniqueConstraint("promotion_id", "number", "chat_id"),
+        Index("ix_promotion_post_scope_day", "scope", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    promotion_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("promotion.id", ondelete="CASCADE"), nullable=False)
+    )
+    number: int
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    scope: str = Field(max_length=64)  # the chat's community, for its daily cap
+    day: date  # the community's local day it was posted on
+    status: str = Field(max_length=16)  # queued, sent, late, capped
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    message_id: str | None = Field(default=None, max_length=64)  # the platform's, once sent
+    ended: bool = False  # edited to say the promotion ended
+
+
+class PromoPolicy(SQLModel, table=True):
+    """A community's rules for promotions: how many a day, and quiet hours in its time
+    zone (minutes after midnight; from > to wraps past midnight)."""
+
+    __tablename__ = "promo_policy"
+
+    scope: str = Field(primary_key=True, max_length=64)
+    daily_cap: int = 2
+    quiet_from: int | None = None
+    quiet_to: int | None = None
+    timezone: str = Field(default="UTC", max_length=64)

@@ -8,6 +8,8 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models import Meta
+
 
 def dialect_of(session: AsyncSession) -> str:
     """The backend the session talks to: "sqlite" or "postgresql"."""
@@ -19,6 +21,16 @@ def table_of(model: Any) -> Table:
     found = model.__table__
     assert isinstance(found, Table)
     return found
+
+
+async def write_first(session: AsyncSession) -> None:
+    """Take SQLite's write lock now, before the unit of work reads: one that reads and
+    then writes fails ("database is locked") when another process wrote in between,
+    while one that writes first waits its turn (busy_timeout). An UPDATE takes the lock
+    even when it changes no row. PostgreSQL locks rows, not the database: nothing."""
+    if dialect_of(session) == "sqlite":
+        meta = table_of(Meta)
+        await session.exec(update(meta).where(meta.c.key == "").values(value=meta.c.value))
 
 
 def insert_for(session: AsyncSession, table: Table) -> Any:

@@ -8,7 +8,7 @@ import yaml
 
 from bot.app import App
 from config import shipped_file
-from handlers.catalog.formats import CSV_COLUMNS, Format, category_languages
+from handlers.catalog.formats import CSV_COLUMNS, OPTIONAL_COLUMNS, Format, category_languages
 from handlers.catalog.service import (
     MAX_LISTED_ROWS,
     PROGRESS_EVERY,
@@ -23,7 +23,7 @@ from storage.catalog import all_products, count_products
 from storage.db import Database
 from tests.support import cards, command, user
 
-HEADER = ",".join(CSV_COLUMNS)
+HEADER = ",".join(c for c in CSV_COLUMNS if c not in OPTIONAL_COLUMNS)
 GOOD = [
     "SKU-1,Trail Backpack,Light pack,Bags,89.00,EUR,https://x.example/1,,hiking|trail,Olive|Black,,12",
     'SKU-2,"Linen Shirt, blue",Cool,Shirts,49.5,EUR,,,linen,Blue,S|M,7',
@@ -377,3 +377,17 @@ def _move_uk_first(row: str) -> str:
     fields = row.split(",")
     pl, uk = fields[4], fields[5]
     return ",".join([*fields[:4], uk, "", pl, *fields[6:]])
+
+
+async def test_a_vendor_column_names_who_sells_each_product(db: Database) -> None:
+    header = HEADER + ",vendor"
+    rows = [GOOD[0] + ",Trailhead Co", GOOD[1] + ",", GOOD[2] + ",Trailhead Co"]
+    data = ("\n".join([header, *rows]) + "\n").encode()
+    assert (await import_catalog(db, data, Format.CSV)).ok
+    async with db.session() as session:
+        vendors = {p.sku: p.vendor for p in await all_products(session)}
+    assert vendors == {"SKU-1": "Trailhead Co", "SKU-2": "", "SKU-3": "Trailhead Co"}
+    exported = await export_catalog(db, Format.CSV)
+    assert exported.splitlines()[0].endswith(",stock,vendor")
+    again = await import_catalog(db, exported.encode(), Format.CSV)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)

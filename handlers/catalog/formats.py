@@ -33,7 +33,9 @@ CSV_COLUMNS = (
     "colors",
     "sizes",
     "stock",
+    "vendor",
 )
+OPTIONAL_COLUMNS = ("vendor",)  # added later: files without it still import
 LIST_SEPARATOR = "|"
 # `category@pl`: the category's name in a language ShopBot speaks (English is `category`).
 CATEGORY_IN = "category@"
@@ -248,7 +250,7 @@ def _check_header(header: list[str]) -> None:
         # Excel writes ';' between columns where the decimal separator is a comma.
         hint = N_("the file seems to use ';' between columns: save it as CSV with commas")
         raise FileError([problem(1, hint)])
-    missing = [c for c in CSV_COLUMNS if c not in header]
+    missing = [c for c in CSV_COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
     unknown = [c for c in header if c not in CSV_COLUMNS and column_language(c) is None]
     problems = []
     if missing:
@@ -377,10 +379,14 @@ def write_rows(rows: Sequence[dict[str, Any]], fmt: Format) -> str:
 
 def csv_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
     """The export's CSV columns: the fixed ones, with a `category@<lang>` column after
-    `category` for each language some product names its category in."""
+    `category` for each language some product names its category in; optional ones
+    only where some product has a value."""
     used = sorted({k for row in rows for k in row if column_language(k) is not None})
-    at = CSV_COLUMNS.index("category") + 1
-    return [*CSV_COLUMNS[:at], *used, *CSV_COLUMNS[at:]]
+    present = [
+        c for c in CSV_COLUMNS if c not in OPTIONAL_COLUMNS or any(row.get(c) for row in rows)
+    ]
+    at = present.index("category") + 1
+    return [*present[:at], *used, *present[at:]]
 
 
 def _csv_value(value: Any) -> str:

@@ -92,6 +92,7 @@ def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refus
     image_url = row.take(None, lambda: _url(data, "image_url"))
     variants = row.take(None, lambda: _variants(data))
     stock = row.take(0, lambda: _stock(data, variants))
+    vendor = row.take("", lambda: _text(data, "vendor", required=False, limit=128))
     if row.found:
         return sku, None, row.found
     record = ProductRecord(
@@ -107,6 +108,7 @@ def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refus
         tags=_list(data, "tags"),
         stock=stock,
         variants=variants or (),
+        vendor=vendor,
     )
     return sku, record, []
 
@@ -272,6 +274,8 @@ def record_to_row(record: ProductRecord, precision: int, with_variants: bool) ->
         "sizes": list(record.sizes),
         "stock": record.stock,
     }
+    if record.vendor:
+        row["vendor"] = record.vendor
     if with_variants and any(v.stock is not None for v in record.variants):
         row["variants"] = [
             {"color": v.color, "size": v.size, "stock": v.stock} for v in record.variants

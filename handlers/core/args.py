@@ -27,6 +27,8 @@ class ParamKind(StrEnum):
     # platforms pictures come with the message itself (Event.attachments), so it is no
     # part of the typed grammar and usage lines leave it out.
     PHOTO = "photo"
+    # Someone in the chat: typed as @username (or a user id); Discord picks a user.
+    MEMBER = "member"
 
 
 @dataclass(frozen=True)

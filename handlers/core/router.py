@@ -605,7 +605,7 @@ class Router:
             roles |= {Role.OWNER, Role.MODERATOR, Role.VENDOR}
         if event.actor.is_chat_admin or key in settings.moderator_ids:
             roles.add(Role.MODERATOR)
-        if member.is_vendor:
+        if member.is_vendor or key in settings.vendor_ids:
             roles.add(Role.VENDOR)
         if roles & {Role.MODERATOR, Role.VENDOR}:
             roles.add(Role.STAFF)

@@ -22,7 +22,7 @@ from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
 # Our language codes -> Discord's locale names. Malay has none: Malay speakers see
 # Discord's default (English) menus, while the bot's answers follow /language.
 DISCORD_LOCALES = {"pl": "pl", "fi": "fi", "uk": "uk", "id": "id", "en": "en-US"}
-STRING, INTEGER, ATTACHMENT = 3, 4, 11
+STRING, INTEGER, USER, ATTACHMENT = 3, 4, 6, 11
 GUILD, BOT_DM = 0, 1
 MODERATOR_PERMISSIONS = Permissions(manage_messages=True).value
 _CONTEXTS = {Scope.ANYWHERE: [GUILD, BOT_DM], Scope.DM: [BOT_DM], Scope.GROUP: [GUILD]}
@@ -86,6 +86,8 @@ def _option(param: Param, languages: dict[str, I18n]) -> dict[str, Any]:
         "type": INTEGER if param.kind is ParamKind.INT else STRING,
         "required": param.required,
     }
+    if param.kind is ParamKind.MEMBER:
+        return {**option, "type": USER}
     if param.kind is ParamKind.PHOTO:
         # Several photo options share a label: their names stay as declared (photo1…),
         # since localized names must differ too.

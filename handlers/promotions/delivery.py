@@ -1,0 +1,135 @@
+"""Posting promotions when they fall due, each chat's post of each occurrence once.
+
+The job claims a post (a unique row per promotion, occurrence and chat) and queues its
+messages in the outbox in the same unit of work, so two processes, a restart or a
+crash can neither double it nor lose it; the outbox sends it within the platform's
+limits. A post due in the community's quiet hours waits for their end. One missed by
+more than the grace window (downtime) is not posted late: it is marked late, with one
+log line per occurrence, never a flood. A community takes at most its daily cap of
+promotions a day; what is over it is marked capped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.core import codec
+from handlers.core.context import SEND_JOB, Services
+from handlers.core.i18n import I18n
+from handlers.promotions.posts import post
+from storage import outbox, promotions
+from storage.catalog import ProductRecord, product_by_sku
+from storage.promotions import CAPPED, LATE, QUEUED, Due, Policy
+from storage.sql import write_first
+
+log = logging.getLogger(__name__)
+GRACE = timedelta(hours=1)
+BATCH = 200
+JOB = "promotions.post"
+
+
+def scope_for(item: Due) -> str:
+    """The community a chat belongs to (scope as in storage/numbering.py)."""
+    if item.community_id:
+        return f"community:{item.community_id}"
+    return f"chat:{item.chat_id}"
+
+
+def quiet_until(due_at: datetime, policy: Policy) -> datetime:
+    """When a post due at `due_at` may go out: then, or at the end of the quiet hours
+    it falls in (local time of the community)."""
+    if policy.quiet_from is None or policy.quiet_to is None:
+        return due_at
+    zone = ZoneInfo(policy.timezone)
+    local = due_at.astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    start, end = policy.quiet_from, policy.quiet_to
+    inside = start <= minute < end if start < end else minute >= start or minute < end
+    if not inside:
+        return due_at
+    until = datetime.combine(local.date(), time(end // 60, end % 60), zone)
+    if until <= local:
+        until += timedelta(days=1)
+    return until
+
+
+async def post_due(services: Services) -> int:
+    """Claim and queue what is due; returns how many posts were queued."""
+    now = services.clock()
+    queued = 0
+    skipped: Counter[tuple[int, int]] = Counter()
+    async with services.db.read() as session:
+        if not await promotions.due(session, now, 1):
+            return 0  # nearly always: no write lock taken
+    async with services.db.session() as session:
+        await write_first(session)
+        policies: dict[str, Policy] = {}
+        products: dict[int, tuple[promotions.PromotionRecord, list[ProductRecord]]] = {}
+        for item in await promotions.due(session, now, BATCH):
+            scope = scope_for(item)
+            if scope not in policies:
+                policies[scope] = await promotions.policy(session, scope)
+            policy = policies[scope]
+            ready_at = quiet_until(item.due_at, policy)
+            if ready_at > now:
+                continue  # quiet hours: it goes when they end
+            day = now.astimezone(ZoneInfo(policy.timezone)).date()
+            if now - ready_at > GRACE:
+                if await promotions.claim(session, item, scope, day, LATE, now) is not None:
+                    skipped[item.promotion_id, item.number] += 1
+                continue
+            await promotions.lock_community(session, scope)  # the cap holds across processes
+            posted = await promotions.posted_on(session, scope, day)
+            if item.promotion_id not in posted and len(posted) >= policy.daily_cap:
+                await promotions.claim(session, item, scope, day, CAPPED, now)
+                continue
+            post_id = await promotions.claim(session, item, scope, day, QUEUED, now)
+            if post_id is None:
+                continue  # another process claimed it
+            if item.promotion_id not in products:
+                products[item.promotion_id] = await _shown(session, item.promotion_id)
+            record, shown = products[item.promotion_id]
+            outs = post(record.plan, record.vendor, shown, I18n(services.settings.default_locale))
+            await outbox.put(
+                session,
+                f"promo:{post_id}",
+                item.platform,
+                item.platform_chat_id,
+                item.kind,
+                codec.dumps(outs),
+                now,
+            )
+            queued += 1
+    for (promotion_id, number), chats in skipped.items():
+        log.warning(
+            "promotion %d, post %d: missed by more than %s (the bot was down); "
+            "not posted late in %d chat(s)",
+            promotion_id,
+            number,
+            GRACE,
+            chats,
+        )
+    if queued:
+        services.jobs.wake(SEND_JOB)
+    return queued
+
+
+async def due_times(services: Services) -> Sequence[datetime]:
+    """When occurrences fall due (the job also sweeps every minute)."""
+    async with services.db.read() as session:
+        return await promotions.next_due(session, services.clock())
+
+
+async def _shown(
+    session: AsyncSession, promotion_id: int
+) -> tuple[promotions.PromotionRecord, list[ProductRecord]]:
+    record = await promotions.promotion(session, promotion_id)
+    assert record is not None
+    found = [await product_by_sku(session, sku) for sku in record.plan.skus]
+    return record, [p for p in found if p is not None]

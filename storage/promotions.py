@@ -1,0 +1,405 @@
+"""Promotions: what a vendor posts, where (each chat approved by its moderators), and
+when (one row per occurrence). Each chat's post of an occurrence is claimed once by
+a unique key, whichever process gets there first, and says what became of it:
+queued for the outbox, or not posted because it was too late or over the community's
+daily cap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select as sa_select
+from sqlalchemy import update
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Chat,
+    PromoPolicy,
+    Promotion,
+    PromotionOccurrence,
+    PromotionPost,
+    PromotionTarget,
+    Vendor,
+)
+from storage.sql import insert_for, table_of
+
+DRAFT, RUNNING, STOPPED, ENDED = "draft", "running", "stopped", "ended"
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+QUEUED, LATE, CAPPED = "queued", "late", "capped"
+POSTED = (QUEUED,)  # what counts towards a community's daily cap
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A promotion as written, before it is stored."""
+
+    title: str
+    body: str
+    skus: tuple[str, ...]
+    starts_at: datetime
+    ends_at: datetime
+    every_days: int = 0
+    times: int | None = None
+    code: str | None = None
+    terms: str | None = None
+    image_url: str | None = None
+    pin: bool = False
+
+
+@dataclass(frozen=True)
+class PromotionRecord:
+    """A stored promotion: whose, what, and whether it runs."""
+
+    id: int
+    vendor_id: int
+    vendor: str
+    plan: Plan
+    status: str
+
+
+@dataclass(frozen=True)
+class Due:
+    """One chat's post of one occurrence, due and not yet claimed."""
+
+    promotion_id: int
+    number: int
+    due_at: datetime
+    chat_id: int
+    platform: str
+    platform_chat_id: str
+    kind: str
+    community_id: int | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A community's rules for promotions (see `PromoPolicy`)."""
+
+    daily_cap: int = 2
+    quiet_from: int | None = None  # minutes after midnight, local time
+    quiet_to: int | None = None
+    timezone: str = "UTC"
+
+
+async def create(
+    session: AsyncSession,
+    plan: Plan,
+    vendor_id: int,
+    by: int,
+    targets: dict[int, bool],
+    occurrences: Sequence[datetime],
+    now: datetime,
+    status: str = RUNNING,
+) -> int:
+    """Store the promotion, its chats (chat id -> approved already) and occurrences:
+    running, or a draft its vendor submits after seeing it."""
+    row = Promotion(
+        vendor_id=vendor_id,
+        created_by=by,
+        title=plan.title,
+        body=plan.body,
+        skus="|".join(plan.skus),
+        code=plan.code,
+        terms=plan.terms,
+        image_url=plan.image_url,
+        starts_at=plan.starts_at,
+        ends_at=plan.ends_at,
+        every_days=plan.every_days,
+        times=plan.times,
+        pin=plan.pin,
+        status=status,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    for chat_id, approved in targets.items():
+        session.add(
+            PromotionTarget(
+                promotion_id=row.id,
+                chat_id=chat_id,
+                status=APPROVED if approved else PENDING,
+                decided_at=now if approved else None,
+            )
+        )
+    for number, due in enumerate(occurrences, start=1):
+        session.add(PromotionOccurrence(promotion_id=row.id, number=number, due_at=due))
+    await session.flush()
+    return row.id
+
+
+async def promotion(session: AsyncSession, promotion_id: int) -> PromotionRecord | None:
+    """The promotion with this id, if any."""
+    stmt = (
+        select(Promotion, Vendor.name)
+        .join(Vendor, col(Vendor.id) == col(Promotion.vendor_id))
+        .where(Promotion.id == promotion_id)
+    )
+    found = (await session.exec(stmt)).first()
+    return None if found is None else _record(*found)
+
+
+async def of_vendor(session: AsyncSession, vendor_id: int) -> list[PromotionRecord]:
+    """The vendor's promotions, newest first."""
+    stmt = (
+        select(Promotion, Vendor.name)
+        .join(Vendor, col(Vendor.id) == col(Promotion.vendor_id))
+        .where(Promotion.vendor_id == vendor_id)
+        .order_by(col(Promotion.id).desc())
+    )
+    return [_record(*row) for row in (await session.exec(stmt)).all()]
+
+
+async def targets(session: AsyncSession, promotion_id: int) -> dict[int, str]:
+    """The promotion's chats and their decisions."""
+    stmt = select(PromotionTarget.chat_id, PromotionTarget.status).where(
+        PromotionTarget.promotion_id == promotion_id
+    )
+    return dict((await session.exec(stmt)).all())
+
+
+async def waiting_in(
+    session: AsyncSession, chat_ids: Sequence[int]
+) -> list[tuple[PromotionRecord, list[int]]]:
+    """Running promotions waiting for a decision in these chats, oldest first, with the
+    chats (of these) they wait in."""
+    stmt = (
+        select(Promotion, Vendor.name, PromotionTarget.chat_id)
+        .join(Vendor, col(Vendor.id) == col(Promotion.vendor_id))
+        .join(PromotionTarget, col(PromotionTarget.promotion_id) == col(Promotion.id))
+        .where(
+            PromotionTarget.status == PENDING,
+            Promotion.status == RUNNING,
+            col(PromotionTarget.chat_id).in_(list(chat_ids)),
+        )
+        .order_by(col(Promotion.id), col(PromotionTarget.chat_id))
+    )
+    found: dict[int, tuple[PromotionRecord, list[int]]] = {}
+    for row, vendor, chat_id in (await session.exec(stmt)).all():
+        record = _record(row, vendor)
+        found.setdefault(record.id, (record, []))[1].append(chat_id)
+    return list(found.values())
+
+
+async def decide(
+    session: AsyncSession,
+    promotion_id: int,
+    chat_ids: Sequence[int],
+    approve: bool,
+    by: int,
+    now: datetime,
+) -> int:
+    """Approve or reject the promotion in these chats where it still waits: how many
+    were decided now (0: someone decided first)."""
+    table = table_of(PromotionTarget)
+    result = await session.exec(
+        update(table)
+        .where(
+            table.c.promotion_id == promotion_id,
+            table.c.chat_id.in_(list(chat_ids)),
+            table.c.status == PENDING,
+        )
+        .values(status=APPROVED if approve else REJECTED, decided_by=by, decided_at=now)
+    )
+    return int(result.rowcount or 0)
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> list[Due]:
+    """Posts due by `now` in approved chats of running promotions, not yet claimed,
+    oldest first."""
+    post = table_of(PromotionPost)
+    unclaimed = (
+        sa_select(post.c.id)
+        .where(
+            post.c.promotion_id == PromotionOccurrence.promotion_id,
+            post.c.number == PromotionOccurrence.number,
+            post.c.chat_id == PromotionTarget.chat_id,
+        )
+        .exists()
+    )
+    stmt = (
+        sa_select(
+            col(PromotionOccurrence.promotion_id),
+            col(PromotionOccurrence.number),
+            col(PromotionOccurrence.due_at),
+            col(Chat.id),
+            col(Chat.platform),
+            col(Chat.platform_chat_id),
+            col(Chat.kind),
+            col(Chat.community_id),
+        )
+        .join(Promotion, col(Promotion.id) == col(PromotionOccurrence.promotion_id))
+        .join(PromotionTarget, col(PromotionTarget.promotion_id) == col(Promotion.id))
+        .join(Chat, col(Chat.id) == col(PromotionTarget.chat_id))
+        .where(
+            col(PromotionOccurrence.due_at) <= now,
+            col(Promotion.status) == RUNNING,
+            col(PromotionTarget.status) == APPROVED,
+            ~unclaimed,
+        )
+        .order_by(col(PromotionOccurrence.due_at), col(Chat.id))
+        .limit(limit)
+    )
+    rows = (await (await session.connection()).execute(stmt)).all()
+    return [
+        Due(promotion, number, due_at, chat_id or 0, platform, chat, kind, community)
+        for promotion, number, due_at, chat_id, platform, chat, kind, community in rows
+    ]
+
+
+async def claim(
+    session: AsyncSession,
+    item: Due,
+    scope: str,
+    day: date,
+    status: str,
+    now: datetime,
+) -> int | None:
+    """Claim one chat's post of an occurrence, once across processes: its id, or None
+    when another unit of work claimed it first."""
+    table = table_of(PromotionPost)
+    stmt = (
+        insert_for(session, table)
+        .values(
+            promotion_id=item.promotion_id,
+            number=item.number,
+            chat_id=item.chat_id,
+            scope=scope,
+            day=day,
+            status=status,
+            at=now,
+            ended=False,
+        )
+        .on_conflict_do_nothing(index_elements=["promotion_id", "number", "chat_id"])
+        .returning(table.c.id)
+    )
+    found = (await session.exec(stmt)).first()
+    return None if found is None else int(found[0])
+
+
+async def posted_on(session: AsyncSession, scope: str, day: date) -> set[int]:
+    """The promotions posted in the community on its local `day`."""
+    stmt = select(PromotionPost.promotion_id).where(
+        PromotionPost.scope == scope,
+        PromotionPost.day == day,
+        col(PromotionPost.status).in_(POSTED),
+    )
+    return set((await session.exec(stmt)).all())
+
+
+async def next_due(session: AsyncSession, after: datetime, limit: int = 50) -> list[datetime]:
+    """The next times occurrences of running promotions fall due."""
+    stmt = (
+        select(func.distinct(PromotionOccurrence.due_at))
+        .join(Promotion, col(Promotion.id) == col(PromotionOccurrence.promotion_id))
+        .where(Promotion.status == RUNNING, PromotionOccurrence.due_at > after)
+        .order_by(col(PromotionOccurrence.due_at))
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def posts(session: AsyncSession, promotion_id: int) -> dict[str, int]:
+    """How the promotion's posts went: status -> count."""
+    stmt = (
+        select(PromotionPost.status, func.count())
+        .where(PromotionPost.promotion_id == promotion_id)
+        .group_by(col(PromotionPost.status))
+    )
+    return {status: int(n) for status, n in (await session.exec(stmt)).all()}
+
+
+async def submit(session: AsyncSession, promotion_id: int, by: int) -> bool:
+    """The vendor's draft starts running; False if it is no draft of theirs (any more)."""
+    table = table_of(Promotion)
+    result = await session.exec(
+        update(table)
+        .where(table.c.id == promotion_id, table.c.status == DRAFT, table.c.created_by == by)
+        .values(status=RUNNING)
+    )
+    return bool(result.rowcount)
+
+
+async def finish(
+    session: AsyncSession, promotion_id: int, status: str, now: datetime, was: str = RUNNING
+) -> bool:
+    """Stop or end a running promotion (or discard a draft: `was`); False if it was not
+    in that state."""
+    table = table_of(Promotion)
+    result = await session.exec(
+        update(table)
+        .where(table.c.id == promotion_id, table.c.status == was)
+        .values(status=status, finished_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def ended(session: AsyncSession, now: datetime) -> list[int]:
+    """Running promotions past their end: marked ended, once."""
+    table = table_of(Promotion)
+    result = await session.exec(
+        update(table)
+        .where(table.c.status == RUNNING, table.c.ends_at <= now)
+        .values(status=ENDED, finished_at=now)
+        .returning(table.c.id)
+    )
+    return [int(row[0]) for row in result.all()]
+
+
+async def lock_community(session: AsyncSession, scope: str) -> Policy:
+    """The community's rules, its row made if need be and locked until commit (a row
+    lock on PostgreSQL; SQLite has one writer): two processes counting the day's posts
+    against the cap take turns."""
+    table = table_of(PromoPolicy)
+    defaults = Policy()
+    insert = insert_for(session, table).values(
+        scope=scope, daily_cap=defaults.daily_cap, timezone=defaults.timezone
+    )
+    await session.exec(
+        insert.on_conflict_do_update(
+            index_elements=["scope"], set_={"daily_cap": table.c.daily_cap}
+        )
+    )
+    return await policy(session, scope)
+
+
+async def policy(session: AsyncSession, scope: str) -> Policy:
+    """The community's rules for promotions (the defaults until it sets its own)."""
+    found = await session.get(PromoPolicy, scope)
+    if found is None:
+        return Policy()
+    return Policy(found.daily_cap, found.quiet_from, found.quiet_to, found.timezone)
+
+
+async def set_policy(session: AsyncSession, scope: str, policy: Policy) -> None:
+    """Store the community's rules for promotions."""
+    table = table_of(PromoPolicy)
+    values = {
+        "daily_cap": policy.daily_cap,
+        "quiet_from": policy.quiet_from,
+        "quiet_to": policy.quiet_to,
+        "timezone": policy.timezone,
+    }
+    stmt = insert_for(session, table).values(scope=scope, **values)
+    await session.exec(stmt.on_conflict_do_update(index_elements=["scope"], set_=values))
+
+
+def _record(row: Promotion, vendor: str) -> PromotionRecord:
+    assert row.id is not None
+    plan = Plan(
+        title=row.title,
+        body=row.body,
+        skus=tuple(s for s in row.skus.split("|") if s),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        every_days=row.every_days,
+        times=row.times,
+        code=row.code,
+        terms=row.terms,
+        image_url=row.image_url,
+        pin=row.pin,
+    )
+    return PromotionRecord(row.id, row.vendor_id, vendor, plan, row.status)
