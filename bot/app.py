@@ -96,6 +96,9 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App
         post=outbox.deliver,
         merge_hooks=[hook for f in FEATURES for hook in f.merge_hooks],
     )
+    for feature in FEATURES:
+        for prefix, hook in feature.delivered_hooks.items():
+            outbox.on_delivered(prefix, hook)
     router = Router(services, FEATURES)
     metrics = Metrics()
     router.observe = metrics.observe

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from handlers.core import codec
 from handlers.core.context import SEND_JOB, Services
-from handlers.core.features import Job
+from handlers.core.features import DeliveredHook, Job
 from handlers.core.model import ChatKind, ChatRef, Out, SentRef
 from storage import outbox
 from storage.db import Database
@@ -36,7 +36,9 @@ FIRST_RETRY = timedelta(seconds=30)  # then 1, 2 and 4 minutes
 
 
 class ChatSender(Protocol):
-    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None: ...
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> list[SentRef] | None:
+        """Send; where each message went, where the platform says."""
+        ...
 
 
 class Outbox:
@@ -44,9 +46,14 @@ class Outbox:
         self._db = db
         self._clock = clock
         self._senders: dict[str, ChatSender] = {}
+        self._delivered: dict[str, DeliveredHook] = {}
 
     def register(self, platform: str, sender: ChatSender) -> None:
         self._senders[platform] = sender
+
+    def on_delivered(self, prefix: str, hook: DeliveredHook) -> None:
+        """Tell `hook` where messages queued under keys `<prefix>:...` went."""
+        self._delivered[prefix] = hook
 
     def job(self) -> Job:
         """Sending what waits, as a job of the process's scheduler."""
@@ -109,10 +116,14 @@ class Outbox:
         chat = ChatRef(waiting.platform, waiting.chat_id, ChatKind(waiting.chat_kind))
         outcome: str | None = "expired"
         retry_at = None
+        refs: Sequence[SentRef] = ()
         if waiting.expires_at is None or waiting.expires_at > now:
             try:
-                await self._senders[waiting.platform].send_to_chat(
-                    chat, codec.loads(waiting.payload)
+                refs = (
+                    await self._senders[waiting.platform].send_to_chat(
+                        chat, codec.loads(waiting.payload)
+                    )
+                    or ()
                 )
                 outcome = "sent"
             except Exception:
@@ -128,6 +139,9 @@ class Outbox:
                     retry_at = self._clock() + FIRST_RETRY * 2 ** (waiting.attempt - 1)
                 else:
                     outcome = "failed"
+        hook = self._delivered.get(waiting.key.partition(":")[0])
         async with self._db.session() as session:
             await outbox.finish(session, waiting.id, self._clock(), outcome, retry_at)
+            if hook is not None and outcome == "sent":
+                await hook(session, waiting.key, refs, self._clock())
         return outcome == "sent"

@@ -1058,8 +1058,9 @@ class PromotionPost(SQLModel, table=True):
     )
     scope: str = Field(max_length=64)  # the chat's community, for its daily cap
     day: date  # the community's local day it was posted on
-    status: str = Field(max_length=16)  # queued, sent, late, capped
+    status: str = Field(max_length=16)  # queued (in the outbox), late, capped
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     message_id: str | None = Field(default=None, max_length=64)  # the platform's, once sent
     ended: bool = False  # edited to say the promotion ended
 

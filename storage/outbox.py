@@ -25,6 +25,7 @@ class Waiting:
     and `expires_at` None means it is never too late to send."""
 
     id: int
+    key: str
     platform: str
     chat_id: str
     chat_kind: str
@@ -121,6 +122,7 @@ async def claim(
         .values(claimed_at=now, attempts=col(OutboxMessage.attempts) + 1)
         .returning(
             table.c.id,
+            table.c.key,
             table.c.platform,
             table.c.chat_id,
             table.c.chat_kind,

@@ -280,6 +280,46 @@ async def claim(
     return None if found is None else int(found[0])
 
 
+async def sent(session: AsyncSession, post_id: int, message_id: str | None, now: datetime) -> None:
+    """The post reached its chat (as the message `message_id`, where the platform says)."""
+    table = table_of(PromotionPost)
+    await session.exec(
+        update(table).where(table.c.id == post_id).values(sent_at=now, message_id=message_id)
+    )
+
+
+async def to_end(session: AsyncSession, limit: int) -> list[tuple[int, int, str, str, str, str]]:
+    """Sent posts of promotions no longer running, not yet marked ended: (post id,
+    promotion id, platform, chat id, chat kind, message id)."""
+    stmt = (
+        sa_select(
+            col(PromotionPost.id),
+            col(PromotionPost.promotion_id),
+            col(Chat.platform),
+            col(Chat.platform_chat_id),
+            col(Chat.kind),
+            col(PromotionPost.message_id),
+        )
+        .join(Promotion, col(Promotion.id) == col(PromotionPost.promotion_id))
+        .join(Chat, col(Chat.id) == col(PromotionPost.chat_id))
+        .where(
+            col(Promotion.status).in_([STOPPED, ENDED]),
+            col(PromotionPost.message_id).is_not(None),
+            col(PromotionPost.ended).is_(False),
+        )
+        .order_by(col(PromotionPost.id))
+        .limit(limit)
+    )
+    rows = (await (await session.connection()).execute(stmt)).all()
+    return [(int(a or 0), int(b), c, d, e, str(f)) for a, b, c, d, e, f in rows]
+
+
+async def mark_ended(session: AsyncSession, post_ids: Sequence[int]) -> None:
+    """These posts have been queued for their edit saying the promotion ended."""
+    table = table_of(PromotionPost)
+    await session.exec(update(table).where(table.c.id.in_(list(post_ids))).values(ended=True))
+
+
 async def posted_on(session: AsyncSession, scope: str, day: date) -> set[int]:
     """The promotions posted in the community on its local `day`."""
     stmt = select(PromotionPost.promotion_id).where(

@@ -22,6 +22,9 @@ from bot.app import App, build_app
 from config import Settings
 from handlers.core.model import (
     Buttons,
+    Card,
+    Edit,
+    SentRef,
     ChatKind,
     ChatRef,
     Event,
@@ -29,7 +32,7 @@ from handlers.core.model import (
     Out,
     UserRef,
 )
-from handlers.promotions.delivery import JOB
+from handlers.promotions.delivery import END_JOB, JOB
 from tests.support import Clock, plain
 
 _ids = itertools.count(1)
@@ -78,6 +81,14 @@ def buttons(outs: Sequence[Out]) -> dict[str, str]:
 
 
 TOLD: list[tuple[str, list[Out]]] = []  # what people were told privately
+EDITS: list[tuple[str, Edit]] = []  # edits of earlier posts, per chat
+_messages = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _forget() -> None:
+    TOLD.clear()
+    EDITS.clear()
 
 
 class Chats:
@@ -88,11 +99,14 @@ class Chats:
         self.platform = platform
         self.posted = posted
 
-    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> list[SentRef]:
         if chat.kind is ChatKind.PERSON:
             TOLD.append((chat.id, list(outs)))
+        elif all(isinstance(o, Edit) for o in outs):
+            EDITS.extend((chat.id, o) for o in outs if isinstance(o, Edit))
         else:
             self.posted.append((self.platform, chat.id, list(outs)))
+        return [SentRef(chat.id, str(next(_messages))) for _ in outs]
 
 
 def running(app: App, posted: list[tuple[str, str, list[Out]]]) -> App:
@@ -134,6 +148,10 @@ async def until(check: Any, seconds: float = 20) -> None:
             await asyncio.sleep(0.05)
 
 
+async def count_is(app: App, query: str, expected: int) -> bool:
+    return await count(app, query) == expected
+
+
 async def posted_count(app: App, expected: int) -> bool:
     return await count(app, SENT) == expected
 
@@ -163,6 +181,9 @@ async def test_a_daily_promotion_in_three_chats_posts_21_times_across_processes_
         clock.now = start + timedelta(days=8)
         for process in (first, second):
             process.jobs.wake(JOB)
+            process.jobs.wake(END_JOB)
+        ended = "SELECT count(*) FROM outbox WHERE key LIKE 'promo-end:%' AND outcome = 'sent'"
+        await until(lambda: count_is(app, ended, 21))
         await asyncio.sleep(0.5)  # anything extra would show now
     finally:
         await second.close()
@@ -175,6 +196,11 @@ async def test_a_daily_promotion_in_three_chats_posts_21_times_across_processes_
     query = f"SELECT count(DISTINCT number) FROM promotion_post WHERE promotion_id = {promotion}"
     assert await count(app, query) == 7
     assert "Winter sale" in plain(posted[0][2]) and "Code: WINTER20" in plain(posted[0][2])
+    # Once over, each post (the card: the last message) says so, and sells no more.
+    ours = [(chat, e) for chat, e in EDITS if isinstance(e.content, Card)]
+    assert len(ours) == 21 and len({e.ref for _, e in ours}) == 21
+    assert all(e.content.body.startswith("This promotion has ended.") for _, e in ours)  # type: ignore[union-attr]
+    assert all(not e.content.buttons for _, e in ours)  # type: ignore[union-attr]
 
 
 async def test_after_an_outage_only_what_is_within_the_grace_window_is_posted(

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.core.args import Param
 from handlers.core.conversations import Flow
 from handlers.core.errors import UserError
-from handlers.core.model import Attachment, Out, PollVote, Posted
+from handlers.core.model import Attachment, Out, PollVote, Posted, SentRef
 from handlers.core.preferences import Preference
 
 if TYPE_CHECKING:
@@ -76,6 +76,9 @@ DueTimes = Callable[["Services"], Awaitable[Sequence[datetime]]]
 # Two members become one person (session, kept member id, dropped member id): move what
 # the dropped one has to the kept one, in the linking unit of work.
 MergeHook = Callable[[AsyncSession, int, int], Awaitable[None]]
+# The outbox sent a message queued under a key `<prefix>:...`: (session, key, where each
+# message of it went, when), in the unit of work that marks it sent.
+DeliveredHook = Callable[[AsyncSession, str, Sequence[SentRef], datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class Feature:
     # by prefix: the handler gets the args, as an action does.
     starts: dict[str, ActionHandler] = field(default_factory=dict)
     preferences: list[Preference] = field(default_factory=list)
+    delivered_hooks: dict[str, DeliveredHook] = field(default_factory=dict)
 
     def command(
         self,
@@ -254,6 +258,15 @@ class Feature:
         def register(handler: ActionHandler) -> ActionHandler:
             self.starts[prefix] = handler
             return handler
+
+        return register
+
+    def delivered(self, prefix: str) -> Callable[[DeliveredHook], DeliveredHook]:
+        """Be told where the outbox sent what was queued under keys `<prefix>:...`."""
+
+        def register(hook: DeliveredHook) -> DeliveredHook:
+            self.delivered_hooks[prefix] = hook
+            return hook
 
         return register
 

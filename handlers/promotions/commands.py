@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
-from handlers.core.context import Context, Services
+from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role, Scope
 from handlers.core.i18n import N_, Nn_
@@ -162,6 +162,7 @@ async def stop(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
         raise UserError(N_("That is not one of your promotions."))
     if not await promotions.finish(ctx.session, promotion_id, promotions.STOPPED, ctx.now()):
         raise UserError(N_("That promotion is not running."))
+    ctx.wake(delivery.END_JOB)  # its posts say it ended
     return [
         ctx.rich(N_("{title} is stopped: nothing more is posted."), title=bold(found.plan.title))
     ]
@@ -205,13 +206,8 @@ async def promo_policy(ctx: Context, args: Args) -> Sequence[Out]:
 
 
 feature.job("post", due=delivery.due_times)(delivery.post_due)
-
-
-@feature.job("end", every=timedelta(minutes=5))
-async def end(services: Services) -> int:
-    """Promotions past their end stop running."""
-    async with services.db.session() as session:
-        return len(await promotions.ended(session, services.clock()))
+feature.job("end", every=timedelta(minutes=5))(delivery.end_posts)
+feature.delivered("promo")(delivery.delivered)
 
 
 async def _seller(ctx: Context) -> vendor_store.VendorRecord:

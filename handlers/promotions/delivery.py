@@ -22,7 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.core import codec
 from handlers.core.context import SEND_JOB, Services
 from handlers.core.i18n import I18n
-from handlers.promotions.posts import post
+from handlers.core.model import Edit, SentRef
+from handlers.promotions.posts import ended_card, post
 from storage import outbox, promotions
 from storage.catalog import ProductRecord, product_by_sku
 from storage.promotions import CAPPED, LATE, QUEUED, Due, Policy
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(hours=1)
 BATCH = 200
 JOB = "promotions.post"
+END_JOB = "promotions.end"
 
 
 def scope_for(item: Due) -> str:
@@ -118,6 +120,39 @@ async def post_due(services: Services) -> int:
     if queued:
         services.jobs.wake(SEND_JOB)
     return queued
+
+
+async def delivered(
+    session: AsyncSession, key: str, refs: Sequence[SentRef], now: datetime
+) -> None:
+    """A post reached its chat: note its card's message (to edit it when it ends)."""
+    post_id = int(key.partition(":")[2])
+    await promotions.sent(session, post_id, refs[-1].message_id if refs else None, now)
+
+
+async def end_posts(services: Services) -> int:
+    """Promotions past their end stop; their posts are edited to say so (stopped ones'
+    too), each once. Returns how many posts were queued for editing."""
+    now = services.clock()
+    i18n = I18n(services.settings.default_locale)
+    async with services.db.session() as session:
+        await write_first(session)
+        await promotions.ended(session, now)
+        posts = await promotions.to_end(session, BATCH)
+        shown: dict[int, tuple[promotions.PromotionRecord, list[ProductRecord]]] = {}
+        for post_id, promotion_id, platform, chat_id, kind, message_id in posts:
+            if promotion_id not in shown:
+                shown[promotion_id] = await _shown(session, promotion_id)
+            record, products = shown[promotion_id]
+            ended = ended_card(record.plan, record.vendor, products, i18n)
+            edit = Edit(SentRef(chat_id, message_id), ended)
+            await outbox.put(
+                session, f"promo-end:{post_id}", platform, chat_id, kind, codec.dumps([edit]), now
+            )
+        await promotions.mark_ended(session, [p[0] for p in posts])
+    if posts:
+        services.jobs.wake(SEND_JOB)
+    return len(posts)
 
 
 async def due_times(services: Services) -> Sequence[datetime]:

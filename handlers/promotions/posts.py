@@ -6,6 +6,7 @@ product, and who it is from, marked as a promotion."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import Album, Button, Card, CardField, Image, Out
@@ -55,6 +56,13 @@ def card(
         buttons=tuple((b,) for b in buy),
         footer=i18n.t(N_("Promotion · {vendor}"), vendor=vendor),
     )
+
+
+def ended_card(plan: Plan, vendor: str, products: Sequence[ProductRecord], i18n: I18n) -> Card:
+    """The card as it stays once the promotion is over: said so first, no Buy links."""
+    shown = card(plan, vendor, products, i18n)
+    ended = i18n.t(N_("This promotion has ended."))
+    return replace(shown, body=f"{ended}\n\n{shown.body}", buttons=())
 
 
 def caption_length(card: Card) -> int:

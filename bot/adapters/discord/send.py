@@ -284,7 +284,7 @@ class DiscordSender:
         self.default_locale = default_locale
         self.sent = sent
 
-    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> list[SentRef]:
         """Post into a channel of the bot's own accord (mirrored polls, results), or to
         a person privately (ChatKind.PERSON: the id is theirs)."""
         channel: discord.abc.Messageable
@@ -293,7 +293,7 @@ class DiscordSender:
             channel = user.dm_channel or await user.create_dm()
         else:
             channel = self.client.get_partial_messageable(int(chat.id))
-        await self.to_channel(None, channel, None, outs)
+        return await self.to_channel(None, channel, None, outs)
 
     async def _close_poll(self, out: ClosePoll) -> None:
         try:

@@ -109,9 +109,9 @@ class Sender:
         self.sent = sent
         self._buckets = ChatBuckets()
 
-    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> None:
+    async def send_to_chat(self, chat: ChatRef, outs: Sequence[Out]) -> list[SentRef]:
         """Post into a chat unprompted (mirrored polls, results at closing)."""
-        await self._deliver_to(None, int(chat.id), outs)
+        return (await self._deliver_to(None, int(chat.id), outs)).refs
 
     async def deliver(self, event: Event, outs: Sequence[Out]) -> Delivery:
         """The answers to an event, in its chat."""

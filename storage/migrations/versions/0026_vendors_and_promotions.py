@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_id", sa.String(length=64), nullable=True),
         sa.Column("ended", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("promotion_id", "number", "chat_id"),
