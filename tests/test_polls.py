@@ -341,14 +341,16 @@ async def test_a_restart_before_the_deadline_reschedules_it_from_the_database(
     second.outbox.register("telegram", Chat())
     await second.start_background()
     try:
-        for _ in range(100):
+        for _ in range(200):
             if posted:
                 break
             await asyncio.sleep(0.1)
     finally:
         await second.close()
     [(when, outs)] = posted
-    assert deadline <= when < deadline + timedelta(seconds=2)
+    # Well before the minute's sweep would have found it: the alarm came from the
+    # database (a loaded machine may run it a few seconds late).
+    assert deadline <= when < deadline + timedelta(seconds=15)
     assert "Final result" in plain(outs)
 
 
