@@ -1065,6 +1065,26 @@ class PromotionPost(SQLModel, table=True):
     ended: bool = False  # edited to say the promotion ended
 
 
+class PromotionClick(SQLModel, table=True):
+    """Someone followed a promotion's link (the redirect on the HTTP server): once per
+    person per promotion, people told apart by a salted hash of their network address
+    and browser (`visitor`), since a link button does not say who pressed it."""
+
+    __tablename__ = "promotion_click"
+    __table_args__ = (UniqueConstraint("promotion_id", "visitor"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    promotion_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("promotion.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="SET NULL"), nullable=True),
+    )
+    visitor: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 class PromoPolicy(SQLModel, table=True):
     """A community's rules for promotions: how many a day, and quiet hours in its time
     zone (minutes after midnight; from > to wraps past midnight)."""

@@ -6,6 +6,7 @@ daily cap."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,8 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Chat,
+    Meta,
     PromoPolicy,
     Promotion,
+    PromotionClick,
     PromotionOccurrence,
     PromotionPost,
     PromotionTarget,
@@ -30,6 +33,7 @@ DRAFT, RUNNING, STOPPED, ENDED = "draft", "running", "stopped", "ended"
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 QUEUED, LATE, CAPPED = "queued", "late", "capped"
 POSTED = (QUEUED,)  # what counts towards a community's daily cap
+VISITOR_SALT = "promotion_visitor_salt"
 
 
 @dataclass(frozen=True)
@@ -318,6 +322,48 @@ async def mark_ended(session: AsyncSession, post_ids: Sequence[int]) -> None:
     """These posts have been queued for their edit saying the promotion ended."""
     table = table_of(PromotionPost)
     await session.exec(update(table).where(table.c.id.in_(list(post_ids))).values(ended=True))
+
+
+async def link_target(
+    session: AsyncSession, post_id: int
+) -> tuple[int, int, tuple[str, ...]] | None:
+    """What a post's links lead to: (promotion id, chat id, the promotion's SKUs)."""
+    stmt = (
+        select(PromotionPost.promotion_id, PromotionPost.chat_id, Promotion.skus)
+        .join(Promotion, col(Promotion.id) == col(PromotionPost.promotion_id))
+        .where(PromotionPost.id == post_id)
+    )
+    found = (await session.exec(stmt)).first()
+    if found is None:
+        return None
+    promotion_id, chat_id, skus = found
+    return promotion_id, chat_id, tuple(s for s in skus.split("|") if s)
+
+
+async def click(
+    session: AsyncSession, promotion_id: int, chat_id: int | None, visitor: str, now: datetime
+) -> bool:
+    """Count a visit through a promotion's link, once per visitor: whether it counted."""
+    table = table_of(PromotionClick)
+    stmt = (
+        insert_for(session, table)
+        .values(promotion_id=promotion_id, chat_id=chat_id, visitor=visitor, at=now)
+        .on_conflict_do_nothing(index_elements=["promotion_id", "visitor"])
+        .returning(table.c.id)
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+async def visitor_salt(session: AsyncSession) -> str:
+    """This installation's salt for telling visitors apart without keeping addresses."""
+    table = table_of(Meta)
+    fresh = secrets.token_hex(16)
+    await session.exec(
+        insert_for(session, table).values(key=VISITOR_SALT, value=fresh).on_conflict_do_nothing()
+    )
+    found = await session.get(Meta, VISITOR_SALT)
+    assert found is not None
+    return found.value
 
 
 async def posted_on(session: AsyncSession, scope: str, day: date) -> set[int]:

@@ -13,23 +13,26 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from PIL import Image
 from sqlalchemy import text
 
+from bot import promo_links
 from bot.app import App, build_app
+from bot.http import HttpServer
 from config import Settings
 from handlers.core.model import (
     Buttons,
     Card,
-    Edit,
-    SentRef,
     ChatKind,
     ChatRef,
+    Edit,
     Event,
     EventKind,
     Out,
+    SentRef,
     UserRef,
 )
 from handlers.promotions.delivery import END_JOB, JOB
@@ -49,7 +52,12 @@ SPEC = "BAG-001,BAG-002 {start} daily 7d --code WINTER20 Winter sale | 20% off a
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, owner_ids=["console:olivia"], vendor_ids=["telegram:42"])
+    return Settings(
+        database_url=db_url,
+        owner_ids=["console:olivia"],
+        vendor_ids=["telegram:42"],
+        public_url="https://bot.example.com",
+    )
 
 
 def event(actor: UserRef, chat: ChatRef, name: str = "", args: str = "", token: str = "") -> Event:
@@ -352,3 +360,68 @@ async def test_bad_promotions_get_a_clear_answer_and_create_nothing(
         event(VERA, VERA_DM, "promote", f"BAG-001 now once 1d --image {images}/ok.png A | B")
     )
     assert "Submit" in buttons(ok)
+
+
+@pytest.fixture
+async def http(app: App) -> AsyncIterator[str]:
+    server = HttpServer("127.0.0.1", 0, app.metrics)
+    promo_links.mount(server, app)
+    await server.start()
+    yield f"http://127.0.0.1:{server.port}"
+    await server.stop()
+
+
+BROWSERS = {
+    "firefox": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "chrome": "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+}
+PREVIEWS = (
+    "TelegramBot (like TwitterBot)",
+    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "WhatsApp/2.23.20.0",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "Mozilla/5.0 (compatible; Twitterbot/1.0)",
+    "",
+)
+
+
+async def test_clicks_count_once_per_person_per_promotion_and_previews_never(
+    app: App, clock: Clock, http: str
+) -> None:
+    start = (clock() + timedelta(minutes=1)).isoformat()
+    promotion = await write(app, f"BAG-001,BAG-002 {start} once 1d Two bags | Both", chats=(NORTH,))
+    await decide(app, NORTH)
+    posted: list[tuple[str, str, list[Out]]] = []
+    running(app, posted)
+    await app.start_background()
+    clock.now = clock() + timedelta(minutes=2)
+    app.jobs.wake(JOB)
+    await until(lambda: posted_count(app, 1))
+    [card] = [o for o in posted[0][2] if isinstance(o, Card)]
+    links = [b.url or "" for row in card.buttons for b in row]
+    assert [link.rsplit("/", 1)[1] for link in links] == ["0", "1"]
+    assert all(link.startswith("https://bot.example.com/c/") for link in links)
+    paths = [link.removeprefix("https://bot.example.com") for link in links]
+
+    async def visit(path: str, agent: str, address: str) -> str:
+        headers = {"User-Agent": agent, "X-Forwarded-For": address}
+        async with aiohttp.ClientSession() as client:
+            reply = await client.get(f"{http}{path}", headers=headers, allow_redirects=False)
+            assert reply.status == 302
+            return reply.headers["Location"]
+
+    where = await visit(paths[0], BROWSERS["firefox"], "198.51.100.7")
+    assert where == (
+        f"https://shop.example.com/p/bag-001?spromo={promotion}&utm_source=shopbot"
+        f"&utm_medium=chat&utm_campaign=promotion-{promotion}"
+    )
+    await visit(paths[0], BROWSERS["firefox"], "198.51.100.7")  # the same person again
+    await visit(paths[1], BROWSERS["firefox"], "198.51.100.7")  # and the other product
+    await visit(paths[1], BROWSERS["chrome"], "203.0.113.9")  # someone else
+    for agent in PREVIEWS:  # link previews: never a person
+        await visit(paths[0], agent, "192.0.2.1")
+    assert await count(app, "SELECT count(*) FROM promotion_click") == 2
+    async with aiohttp.ClientSession() as client:
+        for path in ("/c/99999/0", f"{paths[0][:-1]}7", "/c/x/0"):
+            assert (await client.get(f"{http}{path}", allow_redirects=False)).status == 404

@@ -23,7 +23,7 @@ from handlers.core import codec
 from handlers.core.context import SEND_JOB, Services
 from handlers.core.i18n import I18n
 from handlers.core.model import Edit, SentRef
-from handlers.promotions.posts import ended_card, post
+from handlers.promotions.posts import Links, direct, ended_card, post
 from storage import outbox, promotions
 from storage.catalog import ProductRecord, product_by_sku
 from storage.promotions import CAPPED, LATE, QUEUED, Due, Policy
@@ -97,7 +97,8 @@ async def post_due(services: Services) -> int:
             if item.promotion_id not in products:
                 products[item.promotion_id] = await _shown(session, item.promotion_id)
             record, shown = products[item.promotion_id]
-            outs = post(record.plan, record.vendor, shown, I18n(services.settings.default_locale))
+            i18n = I18n(services.settings.default_locale)
+            outs = post(record.plan, record.vendor, shown, i18n, _counted(services, post_id))
             await outbox.put(
                 session,
                 f"promo:{post_id}",
@@ -120,6 +121,19 @@ async def post_due(services: Services) -> int:
     if queued:
         services.jobs.wake(SEND_JOB)
     return queued
+
+
+def _counted(services: Services, post_id: int) -> Links:
+    """The post's links through the click-counting redirect (bot/promo_links.py), where
+    the HTTP server has a public address; else the products' own pages."""
+    public = services.settings.public_url
+    if not public:
+        return direct
+
+    def link(index: int, product: ProductRecord) -> str | None:
+        return f"{public.rstrip('/')}/c/{post_id}/{index}" if product.url else None
+
+    return link
 
 
 async def delivered(

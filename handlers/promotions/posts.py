@@ -5,7 +5,7 @@ product, and who it is from, marked as a promotion."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from handlers.core.i18n import N_, I18n
@@ -17,13 +17,29 @@ MAX_BUY_BUTTONS = 5
 CAPTION_LIMIT = 1024  # Telegram's, for a card shown as a photo with its caption
 
 
-def post(plan: Plan, vendor: str, products: Sequence[ProductRecord], i18n: I18n) -> list[Out]:
+# A product's link in a post (its position among the promotion's products -> URL):
+# through the click-counting redirect once the post exists.
+Links = Callable[[int, ProductRecord], str | None]
+
+
+def direct(index: int, product: ProductRecord) -> str | None:
+    """The product's own page (a preview, or no HTTP server to count clicks on)."""
+    return product.url
+
+
+def post(
+    plan: Plan,
+    vendor: str,
+    products: Sequence[ProductRecord],
+    i18n: I18n,
+    links: Links = direct,
+) -> list[Out]:
     """The promotion's messages, in the chat's language for what ShopBot adds."""
     pictures = [Image(url=p.image_url, caption=p.name) for p in products if p.image_url]
     outs: list[Out] = []
     if len(pictures) > 1:
         outs.append(Album(tuple(pictures[:10])))
-    outs.append(card(plan, vendor, products, i18n, gallery=len(pictures) > 1))
+    outs.append(card(plan, vendor, products, i18n, gallery=len(pictures) > 1, links=links))
     return outs
 
 
@@ -33,6 +49,7 @@ def card(
     products: Sequence[ProductRecord],
     i18n: I18n,
     gallery: bool = False,
+    links: Links = direct,
 ) -> Card:
     body = plan.body
     if plan.code:
@@ -41,9 +58,9 @@ def card(
         body += "\n" + i18n.t(N_("Terms: {terms}"), terms=plan.terms)
     fields = tuple(CardField(p.name, i18n.price(p.price_minor, p.currency)) for p in products)
     buy = tuple(
-        Button(i18n.t(N_("Buy {product}"), product=p.name)[:60], url=p.url)
-        for p in products[:MAX_BUY_BUTTONS]
-        if p.url
+        Button(i18n.t(N_("Buy {product}"), product=p.name)[:60], url=url)
+        for index, p in enumerate(products[:MAX_BUY_BUTTONS])
+        if (url := links(index, p)) is not None
     )
     image = plan.image_url
     if image is None and not gallery and products:

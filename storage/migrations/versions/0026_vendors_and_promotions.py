@@ -87,6 +87,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_promotion_post_scope_day", "promotion_post", ["scope", "day"])
     op.create_table(
+        "promotion_click",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("promotion_id", sa.Integer(), _fk("promotion"), nullable=False),
+        sa.Column("chat_id", sa.Integer(), _fk("chat", "SET NULL"), nullable=True),
+        sa.Column("visitor", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("promotion_id", "visitor"),
+    )
+    op.create_table(
         "promo_policy",
         sa.Column("scope", sa.String(length=64), primary_key=True),
         sa.Column("daily_cap", sa.Integer(), nullable=False),
@@ -99,6 +108,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "promo_policy",
+        "promotion_click",
         "promotion_post",
         "promotion_occurrence",
         "promotion_target",

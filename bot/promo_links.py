@@ -1,0 +1,76 @@
+"""A promotion's links, `/c/<post>/<product>` on the process's HTTP server: a redirect
+to the product's page, carrying the promotion (`spromo`, and UTM tags for the shop's
+analytics), that counts the visit once per person per promotion.
+
+A link button does not say who pressed it, so people are told apart by a salted hash
+of their network address (the proxy's X-Forwarded-For where one is in front) and
+browser: an estimate, said so wherever clicks are shown. Link previews are fetched by
+the platforms' robots, not people: those pass without counting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from aiohttp import web
+
+from bot.app import App
+from bot.http import HttpServer
+from handlers.core.links import with_param
+from storage import promotions
+from storage.catalog import product_by_sku
+
+PATH = "/c/{post}/{product}"
+PROMOTION_PARAM = "spromo"
+# Robots that fetch a link to show its preview (Telegram, Discord, Slack, WhatsApp,
+# Facebook, X, LinkedIn, Skype, Viber, Apple, Google...): they never count.
+PREVIEW_AGENTS = re.compile(
+    r"bot\b|bot/|crawler|spider|preview|facebookexternalhit|whatsapp|skypeuripreview|"
+    r"embedly|iframely|vkshare|viber|slack|discord|telegram|mastodon|bluesky",
+    re.IGNORECASE,
+)
+
+
+def is_preview(user_agent: str) -> bool:
+    return not user_agent or PREVIEW_AGENTS.search(user_agent) is not None
+
+
+def mount(http: HttpServer, app: App) -> None:
+    """Add the promotion-link redirect."""
+
+    async def follow(request: web.Request) -> web.StreamResponse:
+        post, index = request.match_info["post"], request.match_info["product"]
+        if not (post.isdigit() and index.isdigit()) or len(post) > 12:
+            raise web.HTTPNotFound()
+        agent = request.headers.get("User-Agent", "")
+        async with app.db.session() as session:
+            found = await promotions.link_target(session, int(post))
+            if found is None or int(index) >= len(found[2]):
+                raise web.HTTPNotFound()
+            promotion_id, chat_id, skus = found
+            product = await product_by_sku(session, skus[int(index)])
+            if product is None or not product.url:
+                raise web.HTTPNotFound()
+            if not is_preview(agent):
+                salt = await promotions.visitor_salt(session)
+                seen = f"{salt}|{_address(request)}|{agent}".encode()
+                visitor = hashlib.sha256(seen).hexdigest()[:32]
+                await promotions.click(
+                    session, promotion_id, chat_id, visitor, app.services.clock()
+                )
+        target = with_param(product.url, PROMOTION_PARAM, str(promotion_id))
+        for key, value in (
+            ("utm_source", "shopbot"),
+            ("utm_medium", "chat"),
+            ("utm_campaign", f"promotion-{promotion_id}"),
+        ):
+            target = with_param(target, key, value)
+        raise web.HTTPFound(target)
+
+    http.add_route("GET", PATH, follow)
+
+
+def _address(request: web.Request) -> str:
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.split(",")[0].strip() or request.remote or ""
