@@ -519,6 +519,68 @@ def rewards_import(
         _say(settings, f"{name}: {count} new codes")
 
 
+promo_cli = typer.Typer(help="Vendors' promotions.", no_args_is_help=True)
+cli.add_typer(promo_cli, name="promo")
+
+
+@promo_cli.command("create")
+def promo_create(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Create a promotion from a YAML file (see handlers/promotions/files.py for the
+    fields); it runs once its chats' moderators approve it (/promos), at once where they
+    trust the vendor."""
+    from handlers.core.errors import UserError
+    from handlers.core.i18n import I18n
+    from handlers.promotions.files import create_from_file
+    from storage.migrate import upgrade
+    from storage.types import utcnow
+
+    settings = _settings()
+    i18n = I18n("en")
+
+    async def body(db: Database) -> str:
+        await upgrade(db)
+        made = await create_from_file(db, file, utcnow(), i18n)
+        return (
+            f"promotion #{made.promotion_id}: {len(made.approved)} chat(s) approved (trusted), "
+            f"{len(made.waiting)} waiting for their moderators (/promos)"
+        )
+
+    try:
+        _say(settings, _run(_with_db(settings, body)))
+    except UserError as refused:
+        _say(settings, f"{file}: {refused.text(i18n)}; nothing was created")
+        raise typer.Exit(1) from None
+
+
+@promo_cli.command("report")
+def promo_report(
+    number: Annotated[int, typer.Argument(help="The promotion's number (#)")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write")] = None,
+) -> None:
+    """A promotion's campaign numbers as CSV, per day and chat: posts delivered (exact)
+    and people who followed a link (estimated)."""
+    from handlers.core.errors import UserError
+    from handlers.core.i18n import I18n
+    from handlers.promotions.files import report_csv
+
+    settings = _settings()
+
+    async def body(db: Database) -> str:
+        return await report_csv(db, number)
+
+    try:
+        found = _run(_with_db(settings, body))
+    except UserError as refused:
+        _say(settings, refused.text(I18n("en")))
+        raise typer.Exit(1) from None
+    if output is None:
+        typer.echo(found, nl=False)
+    else:
+        output.write_text(found, encoding="utf-8")
+
+
 discord_cli = typer.Typer(help="Discord housekeeping.", no_args_is_help=True)
 cli.add_typer(discord_cli, name="discord")
 

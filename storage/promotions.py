@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
@@ -92,7 +92,7 @@ async def create(
     session: AsyncSession,
     plan: Plan,
     vendor_id: int,
-    by: int,
+    by: int | None,
     targets: dict[int, bool],
     occurrences: Sequence[datetime],
     now: datetime,
@@ -366,6 +366,42 @@ async def visitor_salt(session: AsyncSession) -> str:
     return found.value
 
 
+@dataclass(frozen=True)
+class Numbers:
+    """A promotion's figures per chat (title) and per day: posts delivered, people who
+    followed a link."""
+
+    posts: dict[tuple[str, date], int]
+    clicks: dict[tuple[str, date], int]
+    late: int
+    capped: int
+
+
+async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
+    """The promotion's campaign numbers (days in UTC)."""
+    posts: dict[tuple[str, date], int] = {}
+    sent = (
+        select(Chat.title, Chat.platform_chat_id, PromotionPost.sent_at)
+        .join(Chat, col(Chat.id) == col(PromotionPost.chat_id))
+        .where(PromotionPost.promotion_id == promotion_id, col(PromotionPost.sent_at).is_not(None))
+    )
+    for title, chat, at in (await session.exec(sent)).all():
+        assert at is not None
+        key = (title or chat, at.astimezone(UTC).date())
+        posts[key] = posts.get(key, 0) + 1
+    clicks: dict[tuple[str, date], int] = {}
+    followed = (
+        select(Chat.title, Chat.platform_chat_id, PromotionClick.at)
+        .outerjoin(Chat, col(Chat.id) == col(PromotionClick.chat_id))
+        .where(PromotionClick.promotion_id == promotion_id)
+    )
+    for title, chat, at in (await session.exec(followed)).all():
+        key = (title or chat or "?", at.astimezone(UTC).date())
+        clicks[key] = clicks.get(key, 0) + 1
+    counts = await posts_by_status(session, promotion_id)
+    return Numbers(posts, clicks, counts.get(LATE, 0), counts.get(CAPPED, 0))
+
+
 async def posted_on(session: AsyncSession, scope: str, day: date) -> set[int]:
     """The promotions posted in the community on its local `day`."""
     stmt = select(PromotionPost.promotion_id).where(
@@ -388,7 +424,7 @@ async def next_due(session: AsyncSession, after: datetime, limit: int = 50) -> l
     return list((await session.exec(stmt)).all())
 
 
-async def posts(session: AsyncSession, promotion_id: int) -> dict[str, int]:
+async def posts_by_status(session: AsyncSession, promotion_id: int) -> dict[str, int]:
     """How the promotion's posts went: status -> count."""
     stmt = (
         select(PromotionPost.status, func.count())

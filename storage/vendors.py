@@ -48,6 +48,12 @@ async def vendor_of(session: AsyncSession, member_id: int) -> VendorRecord | Non
     return None if found is None or found.id is None else _record(found)
 
 
+async def vendor_by_name(session: AsyncSession, name: str) -> VendorRecord | None:
+    """The vendor of that name, if any."""
+    found = (await session.exec(select(Vendor).where(Vendor.name == name))).first()
+    return None if found is None else _record(found)
+
+
 async def vendor_by_id(session: AsyncSession, vendor_id: int) -> VendorRecord | None:
     """The vendor with this id, if any."""
     found = await session.get(Vendor, vendor_id)

@@ -17,9 +17,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 from PIL import Image
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot import promo_links
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App, build_app
 from bot.http import HttpServer
 from config import Settings
@@ -36,6 +38,7 @@ from handlers.core.model import (
     UserRef,
 )
 from handlers.promotions.delivery import END_JOB, JOB
+from tests.fake_telegram import FakeTelegram
 from tests.support import Clock, plain
 
 _ids = itertools.count(1)
@@ -425,3 +428,43 @@ async def test_clicks_count_once_per_person_per_promotion_and_previews_never(
     async with aiohttp.ClientSession() as client:
         for path in ("/c/99999/0", f"{paths[0][:-1]}7", "/c/x/0"):
             assert (await client.get(f"{http}{path}", allow_redirects=False)).status == 404
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_429_storm_from_telegram_delays_posts_but_loses_none(
+    app: App, clock: Clock
+) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    for chat in (NORTH, SOUTH):
+        fake.add_group(int(chat.id), chat.title or "")
+    fake.add_private(int(VERA.id))
+    settings = app.settings.model_copy(
+        update={
+            "telegram_token": SecretStr(fake.token),
+            "telegram_api_url": fake.base_url,
+            "telegram_file_url": fake.file_url,
+        }
+    )
+    adapter = TelegramAdapter(settings, app.router, app.outbox)
+    await adapter.start()
+    try:
+        start = (clock() + timedelta(minutes=1)).isoformat()
+        await write(app, f"BAG-001 {start} once 1d Storm sale | Still here", chats=(NORTH, SOUTH))
+        for chat in (NORTH, SOUTH):
+            await decide(app, chat)
+        await app.start_background()
+        fake.flood(times=8, retry_after=1)
+        clock.now = clock() + timedelta(minutes=2)
+        app.jobs.wake(JOB)
+        await until(lambda: posted_count(app, 2), seconds=60)
+        for chat in (NORTH, SOUTH):
+            cards = [
+                c for c in fake.sent(int(chat.id), "sendPhoto") if "Storm sale" in str(c.params)
+            ]
+            assert len(cards) == 1
+        floods = [c for c in fake.sent(ok=False) if c.status == 429]
+        assert len(floods) == 8 and len(fake.sent(ok=False)) == 8  # waited out, no errors
+    finally:
+        await adapter.stop()
+        await fake.stop()

@@ -13,12 +13,13 @@ import io
 import string
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from datetime import date as datetime_date  # `date` is a method here
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (
@@ -120,6 +121,10 @@ class I18n:
     def date(self, when: datetime) -> str:
         """A day (UTC), as this language writes it."""
         return str(format_date(when.astimezone(UTC), "medium", locale=self.language))
+
+    def day(self, when: datetime_date) -> str:
+        """A day without its year, short (a chart's axis): Dec 1, 1 gru."""
+        return str(format_skeleton("MMMd", when, locale=self.language))
 
     def percent(self, share: float) -> str:
         """A share (0.6) as this language writes a percentage: 60%, 60 %."""

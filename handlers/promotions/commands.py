@@ -26,7 +26,7 @@ from handlers.core.model import (
     ToChat,
     bold,
 )
-from handlers.promotions import creating, delivery, plans, vendors
+from handlers.promotions import campaign, creating, delivery, plans, vendors
 from handlers.promotions.posts import post
 from storage import linking, promotions
 from storage import vendors as vendor_store
@@ -205,6 +205,33 @@ async def promo_policy(ctx: Context, args: Args) -> Sequence[Out]:
     return [Text.of(said)]
 
 
+NUMBER = Param("number", ParamKind.INT, required=False, placeholder=N_("number"), min_value=1)
+
+
+@feature.command("campaign", N_("A promotion's numbers, with a chart (vendors)"), params=[NUMBER])
+async def campaign_numbers(ctx: Context, args: Args) -> Sequence[Out]:
+    record = await _viewable(ctx, args.get("number"))
+    found = await promotions.numbers(ctx.session, record.id)
+    return await campaign.report(record, found, ctx.i18n)
+
+
+async def _viewable(ctx: Context, number: int | None) -> PromotionRecord:
+    """The promotion the person may see numbers of: their own (the latest without a
+    number); any, for the bot's owners and configured moderators."""
+    seller = await vendor_store.vendor_of(ctx.session, ctx.member.member_id)
+    if number is None:
+        mine = [] if seller is None else await promotions.of_vendor(ctx.session, seller.id)
+        mine = [p for p in mine if p.status != promotions.DRAFT]
+        if not mine:
+            raise UserError(N_("You have no promotions yet. Write one with /promote."))
+        return mine[0]
+    found = await promotions.promotion(ctx.session, number)
+    own = found is not None and seller is not None and found.vendor_id == seller.id
+    if found is None or not (own or ctx.moderates_everywhere):
+        raise UserError(N_("You have no promotion #{number}."), number=number)
+    return found
+
+
 feature.job("post", due=delivery.due_times)(delivery.post_due)
 feature.job("end", every=timedelta(minutes=5))(delivery.end_posts)
 feature.delivered("promo")(delivery.delivered)
@@ -252,7 +279,7 @@ async def _own(ctx: Context) -> list[Out]:
         return [Text.of(ctx.t(N_("You have no promotions yet. Write one with /promote.")))]
     outs: list[Out] = []
     for record in mine[:10]:
-        counts = await promotions.posts(ctx.session, record.id)
+        counts = await promotions.posts_by_status(ctx.session, record.id)
         decided = await promotions.targets(ctx.session, record.id)
         text = _describe(ctx, record) + Text.of(
             "\n"

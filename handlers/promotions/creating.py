@@ -37,7 +37,7 @@ async def create(
     session: AsyncSession,
     vendor: VendorRecord,
     draft: plans.Draft,
-    by: int,
+    by: int | None,
     here: int | None,
     now: datetime,
     status: str,

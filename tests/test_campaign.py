@@ -1,0 +1,160 @@
+"""`/campaign` on the real platform libraries against their loopback fakes: the chart
+arrives as a real PNG on Telegram and on Discord, beside the figures in words; and
+`shopbot promo report` writes the same numbers as CSV."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import aiohttp
+import pytest
+from PIL import Image
+from pydantic import SecretStr
+
+from bot import promo_links
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.app import App
+from bot.http import HttpServer
+from config import Settings
+from handlers.core.model import Card, Out
+from handlers.promotions.delivery import JOB
+from handlers.promotions.files import report_csv
+from tests import fake_discord
+from tests.fake_discord import FakeDiscord, slash
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import user as tg_user
+from tests.support import Clock
+from tests.test_promotions import (
+    NORTH,
+    WEST,
+    decide,
+    posted_count,
+    running,
+    until,
+    write,
+)
+
+ADMIN_ID = "500000000000000003"  # a Discord moderator by configuration
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(
+        database_url=db_url,
+        vendor_ids=["telegram:42"],
+        moderator_ids=[f"discord:{ADMIN_ID}"],
+        public_url="https://bot.example.com",
+    )
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+async def campaign(app: App, clock: Clock) -> AsyncIterator[int]:
+    """A promotion posted in a Telegram and a Discord chat, its link followed twice."""
+    start = (clock() + timedelta(minutes=1)).isoformat()
+    number = await write(app, f"BAG-001 {start} once 1d Flash sale | Today", chats=(NORTH, WEST))
+    for chat in (NORTH, WEST):
+        await decide(app, chat)
+    posted: list[tuple[str, str, list[Out]]] = []
+    running(app, posted)
+    await app.start_background()
+    clock.now = clock() + timedelta(minutes=2)
+    app.jobs.wake(JOB)
+    await until(lambda: posted_count(app, 2))
+    server = HttpServer("127.0.0.1", 0, app.metrics)
+    promo_links.mount(server, app)
+    await server.start()
+    try:
+        [card] = [o for o in posted[0][2] if isinstance(o, Card)]
+        path = (card.buttons[0][0].url or "").removeprefix("https://bot.example.com")
+        async with aiohttp.ClientSession() as client:
+            for agent in ("Firefox/133.0", "Chrome/131.0"):
+                headers = {"User-Agent": f"Mozilla/5.0 {agent}"}
+                url = f"http://127.0.0.1:{server.port}{path}"
+                assert (await client.get(url, headers=headers, allow_redirects=False)).status == 302
+    finally:
+        await server.stop()
+    yield number
+
+
+def png(data: bytes) -> tuple[int, int]:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.format == "PNG"
+        return picture.size
+
+
+async def test_the_chart_is_a_png_on_telegram(app: App, campaign: int) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    vera = tg_user(42, "Vera", "vera")
+    fake.add_private(42)
+    settings = app.settings.model_copy(
+        update={
+            "telegram_token": SecretStr(fake.token),
+            "telegram_api_url": fake.base_url,
+            "telegram_file_url": fake.file_url,
+        }
+    )
+    adapter = TelegramAdapter(settings, app.router)
+    await adapter.start()
+    try:
+        fake.push_message(42, vera, "/campaign")
+        [photo] = await fake.wait_for(lambda: fake.sent(42, "sendPhoto"))
+        [(_, data)] = photo.params["_uploads"]
+        assert png(data) == (800, 420)
+        [words] = await fake.wait_for(lambda: fake.sent(42, "sendMessage"))
+        said = words.result["text"]
+        assert "2 posts delivered" in said and "2 people followed a link" in said
+        assert "estimated" in said and "exact" in said
+    finally:
+        await adapter.stop()
+        await fake.stop()
+
+
+async def test_the_chart_is_a_png_on_discord(app: App, campaign: int) -> None:
+    fake = FakeDiscord()
+    await fake.start()
+    settings = app.settings.model_copy(
+        update={
+            "discord_token": SecretStr(fake_discord.TOKEN),
+            "discord_api_url": fake.api_url,
+            "discord_guild_ready_timeout": 0.05,
+        }
+    )
+    adapter = DiscordAdapter(settings, app.router, app.state)
+    await adapter.start()
+    try:
+        asked = slash("campaign", who=fake_discord.user(ADMIN_ID, "Admin"), number=campaign)
+        await fake.dispatch("INTERACTION_CREATE", asked)
+
+        found = await fake.wait_for(
+            lambda: [c for c in fake.calls if c.status < 300 and c.body.get("_file_bytes")]
+        )
+        [data] = found[0].body["_file_bytes"]
+        assert png(data) == (800, 420)
+        assert found[0].body["_files"] == [f"campaign-{campaign}.png"]
+        words = await fake.wait_for(
+            lambda: [c for c in fake.calls if "people followed a link" in str(c.body)]
+        )
+        assert "2 posts delivered" in str(words[0].body)
+    finally:
+        await adapter.stop()
+        await fake.stop()
+
+
+async def test_the_report_is_csv_per_day_and_chat(app: App, campaign: int, clock: Clock) -> None:
+    found = await report_csv(app.db, campaign)
+    day = clock().date().isoformat()
+    assert found.splitlines() == [
+        "day,chat,posts_delivered_exact,people_followed_link_estimated",
+        f"{day},North,1,2",
+        f"{day},west,1,0",
+    ]
