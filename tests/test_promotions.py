@@ -468,3 +468,29 @@ async def test_a_429_storm_from_telegram_delays_posts_but_loses_none(
     finally:
         await adapter.stop()
         await fake.stop()
+
+
+async def test_a_promotion_written_step_by_step(app: App) -> None:
+    r = app.router.dispatch
+    await r(event(TG_MOD, NORTH, "promopolicy", "2"))
+
+    async def say(text: str = "", choice: str | None = None) -> str:
+        if choice is not None:
+            return plain(await r(event(VERA, VERA_DM, token=f"conv:{choice}")))
+        said = Event("telegram", f"p{next(_ids)}", EventKind.TEXT, VERA, VERA_DM, text=text)
+        return plain(await r(said))
+
+    assert "Which products" in plain(await r(event(VERA, VERA_DM, "promote")))
+    assert "I don't know the product NOPE-9" in await say("BAG-001, nope-9")
+    assert "Its title?" in await say("BAG-001, BAG-002")
+    assert "Its text?" in await say("Winter sale")
+    assert "discount code" in await say("20% off all bags")
+    assert "When does it start?" in await say("WINTER20")
+    assert "How often" in await say(choice="now")
+    assert "For how long?" in await say(choice="daily")
+    preview = await r(event(VERA, VERA_DM, token="conv:7d"))
+    shown = plain(preview)
+    assert "Winter sale" in shown and "Code: WINTER20" in shown
+    assert "It is posted 7 times" in shown and "in North" in shown
+    assert "Submitted" in plain(await r(event(VERA, VERA_DM, token=buttons(preview)["Submit"])))
+    assert "Winter sale" in await decide(app, NORTH)

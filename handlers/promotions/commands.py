@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import Context
+from handlers.core.conversations import start
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role, Scope
 from handlers.core.i18n import N_, Nn_
@@ -26,8 +27,8 @@ from handlers.core.model import (
     ToChat,
     bold,
 )
-from handlers.promotions import campaign, creating, delivery, plans, vendors
-from handlers.promotions.posts import post
+from handlers.promotions import campaign, delivery, drafting, guided, plans, vendors
+from handlers.promotions.drafting import DROP, SUBMIT
 from storage import linking, promotions
 from storage import vendors as vendor_store
 from storage.identity import accounts_of
@@ -35,10 +36,11 @@ from storage.numbering import scope_chat_ids, scope_of
 from storage.promotions import Policy, PromotionRecord
 
 feature = Feature("promotions")
-SUBMIT, DROP, APPROVE, REJECT, STOP = "psub", "pdrop", "pok", "pno", "pstop"
+APPROVE, REJECT, STOP = "pok", "pno", "pstop"
 SPEC = Param(
     "promotion",
     ParamKind.TEXT,
+    required=False,
     placeholder=N_("SKUs start repeat length Title | Text"),
     max_length=3000,
 )
@@ -66,39 +68,13 @@ async def vendor(ctx: Context, args: Args) -> Sequence[Out]:
 
 @feature.command("promote", N_("Write a promotion (vendors)"), params=[SPEC], role=Role.VENDOR)
 async def promote(ctx: Context, args: Args) -> Sequence[Out]:
-    draft = plans.parse_line(args["promotion"], ctx.now())
-    seller = await _seller(ctx)
-    here = None if ctx.event.chat.kind is ChatKind.DM else ctx.chat_id
-    made = await creating.create(
-        ctx.session,
-        seller,
-        draft,
-        ctx.member.member_id,
-        here,
-        ctx.now(),
-        promotions.DRAFT,
-        ctx.i18n,
-    )
-    preview = post(draft.plan, seller.name, made.products, ctx.i18n)
-    when = plans.occurrences(draft.plan)
-    summary = ctx.rich_n(
-        Nn_(
-            "This is how it will look. It is posted {n} time, from {start}, in {chats}.",
-            "This is how it will look. It is posted {n} times, from {start}, in {chats}.",
-        ),
-        len(when),
-        start=ctx.i18n.moment(when[0]),
-        chats=_chat_names(made.approved + made.waiting),
-    )
-    if made.waiting:
-        summary += Text.of(
-            "\n" + ctx.t(N_("Moderators approve it first where they have not trusted you."))
-        )
-    choice = (
-        Button(ctx.t(N_("Submit")), encode(SUBMIT, str(made.promotion_id))),
-        Button(ctx.t(N_("Discard")), encode(DROP, str(made.promotion_id))),
-    )
-    return [*preview, Buttons(summary, (choice,))]
+    if "promotion" not in args:  # step by step, in private
+        await drafting.seller(ctx)  # only vendors begin
+        return await start(ctx, guided.FLOW, private=True)
+    return await drafting.drafted(ctx, plans.parse_line(args["promotion"], ctx.now()))
+
+
+feature.flow(guided.FLOW)
 
 
 @feature.action(SUBMIT, role=Role.VENDOR)
@@ -237,21 +213,6 @@ feature.job("end", every=timedelta(minutes=5))(delivery.end_posts)
 feature.delivered("promo")(delivery.delivered)
 
 
-async def _seller(ctx: Context) -> vendor_store.VendorRecord:
-    """The acting vendor; one configured in `vendor_ids` is made one everywhere."""
-    member = ctx.member.member_id
-    found = await vendor_store.vendor_of(ctx.session, member)
-    actor = ctx.event.actor
-    if f"{actor.platform}:{actor.id}" in ctx.services.settings.vendor_ids:
-        found = found or await vendor_store.become(ctx.session, member, ctx.member.display_name)
-        await vendor_store.grant(
-            ctx.session, vendor_store.EVERYWHERE, found.id, False, None, ctx.now()
-        )
-    if found is None:
-        raise UserError(N_("Only vendors can do that."))
-    return found
-
-
 async def _waiting(ctx: Context) -> list[Out]:
     here = await linking.chat(ctx.session, ctx.chat_id)
     chats = await scope_chat_ids(ctx.session, here)
@@ -363,11 +324,6 @@ def _describe(ctx: Context, record: PromotionRecord) -> Text:
     if plan.code:
         parts.append("\n" + ctx.t(N_("Code: {code}"), code=plan.code))
     return Text.of(*parts)
-
-
-def _chat_names(chats: Sequence[object]) -> str:
-    names = [getattr(c, "title", None) or str(getattr(c, "platform_chat_id", "")) for c in chats]
-    return ", ".join(names[:10]) + ("…" if len(names) > 10 else "")
 
 
 def _quiet(text: str) -> tuple[int | None, int | None]:
