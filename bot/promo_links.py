@@ -17,12 +17,11 @@ from aiohttp import web
 
 from bot.app import App
 from bot.http import HttpServer
-from handlers.core.links import with_param
+from handlers.core.links import PROMOTION_PARAM, with_param
 from storage import promotions
 from storage.catalog import product_by_sku
 
 PATH = "/c/{post}/{product}"
-PROMOTION_PARAM = "spromo"
 # Robots that fetch a link to show its preview (Telegram, Discord, Slack, WhatsApp,
 # Facebook, X, LinkedIn, Skype, Viber, Apple, Google...): they never count.
 PREVIEW_AGENTS = re.compile(

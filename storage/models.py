@@ -579,6 +579,10 @@ class ShopOrder(SQLModel, table=True):
     member_code: str | None = Field(default=None, max_length=32)
     # The code of the member whose share link led to it (`sref`): they earn from it.
     referrer_code: str | None = Field(default=None, max_length=32)
+    # The promotion whose link led to it (`spromo`), and its discount codes ("|"-joined,
+    # upper-case): what counts it among a promotion's orders.
+    promotion_id: int | None = None
+    discount_codes: str | None = Field(default=None, max_length=300)
     member_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),

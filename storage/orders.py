@@ -46,6 +46,8 @@ class NewOrder:
     total_minor: int | None
     lines: tuple[tuple[str, str, int], ...]  # (line key, SKU, quantity)
     referrer_code: str | None = None  # the sharer whose link led to it
+    promotion_id: int | None = None  # the promotion whose link led to it
+    discount_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ async def record(session: AsyncSession, order: NewOrder, now: datetime) -> Recor
             email_hash=order.email_hash,
             member_code=order.member_code,
             referrer_code=order.referrer_code,
+            promotion_id=order.promotion_id,
+            discount_codes="|".join(order.discount_codes)[:300] or None,
             member_id=buyer,
             currency=order.currency,
             total_minor=order.total_minor,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy import or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +25,7 @@ from storage.models import (
     PromotionOccurrence,
     PromotionPost,
     PromotionTarget,
+    ShopOrder,
     Vendor,
 )
 from storage.sql import insert_for, table_of
@@ -375,6 +376,10 @@ class Numbers:
     clicks: dict[tuple[str, date], int]
     late: int
     capped: int
+    # Orders carrying its link or its discount code, per day, and their totals per
+    # currency (as ordered, refunds not taken off) in minor units.
+    orders: dict[date, int] = field(default_factory=dict)
+    revenue: dict[tuple[date, str], int] = field(default_factory=dict)
 
 
 async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
@@ -399,7 +404,28 @@ async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
         key = (title or chat or "?", at.astimezone(UTC).date())
         clicks[key] = clicks.get(key, 0) + 1
     counts = await posts_by_status(session, promotion_id)
-    return Numbers(posts, clicks, counts.get(LATE, 0), counts.get(CAPPED, 0))
+    found = Numbers(posts, clicks, counts.get(LATE, 0), counts.get(CAPPED, 0))
+    record = await promotion(session, promotion_id)
+    code = record.plan.code.upper() if record is not None and record.plan.code else None
+    carrying = col(ShopOrder.promotion_id) == promotion_id
+    if code:
+        carrying = or_(carrying, col(ShopOrder.discount_codes).contains(code))
+    ordered = sa_select(
+        col(ShopOrder.ordered_at),
+        col(ShopOrder.currency),
+        col(ShopOrder.total_minor),
+        col(ShopOrder.promotion_id),
+        col(ShopOrder.discount_codes),
+    ).where(carrying)
+    rows = (await (await session.connection()).execute(ordered)).all()
+    for at, currency, total, linked, codes in rows:
+        if linked != promotion_id and code not in (codes or "").split("|"):
+            continue  # the code inside a longer one
+        day = at.astimezone(UTC).date()
+        found.orders[day] = found.orders.get(day, 0) + 1
+        if currency and total is not None:
+            found.revenue[day, currency] = found.revenue.get((day, currency), 0) + total
+    return found
 
 
 async def posted_on(session: AsyncSession, scope: str, day: date) -> set[int]:

@@ -20,6 +20,8 @@ from bot.app import App
 from bot.http import HttpServer
 from config import Settings
 from handlers.core.model import Card, Out
+from handlers.orders.feeds import shopify_order
+from handlers.orders.service import record_orders
 from handlers.promotions.delivery import JOB
 from handlers.promotions.files import report_csv
 from tests import fake_discord
@@ -59,7 +61,9 @@ def backend() -> str:
 async def campaign(app: App, clock: Clock) -> AsyncIterator[int]:
     """A promotion posted in a Telegram and a Discord chat, its link followed twice."""
     start = (clock() + timedelta(minutes=1)).isoformat()
-    number = await write(app, f"BAG-001 {start} once 1d Flash sale | Today", chats=(NORTH, WEST))
+    number = await write(
+        app, f"BAG-001 {start} once 1d --code FLASH10 Flash sale | Today", chats=(NORTH, WEST)
+    )
     for chat in (NORTH, WEST):
         await decide(app, chat)
     posted: list[tuple[str, str, list[Out]]] = []
@@ -81,6 +85,21 @@ async def campaign(app: App, clock: Clock) -> AsyncIterator[int]:
                 assert (await client.get(url, headers=headers, allow_redirects=False)).status == 302
     finally:
         await server.stop()
+    # Two orders count: one through its link (the shop kept `spromo`), one with its
+    # code; one with a longer code containing it and one with neither do not.
+    base = {"created_at": clock().isoformat(), "currency": "EUR"}
+    payloads = [
+        {
+            "id": 1,
+            "total_price": "89.00",
+            "note_attributes": [{"name": "spromo", "value": str(number)}],
+        },
+        {"id": 2, "total_price": "64.90", "discount_codes": [{"code": "flash10"}]},
+        {"id": 3, "total_price": "10.00", "discount_codes": [{"code": "FLASH100"}]},
+        {"id": 4, "total_price": "12.00"},
+    ]
+    feeds = [shopify_order({**base, **p}) for p in payloads]
+    await record_orders(app.db, app.settings, feeds, clock())
     yield number
 
 
@@ -113,6 +132,8 @@ async def test_the_chart_is_a_png_on_telegram(app: App, campaign: int) -> None:
         [words] = await fake.wait_for(lambda: fake.sent(42, "sendMessage"))
         said = words.result["text"]
         assert "2 posts delivered" in said and "2 people followed a link" in said
+        assert "2 orders carried its link or code" in said
+        assert "Ordered for €153.90, before refunds." in said
         assert "estimated" in said and "exact" in said
     finally:
         await adapter.stop()
@@ -154,7 +175,9 @@ async def test_the_report_is_csv_per_day_and_chat(app: App, campaign: int, clock
     found = await report_csv(app.db, campaign)
     day = clock().date().isoformat()
     assert found.splitlines() == [
-        "day,chat,posts_delivered_exact,people_followed_link_estimated",
-        f"{day},North,1,2",
-        f"{day},west,1,0",
+        "day,chat,posts_delivered_exact,people_followed_link_estimated,orders_exact,"
+        "ordered_total_exact",
+        f"{day},North,1,2,,",
+        f"{day},west,1,0,,",
+        f"{day},(shop),,,2,153.90 EUR",
     ]

@@ -687,3 +687,28 @@ def test_a_bad_file_raises_before_any_order_is_read() -> None:
     text = "order,sku\n1,A\n2,B\n,C\n"
     with pytest.raises(FeedError, match="line 4"):
         read_orders(io.StringIO(text), "csv")
+
+
+def test_a_promotions_link_and_discount_codes_are_read_from_either_shop() -> None:
+    shopify = copy.deepcopy(SHOPIFY_ORDER)
+    shopify["landing_site"] = "/products/bag?spromo=17&utm_source=shopbot"
+    shopify["discount_codes"] = [
+        {"code": "flash10", "amount": "8.90", "type": "percentage"},
+        {"code": "FLASH10"},
+        {"code": ""},
+        {"nope": 1},
+    ]
+    found = shopify_order(shopify)
+    assert (found.promotion_id, found.discount_codes) == (17, ("FLASH10",))
+    shopify["note_attributes"] = [{"name": "spromo", "value": "18"}]
+    assert shopify_order(shopify).promotion_id == 18  # the attribute first
+    shopify["note_attributes"] = [{"name": "spromo", "value": "12; DROP TABLE"}]
+    shopify["landing_site"] = "/?spromo=abc"
+    assert shopify_order(shopify).promotion_id is None
+    woo_order = woocommerce_order(
+        woo(
+            coupon_lines=[{"id": 1, "code": "winter20", "discount": "5.00"}],
+            meta_data=[{"id": 9, "key": "_shopbot_promotion", "value": "5"}],
+        )
+    )
+    assert (woo_order.promotion_id, woo_order.discount_codes) == (5, ("WINTER20",))

@@ -11,6 +11,7 @@ from config import Settings
 
 SHARE_PREFIX = "s"  # /start s-<code>-<product id>
 SHARER_PARAM = "sref"  # the sharer's code on a shop link: the shop keeps it on the order
+PROMOTION_PARAM = "spromo"  # the promotion whose link it is (bot/promo_links.py)
 
 
 @dataclass(frozen=True)

@@ -85,12 +85,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from babel.numbers import get_currency_precision
 
-from handlers.core.links import SHARER_PARAM
+from handlers.core.links import PROMOTION_PARAM, SHARER_PARAM
 
 # Cart attribute, order meta and query parameter names that carry the member's code.
 MEMBER_CODE_KEYS = ("shopbot_ref", "ref")
 # The code of the member whose share link the buyer followed (`/s/<code>/...` adds it).
 SHARER_CODE_KEYS = ("shopbot_share", SHARER_PARAM)
+# The promotion whose link the buyer followed (the click redirect adds it).
+PROMOTION_KEYS = ("shopbot_promotion", PROMOTION_PARAM)
+MAX_CODE_LENGTH = 64
 
 SHOPIFY = "shopify"
 WOOCOMMERCE = "woocommerce"
@@ -146,6 +149,10 @@ class OrderFeed:
     lines: tuple[OrderLine, ...]
     # The sharer's code (``shopbot_share`` / ``sref``, as the buyer's code is found).
     referrer_code: str | None = None
+    # The promotion whose link led to it (``shopbot_promotion`` / ``spromo``), and the
+    # discount codes used (upper-case): a promotion's orders carry either.
+    promotion_id: int | None = None
+    discount_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,10 @@ def shopify_order(payload: Mapping[str, Any]) -> OrderFeed:
         ),
         member_code=_shopify_code(payload),
         referrer_code=_shopify_sharer(payload),
+        promotion_id=_promotion(
+            _pairs(payload.get("note_attributes"), "name", "value"), payload.get("landing_site")
+        ),
+        discount_codes=_discounts(payload.get("discount_codes")),
         ordered_at=ordered_at or _lenient_when(payload.get("processed_at")),
         currency=currency,
         total_minor=_lenient_minor(payload.get("total_price"), currency),
@@ -275,6 +286,8 @@ def woocommerce_order(payload: Mapping[str, Any]) -> OrderFeed:
         member_code=_code_from_pairs(meta) or _code_from_url(_pair_value(meta, _WOO_LANDING)),
         referrer_code=_code_from_pairs(meta, SHARER_CODE_KEYS)
         or _code_from_url(_pair_value(meta, _WOO_LANDING), SHARER_CODE_KEYS),
+        promotion_id=_promotion(meta, _pair_value(meta, _WOO_LANDING)),
+        discount_codes=_discounts(payload.get("coupon_lines")),
         ordered_at=_lenient_when(payload.get("date_created_gmt")),
         currency=currency,
         total_minor=_lenient_minor(payload.get("total"), currency),
@@ -678,6 +691,42 @@ def _code_from_url(value: object, keys: tuple[str, ...] = MEMBER_CODE_KEYS) -> s
             if code is not None:
                 return code
     return None
+
+
+def _promotion(pairs: Iterable[tuple[object, object]], landing: object) -> int | None:
+    """The promotion id an order carries: an attribute, else the landing page's query."""
+    for name, value in pairs:
+        key = name.strip().lower().removeprefix("_") if isinstance(name, str) else ""
+        if key in PROMOTION_KEYS and (found := _promotion_id(value)) is not None:
+            return found
+    if isinstance(landing, str) and landing.strip():
+        try:
+            query = parse_qs(urlsplit(landing.strip()[:_MAX_URL]).query)
+        except ValueError:
+            return None
+        for key in PROMOTION_KEYS:
+            for candidate in query.get(key, []):
+                if (found := _promotion_id(candidate)) is not None:
+                    return found
+    return None
+
+
+def _promotion_id(value: object) -> int | None:
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _discounts(value: object) -> tuple[str, ...]:
+    """The discount codes of Shopify's ``discount_codes`` or WooCommerce's
+    ``coupon_lines`` (objects with a ``code``), upper-case, each once."""
+    items = value if isinstance(value, list) else []
+    codes = [item.get("code") for item in items if isinstance(item, Mapping)]
+    found = (
+        code.strip().upper()
+        for code in codes
+        if isinstance(code, str) and code.strip() and len(code.strip()) <= MAX_CODE_LENGTH
+    )
+    return tuple(dict.fromkeys(found))
 
 
 def _pairs(value: object, name: str, content: str) -> list[tuple[object, object]]:

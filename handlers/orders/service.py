@@ -70,6 +70,8 @@ def _new_order(feed: OrderFeed, salt: str, now: datetime) -> NewOrder:
         total_minor=feed.total_minor,
         lines=tuple((line.key, line.sku, line.quantity) for line in feed.lines),
         referrer_code=feed.referrer_code,
+        promotion_id=feed.promotion_id,
+        discount_codes=feed.discount_codes,
     )
 
 

@@ -9,6 +9,9 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
 
 from handlers.core.i18n import N_, I18n, Nn_
 from handlers.core.model import Image, Out, Span, Text, bold
@@ -17,7 +20,9 @@ from storage.promotions import Numbers, PromotionRecord
 WIDTH_PX, HEIGHT_PX, DPI = 800, 420, 100
 POSTS = Nn_("{n} post delivered", "{n} posts delivered")
 PEOPLE = Nn_("{n} person followed a link", "{n} people followed a link")
+ORDERS = Nn_("{n} order carried its link or code", "{n} orders carried its link or code")
 EXACT = N_("exact: counted as each post reached its chat")
+AS_REPORTED = N_("exact: as the shop reported them")
 ESTIMATED = N_(
     "estimated: a link button does not say who pressed it, so people are told apart "
     "by network address and browser; link previews are not counted"
@@ -25,7 +30,8 @@ ESTIMATED = N_(
 
 
 def days_of(numbers: Numbers) -> list[date]:
-    return sorted({day for _, day in numbers.posts} | {day for _, day in numbers.clicks})
+    found = {day for _, day in numbers.posts} | {day for _, day in numbers.clicks}
+    return sorted(found | set(numbers.orders))
 
 
 def chats_of(numbers: Numbers) -> list[str]:
@@ -42,6 +48,14 @@ async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[
         "\n" + i18n.tn(*POSTS, posts) + " (" + i18n.t(EXACT) + ")",
         "\n" + i18n.tn(*PEOPLE, clicks) + " (" + i18n.t(ESTIMATED) + ")",
     ]
+    orders = sum(numbers.orders.values())
+    parts.append("\n" + i18n.tn(*ORDERS, orders) + " (" + i18n.t(AS_REPORTED) + ")")
+    totals: dict[str, int] = {}
+    for (_, currency), amount in numbers.revenue.items():
+        totals[currency] = totals.get(currency, 0) + amount
+    if totals:
+        amounts = ", ".join(i18n.price(totals[c], c) for c in sorted(totals))
+        parts.append("\n" + i18n.t(N_("Ordered for {amounts}, before refunds."), amounts=amounts))
     if numbers.late or numbers.capped:
         parts.append(
             "\n"
@@ -58,38 +72,45 @@ async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[
     days = days_of(numbers)
     outs: list[Out] = [Text.of(*parts)]
     if days:
-        labels = (i18n.t(N_("Posts")), i18n.t(N_("People who followed a link")))
+        series = (
+            (
+                i18n.t(N_("Posts")),
+                [sum(n for (_, d), n in numbers.posts.items() if d == day) for day in days],
+            ),
+            (
+                i18n.t(N_("People who followed a link")),
+                [sum(n for (_, d), n in numbers.clicks.items() if d == day) for day in days],
+            ),
+            (i18n.t(N_("Orders")), [numbers.orders.get(day, 0) for day in days]),
+        )
         chart = await asyncio.to_thread(
-            day_chart,
-            record.plan.title,
-            [i18n.day(d) for d in days],
-            [sum(n for (_, d), n in numbers.posts.items() if d == day) for day in days],
-            [sum(n for (_, d), n in numbers.clicks.items() if d == day) for day in days],
-            labels,
+            day_chart, record.plan.title, [i18n.day(d) for d in days], series
         )
         caption = i18n.t(N_("Campaign of {title}"), title=record.plan.title)[:200]
         outs.insert(0, Image(data=chart, caption=caption, filename=f"campaign-{record.id}.png"))
     return outs
 
 
+COLOURS = ("#90a4ae", "#2e7d32", "#ef6c00")
+
+
 def day_chart(
-    title: str,
-    days: Sequence[str],
-    posts: Sequence[int],
-    clicks: Sequence[int],
-    labels: tuple[str, str],
+    title: str, days: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]
 ) -> bytes:
-    """Posts and people per day, side by side. Blocking: call it in a worker thread
-    (matplotlib's object API keeps no global state; imported on first use)."""
+    """Each series per day, side by side (posts, people, orders). Blocking: call it in
+    a worker thread (matplotlib's object API keeps no global state; imported on first
+    use)."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     axes = figure.subplots()
     places = list(range(len(days)))
-    width = 0.4
-    axes.bar([p - width / 2 for p in places], posts, width, label=labels[0], color="#90a4ae")
-    axes.bar([p + width / 2 for p in places], clicks, width, label=labels[1], color="#2e7d32")
+    width = 0.8 / len(series)
+    for number, (label, values) in enumerate(series):
+        shift = (number - (len(series) - 1) / 2) * width
+        colour = COLOURS[number % len(COLOURS)]
+        axes.bar([p + shift for p in places], values, width, label=label, color=colour)
     axes.set_xticks(places, list(days), rotation=45 if len(days) > 8 else 0)
     axes.set_title(title if len(title) <= 70 else title[:69] + "…")
     axes.spines[["top", "right"]].set_visible(False)
@@ -101,15 +122,35 @@ def day_chart(
     return buffer.getvalue()
 
 
+SHOP = "(shop)"  # the CSV's "chat" for orders: the shop does not say which chat led to one
+
+
 def as_csv(numbers: Numbers) -> str:
     """One row per day and chat: posts delivered (exact) and people who followed a link
-    (estimated)."""
+    (estimated); and per day, orders carrying its link or code with their totals
+    (exact, as ordered), on rows of their own."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["day", "chat", "posts_delivered_exact", "people_followed_link_estimated"])
+    writer.writerow(
+        [
+            "day",
+            "chat",
+            "posts_delivered_exact",
+            "people_followed_link_estimated",
+            "orders_exact",
+            "ordered_total_exact",
+        ]
+    )
     for day in days_of(numbers):
         for chat in chats_of(numbers):
             sent, followed = numbers.posts.get((chat, day), 0), numbers.clicks.get((chat, day), 0)
             if sent or followed:
-                writer.writerow([day.isoformat(), chat, sent, followed])
+                writer.writerow([day.isoformat(), chat, sent, followed, "", ""])
+        if numbers.orders.get(day):
+            totals = " ".join(
+                f"{Decimal(amount).scaleb(-get_currency_precision(currency))} {currency}"
+                for (d, currency), amount in sorted(numbers.revenue.items())
+                if d == day
+            )
+            writer.writerow([day.isoformat(), SHOP, "", "", numbers.orders[day], totals])
     return out.getvalue()

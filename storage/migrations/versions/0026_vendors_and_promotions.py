@@ -95,6 +95,10 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("promotion_id", "visitor"),
     )
+    # Plain ADD COLUMN: a batch rebuild of shop_order would, with foreign keys on,
+    # delete its order lines, refunds and claims.
+    op.add_column("shop_order", sa.Column("promotion_id", sa.Integer(), nullable=True))
+    op.add_column("shop_order", sa.Column("discount_codes", sa.String(length=300), nullable=True))
     op.create_table(
         "promo_policy",
         sa.Column("scope", sa.String(length=64), primary_key=True),
@@ -106,6 +110,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("shop_order", "discount_codes")  # SQLite 3.35+: no rebuild
+    op.drop_column("shop_order", "promotion_id")
     for table in (
         "promo_policy",
         "promotion_click",
