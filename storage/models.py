@@ -996,7 +996,8 @@ class Promotion(SQLModel, table=True):
     every_days: int = 0  # 0: once
     times: int | None = None  # at most this many occurrences
     pin: bool = False
-    status: str = Field(default="running", max_length=16)  # running, stopped, ended
+    status: str = Field(default="running", max_length=16)  # draft, running, stopped, ended
+    revision: int = 0  # edits while it runs (each edits its posts again)
     finished_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )

@@ -293,6 +293,50 @@ async def sent(session: AsyncSession, post_id: int, message_id: str | None, now:
     )
 
 
+async def edit(
+    session: AsyncSession, promotion_id: int, vendor_id: int, title: str, body: str
+) -> int | None:
+    """New words for the vendor's running promotion: its revision, or None when it is
+    not theirs or not running."""
+    table = table_of(Promotion)
+    result = await session.exec(
+        update(table)
+        .where(
+            table.c.id == promotion_id,
+            table.c.vendor_id == vendor_id,
+            table.c.status == RUNNING,
+        )
+        .values(title=title, body=body, revision=table.c.revision + 1)
+        .returning(table.c.revision)
+    )
+    found = result.first()
+    return None if found is None else int(found[0])
+
+
+async def sent_posts(
+    session: AsyncSession, promotion_id: int
+) -> list[tuple[int, str, str, str, str]]:
+    """The promotion's posts that reached their chats: (post id, platform, chat id, chat
+    kind, message id)."""
+    stmt = (
+        sa_select(
+            col(PromotionPost.id),
+            col(Chat.platform),
+            col(Chat.platform_chat_id),
+            col(Chat.kind),
+            col(PromotionPost.message_id),
+        )
+        .join(Chat, col(Chat.id) == col(PromotionPost.chat_id))
+        .where(
+            col(PromotionPost.promotion_id) == promotion_id,
+            col(PromotionPost.message_id).is_not(None),
+        )
+        .order_by(col(PromotionPost.id))
+    )
+    rows = (await (await session.connection()).execute(stmt)).all()
+    return [(int(a or 0), b, c, d, str(e)) for a, b, c, d, e in rows]
+
+
 async def to_end(session: AsyncSession, limit: int) -> list[tuple[int, int, str, str, str, str]]:
     """Sent posts of promotions no longer running, not yet marked ended: (post id,
     promotion id, platform, chat id, chat kind, message id)."""

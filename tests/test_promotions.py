@@ -189,6 +189,13 @@ async def test_a_daily_promotion_in_three_chats_posts_21_times_across_processes_
             for process in (first, second):
                 process.jobs.wake(JOB)
             await until(lambda day=day: posted_count(app, 3 * (day + 1)))
+        # Vera changes its words on the last day: the posts made so far follow.
+        changed = await first.router.dispatch(
+            event(VERA, VERA_DM, "promoedit", f"{promotion} Winter sale ends | Last day!")
+        )
+        assert "21 posts already made are edited" in plain(changed)
+        edits = "SELECT count(*) FROM outbox WHERE key LIKE 'promo-edit:%' AND outcome = 'sent'"
+        await until(lambda: count_is(app, edits, 21))
         clock.now = start + timedelta(days=8)
         for process in (first, second):
             process.jobs.wake(JOB)
@@ -209,6 +216,9 @@ async def test_a_daily_promotion_in_three_chats_posts_21_times_across_processes_
     assert "Winter sale" in plain(posted[0][2]) and "Code: WINTER20" in plain(posted[0][2])
     # Once over, each post (the card: the last message) says so, and sells no more.
     ours = [(chat, e) for chat, e in EDITS if isinstance(e.content, Card)]
+    changed = [e for _, e in ours if e.content.body.startswith("Last day!")]  # type: ignore[union-attr]
+    assert len(changed) == 21 and all(e.content.title == "Winter sale ends" for e in changed)  # type: ignore[union-attr]
+    ours = [(chat, e) for chat, e in ours if not e.content.body.startswith("Last day!")]  # type: ignore[union-attr]
     assert len(ours) == 21 and len({e.ref for _, e in ours}) == 21
     assert all(e.content.body.startswith("This promotion has ended.") for _, e in ours)  # type: ignore[union-attr]
     assert all(not e.content.buttons for _, e in ours)  # type: ignore[union-attr]

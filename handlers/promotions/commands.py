@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
-from handlers.core.context import Context
+from handlers.core.context import SEND_JOB, Context
 from handlers.core.conversations import start
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role, Scope
@@ -108,6 +108,39 @@ async def dropped(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
         ctx.session, promotion_id, promotions.STOPPED, ctx.now(), promotions.DRAFT
     )
     return [Text.of(ctx.t(N_("Discarded.")))]
+
+
+WORDS = Param("words", ParamKind.TEXT, placeholder=N_("Title | Text"), max_length=3000)
+EDITED = Param("number", ParamKind.INT, placeholder=N_("number"), min_value=1)
+
+
+@feature.command(
+    "promoedit",
+    N_("Change a running promotion's title and text (vendors)"),
+    params=[EDITED, WORDS],
+    role=Role.VENDOR,
+)
+async def promo_edit(ctx: Context, args: Args) -> Sequence[Out]:
+    title, bar, body = args["words"].partition("|")
+    if not bar:
+        raise UserError(N_("Write it as: /promoedit NUMBER Title | Text"))
+    title, body = plans.check_title(title), plans.check_text(body)
+    seller = await drafting.seller(ctx)
+    number = args["number"]
+    revision = await promotions.edit(ctx.session, number, seller.id, title, body)
+    if revision is None:
+        raise UserError(N_("You have no running promotion #{number}."), number=number)
+    edited = await delivery.edit_posts(ctx.session, ctx.services, number, revision, ctx.now())
+    ctx.wake(SEND_JOB)
+    return [
+        ctx.rich_n(
+            Nn_(
+                "Changed. Its next posts say so, and {n} post already made is edited.",
+                "Changed. Its next posts say so, and {n} posts already made are edited.",
+            ),
+            edited,
+        )
+    ]
 
 
 @feature.command("promos", N_("Promotions: waiting for approval here, or your own"))

@@ -23,7 +23,7 @@ from handlers.core import codec
 from handlers.core.context import SEND_JOB, Services
 from handlers.core.i18n import I18n
 from handlers.core.model import Edit, SentRef
-from handlers.promotions.posts import Links, direct, ended_card, post
+from handlers.promotions.posts import Links, card, direct, ended_card, post
 from storage import outbox, promotions
 from storage.catalog import ProductRecord, product_by_sku
 from storage.promotions import CAPPED, LATE, QUEUED, Due, Policy
@@ -166,6 +166,22 @@ async def end_posts(services: Services) -> int:
         await promotions.mark_ended(session, [p[0] for p in posts])
     if posts:
         services.jobs.wake(SEND_JOB)
+    return len(posts)
+
+
+async def edit_posts(
+    session: AsyncSession, services: Services, promotion_id: int, revision: int, now: datetime
+) -> int:
+    """Queue an edit of every post the promotion has made, to its current words (once
+    per revision); returns how many."""
+    record, products = await _shown(session, promotion_id)
+    i18n = I18n(services.settings.default_locale)
+    posts = await promotions.sent_posts(session, promotion_id)
+    for post_id, platform, chat_id, kind, message_id in posts:
+        shown = card(record.plan, record.vendor, products, i18n, links=_counted(services, post_id))
+        edit = Edit(SentRef(chat_id, message_id), shown)
+        key = f"promo-edit:{post_id}:{revision}"
+        await outbox.put(session, key, platform, chat_id, kind, codec.dumps([edit]), now)
     return len(posts)
 
 

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("times", sa.Integer(), nullable=True),
         sa.Column("pin", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
