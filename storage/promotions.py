@@ -293,6 +293,19 @@ async def sent(session: AsyncSession, post_id: int, message_id: str | None, now:
     )
 
 
+async def pinned_place(session: AsyncSession, post_id: int) -> tuple[str, str, str] | None:
+    """Where a post of a promotion that pins its posts went: (platform, chat id, kind);
+    None when it does not pin."""
+    stmt = (
+        select(Chat.platform, Chat.platform_chat_id, Chat.kind)
+        .join(PromotionPost, col(PromotionPost.chat_id) == col(Chat.id))
+        .join(Promotion, col(Promotion.id) == col(PromotionPost.promotion_id))
+        .where(PromotionPost.id == post_id, col(Promotion.pin).is_(True))
+    )
+    found = (await session.exec(stmt)).first()
+    return None if found is None else (found[0], found[1], found[2])
+
+
 async def edit(
     session: AsyncSession, promotion_id: int, vendor_id: int, title: str, body: str
 ) -> int | None:

@@ -353,6 +353,17 @@ class FakeDiscord(LoopbackServer):
                     (v for k, v in voters.items() if int(k) > after), key=lambda v: int(v["id"])
                 )
                 return {"users": later[:limit]}
+            case ("PUT" | "DELETE") as verb, [
+                "channels",
+                channel_id,
+                "messages",
+                "pins",
+                message_id,
+            ]:
+                if self.messages.get(message_id, {}).get("channel_id") != channel_id:
+                    raise ApiError(404, 10008, "Unknown Message")
+                self.messages[message_id]["pinned"] = verb == "PUT"
+                return None
             case "POST", ["channels", _, "polls", message_id, "expire"]:
                 message = self.messages.get(message_id)
                 if message is None or "poll" not in message:

@@ -684,6 +684,21 @@ class FakeTelegram(LoopbackServer):
             for m in media
         ]
 
+    def _m_pinChatMessage(self, params: dict[str, Any]) -> bool:
+        chat = self._chat(params)
+        message = self._message(chat, params)
+        if chat.type != "private" and BOT["id"] not in chat.admins:
+            raise ApiError(
+                400, "Bad Request: not enough rights to manage pinned messages in the chat"
+            )
+        message["pinned"] = True
+        return True
+
+    def _m_unpinChatMessage(self, params: dict[str, Any]) -> bool:
+        chat = self._chat(params)
+        self._message(chat, params)["pinned"] = False
+        return True
+
     def _m_stopPoll(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
         message = self.messages.get((chat.id, int(params["message_id"])))

@@ -22,7 +22,7 @@ from config import Settings
 from handlers.core.model import Card, Out
 from handlers.orders.feeds import shopify_order
 from handlers.orders.service import record_orders
-from handlers.promotions.delivery import JOB
+from handlers.promotions.delivery import END_JOB, JOB
 from handlers.promotions.files import report_csv
 from tests import fake_discord
 from tests.fake_discord import FakeDiscord, slash
@@ -181,3 +181,36 @@ async def test_the_report_is_csv_per_day_and_chat(app: App, campaign: int, clock
         f"{day},west,1,0,,",
         f"{day},(shop),,,2,153.90 EUR",
     ]
+
+
+async def test_a_pinned_promotion_on_discord_is_pinned_then_unpinned_when_it_ends(
+    app: App, clock: Clock
+) -> None:
+    fake = FakeDiscord()
+    await fake.start()
+    settings = app.settings.model_copy(
+        update={
+            "discord_token": SecretStr(fake_discord.TOKEN),
+            "discord_api_url": fake.api_url,
+            "discord_guild_ready_timeout": 0.05,
+        }
+    )
+    adapter = DiscordAdapter(settings, app.router, app.state, outbox=app.outbox)
+    await adapter.start()
+    try:
+        start = (clock() + timedelta(minutes=1)).isoformat()
+        await write(app, f"BAG-001 {start} 1d 3d --pin Pinned sale | Up top", chats=(WEST,))
+        await decide(app, WEST)
+        await app.start_background()
+        clock.now = clock() + timedelta(minutes=2)
+        app.jobs.wake(JOB)
+        [pin] = await fake.wait_for(lambda: fake.sent("PUT", "/pins/"))
+        message = pin.path.rsplit("/", 1)[1]
+        assert "Pinned sale" in str(fake.messages[message])
+        clock.now = clock() + timedelta(days=4)
+        app.jobs.wake(END_JOB)
+        await fake.wait_for(lambda: fake.sent("DELETE", f"/pins/{message}"))
+        assert "This promotion has ended." in str(fake.messages[message])
+    finally:
+        await adapter.stop()
+        await fake.stop()

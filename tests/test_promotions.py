@@ -38,7 +38,7 @@ from handlers.core.model import (
     UserRef,
 )
 from handlers.promotions.delivery import END_JOB, JOB
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import BOT, FakeTelegram
 from tests.support import Clock, plain
 
 _ids = itertools.count(1)
@@ -446,8 +446,8 @@ async def test_a_429_storm_from_telegram_delays_posts_but_loses_none(
 ) -> None:
     fake = FakeTelegram()
     await fake.start()
-    for chat in (NORTH, SOUTH):
-        fake.add_group(int(chat.id), chat.title or "")
+    fake.add_group(int(NORTH.id), "North", admins={BOT["id"]})  # the bot may pin here
+    fake.add_group(int(SOUTH.id), "South")  # and not here
     fake.add_private(int(VERA.id))
     settings = app.settings.model_copy(
         update={
@@ -460,7 +460,8 @@ async def test_a_429_storm_from_telegram_delays_posts_but_loses_none(
     await adapter.start()
     try:
         start = (clock() + timedelta(minutes=1)).isoformat()
-        await write(app, f"BAG-001 {start} once 1d Storm sale | Still here", chats=(NORTH, SOUTH))
+        spec = f"BAG-001 {start} once 1d --pin Storm sale | Still here"
+        await write(app, spec, chats=(NORTH, SOUTH))
         for chat in (NORTH, SOUTH):
             await decide(app, chat)
         await app.start_background()
@@ -474,7 +475,14 @@ async def test_a_429_storm_from_telegram_delays_posts_but_loses_none(
             ]
             assert len(cards) == 1
         floods = [c for c in fake.sent(ok=False) if c.status == 429]
-        assert len(floods) == 8 and len(fake.sent(ok=False)) == 8  # waited out, no errors
+        assert len(floods) == 8  # every one waited out
+        # Pinned where the bot may pin; refused (and logged, not retried) where not.
+        pins = await fake.wait_for(lambda: fake.sent(method="pinChatMessage"))
+        [card] = [c for c in fake.sent(int(NORTH.id), "sendPhoto") if "Storm sale" in str(c.params)]
+        assert [int(p.params["message_id"]) for p in pins] == [card.result["message_id"]]
+        await fake.wait_for(lambda: fake.sent(int(SOUTH.id), "pinChatMessage", ok=False))
+        await asyncio.sleep(0.3)
+        assert len(fake.sent(int(SOUTH.id), "pinChatMessage", ok=False)) == 1
     finally:
         await adapter.stop()
         await fake.stop()

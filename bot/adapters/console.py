@@ -39,6 +39,7 @@ from handlers.core.model import (
     Image,
     Offers,
     Out,
+    Pin,
     Poll,
     Style,
     Text,
@@ -327,8 +328,8 @@ class ConsoleAdapter:
                 return self._poll(out)
             case Document():
                 return RichText(f"[{self._t(FILE)}: {out.filename}] {out.caption}")
-            case ClosePoll():
-                return RichText(self._t(N_("(the poll above is closed)")), style="dim")
+            case ClosePoll() | Pin():
+                return RichText(self._t(_note(out)), style="dim")
             case Ephemeral() | Edit() | Direct():
                 return self._wrapped(out)
             case ToChat():
@@ -425,6 +426,13 @@ def rich_text(text: Text) -> RichText:
         if span.style is Style.LINK and span.url and span.url != span.text:
             out.append(f" ({span.url})", style="dim")
     return out
+
+
+def _note(out: ClosePoll | Pin) -> str:
+    """What happened to an earlier message, said in passing."""
+    if isinstance(out, ClosePoll):
+        return N_("(the poll above is closed)")
+    return N_("(pinned a message)") if out.on else N_("(unpinned a message)")
 
 
 def _read_line(prompt: str) -> str | None:

@@ -34,6 +34,7 @@ _STORABLE: tuple[type, ...] = (
     model.PollOption,
     model.Document,
     model.ClosePoll,
+    model.Pin,
     model.Edit,
     model.SentRef,
     model.Offers,

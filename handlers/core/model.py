@@ -327,6 +327,15 @@ class ClosePoll:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """Pin a message at the top of its chat (or unpin it: `on` False). The bot needs the
+    right to (Telegram: an admin who may pin; Discord: Manage Messages)."""
+
+    ref: SentRef
+    on: bool = True
+
+
+@dataclass(frozen=True)
 class ToChat:
     """Content for another chat (possibly on another platform), e.g. a mirrored poll."""
 
@@ -364,4 +373,4 @@ class Offers:
 # What shows as messages in a chat; adapters render each kind (and `Out`s exhaustively:
 # a new kind fails the type check of every adapter until it is rendered).
 ChatMessage = Text | Card | Buttons | Image | Album | Poll | Document | Form
-Out = ChatMessage | Ephemeral | Direct | Edit | ClosePoll | ToChat | Offers
+Out = ChatMessage | Ephemeral | Direct | Edit | ClosePoll | Pin | ToChat | Offers

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.core import codec
 from handlers.core.context import SEND_JOB, Services
 from handlers.core.i18n import I18n
-from handlers.core.model import Edit, SentRef
+from handlers.core.model import Edit, Out, Pin, SentRef
 from handlers.promotions.posts import Links, card, direct, ended_card, post
 from storage import outbox, promotions
 from storage.catalog import ProductRecord, product_by_sku
@@ -139,9 +139,18 @@ def _counted(services: Services, post_id: int) -> Links:
 async def delivered(
     session: AsyncSession, key: str, refs: Sequence[SentRef], now: datetime
 ) -> None:
-    """A post reached its chat: note its card's message (to edit it when it ends)."""
+    """A post reached its chat: note its card's message (to edit it when it ends), and
+    pin it where the promotion asks to (the outbox sends that within seconds)."""
     post_id = int(key.partition(":")[2])
-    await promotions.sent(session, post_id, refs[-1].message_id if refs else None, now)
+    message = refs[-1].message_id if refs else None
+    await promotions.sent(session, post_id, message, now)
+    place = await promotions.pinned_place(session, post_id) if message else None
+    if place is not None and message is not None:
+        platform, chat_id, kind = place
+        pin = Pin(SentRef(chat_id, message))
+        await outbox.put(
+            session, f"promo-pin:{post_id}", platform, chat_id, kind, codec.dumps([pin]), now
+        )
 
 
 async def end_posts(services: Services) -> int:
@@ -159,9 +168,12 @@ async def end_posts(services: Services) -> int:
                 shown[promotion_id] = await _shown(session, promotion_id)
             record, products = shown[promotion_id]
             ended = ended_card(record.plan, record.vendor, products, i18n)
-            edit = Edit(SentRef(chat_id, message_id), ended)
+            ref = SentRef(chat_id, message_id)
+            outs: list[Out] = [Edit(ref, ended)]
+            if record.plan.pin:
+                outs.append(Pin(ref, on=False))
             await outbox.put(
-                session, f"promo-end:{post_id}", platform, chat_id, kind, codec.dumps([edit]), now
+                session, f"promo-end:{post_id}", platform, chat_id, kind, codec.dumps(outs), now
             )
         await promotions.mark_ended(session, [p[0] for p in posts])
     if posts:

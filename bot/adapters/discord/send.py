@@ -39,6 +39,7 @@ from handlers.core.model import (
     Image,
     Offers,
     Out,
+    Pin,
     Poll,
     SentRef,
     Span,
@@ -295,6 +296,14 @@ class DiscordSender:
             channel = self.client.get_partial_messageable(int(chat.id))
         return await self.to_channel(None, channel, None, outs)
 
+    async def _pin(self, out: Pin) -> None:
+        channel = self.client.get_partial_messageable(int(out.ref.chat_id))
+        message = channel.get_partial_message(int(out.ref.message_id))
+        try:
+            await (message.pin() if out.on else message.unpin())
+        except discord.HTTPException as error:  # no Manage Messages here: logged
+            log.warning("pinning in channel %s: %s %s", out.ref.chat_id, error.status, error.text)
+
     async def _close_poll(self, out: ClosePoll) -> None:
         try:
             await self.client.http.end_poll(int(out.ref.chat_id), int(out.ref.message_id))
@@ -343,6 +352,9 @@ class DiscordSender:
             return []
         if isinstance(out, ClosePoll):
             await self._close_poll(out)
+            return []
+        if isinstance(out, Pin):
+            await self._pin(out)
             return []
         if isinstance(out, ToChat | Offers):
             raise TypeError(f"{type(out).__name__} are not sent to a Discord channel")
@@ -434,6 +446,8 @@ class DiscordSender:
                     await self.edit(inner)
                 elif isinstance(inner, ClosePoll):
                     await self._close_poll(inner)
+                elif isinstance(inner, Pin):
+                    await self._pin(inner)
                 elif isinstance(inner, ToChat | Offers):
                     # Discord has no inline mode; other chats' content is queued.
                     raise TypeError(f"{type(inner).__name__} do not answer an interaction")

@@ -56,6 +56,7 @@ from handlers.core.model import (
     Image,
     Offers,
     Out,
+    Pin,
     Poll,
     SentRef,
     Text,
@@ -163,6 +164,8 @@ class Sender:
                 await self._message_out(event, chat_id, out, delivery)
             case ClosePoll():
                 await self._stop_poll(out)
+            case Pin():
+                await self._pin(out)
             case Ephemeral():
                 await self._ephemeral(event, chat_id, out, delivery)
             case Direct():
@@ -426,6 +429,26 @@ class Sender:
             lambda: self.bot.send_document(chat_id, upload, caption=document.caption or None),
         )
         return _ref(message)
+
+    async def _pin(self, out: Pin) -> None:
+        chat_id, message_id = int(out.ref.chat_id), int(out.ref.message_id)
+        try:
+            if out.on:
+                await self.call(
+                    "pinChatMessage",
+                    chat_id,
+                    lambda: self.bot.pin_chat_message(
+                        chat_id, message_id, disable_notification=True
+                    ),
+                )
+            else:
+                await self.call(
+                    "unpinChatMessage",
+                    chat_id,
+                    lambda: self.bot.unpin_chat_message(chat_id, message_id),
+                )
+        except (BadRequest, Forbidden) as error:  # not an admin who may pin: logged, no retry
+            log.warning("pinning in chat %s: %s", chat_id, error.message)
 
     async def _stop_poll(self, out: ClosePoll) -> None:
         chat_id, message_id = int(out.ref.chat_id), int(out.ref.message_id)
