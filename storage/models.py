@@ -1051,6 +1051,7 @@ class PromotionPost(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("promotion_id", "number", "chat_id"),
         Index("ix_promotion_post_scope_day", "scope", "day"),
+        Index("ix_promotion_post_message", "chat_id", "message_id"),  # reactions find it
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -1068,6 +1069,7 @@ class PromotionPost(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     message_id: str | None = Field(default=None, max_length=64)  # the platform's, once sent
     ended: bool = False  # edited to say the promotion ended
+    reactions: int = 0  # the latest count (Telegram's total; Discord's, from its reactions)
 
 
 class PromotionClick(SQLModel, table=True):
@@ -1088,6 +1090,22 @@ class PromotionClick(SQLModel, table=True):
     )
     visitor: str = Field(max_length=64)
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class PromotionReaction(SQLModel, table=True):
+    """One person's reaction on a post, where the platform says who (Discord): added
+    once, removed when taken back; the post's count is theirs."""
+
+    __tablename__ = "promotion_reaction"
+    __table_args__ = (PrimaryKeyConstraint("post_id", "user_id", "emoji"),)
+
+    post_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("promotion_post.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    user_id: str = Field(max_length=64)
+    emoji: str = Field(max_length=64)
 
 
 class PromoPolicy(SQLModel, table=True):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +24,7 @@ from storage.models import (
     PromotionClick,
     PromotionOccurrence,
     PromotionPost,
+    PromotionReaction,
     PromotionTarget,
     ShopOrder,
     Vendor,
@@ -382,6 +383,53 @@ async def mark_ended(session: AsyncSession, post_ids: Sequence[int]) -> None:
     await session.exec(update(table).where(table.c.id.in_(list(post_ids))).values(ended=True))
 
 
+async def react(
+    session: AsyncSession,
+    platform: str,
+    chat_id: str,
+    message_id: str,
+    total: int | None,
+    who: tuple[str, str, bool] | None = None,
+) -> bool:
+    """Reactions on a message, if it is a promotion's post: its total as the platform
+    counts it, or one person's reaction (user id, emoji, added) counted here. Whether
+    the message was a post."""
+    post = (
+        select(PromotionPost.id)
+        .join(Chat, col(Chat.id) == col(PromotionPost.chat_id))
+        .where(
+            Chat.platform == platform,
+            Chat.platform_chat_id == chat_id,
+            PromotionPost.message_id == message_id,
+        )
+    )
+    post_id = (await session.exec(post)).first()
+    if post_id is None:
+        return False
+    if who is not None:
+        user_id, emoji, added = who
+        reactions = table_of(PromotionReaction)
+        if added:
+            await session.exec(
+                insert_for(session, reactions)
+                .values(post_id=post_id, user_id=user_id, emoji=emoji[:64])
+                .on_conflict_do_nothing()
+            )
+        else:
+            await session.exec(
+                delete(reactions).where(
+                    reactions.c.post_id == post_id,
+                    reactions.c.user_id == user_id,
+                    reactions.c.emoji == emoji[:64],
+                )
+            )
+        counted = select(func.count()).where(PromotionReaction.post_id == post_id)
+        total = int((await session.exec(counted)).one())
+    table = table_of(PromotionPost)
+    await session.exec(update(table).where(table.c.id == post_id).values(reactions=total or 0))
+    return True
+
+
 async def link_target(
     session: AsyncSession, post_id: int
 ) -> tuple[int, int, tuple[str, ...]] | None:
@@ -437,20 +485,23 @@ class Numbers:
     # currency (as ordered, refunds not taken off) in minor units.
     orders: dict[date, int] = field(default_factory=dict)
     revenue: dict[tuple[date, str], int] = field(default_factory=dict)
+    reactions: dict[str, int] = field(default_factory=dict)  # per chat, on its posts
 
 
 async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
     """The promotion's campaign numbers (days in UTC)."""
     posts: dict[tuple[str, date], int] = {}
+    reactions: dict[str, int] = {}
     sent = (
-        select(Chat.title, Chat.platform_chat_id, PromotionPost.sent_at)
+        select(Chat.title, Chat.platform_chat_id, PromotionPost.sent_at, PromotionPost.reactions)
         .join(Chat, col(Chat.id) == col(PromotionPost.chat_id))
         .where(PromotionPost.promotion_id == promotion_id, col(PromotionPost.sent_at).is_not(None))
     )
-    for title, chat, at in (await session.exec(sent)).all():
+    for title, chat, at, reacted in (await session.exec(sent)).all():
         assert at is not None
         key = (title or chat, at.astimezone(UTC).date())
         posts[key] = posts.get(key, 0) + 1
+        reactions[title or chat] = reactions.get(title or chat, 0) + reacted
     clicks: dict[tuple[str, date], int] = {}
     followed = (
         select(Chat.title, Chat.platform_chat_id, PromotionClick.at)
@@ -462,6 +513,7 @@ async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
         clicks[key] = clicks.get(key, 0) + 1
     counts = await posts_by_status(session, promotion_id)
     found = Numbers(posts, clicks, counts.get(LATE, 0), counts.get(CAPPED, 0))
+    found.reactions.update(reactions)
     record = await promotion(session, promotion_id)
     code = record.plan.code.upper() if record is not None and record.plan.code else None
     carrying = col(ShopOrder.promotion_id) == promotion_id

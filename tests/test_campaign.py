@@ -4,6 +4,7 @@ arrives as a real PNG on Telegram and on Discord, beside the figures in words; a
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -12,6 +13,7 @@ import aiohttp
 import pytest
 from PIL import Image
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from bot import promo_links
 from bot.adapters.discord.adapter import DiscordAdapter
@@ -26,12 +28,13 @@ from handlers.promotions.delivery import END_JOB, JOB
 from handlers.promotions.files import report_csv
 from tests import fake_discord
 from tests.fake_discord import FakeDiscord, slash
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import BOT, FakeTelegram
 from tests.fake_telegram import user as tg_user
 from tests.support import Clock
 from tests.test_promotions import (
     NORTH,
     WEST,
+    count_is,
     decide,
     posted_count,
     running,
@@ -103,6 +106,16 @@ async def campaign(app: App, clock: Clock) -> AsyncIterator[int]:
     yield number
 
 
+async def message_of(app: App, chat: str) -> str:
+    """The message id of the post in the chat (platform chat id)."""
+    query = (
+        "SELECT p.message_id FROM promotion_post p JOIN chat c ON c.id = p.chat_id "
+        f"WHERE c.platform_chat_id = '{chat}'"
+    )
+    async with app.db.read() as session:
+        return str((await session.exec(text(query))).one()[0])  # type: ignore[call-overload]
+
+
 def png(data: bytes) -> tuple[int, int]:
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(data)) as picture:
@@ -125,6 +138,21 @@ async def test_the_chart_is_a_png_on_telegram(app: App, campaign: int) -> None:
     adapter = TelegramAdapter(settings, app.router)
     await adapter.start()
     try:
+        # Telegram tells an admin bot a message's reactions, anonymously, as totals.
+        fake.add_group(int(NORTH.id), "North", admins={BOT["id"]})
+        counted = {
+            "chat": fake.chats[int(NORTH.id)].as_dict(),
+            "message_id": int(await message_of(app, NORTH.id)),
+            "date": 1_780_000_000,
+            "reactions": [
+                {"type": {"type": "emoji", "emoji": "👍"}, "total_count": 2},
+                {"type": {"type": "emoji", "emoji": "🔥"}, "total_count": 1},
+            ],
+        }
+        fake.push({"message_reaction_count": counted})
+        counted["reactions"] = [{"type": {"type": "emoji", "emoji": "👍"}, "total_count": 3}]
+        last = fake.push({"message_reaction_count": counted})  # the latest total counts
+        await fake.wait_for(lambda: fake.confirmed > last)
         fake.push_message(42, vera, "/campaign")
         [photo] = await fake.wait_for(lambda: fake.sent(42, "sendPhoto"))
         [(_, data)] = photo.params["_uploads"]
@@ -133,6 +161,7 @@ async def test_the_chart_is_a_png_on_telegram(app: App, campaign: int) -> None:
         said = words.result["text"]
         assert "2 posts delivered" in said and "2 people followed a link" in said
         assert "2 orders carried its link or code" in said
+        assert "North: 1 post delivered, 2 people followed a link, 3 reactions" in said
         assert "Ordered for €153.90, before refunds." in said
         assert "estimated" in said and "exact" in said
     finally:
@@ -153,6 +182,29 @@ async def test_the_chart_is_a_png_on_discord(app: App, campaign: int) -> None:
     adapter = DiscordAdapter(settings, app.router, app.state)
     await adapter.start()
     try:
+        message = await message_of(app, WEST.id)
+        for who, added in (
+            ("600", True),
+            ("600", True),
+            ("601", True),
+            ("602", True),
+            ("602", False),
+        ):
+            reaction = {
+                "user_id": who,
+                "channel_id": WEST.id,
+                "message_id": message,
+                "guild_id": fake_discord.GUILD_ID,
+                "emoji": {"id": None, "name": "🔥"},
+                "message_author_id": fake_discord.BOT_ID,
+                "burst": False,
+                "type": 0,
+            }
+            kind = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
+            await fake.dispatch(kind, reaction)
+            await asyncio.sleep(0.1)  # each handled before the next (the fake does not wait)
+        reacted = f"SELECT reactions FROM promotion_post WHERE message_id = '{message}'"
+        await until(lambda: count_is(app, reacted, 2))
         asked = slash("campaign", who=fake_discord.user(ADMIN_ID, "Admin"), number=campaign)
         await fake.dispatch("INTERACTION_CREATE", asked)
 
@@ -166,6 +218,7 @@ async def test_the_chart_is_a_png_on_discord(app: App, campaign: int) -> None:
             lambda: [c for c in fake.calls if "people followed a link" in str(c.body)]
         )
         assert "2 posts delivered" in str(words[0].body)
+        assert "west: 1 post delivered, 0 people followed a link, 2 reactions" in str(words[0].body)
     finally:
         await adapter.stop()
         await fake.stop()

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.core.args import Param
 from handlers.core.conversations import Flow
 from handlers.core.errors import UserError
-from handlers.core.model import Attachment, Out, PollVote, Posted, SentRef
+from handlers.core.model import Attachment, Out, PollVote, Posted, Reacted, SentRef
 from handlers.core.preferences import Preference
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ MergeHook = Callable[[AsyncSession, int, int], Awaitable[None]]
 # The outbox sent a message queued under a key `<prefix>:...`: (session, key, where each
 # message of it went, when), in the unit of work that marks it sent.
 DeliveredHook = Callable[[AsyncSession, str, Sequence[SentRef], datetime], Awaitable[None]]
+ReactedHook = Callable[[AsyncSession, Reacted], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class Feature:
     starts: dict[str, ActionHandler] = field(default_factory=dict)
     preferences: list[Preference] = field(default_factory=list)
     delivered_hooks: dict[str, DeliveredHook] = field(default_factory=dict)
+    reacted_hooks: list[ReactedHook] = field(default_factory=list)
 
     def command(
         self,
@@ -269,6 +271,11 @@ class Feature:
             return hook
 
         return register
+
+    def reacted(self, hook: ReactedHook) -> ReactedHook:
+        """Be told of reactions on the bot's messages (see `Reacted`)."""
+        self.reacted_hooks.append(hook)
+        return hook
 
     def preference(self, preference: Preference) -> Preference:
         """Offer a member's on/off choice in /settings."""

@@ -352,6 +352,21 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class Reacted:
+    """Reactions on a message of the bot's: Telegram tells a message's anonymous total
+    (`total`, to admin bots), Discord each person adding or taking back one (`user_id`,
+    `emoji`, `added`)."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+    total: int | None = None
+    user_id: str | None = None
+    emoji: str = ""
+    added: bool = True
+
+
+@dataclass(frozen=True)
 class Offer:
     """One card offered for an inline query: picked, it is sent into whatever chat the
     person is typing in, a chat the bot may not be in, so its buttons are links only."""

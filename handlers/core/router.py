@@ -38,6 +38,7 @@ from handlers.core.features import (
     JoinHandler,
     PhotoHandler,
     PollVoteHandler,
+    ReactedHook,
     Role,
     Scope,
     SentHandler,
@@ -53,6 +54,7 @@ from handlers.core.model import (
     Out,
     Poll,
     Posted,
+    Reacted,
     SentRef,
     Text,
     ToChat,
@@ -145,6 +147,7 @@ class Router:
         self.completions: dict[str, CompletionHandler] = {}
         self.poll_vote_handler: PollVoteHandler | None = None
         self.sent_handlers: dict[type, SentHandler] = {}
+        self.reacted_hooks: list[ReactedHook] = []
         # One queue per bulk handler: a batch is handled by one call of its handler.
         self._batchers: dict[Any, Batcher[_BulkItem, Reply]] = {}
         # Who handled an update, among the processes sharing the database (kept replies).
@@ -170,6 +173,7 @@ class Router:
         self.preferences += feature.preferences
         self.completions.update(feature.completions)
         self.sent_handlers.update(feature.sent_handlers)
+        self.reacted_hooks += feature.reacted_hooks
         self.join_handlers += feature.join_handlers
         self.leave_handlers += feature.leave_handlers
         if feature.poll_vote_handler is not None:
@@ -258,6 +262,18 @@ class Router:
                 await handler(session, Posted(platform, chat_id, out, ref))
         except Exception:
             log.exception("recording where %s went failed", type(out).__name__)
+
+    async def reacted(self, reaction: Reacted) -> None:
+        """An adapter reports reactions on one of the bot's messages; features that asked
+        are told. Only features that know the message (a promotion's post) write."""
+        if not self.reacted_hooks:
+            return
+        try:
+            async with self.services.db.session() as session:
+                for hook in self.reacted_hooks:
+                    await hook(session, reaction)
+        except Exception:
+            log.exception("recording reactions on %s failed", reaction.message_id)
 
     def _wants(self, event: Event) -> bool:
         """Cheap filter before any database work: group chatter not meant for us."""

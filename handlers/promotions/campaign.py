@@ -23,6 +23,10 @@ PEOPLE = Nn_("{n} person followed a link", "{n} people followed a link")
 ORDERS = Nn_("{n} order carried its link or code", "{n} orders carried its link or code")
 EXACT = N_("exact: counted as each post reached its chat")
 AS_REPORTED = N_("exact: as the shop reported them")
+REACTIONS = Nn_("{n} reaction", "{n} reactions")
+AS_SEEN = N_(
+    "exact where the bot sees them: on Discord everywhere, on Telegram where it is an admin"
+)
 ESTIMATED = N_(
     "estimated: a link button does not say who pressed it, so people are told apart "
     "by network address and browser; link previews are not counted"
@@ -48,6 +52,8 @@ async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[
         "\n" + i18n.tn(*POSTS, posts) + " (" + i18n.t(EXACT) + ")",
         "\n" + i18n.tn(*PEOPLE, clicks) + " (" + i18n.t(ESTIMATED) + ")",
     ]
+    reacted = sum(numbers.reactions.values())
+    parts.append("\n" + i18n.tn(*REACTIONS, reacted) + " (" + i18n.t(AS_SEEN) + ")")
     orders = sum(numbers.orders.values())
     parts.append("\n" + i18n.tn(*ORDERS, orders) + " (" + i18n.t(AS_REPORTED) + ")")
     totals: dict[str, int] = {}
@@ -68,7 +74,9 @@ async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[
     for chat in chats_of(numbers):
         sent = sum(n for (c, _), n in numbers.posts.items() if c == chat)
         followed = sum(n for (c, _), n in numbers.clicks.items() if c == chat)
-        parts.append(f"\n• {chat}: " + i18n.tn(*POSTS, sent) + ", " + i18n.tn(*PEOPLE, followed))
+        reactions = i18n.tn(*REACTIONS, numbers.reactions.get(chat, 0))
+        line = ", ".join((i18n.tn(*POSTS, sent), i18n.tn(*PEOPLE, followed), reactions))
+        parts.append(f"\n• {chat}: {line}")
     days = days_of(numbers)
     outs: list[Out] = [Text.of(*parts)]
     if days:

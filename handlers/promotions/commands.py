@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import SEND_JOB, Context
@@ -22,6 +24,7 @@ from handlers.core.model import (
     ChatKind,
     ChatRef,
     Out,
+    Reacted,
     Span,
     Text,
     ToChat,
@@ -244,6 +247,17 @@ async def _viewable(ctx: Context, number: int | None) -> PromotionRecord:
 feature.job("post", due=delivery.due_times)(delivery.post_due)
 feature.job("end", every=timedelta(minutes=5))(delivery.end_posts)
 feature.delivered("promo")(delivery.delivered)
+
+
+@feature.reacted
+async def reacted(session: AsyncSession, reaction: Reacted) -> None:
+    """Reactions on a post count for its promotion (others are not ours to keep)."""
+    who = None
+    if reaction.total is None:
+        who = (reaction.user_id or "", reaction.emoji, reaction.added)
+    await promotions.react(
+        session, reaction.platform, reaction.chat_id, reaction.message_id, reaction.total, who
+    )
 
 
 async def _waiting(ctx: Context) -> list[Out]:

@@ -27,7 +27,7 @@ from bot.outbox import Outbox
 from bot.runner import PlatformRefused
 from config import Settings
 from handlers.core.features import Command
-from handlers.core.model import Attachment, Event
+from handlers.core.model import Attachment, Event, Reacted
 from handlers.core.platform_state import PlatformState
 from handlers.core.router import Router
 
@@ -51,6 +51,7 @@ def intents(settings: Settings) -> discord.Intents:
     wanted.guild_messages = True
     wanted.dm_messages = True
     wanted.guild_polls = True
+    wanted.guild_reactions = True  # reactions on promotions' posts
     wanted.dm_polls = True
     wanted.members = settings.discord_member_events  # privileged: opt in
     return wanted
@@ -98,6 +99,28 @@ class ShopBotClient(discord.Client):
 
     async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
         await self.adapter.router.handle(poll_vote_event(payload, "remove"))
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reacted(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reacted(payload, added=False)
+
+    async def _reacted(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        """Reactions on the bot's own messages (its promotions' posts) are counted; the
+        bot's own and everything else pass by."""
+        me = self.user.id if self.user else None
+        if payload.user_id == me or (added and payload.message_author_id != me):
+            return
+        reaction = Reacted(
+            PLATFORM,
+            str(payload.channel_id),
+            str(payload.message_id),
+            user_id=str(payload.user_id),
+            emoji=str(payload.emoji),
+            added=added,
+        )
+        await self.adapter.router.reacted(reaction)
 
     async def on_member_join(self, member: discord.Member) -> None:
         event = join_event(member)

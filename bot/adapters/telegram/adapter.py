@@ -33,7 +33,7 @@ from bot.runner import PlatformRefused
 from config import Settings
 from handlers.core.features import Role, Scope
 from handlers.core.i18n import SOURCE_LANGUAGE, I18n, available_languages
-from handlers.core.model import Attachment, Event, Out
+from handlers.core.model import Attachment, Event, Out, Reacted
 from handlers.core.router import Router
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ ALLOWED_UPDATES = [
     "chat_member",
     "my_chat_member",
     "inline_query",
+    "message_reaction_count",  # sent to admin bots: reactions on a promotion's posts
 ]
 CONCURRENT_UPDATES = 16
 # How long a stop waits for the updates being handled; the rest are cancelled and
@@ -247,6 +248,12 @@ class TelegramAdapter:
     async def on_update(self, update: Update) -> None:
         """One update, start to finish: handled, answered, its reply marked sent."""
         assert self._converter is not None and self._sender is not None
+        counted = update.message_reaction_count
+        if counted is not None:
+            total = sum(r.total_count for r in counted.reactions)
+            chat, message = str(counted.chat.id), str(counted.message_id)
+            await self._router.reacted(Reacted(PLATFORM, chat, message, total=total))
+            return
         answered = False
         album = update.message.media_group_id if update.message is not None else None
         try:

@@ -84,9 +84,18 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_id", sa.String(length=64), nullable=True),
         sa.Column("ended", sa.Boolean(), nullable=False),
+        sa.Column("reactions", sa.Integer(), nullable=False),
         sa.UniqueConstraint("promotion_id", "number", "chat_id"),
     )
     op.create_index("ix_promotion_post_scope_day", "promotion_post", ["scope", "day"])
+    op.create_index("ix_promotion_post_message", "promotion_post", ["chat_id", "message_id"])
+    op.create_table(
+        "promotion_reaction",
+        sa.Column("post_id", sa.Integer(), _fk("promotion_post"), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("emoji", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("post_id", "user_id", "emoji"),
+    )
     op.create_table(
         "promotion_click",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -116,6 +125,7 @@ def downgrade() -> None:
     for table in (
         "promo_policy",
         "promotion_click",
+        "promotion_reaction",
         "promotion_post",
         "promotion_occurrence",
         "promotion_target",
