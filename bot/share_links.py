@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.http import HttpServer
-from handlers.core.links import with_param
+from handlers.core.links import PROMOTION_PARAM, SHARE_PROMOTION, with_param
 from handlers.orders.feeds import SHARER_CODE_KEYS
 from storage import orders
 from storage.catalog import product_by_id
@@ -29,6 +29,10 @@ def mount(http: HttpServer, app: App) -> None:
             sharer = await orders.member_by_code(session, code)
         if found is None or not found.url or sharer is None:
             raise web.HTTPNotFound()
-        raise web.HTTPFound(with_param(found.url, SHARER_CODE_KEYS[-1], code.upper()))
+        target = with_param(found.url, SHARER_CODE_KEYS[-1], code.upper())
+        promotion = request.query.get(SHARE_PROMOTION, "")
+        if promotion.isdigit() and len(promotion) <= 9:  # made from a promotion's post
+            target = with_param(target, PROMOTION_PARAM, promotion)
+        raise web.HTTPFound(target)
 
     http.add_route("GET", PATH, follow)

@@ -860,6 +860,7 @@ class Referral(SQLModel, table=True):
     )
     platform: str = Field(max_length=16)
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    promotion_id: int | None = None  # the promotion whose post the link was made from
 
 
 class ActivityDay(SQLModel, table=True):
@@ -1089,6 +1090,21 @@ class PromotionClick(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("chat.id", ondelete="SET NULL"), nullable=True),
     )
     visitor: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class PromotionShare(SQLModel, table=True):
+    """A member took their share link from a promotion's post: once per member."""
+
+    __tablename__ = "promotion_share"
+    __table_args__ = (PrimaryKeyConstraint("promotion_id", "member_id"),)
+
+    promotion_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("promotion.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 

@@ -25,7 +25,9 @@ from storage.models import (
     PromotionOccurrence,
     PromotionPost,
     PromotionReaction,
+    PromotionShare,
     PromotionTarget,
+    Referral,
     ShopOrder,
     Vendor,
 )
@@ -383,6 +385,16 @@ async def mark_ended(session: AsyncSession, post_ids: Sequence[int]) -> None:
     await session.exec(update(table).where(table.c.id.in_(list(post_ids))).values(ended=True))
 
 
+async def share(session: AsyncSession, promotion_id: int, member_id: int, now: datetime) -> None:
+    """The member took their share link from the promotion's post (counted once)."""
+    table = table_of(PromotionShare)
+    await session.exec(
+        insert_for(session, table)
+        .values(promotion_id=promotion_id, member_id=member_id, at=now)
+        .on_conflict_do_nothing()
+    )
+
+
 async def react(
     session: AsyncSession,
     platform: str,
@@ -486,6 +498,8 @@ class Numbers:
     orders: dict[date, int] = field(default_factory=dict)
     revenue: dict[tuple[date, str], int] = field(default_factory=dict)
     reactions: dict[str, int] = field(default_factory=dict)  # per chat, on its posts
+    shares: int = 0  # members who took their share link from its posts
+    arrivals: int = 0  # newcomers who came through those links
 
 
 async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
@@ -512,8 +526,17 @@ async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
         key = (title or chat or "?", at.astimezone(UTC).date())
         clicks[key] = clicks.get(key, 0) + 1
     counts = await posts_by_status(session, promotion_id)
-    found = Numbers(posts, clicks, counts.get(LATE, 0), counts.get(CAPPED, 0))
-    found.reactions.update(reactions)
+    shared = select(func.count()).where(PromotionShare.promotion_id == promotion_id)
+    arrived = select(func.count()).where(Referral.promotion_id == promotion_id)
+    found = Numbers(
+        posts,
+        clicks,
+        counts.get(LATE, 0),
+        counts.get(CAPPED, 0),
+        reactions=reactions,
+        shares=int((await session.exec(shared)).one()),
+        arrivals=int((await session.exec(arrived)).one()),
+    )
     record = await promotion(session, promotion_id)
     code = record.plan.code.upper() if record is not None and record.plan.code else None
     carrying = col(ShopOrder.promotion_id) == promotion_id

@@ -14,14 +14,22 @@ from storage.sql import insert_for, table_of
 
 
 async def arrive(
-    session: AsyncSession, newcomer: int, sharer: int, platform: str, now: datetime
+    session: AsyncSession,
+    newcomer: int,
+    sharer: int,
+    platform: str,
+    now: datetime,
+    promotion: int | None = None,
 ) -> bool:
-    """Note that `sharer` brought `newcomer`; False if someone had already (a newcomer
-    arrives once, through the first link they opened)."""
+    """Note that `sharer` brought `newcomer` (through a link made from `promotion`'s
+    post, if so); False if someone had already (a newcomer arrives once, through the
+    first link they opened)."""
     table = table_of(Referral)
     stmt = (
         insert_for(session, table)
-        .values(member_id=newcomer, sharer_id=sharer, platform=platform, at=now)
+        .values(
+            member_id=newcomer, sharer_id=sharer, platform=platform, at=now, promotion_id=promotion
+        )
         .on_conflict_do_nothing()
         .returning(table.c.member_id)
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from handlers.core.model import (
     UserRef,
 )
 from handlers.promotions.delivery import END_JOB, JOB
+from storage import promotions as promotions_store
 from tests.fake_telegram import BOT, FakeTelegram
 from tests.support import Clock, plain
 
@@ -512,3 +514,36 @@ async def test_a_promotion_written_step_by_step(app: App) -> None:
     assert "It is posted 7 times" in shown and "in North" in shown
     assert "Submitted" in plain(await r(event(VERA, VERA_DM, token=buttons(preview)["Submit"])))
     assert "Winter sale" in await decide(app, NORTH)
+
+
+async def test_share_links_made_from_a_post_count_shares_and_arrivals_for_it(
+    app: App, clock: Clock
+) -> None:
+    app.services.bot_links["telegram"] = "https://t.me/shopbot_test_bot"
+    start = (clock() + timedelta(minutes=1)).isoformat()
+    promotion = await write(app, f"BAG-001 {start} once 1d Bring a friend | Both win", (NORTH,))
+    await decide(app, NORTH)
+    posted: list[tuple[str, str, list[Out]]] = []
+    running(app, posted)
+    await app.start_background()
+    clock.now = clock() + timedelta(minutes=2)
+    app.jobs.wake(JOB)
+    await until(lambda: posted_count(app, 1))
+    [card] = [o for o in posted[0][2] if isinstance(o, Card)]
+    share = next(b.action for row in card.buttons for b in row if b.label == "Share and earn")
+    assert share is not None
+    r = app.router.dispatch
+    for _ in range(2):  # pressed twice: one share
+        said = await r(event(SHOPPER, NORTH, token=share))
+    links = plain(said)
+    assert "I've written to you privately." in links
+    [deep] = re.findall(r"https://t\.me/shopbot_test_bot\?start=(s-\S+)", links)
+    assert deep.endswith(f"-{promotion}")
+    assert "https://bot.example.com/s/" in links and f"?p={promotion}" in links
+    newcomer = UserRef("telegram", "77", "Nia", "nia", "en")
+    newcomer_dm = ChatRef("telegram", "77", ChatKind.DM)
+    greeted = await r(event(newcomer, newcomer_dm, "start", deep))
+    assert "A friend shared" in plain(greeted)
+    async with app.db.read() as session:
+        found = await promotions_store.numbers(session, promotion)
+    assert (found.shares, found.arrivals) == (1, 1)

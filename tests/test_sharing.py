@@ -138,6 +138,9 @@ async def test_the_web_link_redirects_with_the_sharers_code(app: App, http: str)
         found = await client.get(f"{http}/s/{code}/{pid}", allow_redirects=False)
         assert found.status == 302
         assert found.headers["Location"] == f"https://shop.example.com/p/bag-001?sref={code}"
+        # Made from a promotion's post: the shop learns that too (its orders count for it).
+        found = await client.get(f"{http}/s/{code}/{pid}?p=12", allow_redirects=False)
+        assert found.headers["Location"].endswith(f"?sref={code}&spromo=12")
         assert (await client.get(f"{http}/s/NOPE/{pid}", allow_redirects=False)).status == 404
         assert (await client.get(f"{http}/s/{code}/99999", allow_redirects=False)).status == 404
     assert await balance(app, SAM) == 0  # a click pays nobody

@@ -12,6 +12,7 @@ from config import Settings
 SHARE_PREFIX = "s"  # /start s-<code>-<product id>
 SHARER_PARAM = "sref"  # the sharer's code on a shop link: the shop keeps it on the order
 PROMOTION_PARAM = "spromo"  # the promotion whose link it is (bot/promo_links.py)
+SHARE_PROMOTION = "p"  # on a web share link: the promotion it was made from
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,22 @@ class ShareLinks:
 
 
 def share_links(
-    settings: Settings, bot_links: dict[str, str], code: str, product_id: int
+    settings: Settings,
+    bot_links: dict[str, str],
+    code: str,
+    product_id: int,
+    promotion: int | None = None,
 ) -> ShareLinks:
     """The links `code`'s owner shares a product by: into the Telegram bot (once it has
-    said who it is) and on the web (with `public_url`)."""
+    said who it is) and on the web (with `public_url`); made from a promotion's post,
+    they name it, so what they bring counts for it too."""
     telegram = bot_links.get("telegram")
     public = settings.public_url
+    tail = f"-{promotion}" if promotion is not None else ""
+    query = f"?{SHARE_PROMOTION}={promotion}" if promotion is not None else ""
     return ShareLinks(
-        f"{telegram}?start={SHARE_PREFIX}-{code}-{product_id}" if telegram else None,
-        f"{public.rstrip('/')}/s/{code}/{product_id}" if public else None,
+        f"{telegram}?start={SHARE_PREFIX}-{code}-{product_id}{tail}" if telegram else None,
+        f"{public.rstrip('/')}/s/{code}/{product_id}{query}" if public else None,
     )
 
 

@@ -24,6 +24,8 @@ ORDERS = Nn_("{n} order carried its link or code", "{n} orders carried its link 
 EXACT = N_("exact: counted as each post reached its chat")
 AS_REPORTED = N_("exact: as the shop reported them")
 REACTIONS = Nn_("{n} reaction", "{n} reactions")
+SHARES = Nn_("{n} person took their share link", "{n} people took their share link")
+ARRIVALS = Nn_("{n} newcomer came through them", "{n} newcomers came through them")
 AS_SEEN = N_(
     "exact where the bot sees them: on Discord everywhere, on Telegram where it is an admin"
 )
@@ -54,6 +56,15 @@ async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[
     ]
     reacted = sum(numbers.reactions.values())
     parts.append("\n" + i18n.tn(*REACTIONS, reacted) + " (" + i18n.t(AS_SEEN) + ")")
+    parts.append(
+        "\n"
+        + i18n.tn(*SHARES, numbers.shares)
+        + "; "
+        + i18n.tn(*ARRIVALS, numbers.arrivals)
+        + " ("
+        + i18n.t(N_("exact"))
+        + ")"
+    )
     orders = sum(numbers.orders.values())
     parts.append("\n" + i18n.tn(*ORDERS, orders) + " (" + i18n.t(AS_REPORTED) + ")")
     totals: dict[str, int] = {}

@@ -30,8 +30,17 @@ from handlers.core.model import (
     ToChat,
     bold,
 )
-from handlers.promotions import campaign, delivery, drafting, guided, plans, vendors
+from handlers.promotions import (
+    campaign,
+    delivery,
+    drafting,
+    guided,
+    plans,
+    sharing,
+    vendors,
+)
 from handlers.promotions.drafting import DROP, SUBMIT
+from handlers.promotions.posts import SHARE_ACTION
 from storage import linking, promotions
 from storage import vendors as vendor_store
 from storage.identity import accounts_of
@@ -247,6 +256,11 @@ async def _viewable(ctx: Context, number: int | None) -> PromotionRecord:
 feature.job("post", due=delivery.due_times)(delivery.post_due)
 feature.job("end", every=timedelta(minutes=5))(delivery.end_posts)
 feature.delivered("promo")(delivery.delivered)
+
+
+@feature.action(SHARE_ACTION)
+async def share_pressed(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
+    return await sharing.links(ctx, _id(args))
 
 
 @feature.reacted

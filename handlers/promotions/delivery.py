@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.core import codec
+from handlers.core.actions import encode
 from handlers.core.context import SEND_JOB, Services
 from handlers.core.i18n import I18n
 from handlers.core.model import Edit, Out, Pin, SentRef
-from handlers.promotions.posts import Links, card, direct, ended_card, post
+from handlers.promotions.posts import SHARE_ACTION, Links, card, direct, ended_card, post
 from storage import outbox, promotions
 from storage.catalog import ProductRecord, product_by_sku
 from storage.promotions import CAPPED, LATE, QUEUED, Due, Policy
@@ -98,7 +99,9 @@ async def post_due(services: Services) -> int:
                 products[item.promotion_id] = await _shown(session, item.promotion_id)
             record, shown = products[item.promotion_id]
             i18n = I18n(services.settings.default_locale)
-            outs = post(record.plan, record.vendor, shown, i18n, _counted(services, post_id))
+            links = _counted(services, post_id)
+            share = encode(SHARE_ACTION, str(item.promotion_id))
+            outs = post(record.plan, record.vendor, shown, i18n, links, share)
             await outbox.put(
                 session,
                 f"promo:{post_id}",
@@ -190,7 +193,14 @@ async def edit_posts(
     i18n = I18n(services.settings.default_locale)
     posts = await promotions.sent_posts(session, promotion_id)
     for post_id, platform, chat_id, kind, message_id in posts:
-        shown = card(record.plan, record.vendor, products, i18n, links=_counted(services, post_id))
+        shown = card(
+            record.plan,
+            record.vendor,
+            products,
+            i18n,
+            links=_counted(services, post_id),
+            share=encode(SHARE_ACTION, str(promotion_id)),
+        )
         edit = Edit(SentRef(chat_id, message_id), shown)
         key = f"promo-edit:{post_id}:{revision}"
         await outbox.put(session, key, platform, chat_id, kind, codec.dumps([edit]), now)

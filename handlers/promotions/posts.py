@@ -14,6 +14,7 @@ from storage.catalog import ProductRecord
 from storage.promotions import Plan
 
 MAX_BUY_BUTTONS = 5
+SHARE_ACTION = "pshare"  # pshare:<promotion id>: the presser's own share links for it
 CAPTION_LIMIT = 1024  # Telegram's, for a card shown as a photo with its caption
 
 
@@ -33,13 +34,15 @@ def post(
     products: Sequence[ProductRecord],
     i18n: I18n,
     links: Links = direct,
+    share: str | None = None,
 ) -> list[Out]:
     """The promotion's messages, in the chat's language for what ShopBot adds."""
     pictures = [Image(url=p.image_url, caption=p.name) for p in products if p.image_url]
     outs: list[Out] = []
     if len(pictures) > 1:
         outs.append(Album(tuple(pictures[:10])))
-    outs.append(card(plan, vendor, products, i18n, gallery=len(pictures) > 1, links=links))
+    gallery = len(pictures) > 1
+    outs.append(card(plan, vendor, products, i18n, gallery=gallery, links=links, share=share))
     return outs
 
 
@@ -50,7 +53,9 @@ def card(
     i18n: I18n,
     gallery: bool = False,
     links: Links = direct,
+    share: str | None = None,
 ) -> Card:
+    """The promotion's card; `share`: the action of its Share button (on posts)."""
     body = plan.body
     if plan.code:
         body += "\n\n" + i18n.t(N_("Code: {code}"), code=plan.code)
@@ -65,12 +70,15 @@ def card(
     image = plan.image_url
     if image is None and not gallery and products:
         image = products[0].image_url
+    rows = tuple((b,) for b in buy)
+    if share is not None:
+        rows += ((Button(i18n.t(N_("Share and earn")), share),),)
     return Card(
         title=plan.title,
         body=body,
         fields=fields,
         image_url=image,
-        buttons=tuple((b,) for b in buy),
+        buttons=rows,
         footer=i18n.t(N_("Promotion · {vendor}"), vendor=vendor),
     )
 

@@ -62,9 +62,10 @@ async def links(ctx: Context, product: ProductRecord) -> list[Out]:
 
 async def opened(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     """Someone opened a Telegram share link: the product, and an arrival if it is one."""
-    if len(args) != 2 or not args[1].isdigit():
+    if len(args) not in (2, 3) or not all(a.isdigit() and len(a) <= 9 for a in args[1:]):
         raise UserError(N_("That link no longer works."))
-    code, product_id = args
+    code, product_id = args[:2]
+    promotion = int(args[2]) if len(args) == 3 else None  # made from a promotion's post
     product = await product_by_id(ctx.session, int(product_id))
     sharer = await orders.member_by_code(ctx.session, code)
     if product is None or sharer is None:
@@ -74,7 +75,9 @@ async def opened(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
         ctx.member.first_seen  # an account the bot has never seen before
         and sharer != member
         and not any(role in ctx.roles for role in STAFF)
-        and await referrals.arrive(ctx.session, member, sharer, ctx.event.platform, ctx.now())
+        and await referrals.arrive(
+            ctx.session, member, sharer, ctx.event.platform, ctx.now(), promotion
+        )
     ):
         await earning.for_arrival(ctx.session, ctx.services.settings, sharer, member, ctx.now())
     greeting = ctx.rich(N_("A friend shared {product} with you."), product=bold(product.name))

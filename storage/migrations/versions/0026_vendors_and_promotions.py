@@ -90,6 +90,14 @@ def upgrade() -> None:
     op.create_index("ix_promotion_post_scope_day", "promotion_post", ["scope", "day"])
     op.create_index("ix_promotion_post_message", "promotion_post", ["chat_id", "message_id"])
     op.create_table(
+        "promotion_share",
+        sa.Column("promotion_id", sa.Integer(), _fk("promotion"), nullable=False),
+        sa.Column("member_id", sa.Integer(), _fk("member"), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("promotion_id", "member_id"),
+    )
+    op.add_column("referral", sa.Column("promotion_id", sa.Integer(), nullable=True))
+    op.create_table(
         "promotion_reaction",
         sa.Column("post_id", sa.Integer(), _fk("promotion_post"), nullable=False),
         sa.Column("user_id", sa.String(length=64), nullable=False),
@@ -120,12 +128,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("referral", "promotion_id")
     op.drop_column("shop_order", "discount_codes")  # SQLite 3.35+: no rebuild
     op.drop_column("shop_order", "promotion_id")
     for table in (
         "promo_policy",
         "promotion_click",
         "promotion_reaction",
+        "promotion_share",
         "promotion_post",
         "promotion_occurrence",
         "promotion_target",
