@@ -617,6 +617,14 @@ async def finish(
     return bool(result.rowcount)
 
 
+async def forget_drafts(session: AsyncSession, before: datetime) -> int:
+    """Drafts never submitted nor discarded, written before `before`: deleted."""
+    result = await session.exec(
+        delete(Promotion).where(col(Promotion.status) == DRAFT, col(Promotion.created_at) < before)
+    )
+    return int(result.rowcount or 0)
+
+
 async def ended(session: AsyncSession, now: datetime) -> list[int]:
     """Running promotions past their end: marked ended, once."""
     table = table_of(Promotion)

@@ -547,3 +547,19 @@ async def test_share_links_made_from_a_post_count_shares_and_arrivals_for_it(
     async with app.db.read() as session:
         found = await promotions_store.numbers(session, promotion)
     assert (found.shares, found.arrivals) == (1, 1)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_draft_nobody_submits_is_forgotten_after_a_day(app: App, clock: Clock) -> None:
+    r = app.router.dispatch
+    await r(event(TG_MOD, NORTH, "promopolicy", "2"))
+    preview = await r(event(VERA, VERA_DM, "promote", "BAG-001 now once 1d Left | Behind"))
+    assert "Submit" in buttons(preview)
+    drafts = "SELECT count(*) FROM promotion WHERE status = 'draft'"
+    assert await count(app, drafts) == 1
+    await app.start_background()
+    clock.now = clock() + timedelta(days=1, minutes=1)
+    app.jobs.wake(END_JOB)
+    await until(lambda: count_is(app, drafts, 0))
+    late = await r(event(VERA, VERA_DM, token=buttons(preview)["Submit"]))
+    assert "submitted or discarded already" in plain(late)

@@ -32,6 +32,7 @@ from storage.sql import write_first
 
 log = logging.getLogger(__name__)
 GRACE = timedelta(hours=1)
+DRAFT_LIFETIME = timedelta(days=1)  # a preview nobody submitted or discarded
 BATCH = 200
 JOB = "promotions.post"
 END_JOB = "promotions.end"
@@ -158,12 +159,14 @@ async def delivered(
 
 async def end_posts(services: Services) -> int:
     """Promotions past their end stop; their posts are edited to say so (stopped ones'
-    too), each once. Returns how many posts were queued for editing."""
+    too), each once; drafts left for a day go. Returns how many posts were queued for
+    editing."""
     now = services.clock()
     i18n = I18n(services.settings.default_locale)
     async with services.db.session() as session:
         await write_first(session)
         await promotions.ended(session, now)
+        await promotions.forget_drafts(session, now - DRAFT_LIFETIME)
         posts = await promotions.to_end(session, BATCH)
         shown: dict[int, tuple[promotions.PromotionRecord, list[ProductRecord]]] = {}
         for post_id, promotion_id, platform, chat_id, kind, message_id in posts:
