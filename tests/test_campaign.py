@@ -21,7 +21,7 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 from bot.http import HttpServer
 from config import Settings
-from handlers.core.model import Card, Out
+from handlers.core.model import Card
 from handlers.orders.feeds import shopify_order
 from handlers.orders.service import record_orders
 from handlers.promotions.delivery import END_JOB, JOB
@@ -36,8 +36,7 @@ from tests.test_promotions import (
     WEST,
     count_is,
     decide,
-    posted_count,
-    running,
+    post_now,
     until,
     write,
 )
@@ -63,18 +62,8 @@ def backend() -> str:
 @pytest.fixture
 async def campaign(app: App, clock: Clock) -> AsyncIterator[int]:
     """A promotion posted in a Telegram and a Discord chat, its link followed twice."""
-    start = (clock() + timedelta(minutes=1)).isoformat()
-    number = await write(
-        app, f"BAG-001 {start} once 1d --code FLASH10 Flash sale | Today", chats=(NORTH, WEST)
-    )
-    for chat in (NORTH, WEST):
-        await decide(app, chat)
-    posted: list[tuple[str, str, list[Out]]] = []
-    running(app, posted)
-    await app.start_background()
-    clock.now = clock() + timedelta(minutes=2)
-    app.jobs.wake(JOB)
-    await until(lambda: posted_count(app, 2))
+    spec = "BAG-001 once 1d --code FLASH10 Flash sale | Today"
+    number, posted = await post_now(app, clock, spec, (NORTH, WEST))
     server = HttpServer("127.0.0.1", 0, app.metrics)
     promo_links.mount(server, app)
     await server.start()
@@ -114,6 +103,16 @@ async def message_of(app: App, chat: str) -> str:
     )
     async with app.db.read() as session:
         return str((await session.exec(text(query))).one()[0])  # type: ignore[call-overload]
+
+
+def discord_settings(app: App, fake: FakeDiscord) -> Settings:
+    return app.settings.model_copy(
+        update={
+            "discord_token": SecretStr(fake_discord.TOKEN),
+            "discord_api_url": fake.api_url,
+            "discord_guild_ready_timeout": 0.05,  # the fake sends its one guild at once
+        }
+    )
 
 
 def png(data: bytes) -> tuple[int, int]:
@@ -172,13 +171,7 @@ async def test_the_chart_is_a_png_on_telegram(app: App, campaign: int) -> None:
 async def test_the_chart_is_a_png_on_discord(app: App, campaign: int) -> None:
     fake = FakeDiscord()
     await fake.start()
-    settings = app.settings.model_copy(
-        update={
-            "discord_token": SecretStr(fake_discord.TOKEN),
-            "discord_api_url": fake.api_url,
-            "discord_guild_ready_timeout": 0.05,
-        }
-    )
+    settings = discord_settings(app, fake)
     adapter = DiscordAdapter(settings, app.router, app.state)
     await adapter.start()
     try:
@@ -241,13 +234,7 @@ async def test_a_pinned_promotion_on_discord_is_pinned_then_unpinned_when_it_end
 ) -> None:
     fake = FakeDiscord()
     await fake.start()
-    settings = app.settings.model_copy(
-        update={
-            "discord_token": SecretStr(fake_discord.TOKEN),
-            "discord_api_url": fake.api_url,
-            "discord_guild_ready_timeout": 0.05,
-        }
-    )
+    settings = discord_settings(app, fake)
     adapter = DiscordAdapter(settings, app.router, app.state, outbox=app.outbox)
     await adapter.start()
     try:

@@ -169,6 +169,27 @@ async def posted_count(app: App, expected: int) -> bool:
     return await count(app, SENT) == expected
 
 
+Posted = list[tuple[str, str, list[Out]]]
+
+
+async def post_now(
+    app: App, clock: Clock, spec: str, chats: Sequence[ChatRef]
+) -> tuple[int, Posted]:
+    """A promotion starting in a minute (`spec` after its start), approved in `chats`,
+    posted by the real jobs: its number and what each chat got."""
+    start = (clock() + timedelta(minutes=1)).isoformat()
+    number = await write(app, f"{spec.split()[0]} {start} {spec.split(' ', 1)[1]}", chats)
+    for chat in chats:
+        await decide(app, chat)
+    posted: Posted = []
+    running(app, posted)
+    await app.start_background()
+    clock.now = clock() + timedelta(minutes=2)
+    app.jobs.wake(JOB)
+    await until(lambda: posted_count(app, len(chats)))
+    return number, posted
+
+
 async def test_a_daily_promotion_in_three_chats_posts_21_times_across_processes_and_a_restart(
     app: App, settings: Settings, clock: Clock
 ) -> None:
@@ -404,17 +425,11 @@ PREVIEWS = (
 async def test_clicks_count_once_per_person_per_promotion_and_previews_never(
     app: App, clock: Clock, http: str
 ) -> None:
-    start = (clock() + timedelta(minutes=1)).isoformat()
-    promotion = await write(app, f"BAG-001,BAG-002 {start} once 1d Two bags | Both", chats=(NORTH,))
-    await decide(app, NORTH)
-    posted: list[tuple[str, str, list[Out]]] = []
-    running(app, posted)
-    await app.start_background()
-    clock.now = clock() + timedelta(minutes=2)
-    app.jobs.wake(JOB)
-    await until(lambda: posted_count(app, 1))
+    promotion, posted = await post_now(
+        app, clock, "BAG-001,BAG-002 once 1d Two bags | Both", (NORTH,)
+    )
     [card] = [o for o in posted[0][2] if isinstance(o, Card)]
-    links = [b.url or "" for row in card.buttons for b in row]
+    links = [b.url for row in card.buttons for b in row if b.url]
     assert [link.rsplit("/", 1)[1] for link in links] == ["0", "1"]
     assert all(link.startswith("https://bot.example.com/c/") for link in links)
     paths = [link.removeprefix("https://bot.example.com") for link in links]
@@ -520,15 +535,9 @@ async def test_share_links_made_from_a_post_count_shares_and_arrivals_for_it(
     app: App, clock: Clock
 ) -> None:
     app.services.bot_links["telegram"] = "https://t.me/shopbot_test_bot"
-    start = (clock() + timedelta(minutes=1)).isoformat()
-    promotion = await write(app, f"BAG-001 {start} once 1d Bring a friend | Both win", (NORTH,))
-    await decide(app, NORTH)
-    posted: list[tuple[str, str, list[Out]]] = []
-    running(app, posted)
-    await app.start_background()
-    clock.now = clock() + timedelta(minutes=2)
-    app.jobs.wake(JOB)
-    await until(lambda: posted_count(app, 1))
+    promotion, posted = await post_now(
+        app, clock, "BAG-001 once 1d Bring a friend | Both win", (NORTH,)
+    )
     [card] = [o for o in posted[0][2] if isinstance(o, Card)]
     share = next(b.action for row in card.buttons for b in row if b.label == "Share and earn")
     assert share is not None

@@ -21,7 +21,8 @@ from handlers.core.errors import UserError
 from handlers.core.features import Role
 from handlers.core.i18n import N_
 from handlers.core.links import SHARE_PREFIX, share_links
-from handlers.core.model import Button, Buttons, ChatKind, Direct, Ephemeral, Out, Span, Text, bold
+from handlers.core.model import Button, Buttons, Out, bold
+from handlers.core.sharing import share_message
 from storage import orders, referrals
 from storage.catalog import ProductRecord, product_by_id
 
@@ -32,32 +33,8 @@ STAFF = (Role.MODERATOR, Role.VENDOR, Role.OWNER)
 async def links(ctx: Context, product: ProductRecord) -> list[Out]:
     """The member's share links for the product, privately."""
     code = await orders.code_of(ctx.session, ctx.member.member_id)
-    heading = ctx.rich(N_("Your links to share {product}:"), product=bold(product.name))
-    parts: list[str | Span] = list(heading.spans)
     found = share_links(ctx.services.settings, ctx.services.bot_links, code, product.id)
-    if found.telegram:
-        parts += ["\n", ctx.t(N_("In Telegram:")), f" {found.telegram}"]
-        bot = "@" + ctx.services.bot_links["telegram"].rsplit("/", 1)[-1]
-        inline = N_("In any Telegram chat, type {bot} and a product's name to send its card.")
-        parts += ["\n", ctx.t(inline, bot=bot)]
-    if found.web:
-        parts += ["\n", ctx.t(N_("On the web:")), f" {found.web}"]
-    if not found.telegram and not found.web:
-        raise UserError(N_("Share links are not set up here yet."))
-    parts += [
-        "\n\n",
-        ctx.t(
-            N_(
-                "A friend who opens your Telegram link and is new here earns you points, "
-                "and so does a purchase through either link (for both of you). On Discord "
-                "only purchases count: Discord does not allow rewards for invitations."
-            )
-        ),
-    ]
-    message = Text.of(*parts)
-    if ctx.event.chat.kind is ChatKind.DM:
-        return [message]
-    return [Direct(message), Ephemeral(Text.of(ctx.t(N_("I've written to you privately."))))]
+    return share_message(ctx, product.name, found)
 
 
 async def opened(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
