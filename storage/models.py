@@ -1105,6 +1105,10 @@ class PromotionShare(SQLModel, table=True):
     member_id: int = Field(
         sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
     )
+    chat_id: int | None = Field(  # where its post's button was pressed
+        default=None,
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="SET NULL"), nullable=True),
+    )
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 

@@ -385,12 +385,15 @@ async def mark_ended(session: AsyncSession, post_ids: Sequence[int]) -> None:
     await session.exec(update(table).where(table.c.id.in_(list(post_ids))).values(ended=True))
 
 
-async def share(session: AsyncSession, promotion_id: int, member_id: int, now: datetime) -> None:
-    """The member took their share link from the promotion's post (counted once)."""
+async def share(
+    session: AsyncSession, promotion_id: int, member_id: int, chat_id: int | None, now: datetime
+) -> None:
+    """The member took their share link from the promotion's post in a chat (counted
+    once per member)."""
     table = table_of(PromotionShare)
     await session.exec(
         insert_for(session, table)
-        .values(promotion_id=promotion_id, member_id=member_id, at=now)
+        .values(promotion_id=promotion_id, member_id=member_id, chat_id=chat_id, at=now)
         .on_conflict_do_nothing()
     )
 
@@ -498,8 +501,10 @@ class Numbers:
     orders: dict[date, int] = field(default_factory=dict)
     revenue: dict[tuple[date, str], int] = field(default_factory=dict)
     reactions: dict[str, int] = field(default_factory=dict)  # per chat, on its posts
-    shares: int = 0  # members who took their share link from its posts
-    arrivals: int = 0  # newcomers who came through those links
+    # Members who took their share link from its posts (per chat and day), and the
+    # newcomers who came through those links (per day: a link does not name a chat).
+    shares: dict[tuple[str, date], int] = field(default_factory=dict)
+    arrivals: dict[date, int] = field(default_factory=dict)
 
 
 async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
@@ -526,16 +531,28 @@ async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
         key = (title or chat or "?", at.astimezone(UTC).date())
         clicks[key] = clicks.get(key, 0) + 1
     counts = await posts_by_status(session, promotion_id)
-    shared = select(func.count()).where(PromotionShare.promotion_id == promotion_id)
-    arrived = select(func.count()).where(Referral.promotion_id == promotion_id)
+    shares: dict[tuple[str, date], int] = {}
+    shared = (
+        select(Chat.title, Chat.platform_chat_id, PromotionShare.at)
+        .outerjoin(Chat, col(Chat.id) == col(PromotionShare.chat_id))
+        .where(PromotionShare.promotion_id == promotion_id)
+    )
+    for title, chat, at in (await session.exec(shared)).all():
+        key = (title or chat or "?", at.astimezone(UTC).date())
+        shares[key] = shares.get(key, 0) + 1
+    arrivals: dict[date, int] = {}
+    arrived = select(Referral.at).where(Referral.promotion_id == promotion_id)
+    for at in (await session.exec(arrived)).all():
+        day = at.astimezone(UTC).date()
+        arrivals[day] = arrivals.get(day, 0) + 1
     found = Numbers(
         posts,
         clicks,
         counts.get(LATE, 0),
         counts.get(CAPPED, 0),
         reactions=reactions,
-        shares=int((await session.exec(shared)).one()),
-        arrivals=int((await session.exec(arrived)).one()),
+        shares=shares,
+        arrivals=arrivals,
     )
     record = await promotion(session, promotion_id)
     code = record.plan.code.upper() if record is not None and record.plan.code else None

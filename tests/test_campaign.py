@@ -221,11 +221,11 @@ async def test_the_report_is_csv_per_day_and_chat(app: App, campaign: int, clock
     found = await report_csv(app.db, campaign)
     day = clock().date().isoformat()
     assert found.splitlines() == [
-        "day,chat,posts_delivered_exact,people_followed_link_estimated,orders_exact,"
-        "ordered_total_exact",
-        f"{day},North,1,2,,",
-        f"{day},west,1,0,,",
-        f"{day},(shop),,,2,153.90 EUR",
+        "day,chat,posts_delivered_exact,people_followed_link_estimated,shares_exact,"
+        "arrivals_exact,orders_exact,ordered_total_exact",
+        f"{day},North,1,2,0,,,",
+        f"{day},west,1,0,0,,,",
+        f"{day},(shop),,,,,2,153.90 EUR",
     ]
 
 

@@ -36,12 +36,15 @@ ESTIMATED = N_(
 
 
 def days_of(numbers: Numbers) -> list[date]:
-    found = {day for _, day in numbers.posts} | {day for _, day in numbers.clicks}
-    return sorted(found | set(numbers.orders))
+    by_chat = {
+        day for counts in (numbers.posts, numbers.clicks, numbers.shares) for _, day in counts
+    }
+    return sorted(by_chat | set(numbers.orders) | set(numbers.arrivals))
 
 
 def chats_of(numbers: Numbers) -> list[str]:
-    return sorted({chat for chat, _ in numbers.posts} | {chat for chat, _ in numbers.clicks})
+    counted = (numbers.posts, numbers.clicks, numbers.shares)
+    return sorted({chat for counts in counted for chat, _ in counts})
 
 
 async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[Out]:
@@ -58,9 +61,9 @@ async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[
     parts.append("\n" + i18n.tn(*REACTIONS, reacted) + " (" + i18n.t(AS_SEEN) + ")")
     parts.append(
         "\n"
-        + i18n.tn(*SHARES, numbers.shares)
+        + i18n.tn(*SHARES, sum(numbers.shares.values()))
         + "; "
-        + i18n.tn(*ARRIVALS, numbers.arrivals)
+        + i18n.tn(*ARRIVALS, sum(numbers.arrivals.values()))
         + " ("
         + i18n.t(N_("exact"))
         + ")"
@@ -86,7 +89,15 @@ async def report(record: PromotionRecord, numbers: Numbers, i18n: I18n) -> list[
         sent = sum(n for (c, _), n in numbers.posts.items() if c == chat)
         followed = sum(n for (c, _), n in numbers.clicks.items() if c == chat)
         reactions = i18n.tn(*REACTIONS, numbers.reactions.get(chat, 0))
-        line = ", ".join((i18n.tn(*POSTS, sent), i18n.tn(*PEOPLE, followed), reactions))
+        shared = sum(n for (c, _), n in numbers.shares.items() if c == chat)
+        line = ", ".join(
+            (
+                i18n.tn(*POSTS, sent),
+                i18n.tn(*PEOPLE, followed),
+                reactions,
+                i18n.tn(*SHARES, shared),
+            )
+        )
         parts.append(f"\n• {chat}: {line}")
     days = days_of(numbers)
     outs: list[Out] = [Text.of(*parts)]
@@ -142,12 +153,14 @@ def day_chart(
 
 
 SHOP = "(shop)"  # the CSV's "chat" for orders: the shop does not say which chat led to one
+LINKS = "(share links)"  # and for arrivals: a share link does not say which chat it came from
 
 
 def as_csv(numbers: Numbers) -> str:
-    """One row per day and chat: posts delivered (exact) and people who followed a link
-    (estimated); and per day, orders carrying its link or code with their totals
-    (exact, as ordered), on rows of their own."""
+    """One row per day and chat: posts delivered (exact), people who followed a link
+    (estimated), people who took their share link (exact); and per day, on rows of
+    their own, newcomers through those links and orders carrying its link or code with
+    their totals (exact, as ordered)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
@@ -156,6 +169,8 @@ def as_csv(numbers: Numbers) -> str:
             "chat",
             "posts_delivered_exact",
             "people_followed_link_estimated",
+            "shares_exact",
+            "arrivals_exact",
             "orders_exact",
             "ordered_total_exact",
         ]
@@ -163,13 +178,16 @@ def as_csv(numbers: Numbers) -> str:
     for day in days_of(numbers):
         for chat in chats_of(numbers):
             sent, followed = numbers.posts.get((chat, day), 0), numbers.clicks.get((chat, day), 0)
-            if sent or followed:
-                writer.writerow([day.isoformat(), chat, sent, followed, "", ""])
+            shared = numbers.shares.get((chat, day), 0)
+            if sent or followed or shared:
+                writer.writerow([day.isoformat(), chat, sent, followed, shared, "", "", ""])
+        if numbers.arrivals.get(day):
+            writer.writerow([day.isoformat(), LINKS, "", "", "", numbers.arrivals[day], "", ""])
         if numbers.orders.get(day):
             totals = " ".join(
                 f"{Decimal(amount).scaleb(-get_currency_precision(currency))} {currency}"
                 for (d, currency), amount in sorted(numbers.revenue.items())
                 if d == day
             )
-            writer.writerow([day.isoformat(), SHOP, "", "", numbers.orders[day], totals])
+            writer.writerow([day.isoformat(), SHOP, "", "", "", "", numbers.orders[day], totals])
     return out.getvalue()

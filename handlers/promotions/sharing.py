@@ -8,7 +8,7 @@ from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.links import share_links
-from handlers.core.model import Out
+from handlers.core.model import ChatKind, Out
 from handlers.core.sharing import share_message
 from storage import orders, promotions
 from storage.catalog import product_by_sku
@@ -27,5 +27,6 @@ async def links(ctx: Context, promotion_id: int) -> list[Out]:
     )
     if not made.telegram and not made.web:
         raise UserError(N_("Share links are not set up here yet."))
-    await promotions.share(ctx.session, promotion_id, ctx.member.member_id, ctx.now())
+    where = None if ctx.event.chat.kind is ChatKind.DM else ctx.chat_id
+    await promotions.share(ctx.session, promotion_id, ctx.member.member_id, where, ctx.now())
     return share_message(ctx, found.plan.title, made)

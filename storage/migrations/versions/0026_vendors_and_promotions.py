@@ -93,6 +93,7 @@ def upgrade() -> None:
         "promotion_share",
         sa.Column("promotion_id", sa.Integer(), _fk("promotion"), nullable=False),
         sa.Column("member_id", sa.Integer(), _fk("member"), nullable=False),
+        sa.Column("chat_id", sa.Integer(), _fk("chat", "SET NULL"), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("promotion_id", "member_id"),
     )
