@@ -115,8 +115,8 @@ async def post_due(services: Services) -> int:
             queued += 1
     for (promotion_id, number), chats in skipped.items():
         log.warning(
-            "promotion %d, post %d: missed by more than %s (the bot was down); "
-            "not posted late in %d chat(s)",
+            "promotion %d, post %d: more than %s late (the bot was down, or the chat "
+            "approved it later); not posted late in %d chat(s)",
             promotion_id,
             number,
             GRACE,
