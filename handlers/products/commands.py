@@ -11,7 +11,7 @@ from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
-from handlers.products import inline
+from handlers.products import inline, smalltalk
 from handlers.products.cards import DETAILS_ACTION, product_card
 from handlers.products.finder import Answer, Miss, find_products
 from handlers.products.index import ProductIndex
@@ -52,6 +52,9 @@ async def question(ctx: Context, text: str) -> Sequence[Out]:
         return [
             Text.of(ctx.t(N_("Ask me about a product, for example: trail backpack under 100 EUR")))
         ]
+    chatter = smalltalk.kind_of(text, ctx.services.settings.bot_name)
+    if chatter is not None:
+        return smalltalk.answer(ctx, chatter)
     return await _answer(ctx, text)
 
 
@@ -97,6 +100,7 @@ async def _answer(ctx: Context, text: str) -> list[Out]:
 
 
 def _miss(ctx: Context, text: str, answer: Answer, code: str | None = None) -> list[Out]:
+    text = text.strip().rstrip("?!.,;:…？！。")  # the sentence around it ends it ("?." no more)
     quoted = bold(text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…")
     if answer.miss is Miss.CURRENCY:
         shop = ", ".join(ctx.services.cache(ProductIndex).currencies) or "?"
