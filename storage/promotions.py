@@ -7,7 +7,8 @@ daily cap."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -507,55 +508,61 @@ class Numbers:
     arrivals: dict[date, int] = field(default_factory=dict)
 
 
-async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
+async def numbers(session: AsyncSession, record: PromotionRecord) -> Numbers:
     """The promotion's campaign numbers (days in UTC)."""
-    posts: dict[tuple[str, date], int] = {}
-    reactions: dict[str, int] = {}
+    promotion_id = record.id
     sent = (
         select(Chat.title, Chat.platform_chat_id, PromotionPost.sent_at, PromotionPost.reactions)
         .join(Chat, col(Chat.id) == col(PromotionPost.chat_id))
         .where(PromotionPost.promotion_id == promotion_id, col(PromotionPost.sent_at).is_not(None))
     )
-    for title, chat, at, reacted in (await session.exec(sent)).all():
-        assert at is not None
-        key = (title or chat, at.astimezone(UTC).date())
-        posts[key] = posts.get(key, 0) + 1
-        reactions[title or chat] = reactions.get(title or chat, 0) + reacted
-    clicks: dict[tuple[str, date], int] = {}
+    delivered = (await session.exec(sent)).all()
+    reactions: Counter[str] = Counter()
+    for title, chat, _, reacted in delivered:
+        reactions[title or chat] += reacted
     followed = (
         select(Chat.title, Chat.platform_chat_id, PromotionClick.at)
         .outerjoin(Chat, col(Chat.id) == col(PromotionClick.chat_id))
         .where(PromotionClick.promotion_id == promotion_id)
     )
-    for title, chat, at in (await session.exec(followed)).all():
-        key = (title or chat or "?", at.astimezone(UTC).date())
-        clicks[key] = clicks.get(key, 0) + 1
-    counts = await posts_by_status(session, promotion_id)
-    shares: dict[tuple[str, date], int] = {}
     shared = (
         select(Chat.title, Chat.platform_chat_id, PromotionShare.at)
         .outerjoin(Chat, col(Chat.id) == col(PromotionShare.chat_id))
         .where(PromotionShare.promotion_id == promotion_id)
     )
-    for title, chat, at in (await session.exec(shared)).all():
-        key = (title or chat or "?", at.astimezone(UTC).date())
-        shares[key] = shares.get(key, 0) + 1
-    arrivals: dict[date, int] = {}
     arrived = select(Referral.at).where(Referral.promotion_id == promotion_id)
-    for at in (await session.exec(arrived)).all():
-        day = at.astimezone(UTC).date()
-        arrivals[day] = arrivals.get(day, 0) + 1
-    found = Numbers(
-        posts,
-        clicks,
+    counts = await posts_by_status(session, promotion_id)
+    orders, revenue = await _orders(session, promotion_id, record.plan.code)
+    return Numbers(
+        _per_chat_day((title, chat, at) for title, chat, at, _ in delivered),
+        _per_chat_day((await session.exec(followed)).all()),
         counts.get(LATE, 0),
         counts.get(CAPPED, 0),
-        reactions=reactions,
-        shares=shares,
-        arrivals=arrivals,
+        orders=orders,
+        revenue=revenue,
+        reactions=dict(reactions),
+        shares=_per_chat_day((await session.exec(shared)).all()),
+        arrivals=dict(Counter(_day(at) for at in (await session.exec(arrived)).all())),
     )
-    record = await promotion(session, promotion_id)
-    code = record.plan.code.upper() if record is not None and record.plan.code else None
+
+
+def _per_chat_day(
+    rows: Iterable[tuple[str | None, str | None, datetime | None]],
+) -> dict[tuple[str, date], int]:
+    """How many rows of (chat title, platform chat id, time) fall on each chat and day."""
+    return dict(Counter((title or chat or "?", _day(at)) for title, chat, at in rows if at))
+
+
+def _day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
+
+
+async def _orders(
+    session: AsyncSession, promotion_id: int, code: str | None
+) -> tuple[dict[date, int], dict[tuple[date, str], int]]:
+    """Orders carrying the promotion's link or its discount code, per day, and their
+    totals per day and currency."""
+    code = code.upper() if code else None
     carrying = col(ShopOrder.promotion_id) == promotion_id
     if code:
         carrying = or_(carrying, col(ShopOrder.discount_codes).contains(code))
@@ -566,15 +573,17 @@ async def numbers(session: AsyncSession, promotion_id: int) -> Numbers:
         col(ShopOrder.promotion_id),
         col(ShopOrder.discount_codes),
     ).where(carrying)
-    rows = (await (await session.connection()).execute(ordered)).all()
-    for at, currency, total, linked, codes in rows:
+    orders: Counter[date] = Counter()
+    revenue: Counter[tuple[date, str]] = Counter()
+    for at, currency, total, linked, codes in (
+        await (await session.connection()).execute(ordered)
+    ).all():
         if linked != promotion_id and code not in (codes or "").split("|"):
             continue  # the code inside a longer one
-        day = at.astimezone(UTC).date()
-        found.orders[day] = found.orders.get(day, 0) + 1
+        orders[_day(at)] += 1
         if currency and total is not None:
-            found.revenue[day, currency] = found.revenue.get((day, currency), 0) + total
-    return found
+            revenue[_day(at), currency] += total
+    return dict(orders), dict(revenue)
 
 
 async def posted_on(session: AsyncSession, scope: str, day: date) -> set[int]:

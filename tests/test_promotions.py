@@ -554,7 +554,9 @@ async def test_share_links_made_from_a_post_count_shares_and_arrivals_for_it(
     greeted = await r(event(newcomer, newcomer_dm, "start", deep))
     assert "A friend shared" in plain(greeted)
     async with app.db.read() as session:
-        found = await promotions_store.numbers(session, promotion)
+        record = await promotions_store.promotion(session, promotion)
+        assert record is not None
+        found = await promotions_store.numbers(session, record)
     day = clock().date()
     assert found.shares == {("North", day): 1} and found.arrivals == {day: 1}
 

@@ -232,7 +232,7 @@ NUMBER = Param("number", ParamKind.INT, required=False, placeholder=N_("number")
 @feature.command("campaign", N_("A promotion's numbers, with a chart (vendors)"), params=[NUMBER])
 async def campaign_numbers(ctx: Context, args: Args) -> Sequence[Out]:
     record = await _viewable(ctx, args.get("number"))
-    found = await promotions.numbers(ctx.session, record.id)
+    found = await promotions.numbers(ctx.session, record)
     return await campaign.report(record, found, ctx.i18n)
 
 

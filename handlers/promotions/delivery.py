@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,12 +73,15 @@ async def post_due(services: Services) -> int:
             return 0  # nearly always: no write lock taken
     async with services.db.session() as session:
         await write_first(session)
+        i18n = I18n(services.settings.default_locale)
         policies: dict[str, Policy] = {}
-        products: dict[int, tuple[promotions.PromotionRecord, list[ProductRecord]]] = {}
+        posted: dict[tuple[str, date], set[int]] = {}  # promotions per community and day
+        products: Shown = {}
         for item in await promotions.due(session, now, BATCH):
             scope = scope_for(item)
             if scope not in policies:
-                policies[scope] = await promotions.policy(session, scope)
+                # Locked until commit: the cap holds across processes.
+                policies[scope] = await promotions.lock_community(session, scope)
             policy = policies[scope]
             ready_at = quiet_until(item.due_at, policy)
             if ready_at > now:
@@ -88,30 +91,17 @@ async def post_due(services: Services) -> int:
                 if await promotions.claim(session, item, scope, day, LATE, now) is not None:
                     skipped[item.promotion_id, item.number] += 1
                 continue
-            await promotions.lock_community(session, scope)  # the cap holds across processes
-            posted = await promotions.posted_on(session, scope, day)
-            if item.promotion_id not in posted and len(posted) >= policy.daily_cap:
+            if (scope, day) not in posted:
+                posted[scope, day] = await promotions.posted_on(session, scope, day)
+            today = posted[scope, day]
+            if item.promotion_id not in today and len(today) >= policy.daily_cap:
                 await promotions.claim(session, item, scope, day, CAPPED, now)
                 continue
             post_id = await promotions.claim(session, item, scope, day, QUEUED, now)
             if post_id is None:
                 continue  # another process claimed it
-            if item.promotion_id not in products:
-                products[item.promotion_id] = await _shown(session, item.promotion_id)
-            record, shown = products[item.promotion_id]
-            i18n = I18n(services.settings.default_locale)
-            links = _counted(services, post_id)
-            share = encode(SHARE_ACTION, str(item.promotion_id))
-            outs = post(record.plan, record.vendor, shown, i18n, links, share)
-            await outbox.put(
-                session,
-                f"promo:{post_id}",
-                item.platform,
-                item.platform_chat_id,
-                item.kind,
-                codec.dumps(outs),
-                now,
-            )
+            today.add(item.promotion_id)
+            await _queue(session, services, item, post_id, products, i18n, now)
             queued += 1
     for (promotion_id, number), chats in skipped.items():
         log.warning(
@@ -125,6 +115,30 @@ async def post_due(services: Services) -> int:
     if queued:
         services.jobs.wake(SEND_JOB)
     return queued
+
+
+Shown = dict[int, tuple[promotions.PromotionRecord, list[ProductRecord]]]
+
+
+async def _queue(
+    session: AsyncSession,
+    services: Services,
+    item: Due,
+    post_id: int,
+    shown: Shown,
+    i18n: I18n,
+    now: datetime,
+) -> None:
+    """Queue a claimed post's messages in the outbox (`shown`: promotions loaded so far)."""
+    if item.promotion_id not in shown:
+        shown[item.promotion_id] = await _shown(session, item.promotion_id)
+    record, products = shown[item.promotion_id]
+    links = _counted(services, post_id)
+    share = encode(SHARE_ACTION, str(item.promotion_id))
+    outs = post(record.plan, record.vendor, products, i18n, links, share)
+    key = f"promo:{post_id}"
+    payload = codec.dumps(outs)
+    await outbox.put(session, key, item.platform, item.platform_chat_id, item.kind, payload, now)
 
 
 def _counted(services: Services, post_id: int) -> Links:
@@ -168,7 +182,7 @@ async def end_posts(services: Services) -> int:
         await promotions.ended(session, now)
         await promotions.forget_drafts(session, now - DRAFT_LIFETIME)
         posts = await promotions.to_end(session, BATCH)
-        shown: dict[int, tuple[promotions.PromotionRecord, list[ProductRecord]]] = {}
+        shown: Shown = {}
         for post_id, promotion_id, platform, chat_id, kind, message_id in posts:
             if promotion_id not in shown:
                 shown[promotion_id] = await _shown(session, promotion_id)

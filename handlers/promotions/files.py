@@ -53,6 +53,7 @@ async def create_from_file(db: Database, path: Path, now: datetime, i18n: I18n) 
 
 async def report_csv(db: Database, number: int) -> str:
     async with db.read() as session:
-        if await promotions.promotion(session, number) is None:
+        found = await promotions.promotion(session, number)
+        if found is None:
             raise UserError(N_("You have no promotion #{number}."), number=number)
-        return campaign.as_csv(await promotions.numbers(session, number))
+        return campaign.as_csv(await promotions.numbers(session, found))

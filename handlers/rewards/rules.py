@@ -62,10 +62,10 @@ async def show_or_set(ctx: Context, args: Args) -> list[Out]:
         kind = WAYS[way]
         cap = args.get("cap") or (await earning.rule_for(ctx.session, kind, scope)).daily_cap
         await points.set_rule(ctx.session, scope, kind.value, args["points"], cap)
-    own = await points.rules(ctx.session, scope)
+    own = await points.rules(ctx.session, scope)  # one read: the rest are the defaults
     parts: list[str | Span] = [bold(ctx.t(N_("Points earned here:")))]
     for kind in earning.COMMUNITY_RULES:
-        rule = await earning.rule_for(ctx.session, kind, scope)
+        rule = earning.Rule(*own[kind.value]) if kind.value in own else earning.RULES[kind]
         parts.append("\n• " + ctx.t(LABELS[kind]) + ": ")
         if rule.points <= 0:
             parts.append(ctx.t(N_("off")))
