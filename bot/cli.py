@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from config import Settings
     from handlers.catalog.service import ImportProgress, ImportReport
     from handlers.core.i18n import I18n
+    from handlers.products.semantic import VectorProgress
     from storage.db import Database
 
 T = TypeVar("T")
@@ -377,12 +378,31 @@ def catalog_import(
                 progress.update(task, completed=step.done, total=step.total, rows=step.rows)
 
             # The file itself, not its bytes: rows stream in, memory stays bounded.
-            return await import_catalog(db, file, fmt, on_progress=show)
+            report = await import_catalog(db, file, fmt, on_progress=show)
+            if report.ok and settings.semantic_search:
+                vectors = progress.add_task("vectors", total=None, rows=0)
+                progress.update(task, visible=False)
+
+                def shown(step: VectorProgress) -> None:
+                    progress.update(vectors, completed=step.done, total=step.total, rows=step.done)
+
+                report.vectors = await _vectors(db, shown)
+            return report
 
     report = _run(_with_db(settings, body))
     _print_report(report, _i18n(settings), str(file))
     if not report.ok:
         raise typer.Exit(1)
+
+
+async def _vectors(db: Database, on_progress: Callable[[VectorProgress], None]) -> int | None:
+    """Vectors for the products new or changed, or None without the semantic extra."""
+    from handlers.products.semantic import load_embedder, refresh_vectors
+
+    embedder = load_embedder()
+    if embedder is None:
+        return None
+    return await refresh_vectors(db, embedder, on_progress)
 
 
 @catalog_cli.command("export")

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     )
     load_demo_catalog: bool = Field(True, description="Load the demo catalog into an empty store")
     max_results: int = Field(3, ge=1, le=10, description="Product cards per answer")
+    semantic_search: bool = Field(
+        True, description="Also search by meaning, where the semantic extra is installed"
+    )
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field(
         "text", description="text: readable lines; json: one JSON object per line"

@@ -37,9 +37,9 @@ class VariantRecord:
     stock: int | None = None
 
 
-class CategoryNames(Mapping[str, str]):
-    """A product's category in other languages, language code -> name: read-only,
-    hashable and equal to any mapping with the same items."""
+class Translations(Mapping[str, str]):
+    """A product's name, description or category in other languages, language code ->
+    text: read-only, hashable and equal to any mapping with the same items."""
 
     __slots__ = ("_items", "_names")
 
@@ -57,7 +57,7 @@ class CategoryNames(Mapping[str, str]):
         return len(self._items)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, CategoryNames):
+        if isinstance(other, Translations):
             return self._items == other._items
         if isinstance(other, Mapping):
             return self._names == dict(other.items())
@@ -67,18 +67,19 @@ class CategoryNames(Mapping[str, str]):
         return hash(self._items)
 
     def __repr__(self) -> str:
-        return f"CategoryNames({self._names!r})"
+        return f"Translations({self._names!r})"
 
 
-NO_CATEGORY_NAMES = CategoryNames()
+NO_TRANSLATIONS = Translations()
 
 
 @dataclass(frozen=True)
 class ProductRecord:
     """A product as imported and exported; equal records mean nothing to update.
 
-    `price_minor` is in minor units of `currency` (cents for USD). `category_names` is
-    the category in other languages (`category` is the catalog's own, English, name).
+    `price_minor` is in minor units of `currency` (cents for USD). `names`,
+    `descriptions` and `category_names` are the name, description and category in other
+    languages (the plain fields are the catalog's own, English, text).
     """
 
     sku: str
@@ -92,16 +93,28 @@ class ProductRecord:
     tags: tuple[str, ...]
     stock: int
     variants: tuple[VariantRecord, ...] = field(default=())
-    category_names: Mapping[str, str] = field(default=NO_CATEGORY_NAMES)
+    category_names: Mapping[str, str] = field(default=NO_TRANSLATIONS)
     vendor: str = ""  # who sells it (a vendor's name; "" for the shop itself)
+    names: Mapping[str, str] = field(default=NO_TRANSLATIONS)
+    descriptions: Mapping[str, str] = field(default=NO_TRANSLATIONS)
     # Kept by the store, not the catalog file: not part of an import's comparison.
     id: int = field(default=0, compare=False)
     rating_count: int = field(default=0, compare=False)
     rating_sum: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.category_names, CategoryNames):  # a dict, say: frozen too
-            object.__setattr__(self, "category_names", CategoryNames(self.category_names))
+        for name in ("names", "descriptions", "category_names"):
+            value = getattr(self, name)
+            if not isinstance(value, Translations):  # a dict, say: frozen too
+                object.__setattr__(self, name, Translations(value))
+
+    def name_in(self, language: str) -> str:
+        """The product's name in `language`, else the catalog's own."""
+        return self.names.get(language) or self.name
+
+    def description_in(self, language: str) -> str:
+        """The description in `language`, else the catalog's own."""
+        return self.descriptions.get(language) or self.description
 
     def category_in(self, language: str) -> str:
         """The category's name in `language`, else the catalog's own."""
@@ -141,6 +154,8 @@ def _product_values(record: ProductRecord, vendors: Mapping[str, int]) -> dict[s
         "tags": "|".join(record.tags),
         "stock": record.stock,
         "category_names": _names_json(record.category_names),
+        "names": _names_json(record.names),
+        "descriptions": _names_json(record.descriptions),
     }
 
 
@@ -151,16 +166,22 @@ def _names_json(names: Mapping[str, str]) -> str | None:
     return json.dumps(dict(sorted(names.items())), ensure_ascii=False, separators=(",", ":"))
 
 
-def _names_from_json(stored: str | None) -> CategoryNames:
-    return CategoryNames(json.loads(stored)) if stored else NO_CATEGORY_NAMES
+def names_from_json(stored: str | None) -> Translations:
+    """Names as `_names_json` stored them."""
+    return Translations(json.loads(stored)) if stored else NO_TRANSLATIONS
 
 
 def _search_values(product_id: int, record: ProductRecord) -> dict[str, Any]:
     return {
         "product_id": product_id,
-        "name": index_text(record.name),
-        "keywords": index_text(record.category, " ".join(record.tags), " ".join(record.colors)),
-        "body": index_text(record.sku, record.description),
+        "name": index_text(record.name, *record.names.values()),
+        "keywords": index_text(
+            record.category,
+            *record.category_names.values(),
+            " ".join(record.tags),
+            " ".join(record.colors),
+        ),
+        "body": index_text(record.sku, record.description, *record.descriptions.values()),
     }
 
 
@@ -299,7 +320,9 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
                 tags=tuple(t for t in p.tags.split("|") if t),
                 stock=p.stock,
                 variants=tuple(by_product.get(p.id or 0, ())),
-                category_names=_names_from_json(p.category_names),
+                category_names=names_from_json(p.category_names),
+                names=names_from_json(p.names),
+                descriptions=names_from_json(p.descriptions),
                 vendor=vendor_names.get(p.id) or "",
                 id=p.id or 0,
                 rating_count=p.rating_count,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     UniqueConstraint,
 )
@@ -115,6 +116,9 @@ class Product(SQLModel, table=True):
     # The category in other languages, a JSON object ({"pl": "Torby", "uk": "Сумки"});
     # NULL when there are none.
     category_names: str | None = None
+    # The name and description in other languages, JSON objects as category_names.
+    names: str | None = None
+    descriptions: str | None = None
     vendor_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("vendor.id", ondelete="SET NULL"), nullable=True),
@@ -158,6 +162,21 @@ class ProductSearch(SQLModel, table=True):
     name: str
     keywords: str
     body: str
+
+
+class ProductVector(SQLModel, table=True):
+    """A product's text embedding, by the model named: float16 bytes, L2-normalised.
+    `digest` is a hash of the text it was computed from, so an import recomputes only
+    new or changed products."""
+
+    __tablename__ = "product_vector"
+
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), primary_key=True)
+    )
+    model: str = Field(max_length=64)
+    digest: str = Field(max_length=32)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -194,3 +194,14 @@ async def variant_colors(session: AsyncSession) -> list[str]:
     """The distinct non-empty variant colours, lower-cased, in no particular order."""
     stmt = select(func.lower(col(ProductVariant.color))).distinct()
     return [c for c in (await session.exec(stmt)).all() if c]
+
+
+async def passing(session: AsyncSession, ids: Sequence[int], filters: SearchFilters) -> list[int]:
+    """Those of `ids` that pass `filters`, in stock first, otherwise in the order given."""
+    if not ids:
+        return []
+    stmt = _filtered(
+        select(col(Product.id), col(Product.stock)).where(col(Product.id).in_(list(ids))), filters
+    )
+    stock = {pid: count for pid, count in (await session.exec(stmt)).all()}
+    return sorted((i for i in ids if i in stock), key=lambda i: stock[i] <= 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,6 +19,11 @@ from storage.db import Database
 from storage.migrate import upgrade
 from tests import pg
 from tests.support import Clock
+
+# The embedding model costs each app a second of CPU: tests of search by meaning ask
+# for it (Settings(semantic_search=True)); the rest of the suite, and the bot processes
+# it starts, search lexically.
+os.environ.setdefault("SHOPBOT_SEMANTIC_SEARCH", "false")
 
 BACKENDS = ["sqlite", "postgresql"]
 # Every table the models declare, so a new feature's tables are emptied too.

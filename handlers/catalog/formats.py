@@ -37,30 +37,40 @@ CSV_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("vendor",)  # added later: files without it still import
 LIST_SEPARATOR = "|"
-# `category@pl`: the category's name in a language ShopBot speaks (English is `category`).
-CATEGORY_IN = "category@"
+# `name@pl`, `description@uk`, `category@fi`: the field in a language ShopBot speaks (the
+# plain column is the catalog's own, English, text). JSON and YAML may instead give the
+# field as a map, {"en": "Rain Jacket", "pl": "Kurtka przeciwdeszczowa"}.
+LOCALIZED = ("name", "description", "category")
 UNKNOWN_LANGUAGE = N_("unknown language {language} in {column}: use one of {languages}")
 NO_LANGUAGE = N_("missing language in {column}: use one of {languages}")
 
 
 @cache
-def category_languages() -> tuple[str, ...]:
-    """The languages a category may be named in besides the catalog's own (English)."""
+def other_languages() -> tuple[str, ...]:
+    """The languages a field may be given in besides the catalog's own (English)."""
     return tuple(lang for lang in available_languages() if lang != SOURCE_LANGUAGE)
 
 
-def category_column(language: str) -> str:
-    return CATEGORY_IN + language
+def localized_column(field: str, language: str) -> str:
+    return f"{field}@{language}"
+
+
+def column_field(column: str) -> tuple[str, str] | None:
+    """The field and language of a `<field>@<lang>` column or key (the language maybe
+    not one we speak), else None."""
+    field, at, language = column.partition("@")
+    return (field, language) if at and field in LOCALIZED else None
 
 
 def column_language(column: str) -> str | None:
-    """The language of a `category@<lang>` column or key (maybe not one we speak), else None."""
-    return column[len(CATEGORY_IN) :] if column.startswith(CATEGORY_IN) else None
+    """The language of a `<field>@<lang>` column or key, else None."""
+    found = column_field(column)
+    return found[1] if found else None
 
 
 def language_refusal(column: str, language: str) -> Refusal | None:
     """Why `column` (`category@<language>`) names no language to translate into, or None."""
-    languages = category_languages()
+    languages = other_languages()
     if language in languages:
         return None
     listed = ", ".join(languages)
@@ -378,15 +388,18 @@ def write_rows(rows: Sequence[dict[str, Any]], fmt: Format) -> str:
 
 
 def csv_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
-    """The export's CSV columns: the fixed ones, with a `category@<lang>` column after
-    `category` for each language some product names its category in; optional ones
+    """The export's CSV columns: the fixed ones, each localized one followed by a
+    `<field>@<lang>` column for each language some product gives it in; optional ones
     only where some product has a value."""
-    used = sorted({k for row in rows for k in row if column_language(k) is not None})
+    used = sorted({k for row in rows for k in row if column_field(k) is not None})
     present = [
         c for c in CSV_COLUMNS if c not in OPTIONAL_COLUMNS or any(row.get(c) for row in rows)
     ]
-    at = present.index("category") + 1
-    return [*present[:at], *used, *present[at:]]
+    columns = []
+    for column in present:
+        columns.append(column)
+        columns += [c for c in used if c.startswith(column + "@")]
+    return columns
 
 
 def _csv_value(value: Any) -> str:

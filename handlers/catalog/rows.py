@@ -13,21 +13,22 @@ from typing import Any, TypeVar
 from babel.numbers import get_currency_precision, list_currencies
 
 from handlers.catalog.formats import (
-    CATEGORY_IN,
     LIST_SEPARATOR,
+    LOCALIZED,
     Problem,
     RawRow,
-    category_column,
+    column_field,
     language_refusal,
+    localized_column,
     problem,
 )
 from handlers.core.errors import Refusal
-from handlers.core.i18n import N_
+from handlers.core.i18n import N_, SOURCE_LANGUAGE
 from storage.catalog import (
     MAX_PRICE,
-    NO_CATEGORY_NAMES,
-    CategoryNames,
+    NO_TRANSLATIONS,
     ProductRecord,
+    Translations,
     VariantRecord,
 )
 
@@ -80,11 +81,12 @@ class _Problems:
 def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refusal]]:
     """The row's SKU (empty if unusable), and its product or every problem of the row."""
     row = _Problems()
+    data = _unfold_maps(data)
     sku = row.take("", lambda: _sku(data))
     name = row.take("", lambda: _text(data, "name", required=True, limit=200))
     description = row.take("", lambda: _text(data, "description", required=False, limit=5000))
     category = row.take("", lambda: _text(data, "category", required=True, limit=100))
-    category_names = _category_names(data, row)
+    translations = _translations(data, row)
     price = row.take(None, lambda: _price(data))
     currency = row.take("", lambda: _currency(data))
     price_minor = row.take(0, lambda: _minor_units(price, currency))
@@ -100,7 +102,9 @@ def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refus
         name=name,
         description=description,
         category=category,
-        category_names=category_names,
+        category_names=translations["category"],
+        names=translations["name"],
+        descriptions=translations["description"],
         price_minor=price_minor,
         currency=currency,
         url=url,
@@ -123,23 +127,47 @@ def _text(data: dict[str, Any], key: str, required: bool, limit: int) -> str:
     return text
 
 
-def _category_names(data: dict[str, Any], row: _Problems) -> CategoryNames:
-    """The row's `category@<lang>` names that are given (each key checked on its own)."""
-    names = {}
+# The longest text of each localized field, in any language.
+_LIMITS = {"name": 200, "description": 5000, "category": 100}
+
+
+def _unfold_maps(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON/YAML fields given as maps ({"en": ..., "pl": ...}) as `<field>@<lang>` keys,
+    the catalog's own language as the plain field (missing when the map lacks it)."""
+    if not any(isinstance(data.get(name), dict) for name in LOCALIZED):
+        return data
+    unfolded = dict(data)
+    for name in LOCALIZED:
+        value = data.get(name)
+        if isinstance(value, dict):
+            unfolded[name] = value.get(SOURCE_LANGUAGE)
+            for language, text in value.items():
+                if language != SOURCE_LANGUAGE:
+                    unfolded[localized_column(name, str(language))] = text
+    return unfolded
+
+
+def _translations(data: dict[str, Any], row: _Problems) -> dict[str, Translations]:
+    """The row's `<field>@<lang>` texts that are given (each key checked on its own)."""
+    found: dict[str, dict[str, str]] = {name: {} for name in LOCALIZED}
     for key in data:
-        if isinstance(key, str) and key.startswith(CATEGORY_IN):
-            language = key[len(CATEGORY_IN) :]
-            name = row.take("", partial(_category_name, data, key, language))
-            if name:
-                names[language] = name
-    return CategoryNames(names) if names else NO_CATEGORY_NAMES
+        localized = column_field(key) if isinstance(key, str) else None
+        if localized is None:
+            continue
+        name, language = localized
+        text = row.take("", partial(_translated, data, key, language, _LIMITS[name]))
+        if text:
+            found[name][language] = text
+    return {
+        name: Translations(texts) if texts else NO_TRANSLATIONS for name, texts in found.items()
+    }
 
 
-def _category_name(data: dict[str, Any], key: str, language: str) -> str:
+def _translated(data: dict[str, Any], key: str, language: str, limit: int) -> str:
     refusal = language_refusal(key, language)
     if refusal is not None:
         raise refusal
-    return _text(data, key, required=False, limit=100)
+    return _text(data, key, required=False, limit=limit)
 
 
 def _list(data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -257,6 +285,19 @@ def _variants(data: dict[str, Any]) -> tuple[VariantRecord, ...]:
     return tuple(variants.values())
 
 
+def _localized(record: ProductRecord) -> dict[str, str]:
+    texts = {
+        "name": record.names,
+        "description": record.descriptions,
+        "category": record.category_names,
+    }
+    return {
+        localized_column(name, language): text
+        for name, translations in texts.items()
+        for language, text in sorted(translations.items())
+    }
+
+
 def record_to_row(record: ProductRecord, precision: int, with_variants: bool) -> dict[str, Any]:
     """The export form of a product: CSV columns, plus variants for JSON/YAML."""
     row: dict[str, Any] = {
@@ -264,7 +305,7 @@ def record_to_row(record: ProductRecord, precision: int, with_variants: bool) ->
         "name": record.name,
         "description": record.description,
         "category": record.category,
-        **{category_column(lang): name for lang, name in sorted(record.category_names.items())},
+        **_localized(record),
         "price": str(Decimal(record.price_minor).scaleb(-precision)),
         "currency": record.currency,
         "url": record.url or "",

@@ -58,6 +58,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    vectors: int | None = None  # product vectors computed after it (search by meaning)
     unlisted: int = 0  # bad rows after the first MAX_LISTED_ROWS, counted only
     _listed: int = field(default=0, init=False, repr=False)
 
@@ -237,7 +238,7 @@ def summary(report: ImportReport, i18n: I18n, source: str) -> str:
     """What an import of `source` came to, for the operator: one line when it went in;
     else the refusal, a line per problem and the count of bad rows not listed."""
     if report.ok:
-        return i18n.tn(
+        line = i18n.tn(
             "{source}: {n} row — {created} new, {updated} updated, {unchanged} unchanged.",
             "{source}: {n} rows — {created} new, {updated} updated, {unchanged} unchanged.",
             report.rows,
@@ -246,6 +247,14 @@ def summary(report: ImportReport, i18n: I18n, source: str) -> str:
             updated=report.updated,
             unchanged=report.unchanged,
         )
+        if report.vectors is None:
+            return line
+        vectors = i18n.tn(
+            "Search by meaning: {n} product's vector computed.",
+            "Search by meaning: {n} products' vectors computed.",
+            report.vectors,
+        )
+        return f"{line}\n{vectors}"
     lines = [i18n.t("{source}: nothing imported; fix these rows and try again:", source=source)]
     lines += ["  " + describe(found, i18n) for found in report.problems]
     if report.unlisted:

@@ -72,17 +72,19 @@ def product_card(
         Button(i18n.t(N_("Write a review")), action=encode(WRITE_REVIEW, ref)),
         Button(i18n.t(N_("Share")), action=encode(SHARE, ref)),
     )
-    body = product.description if detailed else _shorten(product.description, SHORT_BODY)
+    language = i18n.language
+    description = product.description_in(language)
+    body = description if detailed else _shorten(description, SHORT_BODY)
     if detailed and product.variants:
         fields.extend(_variant_fields(product, i18n))
     return Card(
-        title=product.name,
+        title=product.name_in(language),
         body=body,
         fields=tuple(fields),
         image_url=product.image_url,
         url=product.url,
         buttons=(tuple(buttons), reviews) if buttons else (reviews,),
-        footer=f"{product.category_in(i18n.language)} · {product.sku}",
+        footer=f"{product.category_in(language)} · {product.sku}",
     )
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
-from handlers.core.context import Context
+from handlers.core.context import Context, Services
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
 from handlers.products import inline, smalltalk
 from handlers.products.cards import DETAILS_ACTION, product_card
-from handlers.products.finder import Answer, Miss, find_products
+from handlers.products.finder import Answer, Miss, ask
 from handlers.products.index import ProductIndex
+from handlers.products.semantic import SemanticIndex, refresh_vectors
 from storage import orders
 from storage.catalog import product_by_sku
 
@@ -26,6 +29,8 @@ WORDS = Param("words", ParamKind.TEXT, placeholder=N_("words"), max_length=300)
 QUOTE_LIMIT = 80
 OTHER_MATCHES = 3
 COMPLETIONS = 25
+VECTORS_EVERY = timedelta(minutes=10)
+log = logging.getLogger(__name__)
 
 
 @feature.command("product", N_("Show one product by name or SKU"), params=[QUESTION])
@@ -61,6 +66,21 @@ async def question(ctx: Context, text: str) -> Sequence[Out]:
 feature.inline(inline.offers)
 
 
+@feature.job("vectors", every=VECTORS_EVERY)
+async def vectors(services: Services) -> int:
+    """Vectors for products new or changed since the last run (an import by an older
+    version, or a catalog file imported while the extra was missing)."""
+    if not services.settings.semantic_search:
+        return 0
+    embedder = await services.cache(SemanticIndex).embedder()
+    if embedder is None:
+        return 0
+    count = await refresh_vectors(services.db, embedder)
+    if count:
+        log.info("search by meaning: computed the vectors of %d product(s)", count)
+    return count
+
+
 @feature.completion("product")
 async def product_names(ctx: Context, typed: str) -> Sequence[tuple[str, str]]:
     """Products whose name starts like what is typed (or that match it), as SKU values."""
@@ -88,7 +108,7 @@ async def _code(ctx: Context) -> str | None:
 
 
 async def _find(ctx: Context, text: str, limit: int) -> Answer:
-    return await find_products(ctx.session, ctx.services.cache(ProductIndex), text, limit)
+    return await ask(ctx, text, limit)
 
 
 async def _answer(ctx: Context, text: str) -> list[Out]:

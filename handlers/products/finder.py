@@ -8,10 +8,21 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.core.context import Context
 from handlers.products.index import CatalogTerms, ProductIndex
 from handlers.products.query import ParsedQuery, parse_question
+from handlers.products.semantic import SemanticIndex
 from storage.catalog import ProductRecord, product_by_sku, products_by_ids
-from storage.search import SearchFilters, search_products
+from storage.search import SearchFilters, passing, search_products
+
+NEAREST = 30  # products search by meaning ranks
+POOL = 10  # lexical results fused with them
+RRF_K = 60  # reciprocal rank fusion's damping (Cormack et al., 2009)
+# Cosine similarities of multilingual-e5-small, calibrated on bench/eval's dev split:
+# at or above MATCH a product is claimed to match; between SUGGEST and MATCH it is only
+# offered as the closest thing; below SUGGEST it is not related at all.
+MATCH = 0.84
+SUGGEST = 0.80
 
 
 class Miss(StrEnum):
@@ -27,17 +38,45 @@ class Answer:
     matches: list[ProductRecord] = field(default_factory=list)
     suggestions: list[ProductRecord] = field(default_factory=list)
     miss: Miss = Miss.NONE
+    by_sku: bool = False
+
+
+async def ask(ctx: Context, question: str, limit: int) -> Answer:
+    """`find_products` with this process's indexes, as the settings say."""
+    services = ctx.services
+    semantic = services.cache(SemanticIndex) if services.settings.semantic_search else None
+    return await find_products(ctx.session, services.cache(ProductIndex), question, limit, semantic)
 
 
 async def find_products(
-    session: AsyncSession, index: ProductIndex, question: str, limit: int
+    session: AsyncSession,
+    index: ProductIndex,
+    question: str,
+    limit: int,
+    semantic: SemanticIndex | None = None,
 ) -> Answer:
+    """Lexical search, and with `semantic` also search by meaning, the two fused."""
+    if semantic is None:
+        return await _lexical(session, index, question, limit)
+    lexical = await _lexical(session, index, question, max(limit, POOL))
+    if lexical.by_sku or lexical.miss in (Miss.CURRENCY, Miss.VARIANT):
+        return _cut(lexical, limit)
+    near = await semantic.nearest(session, question, NEAREST)
+    return await fuse(session, lexical, near, limit)
+
+
+def _cut(answer: Answer, limit: int) -> Answer:
+    answer.matches, answer.suggestions = answer.matches[:limit], answer.suggestions[:limit]
+    return answer
+
+
+async def _lexical(session: AsyncSession, index: ProductIndex, question: str, limit: int) -> Answer:
     catalog = await index.terms(session)
     parsed = parse_question(question, catalog)
     for sku in parsed.sku_candidates:
         product = await product_by_sku(session, sku)
         if product is not None:
-            return Answer(parsed, matches=[product])
+            return Answer(parsed, matches=[product], by_sku=True)
     if parsed.currency and parsed.currency not in catalog.currencies:
         # No exchange rates here: comparing 70 PLN with EUR prices would mislead.
         return Answer(parsed, miss=Miss.CURRENCY)
@@ -91,3 +130,31 @@ async def _closest(
             if ids:
                 break
     return Answer(parsed, suggestions=await products_by_ids(session, ids), miss=Miss.NO_MATCH)
+
+
+async def fuse(
+    session: AsyncSession, lexical: Answer, near: list[tuple[int, float]], limit: int
+) -> Answer:
+    """Lexical and semantic results as one ranking (reciprocal rank fusion). A product
+    is claimed a match when the lexical engine matched it or its meaning is close
+    enough; otherwise the closest products are offered as suggestions."""
+    score = dict(near)
+    related = await passing(
+        session, [pid for pid, s in near if s >= SUGGEST], lexical.parsed.filters()
+    )
+    close = [pid for pid in related if score[pid] >= MATCH]
+    matched = [p.id for p in lexical.matches]
+    if matched or close:
+        ids = _rrf(matched, close)[:limit]
+        return Answer(lexical.parsed, matches=await products_by_ids(session, ids))
+    ids = _rrf([p.id for p in lexical.suggestions], related)[:limit]
+    miss = Miss.NO_MATCH
+    return Answer(lexical.parsed, suggestions=await products_by_ids(session, ids), miss=miss)
+
+
+def _rrf(*rankings: list[int]) -> list[int]:
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(fused, key=lambda pid: -fused[pid])

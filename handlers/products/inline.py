@@ -15,8 +15,7 @@ from handlers.core.i18n import N_
 from handlers.core.links import SHARER_PARAM, share_links, with_param
 from handlers.core.model import Button, Offer, Offers, Out
 from handlers.products.cards import product_card
-from handlers.products.finder import find_products
-from handlers.products.index import ProductIndex
+from handlers.products.finder import ask
 from storage import orders
 from storage.catalog import ProductRecord
 
@@ -28,7 +27,7 @@ async def offers(ctx: Context, words: str) -> Sequence[Out]:
     words = words.strip()
     if not words:
         return [Offers((), hint=ctx.t(N_("Type a product name after my name")))]
-    answer = await find_products(ctx.session, ctx.services.cache(ProductIndex), words, RESULTS)
+    answer = await ask(ctx, words, RESULTS)
     found = answer.matches or answer.suggestions
     if not found:
         return [Offers((), hint=ctx.t(N_("Nothing matching: try other words")))]

