@@ -452,6 +452,25 @@ class Conversation(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class AnswerMemory(SQLModel, table=True):
+    """What a member last asked about products in a chat, for a follow-up ("and in
+    black?", "the second one"): the question as understood and the products shown, in
+    order. Short-lived: it expires minutes after the answer."""
+
+    __tablename__ = "answer_memory"
+    __table_args__ = (PrimaryKeyConstraint("member_id", "chat_id"),)
+
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    question: str = Field(max_length=1000)
+    product_ids: str  # comma-separated, in the order shown
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
+
+
 class Review(SQLModel, table=True):
     """A member's review of a product: one per person and product (an edit replaces it
     and goes back to moderation). `status`: pending, published or rejected. `revision`

@@ -77,10 +77,11 @@ def test_scripted_session_as_several_people(tmp_path: Path) -> None:
     out = done.stdout
     assert done.returncode == 0, done.stderr
     assert "Hi you!" in out
-    assert out.count("Linen Shirt") == 2  # answer + details
+    assert "Yes: Linen Shirt in Blue, M is in stock." in out  # the answer, then the card
+    assert out.count("Linen Shirt") == 3  # answer, card, details
     assert "Co potrafię" in out and ":as NAME" not in out  # console tooling: with :help
     assert "[you are piotr (shopper, pl) in shop-talk]" in out
-    assert out.count("Trail Backpack 30L") == 1 and "Cena" in out
+    assert out.count("Trail Backpack 30L") == 2 and "Cena" in out  # the price sentence, card
     assert out.count("Co potrafię") == 1
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from datetime import date as datetime_date  # `date` is a method here
 from decimal import Decimal
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (
@@ -145,6 +146,10 @@ class I18n:
         """`rich` with the plural form for `n` (filled as `{n}`)."""
         template = self._translations.ngettext(singular, plural, n)
         return _spans(template, {"n": self.number(n), **values})
+
+    def listing(self, items: Sequence[str]) -> str:
+        """ "a, b and c" as this language writes a list."""
+        return str(format_list(list(items), locale=self.language))
 
     def price(self, amount_minor: int, currency: str) -> str:
         amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from handlers.core.context import Services
 from handlers.core.features import Feature
-from storage import conversations, outbox
+from storage import conversations, outbox, recall
 from storage.events import prune
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ async def forget_old(services: Services) -> int:
         removed = await prune(session, now - KEEP_EVENT_IDS, now - KEEP_LINK_RECORDS)
         sent, given_up = await outbox.prune(session, now - KEEP_OUTBOX)
         removed += await conversations.prune(session, now)
+        removed += await recall.prune(session, now)
     if given_up:
         log.warning(
             "housekeeping: gave up on %d message(s) that waited %d days for a process "

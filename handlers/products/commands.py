@@ -13,13 +13,15 @@ from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
-from handlers.products import inline, smalltalk
+from handlers.products import compare, direct, inline, smalltalk
 from handlers.products.cards import DETAILS_ACTION, product_card
 from handlers.products.finder import Answer, Miss, ask
 from handlers.products.index import ProductIndex
 from handlers.products.semantic import SemanticIndex, refresh_vectors
-from storage import orders
+from handlers.products.understand import FOLLOW_UP_FOR, Asker, understand
+from storage import orders, recall
 from storage.catalog import product_by_sku
+from storage.recall import Recall
 
 feature = Feature("products")
 QUESTION = Param(
@@ -112,11 +114,42 @@ async def _find(ctx: Context, text: str, limit: int) -> Answer:
 
 
 async def _answer(ctx: Context, text: str) -> list[Out]:
-    answer = await _find(ctx, text, ctx.services.settings.max_results)
+    member, now = ctx.member.member_id, ctx.now()
+    last = await recall.recall(ctx.session, member, ctx.chat_id, now)
+    understood = await understand(_asker(ctx), text, last)
+    answer, intent = understood.answer, understood.intent
+    if understood.shown:
+        remembered = Recall(understood.question, understood.shown)
+        await recall.remember(ctx.session, member, ctx.chat_id, remembered, now + FOLLOW_UP_FOR)
+    code = await _code(ctx)
     if answer.matches:
-        code = await _code(ctx)
-        return [product_card(p, ctx.i18n, buyer_code=code) for p in answer.matches]
-    return _miss(ctx, text, answer, await _code(ctx))
+        found = [product_card(p, ctx.i18n, buyer_code=code) for p in answer.matches]
+        return [*_lead(ctx, intent, answer), *found]
+    if answer.miss is Miss.VARIANT and answer.suggestions:
+        best, *_ = answer.suggestions
+        found = [product_card(p, ctx.i18n, buyer_code=code) for p in answer.suggestions]
+        return [direct.variant_sentence(answer.parsed, best, ctx.i18n), *found]
+    if understood.compared is not None:
+        compared = understood.compared
+        return [compare.nothing_beats(compared.comparison, compared.reference, ctx.i18n)]
+    return _miss(ctx, text, answer, code)
+
+
+def _asker(ctx: Context) -> Asker:
+    services = ctx.services
+    semantic = services.cache(SemanticIndex) if services.settings.semantic_search else None
+    limit = services.settings.max_results
+    return Asker(ctx.session, services.cache(ProductIndex), semantic, limit)
+
+
+def _lead(ctx: Context, intent: direct.Intent | None, answer: Answer) -> list[Out]:
+    """The sentence that answers the question itself, before the cards, if it asks one."""
+    best = answer.matches[0]
+    if intent is not None:
+        return [direct.sentence(intent, best, ctx.i18n)]
+    if answer.parsed.colors or answer.parsed.size:
+        return [direct.variant_sentence(answer.parsed, best, ctx.i18n)]
+    return []
 
 
 def _miss(ctx: Context, text: str, answer: Answer, code: str | None = None) -> list[Out]:

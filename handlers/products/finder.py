@@ -54,14 +54,18 @@ async def find_products(
     question: str,
     limit: int,
     semantic: SemanticIndex | None = None,
+    previous: str | None = None,
 ) -> Answer:
-    """Lexical search, and with `semantic` also search by meaning, the two fused."""
+    """Lexical search, and with `semantic` also search by meaning, the two fused.
+    `previous`: the question this one follows up ("and in black?" after "rain jacket"):
+    its words still count, and its filters where this one names none."""
     if semantic is None:
-        return await _lexical(session, index, question, limit)
-    lexical = await _lexical(session, index, question, max(limit, POOL))
+        return await _lexical(session, index, question, limit, previous)
+    lexical = await _lexical(session, index, question, max(limit, POOL), previous)
     if lexical.by_sku or lexical.miss in (Miss.CURRENCY, Miss.VARIANT):
         return _cut(lexical, limit)
-    near = await semantic.nearest(session, question, NEAREST)
+    meaning = f"{previous} {question}" if previous else question
+    near = await semantic.nearest(session, meaning, NEAREST)
     return await fuse(session, lexical, near, limit)
 
 
@@ -70,9 +74,13 @@ def _cut(answer: Answer, limit: int) -> Answer:
     return answer
 
 
-async def _lexical(session: AsyncSession, index: ProductIndex, question: str, limit: int) -> Answer:
+async def _lexical(
+    session: AsyncSession, index: ProductIndex, question: str, limit: int, previous: str | None
+) -> Answer:
     catalog = await index.terms(session)
     parsed = parse_question(question, catalog)
+    if previous is not None:
+        parsed = parsed.following(parse_question(previous, catalog))
     for sku in parsed.sku_candidates:
         product = await product_by_sku(session, sku)
         if product is not None:

@@ -19,7 +19,7 @@ STOPWORDS = _folded(
     " many there their this that these those price prices cost costs costing available"
     " stock still sell selling sale hi hello hey thanks thank yes no one ones also just"
     " so than then very really maybe if like kind sort type sell sold where who whats"
-    " hows im ive id cheap cheapest affordable good nice best new"
+    " hows im ive id cheap cheapest affordable good nice best new come comes"
     # Polish
     " czy macie masz ma jest sa mam chce chcialbym chcialabym szukam potrzebuje jakis"
     " jakas jakies cos ile kosztuje kosztuja cena ceny za w we na z ze i a o dla po jak"
@@ -35,7 +35,8 @@ STOPWORDS = _folded(
     " kuinka etsin haluan tarvitsen jokin jotain myyttekö myytteko ostaa varia halpa halpoja"
     # Ukrainian
     " чи є у вас ви маєте скільки коштує коштують ціна для з і та або в на що який яка"
-    " яке які шукаю хочу потрібен потрібна потрібно будь ласка колір кольору привіт дешевий"
+    " яке які має мають шукаю хочу потрібен потрібна потрібно будь ласка колір кольору"
+    " привіт дешевий"
 )
 
 SIZE_KEYWORDS = _folded(
@@ -142,8 +143,28 @@ _FAMILIES: dict[str, tuple[str, str]] = {
 SHADES: dict[str, frozenset[str]] = {
     family: _folded(shades) | {family} for family, (shades, _words) in _FAMILIES.items()
 }
+
+
+def _inflected(word: str) -> list[str]:
+    """A colour adjective with the endings "in black" gives it: Polish w czarnym,
+    czarnej; Ukrainian у чорному, чорній, чорним, синьому. (Stray forms of words of
+    other languages are harmless: nobody types them.)"""
+    if word.endswith("ий"):
+        stem = word[:-2]
+        return [word, stem + "ому", stem + "им", stem + "ій", stem + "ого", stem + "ої"]
+    if word.endswith("ій"):
+        stem = word[:-2]
+        return [word, stem + "ьому", stem + "ім", stem + "ьої"]
+    if word.isascii() and word.endswith("y"):
+        return [word, word + "m", word[:-1] + "ej"]
+    if word.isascii() and word.endswith("i"):
+        return [word, word + "m", word + "ej"]
+    return [word]
+
+
 COLOR_WORDS: dict[str, str] = {
-    word: family
+    fold(form): family
     for family, (shades, words) in _FAMILIES.items()
-    for word in _folded(f"{family} {words}")
+    for word in f"{family} {words}".split()
+    for form in _inflected(word)
 }

@@ -34,6 +34,7 @@ _TOKEN = re.compile(r"\d+xl\b|\d+(?:[.,]\d{1,2})?|[^\W\d_]+|[€$£<>–-]")
 _SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
 _HYPHENATED = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
 _SYMBOLS = {"<": "under", ">": "over", "€": "eur", "$": "usd", "£": "gbp"}
+LETTER_SIZES = frozenset({"s", "m", "l"})
 _CONNECTORS = frozenset({"than", "niz", "dari", "of", "the", "ніж", "за"})
 _BETWEEN = frozenset({"between", "antara", "miedzy", "valilla", "між"})
 
@@ -60,6 +61,24 @@ class ParsedQuery:
             or self.colors
             or self.size
             or self.categories
+        )
+
+    def following(self, before: ParsedQuery) -> ParsedQuery:
+        """This question as a follow-up of `before`: the words of both, and each filter
+        from this one where it names it, else from `before`."""
+        priced = self.min_amount is not None or self.max_amount is not None
+        price = self if priced else before
+        return ParsedQuery(
+            terms=list(dict.fromkeys(before.terms + self.terms)),
+            unknown=list(dict.fromkeys(before.unknown + self.unknown)),
+            min_amount=price.min_amount,
+            max_amount=price.max_amount,
+            currency=price.currency,
+            color_words=self.color_words or before.color_words,
+            colors=self.colors or before.colors,
+            size=self.size or before.size,
+            categories=self.categories or before.categories,
+            category_words=self.category_words or before.category_words,
         )
 
     def filters(self, with_variant: bool = True) -> SearchFilters:
@@ -183,8 +202,10 @@ def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
     if tok in SIZE_KEYWORDS and nxt:
         parsed.size = SIZE_WORDS.get(nxt) or nxt.upper()
         return i + 2
-    if tok in STANDALONE_SIZES:
-        parsed.size = tok.upper()
+    if tok in STANDALONE_SIZES or (
+        tok in LETTER_SIZES and i > 0 and toks[i - 1] in parsed.color_words
+    ):
+        parsed.size = tok.upper()  # "xl" anywhere; "m" right after a colour: "blue, m"
         return i + 1
     return None
 

@@ -1,0 +1,166 @@
+"""Comparatives: "cheaper", "a bigger one than the Trek 28", "lighter than that".
+
+Price comes from the catalog; capacity, weight and warmth are read from the product's
+name and description ("30 L", "1.4 kg", "comfort -5 °C"), as shops write them. Only
+products of the same kind compare: the same category and the same last word of the
+name ("Ridge 2 Tent" and "Summit 3 Tent").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from handlers.core.i18n import N_, I18n
+from handlers.core.model import Text, bold
+from storage.catalog import ProductRecord
+from storage.text import fold
+
+
+class Measure(StrEnum):
+    PRICE = "price"
+    CAPACITY = "capacity"
+    WEIGHT = "weight"
+    WARMTH = "warmth"  # a comfort temperature: lower is warmer
+
+
+@dataclass(frozen=True)
+class Comparison:
+    measure: Measure
+    less: bool  # wants a smaller value (cheaper, lighter, warmer)
+    rest: str  # the question before "than" (without the comparative word)
+    reference: str  # the question after "than" ("" when it refers to the last answer)
+
+
+def _folded(phrases: str) -> tuple[str, ...]:
+    return tuple(fold(p) for p in phrases.split(","))
+
+
+# Stems (folded) in the six languages, each with what it compares and which way. Malay
+# and Indonesian compare with "lebih" ("lebih murah"): "murah" alone means cheap.
+_WORDS: tuple[tuple[tuple[str, ...], Measure, bool], ...] = (
+    (_folded("cheaper,tansz,taniej,дешевш,halvemp,lebih murah"), Measure.PRICE, True),
+    (
+        _folded("pricier,more expensive,drozsz,drozej,дорожч,kalliimp,lebih mahal"),
+        Measure.PRICE,
+        False,
+    ),
+    (
+        _folded("bigger,larger,roomier,wieksz,більш,isomp,suuremp,lebih besar"),
+        Measure.CAPACITY,
+        False,
+    ),
+    (
+        _folded("smaller,mniejsz,менший,менша,меншого,pienemp,lebih kecil"),
+        Measure.CAPACITY,
+        True,
+    ),
+    (_folded("lighter,lzejsz,легш,kevyemp,lebih ringan"), Measure.WEIGHT, True),
+    (_folded("heavier,ciezsz,важч,painavamp,lebih berat"), Measure.WEIGHT, False),
+    (_folded("warmer,cieplejsz,тепліш,lampimamp,lebih hangat"), Measure.WARMTH, True),
+)
+_THAN = frozenset(_folded("than,niz,od,ніж,за,kuin,daripada,dari,dibanding,dibandingkan"))
+_WORD = re.compile(r"\w+")
+
+
+def comparison_of(question: str) -> Comparison | None:
+    """The comparison the question asks for, if any."""
+    tokens = _WORD.findall(fold(question))
+    for i, token in enumerate(tokens):
+        pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else token
+        for stems, measure, less in _WORDS:
+            stem = next((s for s in stems if pair.startswith(s) or token.startswith(s)), None)
+            if stem is None:
+                continue
+            width = 2 if " " in stem else 1
+            before, after = tokens[:i], tokens[i + width :]
+            reference = ""
+            for j, word in enumerate(after):
+                if word in _THAN:
+                    before, reference = before + after[:j], " ".join(after[j + 1 :])
+                    break
+            else:
+                before = before + after
+            return Comparison(measure, less, " ".join(before), reference)
+    return None
+
+
+_LITRES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ml|l|litres?|liters?|ltr)(?!\w)")
+_PEOPLE = re.compile(r"(\d+)[- ]?(?:person|people|persons|man|seater)(?!\w)")
+_GRAMS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|g)(?!\w)")
+_COMFORT = re.compile(r"(?:comfort|rated|limit|down to)\D{0,20}?(-?\d+)\s*°?\s*c(?!\w)")
+
+
+def value(product: ProductRecord, measure: Measure) -> Decimal | None:
+    """The product's value of `measure`, or None where its text does not say."""
+    if measure is Measure.PRICE:
+        return Decimal(product.price_minor)
+    text = fold(f"{product.name}. {product.description}").replace("−", "-")
+    if measure is Measure.CAPACITY:
+        litres = _LITRES.search(text)
+        if litres:
+            amount = Decimal(litres.group(1).replace(",", "."))
+            return amount / 1000 if litres.group(2) == "ml" else amount
+        people = _PEOPLE.search(text)
+        return Decimal(people.group(1)) if people else None
+    if measure is Measure.WEIGHT:
+        grams = _GRAMS.search(text)
+        if not grams:
+            return None
+        amount = Decimal(grams.group(1).replace(",", "."))
+        return amount * 1000 if grams.group(2) == "kg" else amount
+    comfort = _COMFORT.search(text)
+    return Decimal(comfort.group(1)) if comfort else None
+
+
+def kind(product: ProductRecord) -> tuple[str, str]:
+    """What kind of product it is: its category and the last word of its name."""
+    words = [w for w in _WORD.findall(fold(product.name)) if w.isalpha()]
+    last = words[-1] if words else ""
+    return product.category, last.removesuffix("s")
+
+
+def ranked(
+    reference: ProductRecord, candidates: list[ProductRecord], comparison: Comparison
+) -> list[ProductRecord]:
+    """The candidates of the reference's kind that beat it, nearest first (the next
+    cheaper, the next bigger): in stock before out of stock."""
+    base = value(reference, comparison.measure)
+    if base is None:
+        return []
+    same = [p for p in candidates if p.id != reference.id and kind(p) == kind(reference)]
+    beating = []
+    for product in same:
+        found = value(product, comparison.measure)
+        if found is not None and (found < base if comparison.less else found > base):
+            beating.append((product.stock <= 0, abs(found - base), product.id, product))
+    return [p for *_, p in sorted(beating, key=lambda row: row[:3])]
+
+
+_NOTHING_BEATS = {
+    (Measure.PRICE, True): N_("Nothing of its kind here is cheaper than {product}."),
+    (Measure.PRICE, False): N_("Nothing of its kind here costs more than {product}."),
+    (Measure.CAPACITY, False): N_("Nothing of its kind here is bigger than {product}."),
+    (Measure.CAPACITY, True): N_("Nothing of its kind here is smaller than {product}."),
+    (Measure.WEIGHT, True): N_("Nothing of its kind here is lighter than {product}."),
+    (Measure.WEIGHT, False): N_("Nothing of its kind here is heavier than {product}."),
+    (Measure.WARMTH, True): N_("Nothing of its kind here is warmer than {product}."),
+}
+_UNKNOWN = {
+    Measure.CAPACITY: N_("The description of {product} doesn't give its size, so I can't compare."),
+    Measure.WEIGHT: N_("The description of {product} doesn't give its weight, so I can't compare."),
+    Measure.WARMTH: N_(
+        "The description of {product} doesn't give its comfort temperature, so I can't compare."
+    ),
+}
+
+
+def nothing_beats(comparison: Comparison, reference: ProductRecord, i18n: I18n) -> Text:
+    """Why no product answers the comparison: none beats the reference, or the
+    reference's own text does not give the value compared."""
+    name = bold(reference.name_in(i18n.language))
+    if value(reference, comparison.measure) is None:
+        return i18n.rich(_UNKNOWN[comparison.measure], product=name)
+    return i18n.rich(_NOTHING_BEATS[(comparison.measure, comparison.less)], product=name)

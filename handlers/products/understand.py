@@ -1,0 +1,161 @@
+"""A product question in its conversation: a follow-up of the member's last answer in
+this chat ("the second one", "how much is it?", "and in black?", "cheaper?") or a new
+question. The last answer is kept minutes in the database (storage.recall), so a
+follow-up works across processes and restarts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.products import compare
+from handlers.products.direct import Intent, intent_of
+from handlers.products.finder import Answer, Miss, find_products
+from handlers.products.index import ProductIndex
+from handlers.products.query import ParsedQuery, parse_question
+from handlers.products.semantic import SemanticIndex
+from storage.catalog import ProductRecord, products_by_ids
+from storage.recall import Recall
+from storage.search import SearchFilters, SearchTerm, search_products
+from storage.text import fold
+
+FOLLOW_UP_FOR = timedelta(minutes=10)
+SAME_KIND = 200  # products of the reference's kind a comparison looks at
+SHORT = 4  # words: a longer message is a question of its own, not "the second one"
+_WORD = re.compile(r"\w+")
+
+
+def _folded(words: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in words.split())
+
+
+_ORDINALS = (
+    (0, _folded("first 1st pierwszy pierwsza pierwsze перший перша перше ensimmäinen pertama")),
+    (1, _folded("second 2nd drugi druga drugie другий друга друге toinen kedua")),
+    (2, _folded("third 3rd trzeci trzecia trzecie третій третя третє kolmas ketiga")),
+    (-1, _folded("last ostatni ostatnia ostatnie останній остання останнє viimeinen terakhir")),
+)
+# Words that refer to the product just shown: "how much is it?", "czy jest wodoodporny?"
+_IT = _folded(
+    "it its this that one the is are does do to ten ta tego jest je jego ją це він вона воно"
+    " його її є se sen tämä tuo on onko itu ini dia nya yang adakah apakah kah"
+)
+# A message starting so continues the last question: "and in black?", "a w czarnym?"
+_MARKERS = _folded("and also what how about a i co z а і як щодо entä entäs ja dan kalau lalu")
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A comparison asked for, and the product it compares with."""
+
+    comparison: compare.Comparison
+    reference: ProductRecord
+
+
+@dataclass
+class Understood:
+    answer: Answer
+    intent: Intent | None
+    question: str  # as understood: what a follow-up of this one builds on
+    # The products a follow-up of this answer picks from (an answer about one product
+    # of the list keeps the list: "how much is it?", then "the second one").
+    shown: tuple[int, ...] = ()
+    compared: Compared | None = None
+
+    def __post_init__(self) -> None:
+        if not self.shown:
+            self.shown = tuple(p.id for p in self.answer.matches or self.answer.suggestions)
+
+
+@dataclass
+class Asker:
+    """Where and how a member's questions are searched."""
+
+    session: AsyncSession
+    index: ProductIndex
+    semantic: SemanticIndex | None
+    limit: int
+
+    async def find(self, question: str, previous: str | None = None) -> Answer:
+        return await find_products(
+            self.session, self.index, question, self.limit, self.semantic, previous
+        )
+
+    async def parse(self, question: str) -> ParsedQuery:
+        return parse_question(question, await self.index.terms(self.session))
+
+
+async def understand(asker: Asker, text: str, recall: Recall | None) -> Understood:
+    """The answer to `text`, following up `recall` (the member's last answer) where it
+    reads as a follow-up."""
+    intent = intent_of(text)
+    asked = intent.rest if intent is not None and intent.rest else text
+    shown = await products_by_ids(asker.session, recall.product_ids) if recall else []
+    words = _WORD.findall(fold(asked))
+    if recall and shown:
+        picked = _ordinal(words, shown)
+        if picked is None and intent is not None and all(w in _IT for w in words):
+            picked = shown[0]
+        if picked is not None:
+            answer = Answer(ParsedQuery(), matches=[picked])
+            return Understood(answer, intent, recall.question, recall.product_ids)
+    parsed = await asker.parse(asked)
+    comparison = compare.comparison_of(asked)
+    if comparison is not None and parsed.min_amount is None and parsed.max_amount is None:
+        compared = await _compared(asker, comparison, shown)
+        if compared is not None:
+            return replace(compared, intent=intent)
+    if recall and _refines(words, parsed):
+        answer = await asker.find(asked, previous=recall.question)
+        return Understood(answer, intent, f"{recall.question} {asked}")
+    return Understood(await asker.find(asked), intent, asked)
+
+
+def _ordinal(words: list[str], shown: list[ProductRecord]) -> ProductRecord | None:
+    if not words or len(words) > SHORT:
+        return None
+    for position, stems in _ORDINALS:
+        if any(w in stems for w in words) and -len(shown) <= position < len(shown):
+            return shown[position]
+    return None
+
+
+def _refines(words: list[str], parsed: ParsedQuery) -> bool:
+    """Whether the message narrows the last question rather than asking a new one: a
+    colour, size or budget alone ("in black?", "size 47"), or a short message
+    starting with "and" ("and waterproof?")."""
+    if not parsed.terms and not parsed.unknown and parsed.has_filters:
+        return True
+    return bool(words) and words[0] in _MARKERS and len(words) <= SHORT + 1
+
+
+async def _compared(
+    asker: Asker, comparison: compare.Comparison, shown: list[ProductRecord]
+) -> Understood | None:
+    """Products of the reference's kind that beat it ("cheaper than the Ridge 2", or
+    than the product just shown), nearest first; None when there is no reference."""
+    reference: ProductRecord | None = shown[0] if shown else None
+    if comparison.reference:
+        named = await asker.find(comparison.reference)
+        reference = named.matches[0] if named.matches else None
+    if reference is None:
+        return None
+    category, last_word = compare.kind(reference)
+    ids = await search_products(
+        asker.session,
+        [SearchTerm((last_word,), prefix=True)] if last_word else [],
+        match_all=True,
+        filters=SearchFilters(categories=(category,)),
+        limit=SAME_KIND,
+    )
+    candidates = await products_by_ids(asker.session, ids)
+    better = compare.ranked(reference, candidates, comparison)[: asker.limit]
+    parsed = ParsedQuery(terms=[last_word] if last_word else [])
+    answer = Answer(parsed, matches=better, miss=Miss.NONE if better else Miss.NO_MATCH)
+    shown_ids = tuple(p.id for p in better) or (reference.id,)
+    compared = Compared(comparison, reference)
+    return Understood(answer, None, last_word or reference.name, shown_ids, compared)

@@ -1,0 +1,292 @@
+"""Direct answers (price, yes/no, variant stock, colours and sizes) and follow-ups (a
+refinement, "the second one", "how much is it?", comparatives), in English, Polish and
+Ukrainian, through the router as chat messages arrive."""
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from bot.app import App
+from handlers.catalog.formats import Format
+from handlers.catalog.service import import_catalog
+from handlers.core.i18n import I18n
+from handlers.core.model import Out, Text, bold
+from handlers.products import compare, direct
+from tests.support import Clock, cards, plain, text, user
+
+EUR = "EUR"
+
+
+def _product(sku: str, name: str, category: str, price: str, description: str, **more: object):
+    return {
+        "sku": sku,
+        "name": name,
+        "category": category,
+        "price": price,
+        "currency": EUR,
+        "description": description,
+        **more,
+    }
+
+
+CATALOG = [
+    _product("TNT-1", "Ridge 2 Tent", "Camping", "189.00", "Two-person tent, 2.1 kg.", stock=5),
+    _product("TNT-2", "Summit 3 Tent", "Camping", "249.00", "Three-person tent, 2.9 kg.", stock=4),
+    _product("TNT-3", "Bivvy 1 Tent", "Camping", "129.00", "One-person tent, 1.2 kg.", stock=0),
+    _product(
+        "JKT-1",
+        "Nimbus Rain Jacket",
+        "Jackets",
+        "120.00",
+        "Waterproof 10,000 mm shell. Machine washable at 30 °C.",
+        variants=[
+            {"color": "Black", "size": "M", "stock": 2},
+            {"color": "Black", "size": "L", "stock": 0},
+            {"color": "Olive", "size": "M", "stock": 4},
+            {"color": "Olive", "size": "L", "stock": 1},
+        ],
+    ),
+    _product(
+        "JKT-2",
+        "Breeze Wind Jacket",
+        "Jackets",
+        "80.00",
+        "Water-resistant, not waterproof. Hand wash only.",
+        variants=[{"color": "Navy", "size": "S", "stock": 3}],
+    ),
+    _product("BAG-1", "Trek 28 Backpack", "Bags", "99.00", "28 L daypack, 900 g.", stock=10),
+    _product("BAG-2", "Trek 40 Backpack", "Bags", "139.00", "40 L pack, 1.3 kg.", stock=6),
+    _product(
+        "BOT-1",
+        "Fell Hiking Boots",
+        "Footwear",
+        "159.00",
+        "Leather hiking boots.",
+        variants=[
+            {"color": "Brown", "size": "44", "stock": 3},
+            {"color": "Brown", "size": "45", "stock": 0},
+            {"color": "Brown", "size": "46", "stock": 2},
+        ],
+    ),
+    _product("MUG-1", "Camp Mug", "Kitchen", "12.00", "Enamel mug.", stock=30),
+]
+
+
+@pytest.fixture
+async def shop(app: App) -> App:
+    report = await import_catalog(app.db, json.dumps(CATALOG).encode(), Format.JSON)
+    assert report.ok, report.problems
+    return app
+
+
+async def ask(app: App, question: str, who: str = "alice", language: str = "en") -> list[Out]:
+    return list(await app.router.dispatch(text(question, actor=user(who, locale=language))))
+
+
+def lead(outs: Sequence[Out]) -> str:
+    """The sentence before the cards."""
+    assert outs and isinstance(outs[0], Text), outs
+    return outs[0].plain
+
+
+def titles(outs: Sequence[Out]) -> list[str]:
+    return [c.title for c in cards(outs)]
+
+
+def said(language: str, message: str, **values: str) -> str:
+    i18n = I18n(language)
+    return i18n.rich(
+        message, **{k: bold(v) if k == "product" else v for k, v in values.items()}
+    ).plain
+
+
+def said_n(language: str, message: tuple[str, str], n: int, **values: str) -> str:
+    i18n = I18n(language)
+    filled = {k: bold(v) if k == "product" else v for k, v in values.items()}
+    return i18n.rich_n(*message, n, **filled).plain
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "how much is the ridge 2 tent?"),
+        ("pl", "ile kosztuje Ridge 2?"),
+        ("uk", "скільки коштує Ridge 2?"),
+    ],
+)
+async def test_a_price_question_gets_the_price_in_a_sentence(
+    shop: App, language: str, question: str
+) -> None:
+    outs = await ask(shop, question, language=language)
+    price = I18n(language).price(18900, EUR)
+    assert lead(outs) == said(language, direct.COSTS, product="Ridge 2 Tent", price=price)
+    assert titles(outs)[0] == "Ridge 2 Tent"
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "product", "verdict"),
+    [
+        ("en", "is the nimbus rain jacket waterproof?", "Nimbus Rain Jacket", True),
+        ("en", "is the breeze wind jacket waterproof?", "Breeze Wind Jacket", False),
+        ("en", "is the camp mug waterproof?", "Camp Mug", None),
+        ("pl", "czy Nimbus jest wodoodporna?", "Nimbus Rain Jacket", True),
+        ("pl", "czy Breeze jest wodoodporna?", "Breeze Wind Jacket", False),
+        ("uk", "чи Nimbus водонепроникна?", "Nimbus Rain Jacket", True),
+        ("uk", "чи Breeze водонепроникна?", "Breeze Wind Jacket", False),
+    ],
+)
+async def test_waterproof_yes_no_or_the_description_does_not_say(
+    shop: App, language: str, question: str, product: str, verdict: bool | None
+) -> None:
+    outs = await ask(shop, question, language=language)
+    message = direct._SAYS[("waterproof", verdict)]
+    assert lead(outs) == said(language, message, product=product)
+    assert titles(outs)[0] == product  # then the card
+
+
+async def test_washable_and_in_stock_are_answered_from_the_products_data(shop: App) -> None:
+    outs = await ask(shop, "is the breeze wind jacket machine washable?")
+    assert lead(outs) == said("en", direct._SAYS[("washable", False)], product="Breeze Wind Jacket")
+    outs = await ask(shop, "czy Nimbus można prać w pralce?", language="pl")
+    assert lead(outs) == said("pl", direct._SAYS[("washable", True)], product="Nimbus Rain Jacket")
+    outs = await ask(shop, "is the ridge 2 tent in stock?")
+    assert lead(outs) == said_n("en", direct.IN_STOCK, 5, product="Ridge 2 Tent")
+    outs = await ask(shop, "чи є в наявності Bivvy?", language="uk")
+    assert lead(outs) == said("uk", direct.OUT_OF_STOCK, product="Bivvy 1 Tent")
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "variant"),
+    [
+        ("en", "do you have the nimbus rain jacket in black, M?", "black, M"),
+        ("pl", "czy macie Nimbus w kolorze czarnym, M?", "czarny, M"),
+        ("uk", "чи є Nimbus у чорному, M?", "чорний, M"),
+    ],
+)
+async def test_a_variant_in_stock_is_confirmed_with_how_many_are_left(
+    shop: App, language: str, question: str, variant: str
+) -> None:
+    outs = await ask(shop, question, language=language)
+    expected = said_n(
+        language, direct.VARIANT_LEFT, 2, product="Nimbus Rain Jacket", variant=variant
+    )
+    assert lead(outs).casefold() == expected.casefold()
+
+
+async def test_a_variant_not_in_stock_says_what_there_is_instead(shop: App) -> None:
+    outs = await ask(shop, "nimbus rain jacket in red")
+    assert lead(outs) == said(
+        "en",
+        direct.NOT_IN_VARIANT,
+        product="Nimbus Rain Jacket",
+        wanted="red",
+        available="Black and Olive",
+    )
+    outs = await ask(shop, "fell hiking boots size 45", language="pl")
+    assert lead(outs) == said(
+        "pl",
+        direct.NOT_IN_VARIANT,
+        product="Fell Hiking Boots",
+        wanted="45",
+        available=I18n("pl").listing(["44", "46"]),
+    )
+
+
+async def test_colours_and_sizes_are_listed_in_the_shoppers_language(shop: App) -> None:
+    outs = await ask(shop, "what colours does the nimbus rain jacket come in?")
+    colours = I18n("en").listing(["Black", "Olive"])
+    assert lead(outs) == said(
+        "en", direct.COMES_IN_COLOURS, product="Nimbus Rain Jacket", colours=colours
+    )
+    outs = await ask(shop, "jakie kolory ma Nimbus?", language="pl")
+    colours = I18n("pl").listing(["czarny", "oliwkowy"])
+    assert lead(outs) == said(
+        "pl", direct.COMES_IN_COLOURS, product="Nimbus Rain Jacket", colours=colours
+    )
+    outs = await ask(shop, "які розміри має Fell?", language="uk")
+    sizes = I18n("uk").listing(["44", "46"])  # 45 is sold out
+    assert lead(outs) == said("uk", direct.COMES_IN_SIZES, product="Fell Hiking Boots", sizes=sizes)
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "refine", "then"),
+    [
+        ("en", "nimbus rain jacket", "and in olive?", "what about size L?"),
+        ("pl", "Nimbus Rain Jacket", "a w oliwkowym?", "a rozmiar L?"),
+        ("uk", "Nimbus Rain Jacket", "а в оливковому?", "а розмір L?"),
+    ],
+)
+async def test_follow_ups_refine_the_last_question(
+    shop: App, language: str, first: str, refine: str, then: str
+) -> None:
+    assert titles(await ask(shop, first, language=language))[0] == "Nimbus Rain Jacket"
+    olive = await ask(shop, refine, language=language)
+    i18n = I18n(language)
+    colour = "olive" if language == "en" else {"pl": "oliwkowy", "uk": "оливковий"}[language]
+    expected = said_n(
+        language, direct.VARIANT_LEFT, 5, product="Nimbus Rain Jacket", variant=colour
+    )
+    assert lead(olive).casefold() == expected.casefold()
+    large = await ask(shop, then, language=language)
+    # The colour asked before still holds: olive in L, of which one is left.
+    expected = said_n(
+        language, direct.VARIANT_LEFT, 1, product="Nimbus Rain Jacket", variant=f"{colour}, L"
+    )
+    assert lead(large).casefold() == expected.casefold()
+    assert i18n.language == language
+
+
+async def test_the_second_one_and_how_much_is_it_pick_from_the_last_answer(shop: App) -> None:
+    tents = titles(await ask(shop, "tent"))
+    assert len(tents) == 3
+    picked = await ask(shop, "the second one")
+    assert titles(picked) == [tents[1]]
+    # "How much is it?" is about the first product shown; the list is kept for later.
+    priced = await ask(shop, "how much is it?")
+    assert titles(priced) == [tents[0]]
+    assert titles(await ask(shop, "ostatni", language="pl")) == [tents[2]]
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "cheaper", "lighter"),
+    [
+        ("en", "summit 3 tent", "cheaper?", "a lighter one?"),
+        ("pl", "Summit 3", "coś tańszego?", "lżejszy?"),
+        ("uk", "Summit 3", "дешевше?", "легший?"),
+    ],
+)
+async def test_comparatives_order_the_same_kind_of_product(
+    shop: App, language: str, first: str, cheaper: str, lighter: str
+) -> None:
+    await ask(shop, first, language=language)
+    # Nearest first: the next cheaper tent, and the in-stock one before the sold-out.
+    assert titles(await ask(shop, cheaper, language=language)) == ["Ridge 2 Tent", "Bivvy 1 Tent"]
+    assert titles(await ask(shop, lighter, language=language)) == ["Bivvy 1 Tent"]
+    nothing = await ask(shop, lighter, language=language)
+    assert plain(nothing) == said(
+        language, compare._NOTHING_BEATS[(compare.Measure.WEIGHT, True)], product="Bivvy 1 Tent"
+    )
+
+
+async def test_comparatives_can_name_what_they_compare_with(shop: App) -> None:
+    # The demo catalog's Trail Backpack 30L is a backpack of the same category too.
+    bigger = titles(await ask(shop, "a bigger backpack than the trek 28"))
+    assert bigger == ["Trail Backpack 30L", "Trek 40 Backpack"]
+    assert titles(await ask(shop, "lżejszy namiot niż Summit 3", language="pl"))[:1] == [
+        "Ridge 2 Tent"
+    ]
+    cheaper = titles(await ask(shop, "рюкзак дешевший за Trek 40", language="uk"))
+    assert cheaper == ["Trek 28 Backpack", "Trail Backpack 30L", "City Backpack 20L"]
+    outs = await ask(shop, "a warmer one than the camp mug")
+    assert plain(outs) == said("en", compare._UNKNOWN[compare.Measure.WARMTH], product="Camp Mug")
+
+
+async def test_the_memory_is_per_person_and_per_chat_and_expires(shop: App, clock: Clock) -> None:
+    await ask(shop, "summit 3 tent", who="alice")
+    assert titles(await ask(shop, "cheaper?", who="bob")) == []  # Bob asked nothing before
+    clock.advance(minutes=11)
+    assert titles(await ask(shop, "cheaper?", who="alice")) == []  # forgotten
+    await ask(shop, "summit 3 tent", who="alice")
+    clock.advance(minutes=9)
+    assert titles(await ask(shop, "cheaper?", who="alice"))[:1] == ["Ridge 2 Tent"]
