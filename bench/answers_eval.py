@@ -29,10 +29,11 @@ from bot.app import build_app
 from config import Settings
 from handlers.catalog.formats import Format
 from handlers.catalog.service import import_catalog
-from handlers.products.finder import find_products
 from handlers.products.index import ProductIndex
 from handlers.products.semantic import SemanticIndex, load_embedder, refresh_vectors
+from handlers.products.understand import Asker, Understood, understand
 from storage.migrate import upgrade
+from storage.recall import Recall
 
 HERE = Path(__file__).parent / "eval"
 LANGUAGES = ("en", "pl", "uk", "fi", "ms", "id")
@@ -82,8 +83,12 @@ async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
     for item in items:
         if split != "all" and item["split"] != split:
             continue
+        recall = None
         async with app.db.session() as session:
-            answer = await find_products(session, index, item["question"], 3, semantic)
+            asker = Asker(session, index, semantic, limit=3)
+            for earlier in item["context"]:
+                recall = _remembered(await understand(asker, earlier, recall))
+            answer = (await understand(asker, item["question"], recall)).answer
         claimed = [p.sku for p in answer.matches]
         expect = set(item["expect"])
         if expect:
@@ -93,6 +98,11 @@ async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
         outcomes.append(Outcome(item, claimed, top1, top3))
     await app.close()
     return outcomes
+
+
+def _remembered(understood: Understood) -> Recall | None:
+    """What the bot keeps of an answer for the next question (as handlers/products does)."""
+    return Recall(understood.question, understood.shown) if understood.shown else None
 
 
 def table(outcomes: list[Outcome], key: str, keys: tuple[str, ...]) -> None:

@@ -1,6 +1,7 @@
 """Catalog import throughput and product-question latency at 100,000 products.
 
     .venv/bin/python -m bench.catalog_bench [--products 100000] [--questions 1000] [--url URL]
+        [--semantic] [--rss] [--existing]
 
 Generates a synthetic catalog (seeded, so runs compare) into a file, imports the file
 through the same code as `shopbot catalog import`, then sends questions through the
@@ -9,6 +10,14 @@ and prints percentiles. Default database: a fresh SQLite file in a temporary dir
 
 Memory is the process's peak resident set (ru_maxrss), printed next to its floor: the
 peak before the import starts, with the interpreter, the app and every module loaded.
+
+--semantic (the `semantic` extra): after the import, the product vectors are computed
+as `shopbot catalog import` does (floor: the bare model on the same texts), and the
+questions are searched by meaning too (floor: the bare model reading a question plus
+the product matrix product). --rss: the peak resident memory of `shopbot run` itself on
+the imported database, asked one question, with search by meaning off and on (floor:
+the same on the 46-product demo catalog). --existing: no import; the questions (and
+--rss) run on the catalog an earlier run left in --url.
 """
 
 from __future__ import annotations
@@ -26,12 +35,21 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.app import build_app
+from bench.run_memory import run_memory
+from bot.app import App, build_app
 from config import Settings
 from handlers.catalog.formats import CSV_COLUMNS, Format
 from handlers.catalog.service import import_catalog
 from handlers.core.model import ChatKind, ChatRef, Event, EventKind, UserRef
+from handlers.products.semantic import (
+    SemanticIndex,
+    VectorProgress,
+    load_embedder,
+    passage,
+    refresh_vectors,
+)
 from storage.migrate import upgrade
+from storage.vectors import product_texts
 
 ADJECTIVES = (
     "trail city linen merino waterproof packable classic slim relaxed organic "
@@ -89,6 +107,7 @@ def catalog_rows(count: int, seed: int) -> Iterator[list[object]]:
             colors,
             sizes,
             rng.randint(0, 50),
+            "",  # vendor: the shop's own
         ]
 
 
@@ -139,13 +158,27 @@ def bare_sqlite_rate(catalog: Path, tmp: Path) -> float:
     return len(rows) / elapsed
 
 
-async def run(products: int, n_questions: int, url: str, tmp: Path) -> None:
-    app = build_app(Settings(database_url=url, load_demo_catalog=False))
+async def run(
+    products: int, n_questions: int, url: str, tmp: Path, semantic: bool, existing: bool
+) -> None:
+    app = build_app(Settings(database_url=url, load_demo_catalog=False, semantic_search=semantic))
     await upgrade(app.db)
+    if existing:  # the catalog (and its vectors) of an earlier run, kept in `url`
+        app.services.cache(SemanticIndex).use(load_embedder() if semantic else None)
+    else:
+        await load(app, products, tmp, semantic)
+    await ask(app, n_questions, semantic)
+    if app.db.dialect == "sqlite" and not existing:  # last: it holds every row
+        rate = bare_sqlite_rate(tmp / "catalog.csv", tmp)
+        print(f"floor: bare sqlite3 executemany of the same rows: {rate:,.0f} rows/s")
+    await app.close()
+
+
+async def load(app: App, products: int, tmp: Path, semantic: bool) -> None:
     catalog = tmp / "catalog.csv"
     write_catalog(catalog, products)
     size = catalog.stat().st_size
-    print(f"catalog: {products:,} products, {size / 1e6:.1f} MB CSV; database {url}")
+    print(f"catalog: {products:,} products, {size / 1e6:.1f} MB CSV; database {app.db.url}")
 
     floor = peak_rss_mb()
     started = time.perf_counter()
@@ -166,6 +199,11 @@ async def run(products: int, n_questions: int, url: str, tmp: Path) -> None:
         f" peak RSS {peak_rss_mb():.0f} MB"
     )
 
+    if semantic:
+        await vectors_phase(app)
+
+
+async def ask(app: App, n_questions: int, semantic: bool) -> None:
     actor = UserRef("bench", "shopper", "Shopper", locale="en")
     chat = ChatRef("bench", "dm:shopper", ChatKind.DM)
     latencies: list[float] = []
@@ -184,10 +222,58 @@ async def run(products: int, n_questions: int, url: str, tmp: Path) -> None:
         f"  p99 {percentile(latencies, 99):.1f}  mean {statistics.fmean(latencies):.1f}"
         f"  max {max(latencies):.1f}"
     )
-    if app.db.dialect == "sqlite":  # last: it holds every row, which would lift the peaks
-        rate = bare_sqlite_rate(catalog, tmp)
-        print(f"floor: bare sqlite3 executemany of the same rows: {rate:,.0f} rows/s")
-    await app.close()
+    if semantic:
+        print(f"floor: {await bare_meaning_ms(app)}")
+
+
+async def vectors_phase(app: App) -> None:
+    embedder = load_embedder()
+    if embedder is None:
+        raise SystemExit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
+    app.services.cache(SemanticIndex).use(embedder)
+    sample = await _texts(app, 256)
+    started = time.perf_counter()
+    embedder.passages(sample)
+    bare = len(sample) / (time.perf_counter() - started)
+    marks = iter(range(10, 101, 10))
+    mark = next(marks)
+
+    def progress(step: VectorProgress) -> None:
+        nonlocal mark
+        while step.total and step.done * 100 >= mark * step.total:
+            print(f"  vectors {mark}%: {step.done:,} in {time.perf_counter() - began:.0f} s")
+            mark = next(marks, 1000)
+
+    began = time.perf_counter()
+    count = await refresh_vectors(app.db, embedder, progress)
+    elapsed = time.perf_counter() - began
+    print(
+        f"vectors: {count:,} products in {elapsed:.0f} s -> {count / elapsed:,.1f}/s"
+        f" (floor: the bare model on {len(sample)} of the same texts, {bare:,.1f}/s);"
+        f" peak RSS {peak_rss_mb():.0f} MB"
+    )
+
+
+async def _texts(app: App, count: int) -> list[str]:
+    async with app.db.session() as session:
+        return [passage(p) for p in await product_texts(session, 0, count)]
+
+
+async def bare_meaning_ms(app: App) -> str:
+    """The least a question searched by meaning costs: the model reading it and the
+    product of the matrix with its vector (no database, no lexical part)."""
+    index = app.services.cache(SemanticIndex)
+    async with app.db.session() as session:
+        assert await index.ready(session)
+    spent = []
+    for question in questions(200, seed=5):
+        started = time.perf_counter()
+        await index.nearest(question, 30)
+        spent.append((time.perf_counter() - started) * 1000)
+    return (
+        f"the model and the matrix alone, p50 {percentile(spent, 50):.1f} ms"
+        f"  p95 {percentile(spent, 95):.1f} ms"
+    )
 
 
 def main() -> None:
@@ -195,10 +281,18 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--questions", type=int, default=1_000)
     parser.add_argument("--url", help="database URL (default: fresh SQLite file)")
+    parser.add_argument("--semantic", action="store_true", help="with search by meaning")
+    parser.add_argument("--rss", action="store_true", help="memory of `shopbot run` after")
+    parser.add_argument(
+        "--existing", action="store_true", help="ask the catalog already in --url (no import)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        asyncio.run(run(args.products, args.questions, url, Path(tmp)))
+        work = run(args.products, args.questions, url, Path(tmp), args.semantic, args.existing)
+        asyncio.run(work)
+        if args.rss:
+            run_memory(url, Path(tmp))
 
 
 if __name__ == "__main__":

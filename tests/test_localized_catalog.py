@@ -115,3 +115,31 @@ async def test_cards_speak_the_shoppers_language_and_search_reads_every_language
     english = user("sam", locale="en")
     found = cards(await app.router.dispatch(text("пляжний рушник", actor=english)))
     assert [c.title for c in found][:1] == ["Beach Towel"]
+
+
+ENGLISH_ONLY = (
+    "sku,name,description,category,price,currency,url,image_url,tags,colors,sizes,stock\n"
+    "ENG-1,Shea Hand Cream,Rich cream for dry hands.,Beauty,9.50,EUR,,,,,,20\n"
+    "ENG-2,Cloud Pillow,Soft pillow with a cotton cover.,Bedding,29,EUR,,,,,,8\n"
+    "ENG-3,Hydra Kettle,Electric kettle for 1.5 litres.,Kitchen,49,EUR,,,,,,5\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "sku"),
+    [
+        ("pl", "szukam kremu do rąk", "ENG-1"),
+        ("pl", "czy macie poduszki?", "ENG-2"),
+        ("uk", "подушка", "ENG-2"),
+        ("fi", "onko teillä käsivoidetta?", "ENG-1"),
+        ("ms", "ada bantal?", "ENG-2"),
+        ("id", "ada ketel listrik?", "ENG-3"),
+    ],
+)
+async def test_the_shopping_dictionary_finds_an_english_catalog_in_other_languages(
+    app: App, language: str, question: str, sku: str
+) -> None:
+    # Search by words alone (the suite runs without the semantic extra's model).
+    assert (await import_catalog(app.db, ENGLISH_ONLY.encode(), Format.CSV)).ok
+    found = await app.router.dispatch(text(question, actor=user("ola", locale=language)))
+    assert skus(found)[:1] == [sku]

@@ -69,7 +69,7 @@ feature.inline(inline.offers)
 
 
 @feature.job("vectors", every=VECTORS_EVERY)
-async def vectors(services: Services) -> int:
+async def product_vectors(services: Services) -> int:
     """Vectors for products new or changed since the last run (an import by an older
     version, or a catalog file imported while the extra was missing)."""
     if not services.settings.semantic_search:

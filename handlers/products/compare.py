@@ -23,13 +23,14 @@ class Measure(StrEnum):
     PRICE = "price"
     CAPACITY = "capacity"
     WEIGHT = "weight"
-    WARMTH = "warmth"  # a comfort temperature: lower is warmer
+    WARMTH = "warmth"  # a duvet's tog, or minus a sleeping bag's comfort temperature
+    POWER = "power"  # watts
 
 
 @dataclass(frozen=True)
 class Comparison:
     measure: Measure
-    less: bool  # wants a smaller value (cheaper, lighter, warmer)
+    less: bool  # wants a smaller value (cheaper, lighter, smaller)
     rest: str  # the question before "than" (without the comparative word)
     reference: str  # the question after "than" ("" when it refers to the last answer)
 
@@ -59,7 +60,12 @@ _WORDS: tuple[tuple[tuple[str, ...], Measure, bool], ...] = (
     ),
     (_folded("lighter,lzejsz,легш,kevyemp,lebih ringan"), Measure.WEIGHT, True),
     (_folded("heavier,ciezsz,важч,painavamp,lebih berat"), Measure.WEIGHT, False),
-    (_folded("warmer,cieplejsz,тепліш,lampimamp,lebih hangat"), Measure.WARMTH, True),
+    (_folded("warmer,cieplejsz,тепліш,lampimamp,lebih hangat,lebih panas"), Measure.WARMTH, False),
+    (
+        _folded("more powerful,stronger,mocniejsz,потужніш,tehokkaamp,lebih laju,lebih kuat"),
+        Measure.POWER,
+        False,
+    ),
 )
 _THAN = frozenset(_folded("than,niz,od,ніж,за,kuin,daripada,dari,dibanding,dibandingkan"))
 _WORD = re.compile(r"\w+")
@@ -91,6 +97,9 @@ _LITRES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ml|l|litres?|liters?|ltr)(?!\w)")
 _PEOPLE = re.compile(r"(\d+)[- ]?(?:person|people|persons|man|seater)(?!\w)")
 _GRAMS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|g)(?!\w)")
 _COMFORT = re.compile(r"(?:comfort|rated|limit|down to)\D{0,20}?(-?\d+)\s*°?\s*c(?!\w)")
+_TOG = re.compile(r"(\d+(?:[.,]\d+)?)\s*tog(?!\w)")
+_WATTS = re.compile(r"(\d+(?:[.,]\d+)?)\s*w(?!\w)")
+_UNITS = frozenset("ml l cl kg g mm cm m w v mah tog xl xs pcs pack set".split())
 
 
 def value(product: ProductRecord, measure: Measure) -> Decimal | None:
@@ -111,13 +120,19 @@ def value(product: ProductRecord, measure: Measure) -> Decimal | None:
             return None
         amount = Decimal(grams.group(1).replace(",", "."))
         return amount * 1000 if grams.group(2) == "kg" else amount
+    if measure is Measure.POWER:
+        watts = _WATTS.search(text)
+        return Decimal(watts.group(1).replace(",", ".")) if watts else None
+    tog = _TOG.search(text)
+    if tog:
+        return Decimal(tog.group(1).replace(",", "."))
     comfort = _COMFORT.search(text)
-    return Decimal(comfort.group(1)) if comfort else None
+    return -Decimal(comfort.group(1)) if comfort else None
 
 
 def kind(product: ProductRecord) -> tuple[str, str]:
     """What kind of product it is: its category and the last word of its name."""
-    words = [w for w in _WORD.findall(fold(product.name)) if w.isalpha()]
+    words = [w for w in _WORD.findall(fold(product.name)) if w.isalpha() and w not in _UNITS]
     last = words[-1] if words else ""
     return product.category, last.removesuffix("s")
 
@@ -125,18 +140,22 @@ def kind(product: ProductRecord) -> tuple[str, str]:
 def ranked(
     reference: ProductRecord, candidates: list[ProductRecord], comparison: Comparison
 ) -> list[ProductRecord]:
-    """The candidates of the reference's kind that beat it, nearest first (the next
-    cheaper, the next bigger): in stock before out of stock."""
+    """The candidates that beat the reference, nearest first (the next cheaper, the next
+    bigger): those of the reference's very kind (the last word of the name) first, in
+    stock before out of stock."""
     base = value(reference, comparison.measure)
     if base is None:
         return []
-    same = [p for p in candidates if p.id != reference.id and kind(p) == kind(reference)]
+    own = kind(reference)
     beating = []
-    for product in same:
+    for product in candidates:
         found = value(product, comparison.measure)
-        if found is not None and (found < base if comparison.less else found > base):
-            beating.append((product.stock <= 0, abs(found - base), product.id, product))
-    return [p for *_, p in sorted(beating, key=lambda row: row[:3])]
+        if product.id == reference.id or found is None:
+            continue
+        if found < base if comparison.less else found > base:
+            order = (kind(product) != own, product.stock <= 0, abs(found - base), product.id)
+            beating.append((order, product))
+    return [p for _, p in sorted(beating, key=lambda row: row[0])]
 
 
 _NOTHING_BEATS = {
@@ -146,14 +165,16 @@ _NOTHING_BEATS = {
     (Measure.CAPACITY, True): N_("Nothing of its kind here is smaller than {product}."),
     (Measure.WEIGHT, True): N_("Nothing of its kind here is lighter than {product}."),
     (Measure.WEIGHT, False): N_("Nothing of its kind here is heavier than {product}."),
-    (Measure.WARMTH, True): N_("Nothing of its kind here is warmer than {product}."),
+    (Measure.WARMTH, False): N_("Nothing of its kind here is warmer than {product}."),
+    (Measure.POWER, False): N_("Nothing of its kind here is more powerful than {product}."),
 }
 _UNKNOWN = {
     Measure.CAPACITY: N_("The description of {product} doesn't give its size, so I can't compare."),
     Measure.WEIGHT: N_("The description of {product} doesn't give its weight, so I can't compare."),
     Measure.WARMTH: N_(
-        "The description of {product} doesn't give its comfort temperature, so I can't compare."
+        "The description of {product} doesn't say how warm it is, so I can't compare."
     ),
+    Measure.POWER: N_("The description of {product} doesn't give its power, so I can't compare."),
 }
 
 

@@ -17,12 +17,14 @@ from storage.search import SearchFilters, passing, search_products
 
 NEAREST = 30  # products search by meaning ranks
 POOL = 10  # lexical results fused with them
-RRF_K = 60  # reciprocal rank fusion's damping (Cormack et al., 2009)
-# Cosine similarities of multilingual-e5-small, calibrated on bench/eval's dev split:
-# at or above MATCH a product is claimed to match; between SUGGEST and MATCH it is only
-# offered as the closest thing; below SUGGEST it is not related at all.
-MATCH = 0.84
-SUGGEST = 0.80
+RRF_K = 60
+AGREE = 1  # the best loose lexical result must be the best by meaning too
+# How far a product's similarity to the question stands out (semantic._closest), set on
+# bench/eval's dev split: at or above MATCH a product is claimed to match (90% of the
+# questions about things the shop does not sell stay below it); between SUGGEST and
+# MATCH it is only offered as the closest thing; below SUGGEST it is not related.
+MATCH = 2.7
+SUGGEST = 1.5
 
 
 class Miss(StrEnum):
@@ -59,14 +61,20 @@ async def find_products(
     """Lexical search, and with `semantic` also search by meaning, the two fused.
     `previous`: the question this one follows up ("and in black?" after "rain jacket"):
     its words still count, and its filters where this one names none."""
-    if semantic is None:
-        return await _lexical(session, index, question, limit, previous)
     lexical = await _lexical(session, index, question, max(limit, POOL), previous)
-    if lexical.by_sku or lexical.miss in (Miss.CURRENCY, Miss.VARIANT):
+    if _settled(lexical) or semantic is None or not await semantic.ready(session):
         return _cut(lexical, limit)
     meaning = f"{previous} {question}" if previous else question
-    near = await semantic.nearest(session, meaning, NEAREST)
-    return await fuse(session, lexical, near, limit)
+    return await fuse(session, lexical, await semantic.nearest(meaning, NEAREST), limit)
+
+
+def _settled(lexical: Answer) -> bool:
+    """Whether the lexical answer needs no second opinion: a SKU, a currency or variant
+    miss, or a match on every word of the question (the catalog's own words). Only
+    questions in other words or languages pay for the model (~15-30 ms a question)."""
+    if lexical.by_sku or lexical.miss in (Miss.CURRENCY, Miss.VARIANT):
+        return True
+    return bool(lexical.matches) and not lexical.parsed.unknown
 
 
 def _cut(answer: Answer, limit: int) -> Answer:
@@ -152,10 +160,15 @@ async def fuse(
     )
     close = [pid for pid in related if score[pid] >= MATCH]
     matched = [p.id for p in lexical.matches]
+    loose = [p.id for p in lexical.suggestions]
+    if not matched and loose and loose[0] in related[:AGREE]:
+        # The words the catalog knows and the meaning of the whole question point at the
+        # same product: two independent signals agreeing ("walizka kabinowa z TSA").
+        close = [loose[0], *(pid for pid in close if pid != loose[0])]
     if matched or close:
         ids = _rrf(matched, close)[:limit]
         return Answer(lexical.parsed, matches=await products_by_ids(session, ids))
-    ids = _rrf([p.id for p in lexical.suggestions], related)[:limit]
+    ids = _rrf(loose, related)[:limit]
     miss = Miss.NO_MATCH
     return Answer(lexical.parsed, suggestions=await products_by_ids(session, ids), miss=miss)
 

@@ -40,7 +40,7 @@ STOPWORDS = _folded(
 )
 
 SIZE_KEYWORDS = _folded(
-    "size sizes sz rozmiar rozmiarze rozmiarem rozm ukuran saiz koko kokoa koon kokoja"
+    "size sizes sz rozmiar rozmiarze rozmiarem rozm ukuran saiz koko kokoa koon kokoja koossa"
     " розмір розміру розмірі"
 )
 SIZE_WORDS = {

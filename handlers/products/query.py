@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import UnknownCurrencyError, get_currency_precision
 
+from handlers.products.dictionary import dictionary
 from handlers.products.index import CatalogTerms
 from handlers.products.lexicon import (
     COLOR_WORDS,
@@ -136,7 +137,7 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
             if any(c.isdigit() for c in m.group(0)) and any(c.isalpha() for c in m.group(0))
         ]
     )
-    toks = tokens(_join_hyphenated(question, catalog))
+    toks = dictionary().translate(tokens(_join_hyphenated(question, catalog)), catalog.knows)
     candidates: list[str] = []
     i = 0
     while i < len(toks):

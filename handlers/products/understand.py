@@ -153,7 +153,12 @@ async def _compared(
         limit=SAME_KIND,
     )
     candidates = await products_by_ids(asker.session, ids)
-    better = compare.ranked(reference, candidates, comparison)[: asker.limit]
+    if comparison.rest.strip():
+        # The question names the kind it wants ("a cheaper frying pan than the skillet").
+        named = await asker.find(comparison.rest)
+        candidates += [p for p in named.matches if p.category == category]
+    unique = list({p.id: p for p in candidates}.values())
+    better = compare.ranked(reference, unique, comparison)[: asker.limit]
     parsed = ParsedQuery(terms=[last_word] if last_word else [])
     answer = Answer(parsed, matches=better, miss=Miss.NONE if better else Miss.NO_MATCH)
     shown_ids = tuple(p.id for p in better) or (reference.id,)

