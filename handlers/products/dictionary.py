@@ -4,7 +4,7 @@ and Indonesian, in the English a catalog is written in ("krem do rąk" -> hand c
 
 Catalogs are mostly English only; the dictionary lets the lexical engine find them
 from the other languages, with or without the `semantic` extra. A word the catalog
-itself knows (a translated tag or name) is left as it is. The word lists live in
+itself knows (translated tags or names) is left as it is. The word lists live in
 `dictionary/<language>.txt`, one English term per line: `hand cream = krem do rąk, …`.
 """
 
@@ -26,19 +26,16 @@ class Dictionary:
     phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded words -> English words
 
     def translate(self, tokens: list[str], known: Callable[[str], bool]) -> list[str]:
-        """`tokens` with each phrase the catalog does not know replaced by its English,
-        where the catalog knows every English word of it; longest phrases first."""
+        """`tokens` with each phrase the catalog does not know (some word of it is new to
+        it) replaced by its English, where the catalog knows every English word of it;
+        longest phrases first."""
         out: list[str] = []
         i = 0
         while i < len(tokens):
             for width in range(min(LONGEST, len(tokens) - i), 0, -1):
                 phrase = tuple(tokens[i : i + width])
                 english = self.phrases.get(phrase)
-                if (
-                    english
-                    and not (width == 1 and known(phrase[0]))
-                    and all(known(w) for w in english)
-                ):
+                if english and not all(known(w) for w in phrase) and all(known(w) for w in english):
                     out += english
                     i += width
                     break
