@@ -15,9 +15,9 @@ from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
 from handlers.products import compare, direct, inline, smalltalk
 from handlers.products.cards import DETAILS_ACTION, product_card
-from handlers.products.finder import Answer, Miss, ask
+from handlers.products.finder import Answer, Miss, ask, semantic_index
 from handlers.products.index import ProductIndex
-from handlers.products.semantic import SemanticIndex, refresh_vectors
+from handlers.products.semantic import refresh_vectors
 from handlers.products.understand import FOLLOW_UP_FOR, Asker, understand
 from storage import orders, recall
 from storage.catalog import product_by_sku
@@ -72,9 +72,8 @@ feature.inline(inline.offers)
 async def product_vectors(services: Services) -> int:
     """Vectors for products new or changed since the last run (an import by an older
     version, or a catalog file imported while the extra was missing)."""
-    if not services.settings.semantic_search:
-        return 0
-    embedder = await services.cache(SemanticIndex).embedder()
+    semantic = semantic_index(services)
+    embedder = await semantic.embedder() if semantic is not None else None
     if embedder is None:
         return 0
     count = await refresh_vectors(services.db, embedder)
@@ -137,9 +136,8 @@ async def _answer(ctx: Context, text: str) -> list[Out]:
 
 def _asker(ctx: Context) -> Asker:
     services = ctx.services
-    semantic = services.cache(SemanticIndex) if services.settings.semantic_search else None
     limit = services.settings.max_results
-    return Asker(ctx.session, services.cache(ProductIndex), semantic, limit)
+    return Asker(ctx.session, services.cache(ProductIndex), semantic_index(services), limit)
 
 
 def _lead(ctx: Context, intent: direct.Intent | None, answer: Answer) -> list[Out]:

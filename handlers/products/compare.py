@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from handlers.core.i18n import N_, I18n
 from handlers.core.model import Text, bold
+from handlers.products.lexicon import folded_phrases
 from storage.catalog import ProductRecord
 from storage.text import fold
 
@@ -35,39 +36,39 @@ class Comparison:
     reference: str  # the question after "than" ("" when it refers to the last answer)
 
 
-def _folded(phrases: str) -> tuple[str, ...]:
-    return tuple(fold(p) for p in phrases.split(","))
+def _stems(listed: str) -> tuple[str, ...]:
+    return folded_phrases(*listed.split(","))
 
 
 # Stems (folded) in the six languages, each with what it compares and which way. Malay
 # and Indonesian compare with "lebih" ("lebih murah"): "murah" alone means cheap.
 _WORDS: tuple[tuple[tuple[str, ...], Measure, bool], ...] = (
-    (_folded("cheaper,tansz,taniej,дешевш,halvemp,lebih murah"), Measure.PRICE, True),
+    (_stems("cheaper,tansz,taniej,дешевш,halvemp,lebih murah"), Measure.PRICE, True),
     (
-        _folded("pricier,more expensive,drozsz,drozej,дорожч,kalliimp,lebih mahal"),
+        _stems("pricier,more expensive,drozsz,drozej,дорожч,kalliimp,lebih mahal"),
         Measure.PRICE,
         False,
     ),
     (
-        _folded("bigger,larger,roomier,wieksz,більш,isomp,suuremp,lebih besar"),
+        _stems("bigger,larger,roomier,wieksz,більш,isomp,suuremp,lebih besar"),
         Measure.CAPACITY,
         False,
     ),
     (
-        _folded("smaller,mniejsz,менший,менша,меншого,pienemp,lebih kecil"),
+        _stems("smaller,mniejsz,менший,менша,меншого,pienemp,lebih kecil"),
         Measure.CAPACITY,
         True,
     ),
-    (_folded("lighter,lzejsz,легш,kevyemp,lebih ringan"), Measure.WEIGHT, True),
-    (_folded("heavier,ciezsz,важч,painavamp,lebih berat"), Measure.WEIGHT, False),
-    (_folded("warmer,cieplejsz,тепліш,lampimamp,lebih hangat,lebih panas"), Measure.WARMTH, False),
+    (_stems("lighter,lzejsz,легш,kevyemp,lebih ringan"), Measure.WEIGHT, True),
+    (_stems("heavier,ciezsz,важч,painavamp,lebih berat"), Measure.WEIGHT, False),
+    (_stems("warmer,cieplejsz,тепліш,lampimamp,lebih hangat,lebih panas"), Measure.WARMTH, False),
     (
-        _folded("more powerful,stronger,mocniejsz,потужніш,tehokkaamp,lebih laju,lebih kuat"),
+        _stems("more powerful,stronger,mocniejsz,потужніш,tehokkaamp,lebih laju,lebih kuat"),
         Measure.POWER,
         False,
     ),
 )
-_THAN = frozenset(_folded("than,niz,od,ніж,за,kuin,daripada,dari,dibanding,dibandingkan"))
+_THAN = frozenset(_stems("than,niz,od,ніж,за,kuin,daripada,dari,dibanding,dibandingkan"))
 _WORD = re.compile(r"\w+")
 
 

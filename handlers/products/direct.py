@@ -17,13 +17,10 @@ from handlers.core.i18n import N_, I18n, Nn_
 from handlers.core.model import Out, Text, bold
 from handlers.products.cards import in_stock_values
 from handlers.products.colours import colour_name
+from handlers.products.lexicon import folded, folded_phrases
 from handlers.products.query import ParsedQuery
 from storage.catalog import ProductRecord
 from storage.text import fold
-
-
-def _folded(*phrases: str) -> tuple[str, ...]:
-    return tuple(fold(p) for p in phrases)
 
 
 class Kind(StrEnum):
@@ -47,7 +44,7 @@ class Attribute:
 ATTRIBUTES = (
     Attribute(
         "waterproof",
-        asked=_folded(
+        asked=folded_phrases(
             "waterproof",
             "wodoodporn",
             "nieprzemakaln",
@@ -64,7 +61,7 @@ ATTRIBUTES = (
     ),
     Attribute(
         "washable",
-        asked=_folded(
+        asked=folded_phrases(
             "machine washable",
             "machine wash",
             "washable",
@@ -85,7 +82,7 @@ ATTRIBUTES = (
     ),
     Attribute(
         "stock",
-        asked=_folded(
+        asked=folded_phrases(
             "in stock",
             "available",
             "dostepn",
@@ -102,7 +99,7 @@ ATTRIBUTES = (
         no=(),
     ),
 )
-_PRICE = _folded(
+_PRICE = folded_phrases(
     "how much",
     "price",
     "cost",
@@ -117,7 +114,7 @@ _PRICE = _folded(
     "harga",
     "berapa",
 )
-_COLOURS = _folded(
+_COLOURS = folded_phrases(
     "what colour",
     "what color",
     "which colour",
@@ -131,7 +128,7 @@ _COLOURS = _folded(
     "warna apa",
     "apa warna",
 )
-_SIZES = _folded(
+_SIZES = folded_phrases(
     "what size",
     "which size",
     "jakie rozmiary",
@@ -146,7 +143,7 @@ _SIZES = _folded(
     "apa ukuran",
 )
 # A yes/no question starts so; "waterproof jacket" alone is a search, not a question.
-_YES_NO = frozenset(_folded(*"is are does do can czy чи onko onks adakah apakah apa".split()))
+_YES_NO = folded("is are does do can czy чи onko onks adakah apakah apa")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.core.context import Context
+from handlers.core.context import Context, Services
 from handlers.products.index import CatalogTerms, ProductIndex
 from handlers.products.query import ParsedQuery, parse_question
 from handlers.products.semantic import SemanticIndex
@@ -43,11 +43,16 @@ class Answer:
     by_sku: bool = False
 
 
+def semantic_index(services: Services) -> SemanticIndex | None:
+    """This process's search by meaning, or None where the settings turn it off."""
+    return services.cache(SemanticIndex) if services.settings.semantic_search else None
+
+
 async def ask(ctx: Context, question: str, limit: int) -> Answer:
     """`find_products` with this process's indexes, as the settings say."""
     services = ctx.services
-    semantic = services.cache(SemanticIndex) if services.settings.semantic_search else None
-    return await find_products(ctx.session, services.cache(ProductIndex), question, limit, semantic)
+    index = services.cache(ProductIndex)
+    return await find_products(ctx.session, index, question, limit, semantic_index(services))
 
 
 async def find_products(
@@ -169,8 +174,8 @@ async def fuse(
         ids = _rrf(matched, close)[:limit]
         return Answer(lexical.parsed, matches=await products_by_ids(session, ids))
     ids = _rrf(loose, related)[:limit]
-    miss = Miss.NO_MATCH
-    return Answer(lexical.parsed, suggestions=await products_by_ids(session, ids), miss=miss)
+    suggested = await products_by_ids(session, ids)
+    return Answer(lexical.parsed, suggestions=suggested, miss=Miss.NO_MATCH)
 
 
 def _rrf(*rankings: list[int]) -> list[int]:

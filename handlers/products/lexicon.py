@@ -7,11 +7,17 @@ from __future__ import annotations
 from storage.text import fold
 
 
-def _folded(words: str) -> frozenset[str]:
+def folded(words: str) -> frozenset[str]:
+    """The space-separated `words`, folded as the search index folds text."""
     return frozenset(fold(word) for word in words.split())
 
 
-STOPWORDS = _folded(
+def folded_phrases(*phrases: str) -> tuple[str, ...]:
+    """Each phrase folded, in the order given (the first found wins where order counts)."""
+    return tuple(fold(phrase) for phrase in phrases)
+
+
+STOPWORDS = folded(
     # English
     "a an the is are am be do does did you your we our i me my it its have has had any"
     " anything something some got get looking look find want need buy please can could"
@@ -39,12 +45,12 @@ STOPWORDS = _folded(
     " привіт дешевий"
 )
 
-SIZE_KEYWORDS = _folded(
+SIZE_KEYWORDS = folded(
     "size sizes sz rozmiar rozmiarze rozmiarem rozm ukuran saiz koko kokoa koon kokoja koossa"
     " розмір розміру розмірі"
 )
 SIZE_WORDS = {
-    **dict.fromkeys(_folded("xs xxs"), ""),
+    **dict.fromkeys(folded("xs xxs"), ""),
     "small": "S",
     "medium": "M",
     "large": "L",
@@ -61,25 +67,25 @@ SIZE_WORDS = {
 # Letter sizes that cannot be mistaken for words, accepted without a size keyword.
 STANDALONE_SIZES = frozenset({"xxs", "xs", "xl", "xxl", "xxxl", "2xl", "3xl"})
 
-PRICE_MAX = _folded(
+PRICE_MAX = folded(
     "under below less cheaper max maximum upto within ponizej do taniej mniej maks"
     " maksymalnie bawah kurang maksimal alle enintaan korkeintaan halvempi до дешевше"
     " менше максимум"
 )
-PRICE_MIN = _folded(
+PRICE_MIN = folded(
     "over above more from least min minimum powyzej od drozej wiecej atas lebih minimal"
     " yli vahintaan kalliimpi від понад більше дорожче"
 )
-RANGE_JOINERS = _folded("and to do dan hingga sampai ja до - –")
+RANGE_JOINERS = folded("and to do dan hingga sampai ja до - –")
 
 CURRENCIES = {
-    **dict.fromkeys(_folded("eur euro euros euroa euron €  євро"), "EUR"),
-    **dict.fromkeys(_folded("usd dollar dollars $"), "USD"),
-    **dict.fromkeys(_folded("pln zl zloty zlotych zlote"), "PLN"),
-    **dict.fromkeys(_folded("gbp £ pound pounds"), "GBP"),
-    **dict.fromkeys(_folded("myr rm ringgit"), "MYR"),
-    **dict.fromkeys(_folded("idr rp rupiah"), "IDR"),
-    **dict.fromkeys(_folded("uah грн гривень гривні"), "UAH"),
+    **dict.fromkeys(folded("eur euro euros euroa euron €  євро"), "EUR"),
+    **dict.fromkeys(folded("usd dollar dollars $"), "USD"),
+    **dict.fromkeys(folded("pln zl zloty zlotych zlote"), "PLN"),
+    **dict.fromkeys(folded("gbp £ pound pounds"), "GBP"),
+    **dict.fromkeys(folded("myr rm ringgit"), "MYR"),
+    **dict.fromkeys(folded("idr rp rupiah"), "IDR"),
+    **dict.fromkeys(folded("uah грн гривень гривні"), "UAH"),
 }
 
 # Colour families: a question naming the family matches any of its shades in the
@@ -141,7 +147,7 @@ _FAMILIES: dict[str, tuple[str, str]] = {
 }
 
 SHADES: dict[str, frozenset[str]] = {
-    family: _folded(shades) | {family} for family, (shades, _words) in _FAMILIES.items()
+    family: folded(shades) | {family} for family, (shades, _words) in _FAMILIES.items()
 }
 
 

@@ -111,6 +111,8 @@ async def refresh_vectors(
     async with db.session() as session:
         await vectors.drop_other_models(session, embedder.name)
         known = await vectors.digests(session, embedder.name)
+    # A first pass finds what is stale, so progress has a total; the second embeds it,
+    # reading the texts again rather than holding every stale text in memory.
     stale = await _stale(db, known)
     if not stale:
         return 0
@@ -196,9 +198,8 @@ class SemanticIndex:
         return len(self._ids) > 0
 
     async def nearest(self, question: str, k: int) -> list[tuple[int, float]]:
-        """The `k` products closest in meaning to `question`, with their cosine
-        similarity, closest first (after `ready`; it needs no session, so it can run
-        while the lexical search does)."""
+        """The `k` products closest in meaning to `question`, closest first, each with
+        how far it stands out (`_closest`). Call `ready` first."""
         embedder, ids, matrix, anchors = self._embedder, self._ids, self._matrix, self._anchors
         if embedder is None or anchors is None or not len(ids):
             return []

@@ -16,6 +16,7 @@ from handlers.products import compare
 from handlers.products.direct import Intent, intent_of
 from handlers.products.finder import Answer, Miss, find_products
 from handlers.products.index import ProductIndex
+from handlers.products.lexicon import folded
 from handlers.products.query import ParsedQuery, parse_question
 from handlers.products.semantic import SemanticIndex
 from storage.catalog import ProductRecord, products_by_ids
@@ -29,23 +30,19 @@ SHORT = 4  # words: a longer message is a question of its own, not "the second o
 _WORD = re.compile(r"\w+")
 
 
-def _folded(words: str) -> frozenset[str]:
-    return frozenset(fold(w) for w in words.split())
-
-
 _ORDINALS = (
-    (0, _folded("first 1st pierwszy pierwsza pierwsze перший перша перше ensimmäinen pertama")),
-    (1, _folded("second 2nd drugi druga drugie другий друга друге toinen kedua")),
-    (2, _folded("third 3rd trzeci trzecia trzecie третій третя третє kolmas ketiga")),
-    (-1, _folded("last ostatni ostatnia ostatnie останній остання останнє viimeinen terakhir")),
+    (0, folded("first 1st pierwszy pierwsza pierwsze перший перша перше ensimmäinen pertama")),
+    (1, folded("second 2nd drugi druga drugie другий друга друге toinen kedua")),
+    (2, folded("third 3rd trzeci trzecia trzecie третій третя третє kolmas ketiga")),
+    (-1, folded("last ostatni ostatnia ostatnie останній остання останнє viimeinen terakhir")),
 )
 # Words that refer to the product just shown: "how much is it?", "czy jest wodoodporny?"
-_IT = _folded(
+_IT = folded(
     "it its this that one the is are does do to ten ta tego jest je jego ją це він вона воно"
     " його її є se sen tämä tuo on onko itu ini dia nya yang adakah apakah kah"
 )
 # A message starting so continues the last question: "and in black?", "a w czarnym?"
-_MARKERS = _folded("and also what how about a i co z а і як щодо entä entäs ja dan kalau lalu")
+_MARKERS = folded("and also what how about a i co z а і як щодо entä entäs ja dan kalau lalu")
 
 
 @dataclass(frozen=True)
