@@ -21,6 +21,7 @@ from handlers.catalog.service import ImportReport, import_catalog
 from handlers.core.context import Services
 from handlers.core.platform_state import PlatformState
 from handlers.core.router import Router
+from handlers.discovery import commands as discovery
 from handlers.housekeeping import jobs as housekeeping
 from handlers.linking import commands as linking
 from handlers.orders import commands as orders
@@ -50,6 +51,7 @@ FEATURES = (
     questions.feature,
     rewards.feature,
     promotions.feature,
+    discovery.feature,
     welcome.feature,
     housekeeping.feature,
 )

@@ -18,8 +18,9 @@ from aiohttp import web
 from bot.app import App
 from bot.http import HttpServer
 from handlers.core.links import PROMOTION_PARAM, with_param
-from storage import promotions
+from storage import promotions, signals
 from storage.catalog import product_by_sku
+from storage.signals import Kind, SignalFact
 
 PATH = "/c/{post}/{product}"
 # Robots that fetch a link to show its preview (Telegram, Discord, Slack, WhatsApp,
@@ -55,9 +56,12 @@ def mount(http: HttpServer, app: App) -> None:
                 salt = await promotions.visitor_salt(session)
                 seen = f"{salt}|{_address(request)}|{agent}".encode()
                 visitor = hashlib.sha256(seen).hexdigest()[:32]
-                await promotions.click(
-                    session, promotion_id, chat_id, visitor, app.services.clock()
-                )
+                now = app.services.clock()
+                await promotions.click(session, promotion_id, chat_id, visitor, now)
+                if chat_id is not None:
+                    key = f"click:promo:{promotion_id}:{visitor}:{product.id}"
+                    fact = SignalFact(key, chat_id, product.id, None, Kind.CLICK, now)
+                    await signals.record(session, [fact])
         target = with_param(product.url, PROMOTION_PARAM, str(promotion_id))
         for key, value in (
             ("utm_source", "shopbot"),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from bot import order_hooks, promo_links, share_links
+from bot import cart_links, order_hooks, promo_links, share_links
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter, Voters
 from bot.adapters.telegram.adapter import TelegramAdapter
@@ -73,6 +73,7 @@ def http_server(app: App) -> HttpServer:
     order_hooks.mount(http, app)
     share_links.mount(http, app)
     promo_links.mount(http, app)
+    cart_links.mount(http, app)
     return http
 
 

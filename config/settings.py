@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tomllib
 from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
+from string import Formatter
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -36,6 +38,57 @@ SECRET_KEYS = frozenset(
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 IdList = Annotated[list[str], NoDecode]
+
+# What a cart link template (`cart_url`) may name: the chosen variant's id in the shop
+# (else the product's, for a product without variants), the product's id in the shop,
+# its SKU, and how many.
+CART_PLACEHOLDERS = ("variant_id", "product_id", "sku", "quantity")
+# `shopify:<shop address>` and `woocommerce:<shop address>` stand for their cart links:
+# Shopify's cart permalink and WooCommerce's add-to-cart link.
+CART_PRESETS = {
+    "shopify": "/cart/{variant_id}:{quantity}",
+    "woocommerce": "/?add-to-cart={variant_id}&quantity={quantity}",
+}
+_SHOP_ADDRESS = re.compile(r"https?://[^\s?#{}]+", re.IGNORECASE)
+_TEMPLATE = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def cart_template(value: str) -> str:
+    """The cart link template `value` stands for (a preset expanded), checked: an
+    http(s) address whose placeholders are CART_PLACEHOLDERS and name the product.
+    Empty: no cart links. Raises ValueError saying what is wrong."""
+    value = value.strip()
+    if not value:
+        return ""
+    preset, colon, shop = value.partition(":")
+    if colon and preset.lower() in CART_PRESETS and not shop.startswith("//"):
+        shop = shop.strip().rstrip("/")
+        if not _SHOP_ADDRESS.fullmatch(shop):
+            raise ValueError(
+                f"{preset}: needs the shop's address, as in {preset}:https://shop.example"
+            )
+        value = shop + CART_PRESETS[preset.lower()]
+    if not _TEMPLATE.fullmatch(value):
+        raise ValueError(
+            "is not an http(s) address, nor shopify:<shop address> or woocommerce:<shop address>"
+        )
+    allowed = ", ".join("{" + name + "}" for name in CART_PLACEHOLDERS)
+    try:
+        fields = [
+            (name, spec, conv)
+            for _, name, spec, conv in Formatter().parse(value)
+            if name is not None
+        ]
+    except ValueError:
+        raise ValueError(f"has an unmatched brace: placeholders are {allowed}") from None
+    for name, spec, conversion in fields:
+        if name not in CART_PLACEHOLDERS:
+            raise ValueError(f"unknown placeholder {{{name}}}: use {allowed}")
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} takes no conversion or format")
+    if not {name for name, _, _ in fields} & {"variant_id", "product_id", "sku"}:
+        raise ValueError("names no product: use {variant_id}, {product_id} or {sku}")
+    return value
 
 
 class SettingsError(Exception):
@@ -111,6 +164,12 @@ class Settings(BaseSettings):
         None,
         description="The HTTP server's public address (https://bot.example.com), for "
         "share links (/s/...); none without it",
+    )
+    cart_url: str = Field(
+        "",
+        description="The shop's cart link for the Buy button, with placeholders "
+        "{variant_id} {product_id} {sku} {quantity}, or shopify:<shop address> or "
+        "woocommerce:<shop address>; empty: Buy opens the product's page",
     )
     discord_min_account_days: int = Field(
         7,
@@ -192,6 +251,11 @@ class Settings(BaseSettings):
                 )
             last = threshold
         return value
+
+    @field_validator("cart_url")
+    @classmethod
+    def _check_cart_url(cls, value: str) -> str:
+        return cart_template(value)
 
     @field_validator("log_level")
     @classmethod

@@ -30,11 +30,14 @@ REVISION_KEY = "catalog_revision"
 
 @dataclass(frozen=True)
 class VariantRecord:
-    """One colour/size combination of a product; `stock` None means only the total is known."""
+    """One colour/size combination of a product; `stock` None means only the total is known.
+    `shop_id` is the shop's own id of the variant (Shopify variant, WooCommerce
+    variation), which cart links name."""
 
     color: str = ""
     size: str = ""
     stock: int | None = None
+    shop_id: str | None = None
 
 
 class Translations(Mapping[str, str]):
@@ -97,6 +100,9 @@ class ProductRecord:
     vendor: str = ""  # who sells it (a vendor's name; "" for the shop itself)
     names: Mapping[str, str] = field(default=NO_TRANSLATIONS)
     descriptions: Mapping[str, str] = field(default=NO_TRANSLATIONS)
+    # The shop's own id of the product (WooCommerce product, Shopify's only variant), for
+    # cart links where the product has no variants.
+    shop_id: str | None = None
     # Kept by the store, not the catalog file: not part of an import's comparison.
     id: int = field(default=0, compare=False)
     rating_count: int = field(default=0, compare=False)
@@ -153,6 +159,7 @@ def _product_values(record: ProductRecord, vendors: Mapping[str, int]) -> dict[s
         "image_url": record.image_url,
         "tags": "|".join(record.tags),
         "stock": record.stock,
+        "shop_id": record.shop_id,
         "category_names": _names_json(record.category_names),
         "names": _names_json(record.names),
         "descriptions": _names_json(record.descriptions),
@@ -258,7 +265,13 @@ async def _upsert_batch(
     )
     await session.exec(delete(ProductSearch).where(col(ProductSearch.product_id).in_(touched_ids)))
     variants = [
-        {"product_id": ids[r.sku], "color": v.color, "size": v.size, "stock": v.stock}
+        {
+            "product_id": ids[r.sku],
+            "color": v.color,
+            "size": v.size,
+            "stock": v.stock,
+            "shop_id": v.shop_id,
+        }
         for r in touched
         for v in r.variants
     ]
@@ -304,7 +317,7 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
             col(ProductVariant.product_id).in_([p.id for p in products])
         )
     for v in (await session.exec(variant_stmt)).all():
-        by_product[v.product_id].append(VariantRecord(v.color, v.size, v.stock))
+        by_product[v.product_id].append(VariantRecord(v.color, v.size, v.stock, v.shop_id))
     return [
         (
             p.id or 0,
@@ -324,6 +337,7 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
                 names=names_from_json(p.names),
                 descriptions=names_from_json(p.descriptions),
                 vendor=vendor_names.get(p.id) or "",
+                shop_id=p.shop_id,
                 id=p.id or 0,
                 rating_count=p.rating_count,
                 rating_sum=p.rating_sum,
@@ -377,3 +391,24 @@ async def product_by_id(session: AsyncSession, product_id: int) -> ProductRecord
     """The product with this id (as button tokens and links name it), or None."""
     found = await products_by_ids(session, [product_id])
     return found[0] if found else None
+
+
+async def similar_in_stock(
+    session: AsyncSession, product: ProductRecord, limit: int
+) -> list[ProductRecord]:
+    """Up to `limit` other products in stock in the same category and currency, the
+    nearest in price first (ties by SKU): what to offer instead of one sold out."""
+    distance = func.abs(col(Product.price_minor) - product.price_minor)
+    stmt = (
+        select(col(Product.id))
+        .where(
+            col(Product.category) == product.category,
+            col(Product.currency) == product.currency,
+            col(Product.stock) > 0,
+            col(Product.id) != product.id,
+        )
+        .order_by(distance, col(Product.sku))
+        .limit(limit)
+    )
+    found = (await session.exec(stmt)).all()
+    return await products_by_ids(session, [pid for pid in found if pid is not None])

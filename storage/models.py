@@ -113,6 +113,9 @@ class Product(SQLModel, table=True):
     image_url: str | None = Field(default=None, max_length=2048)
     tags: str = ""  # "|"-separated, as in the catalog file
     stock: int = 0  # total; variants may carry their own split
+    # The shop's own id of the product (WooCommerce product id, Shopify's default
+    # variant), for cart links when there are no variants.
+    shop_id: str | None = Field(default=None, max_length=64)
     # The category in other languages, a JSON object ({"pl": "Torby", "uk": "Сумки"});
     # NULL when there are none.
     category_names: str | None = None
@@ -149,6 +152,9 @@ class ProductVariant(SQLModel, table=True):
     color: str = Field(default="", max_length=64)
     size: str = Field(default="", max_length=32)
     stock: int | None = None
+    # The shop's own id of this variant (Shopify variant id, WooCommerce variation id),
+    # which its cart links name.
+    shop_id: str | None = Field(default=None, max_length=64)
 
 
 class ProductSearch(SQLModel, table=True):
@@ -1177,3 +1183,171 @@ class PromoPolicy(SQLModel, table=True):
     quiet_from: int | None = None
     quiet_to: int | None = None
     timezone: str = Field(default="UTC", max_length=64)
+
+
+class ProductSignal(SQLModel, table=True):
+    """One interaction with a product in a chat (a view, question, click, share,
+    arrival, vote, review or order): append-only, `key` names the fact so a repeat is a
+    no-op. `staff`: a moderator acted (the product's vendor is found when counting).
+    Kept `SIGNAL_DAYS` in detail, then only in `signal_day`."""
+
+    __tablename__ = "product_signal"
+    __table_args__ = (
+        Index("ix_product_signal_chat_at", "chat_id", "at"),
+        Index("ix_product_signal_member", "member_id", "at"),
+        Index("ix_product_signal_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=True),
+    )
+    kind: str = Field(max_length=16)
+    staff: bool = False
+    # What the member asked for when they saw it ("size 47", "in black"), for /foryou.
+    color: str | None = Field(default=None, max_length=64)
+    size: str | None = Field(default=None, max_length=32)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class SignalDay(SQLModel, table=True):
+    """A product's signals in a chat on a day, counted by kind (staff left out), with
+    their weighted `score`: what pick lists and trends read, and all that is left of
+    the detail once it ages out."""
+
+    __tablename__ = "signal_day"
+    __table_args__ = (
+        PrimaryKeyConstraint("chat_id", "day", "product_id"),
+        Index("ix_signal_day_product", "product_id", "day"),
+        Index("ix_signal_day_day", "day"),  # a roll-up reads one day
+    )
+
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    day: date
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    views: int = 0
+    questions: int = 0
+    clicks: int = 0
+    shares: int = 0
+    arrivals: int = 0
+    votes: int = 0
+    reviews: int = 0
+    orders: int = 0
+    score: int = 0
+
+
+class SignalTotal(SQLModel, table=True):
+    """A product's signals in a chat since the beginning (the sum of its `signal_day`
+    rows), so an all-time pick list reads one row per product."""
+
+    __tablename__ = "signal_total"
+    __table_args__ = (
+        PrimaryKeyConstraint("chat_id", "product_id"),
+        Index("ix_signal_total_chat_score", "chat_id", "score"),
+    )
+
+    chat_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False)
+    )
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    views: int = 0
+    questions: int = 0
+    clicks: int = 0
+    shares: int = 0
+    arrivals: int = 0
+    votes: int = 0
+    reviews: int = 0
+    orders: int = 0
+    score: int = 0
+
+
+class RankedProduct(SQLModel, table=True):
+    """A community's ranked products as the roll-up left them: the most popular per
+    period ("week", "month", "all") and category ("" for all), and what trends
+    ("trend"), so /top and the "Trending here" label read a few rows. `scope` is the
+    community's numbering scope, or "*" for every chat."""
+
+    __tablename__ = "ranked_product"
+    __table_args__ = (PrimaryKeyConstraint("scope", "period", "category", "rank"),)
+
+    scope: str = Field(max_length=64)
+    period: str = Field(max_length=8)
+    category: str = Field(max_length=100)
+    rank: int
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    views: int = 0
+    questions: int = 0
+    clicks: int = 0
+    shares: int = 0
+    arrivals: int = 0
+    votes: int = 0
+    reviews: int = 0
+    orders: int = 0
+    score: int = 0
+    people: int = 0  # a trend: how many people took an interest
+
+
+class PickList(SQLModel, table=True):
+    """A list of products a community's moderators curated under a name (`/picks`)."""
+
+    __tablename__ = "pick_list"
+    __table_args__ = (UniqueConstraint("scope", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=64)
+    name: str = Field(max_length=80)
+    name_key: str = Field(max_length=80)  # folded, so "Summer" and "summer" are one list
+    created_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class PickItem(SQLModel, table=True):
+    """A product on a pick list, with how many members voted it up."""
+
+    __tablename__ = "pick_item"
+    __table_args__ = (PrimaryKeyConstraint("list_id", "product_id"),)
+
+    list_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("pick_list.id", ondelete="CASCADE"), nullable=False)
+    )
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    votes: int = 0
+    added_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class PickVote(SQLModel, table=True):
+    """A member voted a pick up: once per member and item."""
+
+    __tablename__ = "pick_vote"
+    __table_args__ = (PrimaryKeyConstraint("list_id", "product_id", "member_id"),)
+
+    list_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("pick_list.id", ondelete="CASCADE"), nullable=False)
+    )
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    )

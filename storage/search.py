@@ -6,6 +6,7 @@ no query-syntax characters; the query expression is still passed as a bound para
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Product, ProductVariant
 from storage.sql import dialect_of
+from storage.text import fold
 
 # Name matches count most, then category/tags/colours, then description.
 _SQLITE_RANK: ColumnClause[Any] = literal_column("bm25(product_fts, 10.0, 4.0, 1.0)")
@@ -205,3 +207,15 @@ async def passing(session: AsyncSession, ids: Sequence[int], filters: SearchFilt
     )
     stock = {pid: count for pid, count in (await session.exec(stmt)).all()}
     return sorted((i for i in ids if i in stock), key=lambda i: stock[i] <= 0)
+
+
+async def category_aliases(session: AsyncSession) -> dict[str, str]:
+    """Every category by its folded name in any language the catalog gives
+    ("torby" -> "Bags"), for commands that take a category."""
+    stmt = select(col(Product.category), col(Product.category_names)).distinct()
+    found: dict[str, str] = {}
+    for category, names in (await session.exec(stmt)).all():
+        found.setdefault(fold(category), category)
+        for name in json.loads(names).values() if names else ():
+            found.setdefault(fold(name), category)
+    return found

@@ -34,8 +34,13 @@ CSV_COLUMNS = (
     "sizes",
     "stock",
     "vendor",
+    "shop_id",
+    "variant_ids",
 )
-OPTIONAL_COLUMNS = ("vendor",)  # added later: files without it still import
+# Added later: files without them still import. `shop_id` is the shop's own id of the
+# product, `variant_ids` those of its colour × size variants (`Black/M=4471|Black/L=4472`),
+# for cart links.
+OPTIONAL_COLUMNS = ("vendor", "shop_id", "variant_ids")
 LIST_SEPARATOR = "|"
 # `name@pl`, `description@uk`, `category@fi`: the field in a language ShopBot speaks (the
 # plain column is the catalog's own, English, text). JSON and YAML may instead give the

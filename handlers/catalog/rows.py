@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import cache, partial
 from itertools import product as cartesian
@@ -34,6 +35,11 @@ from storage.catalog import (
 
 SKU = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# A shop's own product or variant id: characters a URL carries as they are, so any cart
+# link template may hold it.
+SHOP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,63}")
+VARIANT_ID = "="  # `variant_ids` entries: Black/M=4471
+BAD_VARIANT_IDS = N_("bad variant_ids {entry}: expected entries like Black/M=4471 separated by '|'")
 _CURRENCIES = frozenset(list_currencies())
 T = TypeVar("T")
 
@@ -93,6 +99,9 @@ def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refus
     url = row.take(None, lambda: _url(data, "url"))
     image_url = row.take(None, lambda: _url(data, "image_url"))
     variants = row.take(None, lambda: _variants(data))
+    if variants is not None:
+        variants = row.take(None, partial(_with_variant_ids, data, variants))
+    shop_id = row.take(None, lambda: _shop_id(data.get("shop_id"), "shop_id"))
     stock = row.take(0, lambda: _stock(data, variants))
     vendor = row.take("", lambda: _text(data, "vendor", required=False, limit=128))
     if row.found:
@@ -113,6 +122,7 @@ def _record(data: dict[str, Any]) -> tuple[str, ProductRecord | None, list[Refus
         stock=stock,
         variants=variants or (),
         vendor=vendor,
+        shop_id=shop_id,
     )
     return sku, record, []
 
@@ -279,10 +289,77 @@ def _variants(data: dict[str, Any]) -> tuple[VariantRecord, ...]:
         color = _text(item, "color", required=False, limit=64)
         size = _text(item, "size", required=False, limit=32)
         stock = _whole(item["stock"], "variant stock") if item.get("stock") is not None else None
+        shop_id = _shop_id(item.get("shop_id"), "variant shop_id")
         if (color, size) in variants:
             raise Refusal(N_("variant {variant} is listed twice"), variant=f"{color}/{size}")
-        variants[(color, size)] = VariantRecord(color, size, stock)
+        variants[(color, size)] = VariantRecord(color, size, stock, shop_id)
     return tuple(variants.values())
+
+
+def _shop_id(value: Any, column: str) -> str | None:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if isinstance(value, bool) or not SHOP_ID.fullmatch(text):
+        raise Refusal(
+            N_("bad {column} {value}: use up to 64 letters, digits, '.', '_', '~' and '-'"),
+            column=column,
+            value=text[:70],
+        )
+    return text
+
+
+def variant_label(variant: VariantRecord) -> str:
+    """How `variant_ids` names a variant: `Black/M`, or `Black` or `M` alone."""
+    return "/".join(part for part in (variant.color, variant.size) if part)
+
+
+def _folded_label(label: str) -> str:
+    return "/".join(part.strip() for part in label.split("/") if part.strip()).casefold()
+
+
+def _with_variant_ids(
+    data: dict[str, Any], variants: tuple[VariantRecord, ...]
+) -> tuple[VariantRecord, ...]:
+    """The variants with the shop's ids that `variant_ids` gives them: `Black/M=4471|…`
+    (CSV, next to the colour × size grid), or a map {"Black/M": 4471} in JSON/YAML."""
+    given = data.get("variant_ids")
+    if given is None or (isinstance(given, str) and not given.strip()):
+        return variants
+    index: dict[str, int] = {}
+    for n, variant in enumerate(variants):
+        index.setdefault(_folded_label(variant_label(variant)), n)
+    ids: dict[int, str | None] = {}
+    for label, value in _variant_id_entries(given):
+        found = index.get(_folded_label(label))
+        if found is None:
+            raise Refusal(
+                N_("variant_ids names {variant}, which is not one of the product's variants"),
+                variant=label[:70],
+            )
+        if found in ids:
+            raise Refusal(N_("variant {variant} is listed twice"), variant=label[:70])
+        ids[found] = _shop_id(value, "variant_ids")
+    return tuple(
+        replace(variant, shop_id=ids[n]) if n in ids else variant
+        for n, variant in enumerate(variants)
+    )
+
+
+def _variant_id_entries(given: Any) -> list[tuple[str, Any]]:
+    if isinstance(given, dict):
+        return [(str(label), value) for label, value in given.items()]
+    if not isinstance(given, str):
+        raise Refusal(BAD_VARIANT_IDS, entry=str(given)[:70])
+    entries = []
+    for entry in given.split(LIST_SEPARATOR):
+        if not entry.strip():
+            continue
+        label, sep, value = entry.strip().rpartition(VARIANT_ID)
+        if not sep or not label.strip() or not value.strip():
+            raise Refusal(BAD_VARIANT_IDS, entry=entry.strip()[:70])
+        entries.append((label, value))
+    return entries
 
 
 def _localized(record: ProductRecord) -> dict[str, str]:
@@ -317,8 +394,19 @@ def record_to_row(record: ProductRecord, precision: int, with_variants: bool) ->
     }
     if record.vendor:
         row["vendor"] = record.vendor
-    if with_variants and any(v.stock is not None for v in record.variants):
-        row["variants"] = [
-            {"color": v.color, "size": v.size, "stock": v.stock} for v in record.variants
-        ]
+    if record.shop_id:
+        row["shop_id"] = record.shop_id
+    if with_variants and any(v.stock is not None or v.shop_id for v in record.variants):
+        row["variants"] = [_variant_row(v) for v in record.variants]
+    elif any(v.shop_id for v in record.variants):  # CSV: next to the colour × size grid
+        row["variant_ids"] = LIST_SEPARATOR.join(
+            f"{variant_label(v)}{VARIANT_ID}{v.shop_id}" for v in record.variants if v.shop_id
+        )
+    return row
+
+
+def _variant_row(variant: VariantRecord) -> dict[str, Any]:
+    row: dict[str, Any] = {"color": variant.color, "size": variant.size, "stock": variant.stock}
+    if variant.shop_id:
+        row["shop_id"] = variant.shop_id
     return row

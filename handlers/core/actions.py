@@ -54,3 +54,11 @@ DETAILS = "product"  # a product's card in full: product:<sku>
 SHARE = "share"  # one's share links for a product: share:<product id>
 REVIEWS = "reviews"  # a product's reviews: reviews:<product id>[:<order>:<page>]
 WRITE_REVIEW = "rvw"  # write (or edit) one's review of a product: rvw:<product id>
+# A card's Buy button where the shop has cart links (handlers/products/checkout.py):
+# buy:<product id>, then the colour and the variant chosen, each naming the chat the
+# Buy was pressed in (its clicks count there):
+# buycol:<product id>:<colour index>:<check>:<chat>, buyvar:<product id>:<variant
+# index>:<check>:<chat>; <check> tells a stale index (the catalog changed) from a good one.
+BUY = "buy"
+BUY_COLOUR = "buycol"
+BUY_VARIANT = "buyvar"

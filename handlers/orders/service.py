@@ -15,7 +15,7 @@ from typing import Literal
 from config import Settings
 from handlers.core import earning
 from handlers.orders.feeds import OrderFeed, RefundFeed, read_orders
-from storage import orders, referrals
+from storage import orders, referrals, signals
 from storage.db import Database
 from storage.orders import NewOrder
 
@@ -50,6 +50,8 @@ async def record_orders(
             if not found.created:
                 continue
             with_buyer += found.member_id is not None
+            if found.member_id is not None:
+                await signals.ordered(session, found.order_id, found.member_id, now)
             # A share link's code on the order, else whoever brought the buyer here.
             sharer = found.sharer_id
             if sharer is None and found.member_id is not None:

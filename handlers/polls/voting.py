@@ -4,10 +4,11 @@ is read and written with a handful of statements in all, not a handful per vote.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.core import earning
+from handlers.core import earning, signals
 from handlers.core.args import MAX_INT
 from handlers.core.context import Context
 from handlers.core.errors import UserError
@@ -16,6 +17,7 @@ from handlers.core.i18n import N_
 from handlers.core.model import Ephemeral, PollVote, Text
 from storage import points, polls
 from storage.polls import Ballot, OptionRecord, PollView
+from storage.signals import Kind, SignalFact, record
 
 BROKEN = N_("That button no longer works. Please ask again.")
 
@@ -29,6 +31,7 @@ class _BallotBox:
         self._views = views
         self._before: dict[Ballot, set[int]] = {}
         self._after: dict[Ballot, set[int]] = {}
+        self._staff: set[Ballot] = set()
 
     async def load(self, ballots: Sequence[Ballot]) -> None:
         self._before = await polls.choices(self._session, ballots)
@@ -36,8 +39,10 @@ class _BallotBox:
     def current(self, ballot: Ballot) -> set[int]:
         return set(self._after.get(ballot, self._before.get(ballot, set())))
 
-    def put(self, ballot: Ballot, choice: set[int]) -> None:
+    def put(self, ctx: Context, ballot: Ballot, choice: set[int]) -> None:
         self._after[ballot] = choice
+        if any(role in ctx.roles for role in signals.STAFF):
+            self._staff.add(ballot)
 
     async def save(self, ctx: Context) -> None:
         """Save the batch's changes; a member's first vote in a poll earns points (once
@@ -49,6 +54,7 @@ class _BallotBox:
         }
         single = {poll_id for poll_id, view in self._views.items() if not view.poll.multiple}
         await polls.save_choices(self._session, changes, single)
+        await record(self._session, self._product_votes(changes, ctx.now()))
         firsts = {
             f"vote:{poll_id}:{member_id}": (poll_id, member_id)
             for (poll_id, member_id), (before, after) in changes.items()
@@ -73,6 +79,31 @@ class _BallotBox:
                 now,
                 scopes[poll_id],
             )
+
+    def _product_votes(
+        self, changes: dict[Ballot, tuple[set[int], set[int]]], now: datetime
+    ) -> list[SignalFact]:
+        """A vote for an option that is a product is a signal for it, in the poll's
+        chat (keyed by poll and member: voting again after a withdrawal counts once)."""
+        facts = []
+        for (poll_id, member_id), (before, after) in changes.items():
+            view = self._views[poll_id]
+            for option in view.options:
+                if option.product_id is not None and option.id in after - before:
+                    key = f"vote:{poll_id}:{member_id}:{option.product_id}"
+                    staff = (poll_id, member_id) in self._staff
+                    facts.append(
+                        SignalFact(
+                            key,
+                            view.poll.chat_id,
+                            option.product_id,
+                            member_id,
+                            Kind.VOTE,
+                            now,
+                            staff,
+                        )
+                    )
+        return facts
 
 
 def _is_open(ctx: Context, view: PollView) -> bool:
@@ -138,7 +169,7 @@ async def presses(items: Sequence[tuple[Context, tuple[str, ...]]]) -> list[Outc
             mine ^= {option_id}
         else:
             mine = set() if mine == {option_id} else {option_id}
-        box.put(ballot, mine)
+        box.put(ctx, ballot, mine)
         texts = [o.text for o in view.options if o.id in mine]
         outcomes.append(
             [Ephemeral(ctx.rich(N_("Your vote: {choice}"), choice=", ".join(texts)))]
@@ -177,6 +208,6 @@ async def answers(items: Sequence[tuple[Context, PollVote]]) -> list[Outcome]:
             mine |= ids
         else:
             mine -= ids
-        box.put(ballot, mine)
+        box.put(ctx, ballot, mine)
     await box.save(first)
     return [[] for _ in items]

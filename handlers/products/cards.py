@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.core.actions import DETAILS, REVIEWS, SHARE, WRITE_REVIEW, encode
+from handlers.core.actions import BUY, DETAILS, REVIEWS, SHARE, WRITE_REVIEW, encode
 from handlers.core.i18n import N_, I18n
 from handlers.core.links import with_param
 from handlers.core.model import Button, Card, CardField
@@ -15,12 +15,13 @@ SHORT_BODY = 240
 LOW_STOCK = 5
 
 
-def _in_stock(product: ProductRecord, variant: VariantRecord) -> bool:
+def variant_in_stock(product: ProductRecord, variant: VariantRecord) -> bool:
+    """The variant's own stock says so, or, where only the total is known, the product's."""
     return variant.stock > 0 if variant.stock is not None else product.stock > 0
 
 
 def in_stock_values(product: ProductRecord) -> tuple[list[str], list[str]]:
-    available = [v for v in product.variants if _in_stock(product, v)]
+    available = [v for v in product.variants if variant_in_stock(product, v)]
     colors = list(dict.fromkeys(v.color for v in available if v.color))
     sizes = list(dict.fromkeys(v.size for v in available if v.size))
     return colors, sizes
@@ -40,10 +41,16 @@ def with_code(url: str, code: str | None) -> str:
 
 
 def product_card(
-    product: ProductRecord, i18n: I18n, detailed: bool = False, buyer_code: str | None = None
+    product: ProductRecord,
+    i18n: I18n,
+    detailed: bool = False,
+    buyer_code: str | None = None,
+    checkout: bool = False,
 ) -> Card:
     """The product as a card. `buyer_code`: the reader's own code, for a card only they
-    see (a private chat): their Buy link carries it."""
+    see (a private chat): their Buy link carries it. `checkout`: Buy is a button that
+    goes through checkout (the variant picked, then a cart link made for whoever presses
+    it, handlers/products/checkout.py) rather than a link to the product's page."""
     colors, sizes = in_stock_values(product)
     none = i18n.t(N_("none in stock"))
     fields = [CardField(i18n.t(N_("Price")), i18n.price(product.price_minor, product.currency))]
@@ -62,7 +69,9 @@ def product_card(
     rating = rating_line(i18n, product.rating_count, product.rating_sum)
     fields.append(CardField(i18n.t(N_("Rating")), rating))
     buttons: list[Button] = []
-    if product.url:
+    if checkout:
+        buttons.append(Button(i18n.t(N_("Buy")), action=encode(BUY, str(product.id))))
+    elif product.url:
         buttons.append(Button(i18n.t(N_("Buy")), url=with_code(product.url, buyer_code)))
     if not detailed:
         buttons.append(Button(i18n.t(N_("Details")), action=encode(DETAILS_ACTION, product.sku)))

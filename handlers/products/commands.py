@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from handlers.core import signals
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import Context, Services
@@ -13,15 +14,19 @@ from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature
 from handlers.core.i18n import N_
 from handlers.core.model import Button, Buttons, ChatKind, Out, Text, bold
-from handlers.products import compare, direct, inline, smalltalk
+from handlers.core.trends import trending_here
+from handlers.products import checkout, compare, direct, inline, smalltalk
 from handlers.products.cards import DETAILS_ACTION, product_card
 from handlers.products.finder import Answer, Miss, ask, semantic_index
 from handlers.products.index import ProductIndex
+from handlers.products.query import ParsedQuery
 from handlers.products.semantic import refresh_vectors
+from handlers.products.trending import labelled
 from handlers.products.understand import FOLLOW_UP_FOR, Asker, understand
 from storage import orders, recall
-from storage.catalog import product_by_sku
+from storage.catalog import ProductRecord, product_by_sku
 from storage.recall import Recall
+from storage.signals import Kind
 
 feature = Feature("products")
 QUESTION = Param(
@@ -39,9 +44,9 @@ log = logging.getLogger(__name__)
 async def product(ctx: Context, args: Args) -> Sequence[Out]:
     answer = await _find(ctx, args["query"], limit=OTHER_MATCHES + 1)
     if not answer.matches:
-        return _miss(ctx, args["query"], answer, await _code(ctx))
+        return await _miss(ctx, args["query"], answer)
     best, *others = answer.matches
-    outs: list[Out] = [product_card(best, ctx.i18n, True, await _code(ctx))]
+    outs: list[Out] = [*await _cards(ctx, [best], answer.parsed, detailed=True)]
     if others:
         buttons = tuple(Button(p.name, action=encode(DETAILS_ACTION, p.sku)) for p in others)
         outs.append(Buttons(Text.of(ctx.t(N_("Other matches:"))), (buttons,)))
@@ -66,6 +71,8 @@ async def question(ctx: Context, text: str) -> Sequence[Out]:
 
 
 feature.inline(inline.offers)
+
+checkout.register(feature)
 
 
 @feature.job("vectors", every=VECTORS_EVERY)
@@ -97,7 +104,7 @@ async def details(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     found = await product_by_sku(ctx.session, args[0]) if len(args) == 1 else None
     if found is None:
         raise UserError(N_("That product is no longer in the catalog."))
-    return [product_card(found, ctx.i18n, True, await _code(ctx))]
+    return await _cards(ctx, [found], detailed=True)
 
 
 async def _code(ctx: Context) -> str | None:
@@ -106,6 +113,30 @@ async def _code(ctx: Context) -> str | None:
     if ctx.event.chat.kind is not ChatKind.DM:
         return None
     return await orders.code_of(ctx.session, ctx.member.member_id)
+
+
+async def _cards(
+    ctx: Context,
+    products: Sequence[ProductRecord],
+    parsed: ParsedQuery | None = None,
+    detailed: bool = False,
+) -> list[Out]:
+    """The products' cards, seen: each a view (with the colour and size asked for,
+    which /foryou remembers), and labelled where the product is trending here."""
+    color = min(parsed.colors) if parsed is not None and len(parsed.colors) == 1 else None
+    size = parsed.size if parsed is not None else None
+    await signals.note(ctx, Kind.VIEW, [p.id for p in products], color=color, size=size)
+    hot = {trend.product_id for trend in await trending_here(ctx)}
+    code = await _code(ctx)
+    template = ctx.services.settings.cart_url
+    cards = [
+        product_card(p, ctx.i18n, detailed, code, checkout.offers_cart(template, p))
+        for p in products
+    ]
+    return [
+        labelled(card, ctx.i18n) if p.id in hot else card
+        for p, card in zip(products, cards, strict=True)
+    ]
 
 
 async def _find(ctx: Context, text: str, limit: int) -> Answer:
@@ -120,18 +151,17 @@ async def _answer(ctx: Context, text: str) -> list[Out]:
     if understood.shown:
         remembered = Recall(understood.question, understood.shown)
         await recall.remember(ctx.session, member, ctx.chat_id, remembered, now + FOLLOW_UP_FOR)
-    code = await _code(ctx)
     if answer.matches:
-        found = [product_card(p, ctx.i18n, buyer_code=code) for p in answer.matches]
+        found = await _cards(ctx, answer.matches, answer.parsed)
         return [*_lead(ctx, intent, answer), *found]
     if answer.miss is Miss.VARIANT and answer.suggestions:
         best, *_ = answer.suggestions
-        found = [product_card(p, ctx.i18n, buyer_code=code) for p in answer.suggestions]
+        found = await _cards(ctx, answer.suggestions, answer.parsed)
         return [direct.variant_sentence(answer.parsed, best, ctx.i18n), *found]
     if understood.compared is not None:
         compared = understood.compared
         return [compare.nothing_beats(compared.comparison, compared.reference, ctx.i18n)]
-    return _miss(ctx, text, answer, code)
+    return await _miss(ctx, text, answer)
 
 
 def _asker(ctx: Context) -> Asker:
@@ -150,7 +180,7 @@ def _lead(ctx: Context, intent: direct.Intent | None, answer: Answer) -> list[Ou
     return []
 
 
-def _miss(ctx: Context, text: str, answer: Answer, code: str | None = None) -> list[Out]:
+async def _miss(ctx: Context, text: str, answer: Answer) -> list[Out]:
     text = text.strip().rstrip("?!.,;:…？！。")  # the sentence around it ends it ("?." no more)
     quoted = bold(text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…")
     if answer.miss is Miss.CURRENCY:
@@ -185,4 +215,4 @@ def _miss(ctx: Context, text: str, answer: Answer, code: str | None = None) -> l
         intro = ctx.rich(
             N_("I have nothing matching {query}. The closest products I have:"), query=quoted
         )
-    return [intro, *(product_card(p, ctx.i18n, buyer_code=code) for p in answer.suggestions)]
+    return [intro, *await _cards(ctx, answer.suggestions, answer.parsed)]

@@ -4,6 +4,7 @@ buy count for it (and pay the sharer, as any share link does). Counted once per 
 
 from __future__ import annotations
 
+from handlers.core import signals
 from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
@@ -12,6 +13,7 @@ from handlers.core.model import ChatKind, Out
 from handlers.core.sharing import share_message
 from storage import orders, promotions
 from storage.catalog import product_by_sku
+from storage.signals import Kind
 
 
 async def links(ctx: Context, promotion_id: int) -> list[Out]:
@@ -28,5 +30,6 @@ async def links(ctx: Context, promotion_id: int) -> list[Out]:
     if not made.telegram and not made.web:
         raise UserError(N_("Share links are not set up here yet."))
     where = None if ctx.event.chat.kind is ChatKind.DM else ctx.chat_id
+    await signals.note(ctx, Kind.SHARE, [product.id])
     await promotions.share(ctx.session, promotion_id, ctx.member.member_id, where, ctx.now())
     return share_message(ctx, found.plan.title, made)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.core import earning
+from handlers.core import earning, signals
 from handlers.core.actions import encode
 from handlers.core.args import Param, ParamKind
 from handlers.core.context import Context
@@ -37,6 +37,7 @@ from storage import linking, questions, reviews
 from storage.catalog import ProductRecord, product_by_id, product_by_sku
 from storage.identity import chosen_locale
 from storage.questions import QuestionRecord
+from storage.signals import Kind
 
 feature = Feature("questions")
 PRODUCT = Param("product", ParamKind.WORD, placeholder=N_("SKU"), completion="product")
@@ -72,6 +73,7 @@ async def ask(ctx: Context, args: Args) -> Sequence[Out]:
         ctx.i18n.language,
         ctx.now(),
     )
+    await signals.note(ctx, Kind.QUESTION, [product.id], ref=str(question_id))
     found = await questions.question(ctx.session, question_id)
     assert found is not None
     here = _posted(ctx.i18n, found)

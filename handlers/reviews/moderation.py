@@ -93,7 +93,9 @@ async def approve(ctx: Context, args: tuple[str, ...]) -> list[Out]:
         raise UserError(DECIDED)
     found = await reviews.review(ctx.session, review_id)
     assert found is not None
-    await reward(ctx, found.id, found.member_id, bool(found.photos), found.chat_id)
+    await reward(
+        ctx, found.id, found.product_id, found.member_id, bool(found.photos), found.chat_id
+    )
     told = _tell_author(decided, N_("Your review of {product} is published. Thank you!"), found)
     done = ctx.rich(N_("Approved by {name}."), name=ctx.member.display_name)
     return [told, _settled(ctx, review_text(ctx, found) + Text.of("\n\n") + done)]

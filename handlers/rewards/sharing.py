@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.core import earning
+from handlers.core import earning, signals
 from handlers.core.actions import DETAILS, encode
 from handlers.core.context import Context
 from handlers.core.errors import UserError
@@ -24,7 +24,9 @@ from handlers.core.links import SHARE_PREFIX, share_links
 from handlers.core.model import Button, Buttons, Out, bold
 from handlers.core.sharing import share_message
 from storage import orders, referrals
+from storage import signals as storage_signals
 from storage.catalog import ProductRecord, product_by_id
+from storage.signals import Kind
 
 PREFIX = SHARE_PREFIX
 STAFF = (Role.MODERATOR, Role.VENDOR, Role.OWNER)
@@ -32,6 +34,7 @@ STAFF = (Role.MODERATOR, Role.VENDOR, Role.OWNER)
 
 async def links(ctx: Context, product: ProductRecord) -> list[Out]:
     """The member's share links for the product, privately."""
+    await signals.note(ctx, Kind.SHARE, [product.id])
     code = await orders.code_of(ctx.session, ctx.member.member_id)
     found = share_links(ctx.services.settings, ctx.services.bot_links, code, product.id)
     return share_message(ctx, product.name, found)
@@ -57,6 +60,7 @@ async def opened(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
         )
     ):
         await earning.for_arrival(ctx.session, ctx.services.settings, sharer, member, ctx.now())
+        await storage_signals.arrived(ctx.session, sharer, member, product.id, ctx.now())
     greeting = ctx.rich(N_("A friend shared {product} with you."), product=bold(product.name))
     details = Button(ctx.t(N_("Details")), encode(DETAILS, product.sku))
     return [Buttons(greeting, ((details,),))]
