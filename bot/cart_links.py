@@ -5,13 +5,16 @@ product for the chat the Buy was pressed in (a `click` signal), once per visitor
 
 As with promotion links (bot/promo_links.py), a link does not say who opens it: the
 visitor is a salted hash of network address and browser, never kept in the clear, and
-the platforms' preview robots pass without counting. The target is made from the
+the platforms' preview robots pass without counting. Only a link the bot made counts
+(`k`, an HMAC of the chat and item with the installation's secret salt), so nobody can
+count clicks for a chat or product by typing a path. The target is made from the
 catalog and the settings alone, so the path cannot send anyone elsewhere.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from aiohttp import web
 
@@ -19,7 +22,7 @@ from bot.app import App
 from bot.http import HttpServer
 from bot.promo_links import is_preview
 from handlers.products.cards import with_code
-from handlers.products.checkout import chosen, destination, parse_item
+from handlers.products.checkout import SIGNATURE_PARAM, chosen, destination, parse_item, sign
 from storage import orders, promotions, signals
 from storage.catalog import product_by_id
 from storage.models import Chat
@@ -34,9 +37,10 @@ def mount(http: HttpServer, app: App) -> None:
 
     async def follow(request: web.Request) -> web.StreamResponse:
         chat, item = request.match_info["chat"], parse_item(request.match_info["item"])
-        if not (chat.isascii() and chat.isdigit()) or len(chat) > 12 or item is None:
+        if not (chat.isascii() and chat.isdigit()) or len(chat) > 9 or item is None:
             raise web.HTTPNotFound()
         code = request.query.get("ref", "").strip().upper()
+        signature = request.query.get(SIGNATURE_PARAM, "")
         agent = request.headers.get("User-Agent", "")
         async with app.db.session() as session:
             product = await product_by_id(session, item.product_id)
@@ -53,8 +57,9 @@ def mount(http: HttpServer, app: App) -> None:
                 len(code) > MAX_CODE or await orders.member_by_code(session, code) is None
             ):
                 code = ""  # a code nobody has names no buyer
-            if not is_preview(agent) and await session.get(Chat, int(chat)) is not None:
-                salt = await promotions.visitor_salt(session)
+            salt = await promotions.visitor_salt(session)
+            made = hmac.compare_digest(signature, sign(salt, chat, request.match_info["item"]))
+            if made and not is_preview(agent) and await session.get(Chat, int(chat)) is not None:
                 seen = f"{salt}|{_address(request)}|{agent}".encode()
                 visitor = hashlib.sha256(seen).hexdigest()[:32]
                 fact = SignalFact(

@@ -1218,7 +1218,22 @@ class ProductSignal(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
-class SignalDay(SQLModel, table=True):
+class SignalCounts(SQLModel):
+    """A product's signals counted by kind, and their weighted `score` (the columns the
+    daily, all-time and ranked tables share)."""
+
+    views: int = 0
+    questions: int = 0
+    clicks: int = 0
+    shares: int = 0
+    arrivals: int = 0
+    votes: int = 0
+    reviews: int = 0
+    orders: int = 0
+    score: int = 0
+
+
+class SignalDay(SignalCounts, table=True):
     """A product's signals in a chat on a day, counted by kind (staff left out), with
     their weighted `score`: what pick lists and trends read, and all that is left of
     the detail once it ages out."""
@@ -1237,18 +1252,9 @@ class SignalDay(SQLModel, table=True):
     product_id: int = Field(
         sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
     )
-    views: int = 0
-    questions: int = 0
-    clicks: int = 0
-    shares: int = 0
-    arrivals: int = 0
-    votes: int = 0
-    reviews: int = 0
-    orders: int = 0
-    score: int = 0
 
 
-class SignalTotal(SQLModel, table=True):
+class SignalTotal(SignalCounts, table=True):
     """A product's signals in a chat since the beginning (the sum of its `signal_day`
     rows), so an all-time pick list reads one row per product."""
 
@@ -1264,18 +1270,9 @@ class SignalTotal(SQLModel, table=True):
     product_id: int = Field(
         sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
     )
-    views: int = 0
-    questions: int = 0
-    clicks: int = 0
-    shares: int = 0
-    arrivals: int = 0
-    votes: int = 0
-    reviews: int = 0
-    orders: int = 0
-    score: int = 0
 
 
-class RankedProduct(SQLModel, table=True):
+class RankedProduct(SignalCounts, table=True):
     """A community's ranked products as the roll-up left them: the most popular per
     period ("week", "month", "all") and category ("" for all), and what trends
     ("trend"), so /top and the "Trending here" label read a few rows. `scope` is the
@@ -1291,16 +1288,9 @@ class RankedProduct(SQLModel, table=True):
     product_id: int = Field(
         sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
     )
-    views: int = 0
-    questions: int = 0
-    clicks: int = 0
-    shares: int = 0
-    arrivals: int = 0
-    votes: int = 0
-    reviews: int = 0
-    orders: int = 0
-    score: int = 0
     people: int = 0  # a trend: how many people took an interest
+    # The time the ranks were worked out for: an older ranking never replaces a newer.
+    ranked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class PickList(SQLModel, table=True):

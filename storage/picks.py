@@ -56,9 +56,13 @@ async def add(
 
 async def remove(session: AsyncSession, list_id: int, product_id: int) -> bool:
     """Take the product off the list; a list left empty goes. False if it was not on it."""
-    items = table_of(PickItem)
+    items, votes = table_of(PickItem), table_of(PickVote)
     gone = await session.exec(
         delete(items).where(items.c.list_id == list_id, items.c.product_id == product_id)
+    )
+    # Its votes go with it: put back on the list, it starts again for everyone.
+    await session.exec(
+        delete(votes).where(votes.c.list_id == list_id, votes.c.product_id == product_id)
     )
     left = sa_select(func.count()).where(items.c.list_id == list_id)
     if not (await (await session.connection()).execute(left)).one()[0]:
@@ -146,3 +150,18 @@ async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
                 .values(votes=items.c.votes - 1)
             )
     await session.exec(update(votes).where(votes.c.member_id == drop_id).values(member_id=keep_id))
+
+
+async def forget_pick_votes(session: AsyncSession, member_id: int) -> int:
+    """Delete the member's pick votes, each taken off its pick's count."""
+    votes, items = table_of(PickVote), table_of(PickItem)
+    stmt = sa_select(votes.c.list_id, votes.c.product_id).where(votes.c.member_id == member_id)
+    held = [(row[0], row[1]) for row in (await (await session.connection()).execute(stmt)).all()]
+    for list_id, product_id in held:
+        await session.exec(
+            update(items)
+            .where(items.c.list_id == list_id, items.c.product_id == product_id)
+            .values(votes=items.c.votes - 1)
+        )
+    await session.exec(delete(votes).where(votes.c.member_id == member_id))
+    return len(held)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, tuple_, update
+from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +33,7 @@ from storage.models import (
     SignalTotal,
     Vendor,
 )
+from storage.picks import forget_pick_votes
 from storage.sql import dialect_of, insert_for, table_of, write_first
 
 
@@ -63,6 +64,7 @@ WEIGHTS = {
 COLUMNS = {kind: f"{kind.value}s" for kind in Kind}  # Kind.VIEW -> signal_day.views
 SIGNAL_DAYS = 60  # detail kept this long; the daily counts stay
 ROLLED = "signals.rolled"  # meta: when the last roll-up started
+ROLLED_ID = "signals.rolled_id"  # meta: the newest signal it had seen
 MARGIN = timedelta(minutes=10)  # a unit of work that began before a roll-up may commit after
 CHUNK = 400
 
@@ -143,22 +145,44 @@ ORDER_REACH = timedelta(days=60)
 
 
 async def ordered(session: AsyncSession, order_id: int, member_id: int, at: datetime) -> None:
-    """A member's order: a signal for each product on it in each group chat the member
-    was active in over the last 60 days (orders happen in the shop, not in a chat; the
-    communities the buyer belongs to are where it says something)."""
-    days, lines = table_of(ActivityDay), table_of(OrderLine)
-    chats = sa_select(days.c.chat_id).where(
-        days.c.member_id == member_id, days.c.day >= (at - ORDER_REACH).date()
+    """A member's order: a signal for each product on it in each community the member
+    was active in over the last 60 days, in the chat of it they were last active in
+    (orders happen in the shop, not in a chat; the buyer's communities are where it
+    says something, once each). Staff there (anyone who acted as staff in that
+    community) buy without ranking."""
+    days, chats, lines = table_of(ActivityDay), table_of(Chat), table_of(OrderLine)
+    active = (
+        sa_select(days.c.chat_id, chats.c.community_id, func.max(days.c.day))
+        .join(chats, chats.c.id == days.c.chat_id)
+        .where(days.c.member_id == member_id, days.c.day >= (at - ORDER_REACH).date())
+        .group_by(days.c.chat_id, chats.c.community_id)
     )
+    staff = sa_select(days.c.chat_id).where(days.c.member_id == member_id, days.c.staff)
     products = sa_select(lines.c.product_id).where(
         lines.c.order_id == order_id, lines.c.product_id.is_not(None)
     )
-    chat_ids = {row[0] for row in await _rows(session, chats.distinct())}
-    product_ids = {row[0] for row in await _rows(session, products)}
+    staff_chats = {row[0] for row in await _rows(session, staff)}
+    latest: dict[str, tuple[date, int]] = {}  # community scope -> (last day, chat)
+    staff_scopes: set[str] = set()
+    for chat, community, last in await _rows(session, active):
+        scope = f"community:{community}" if community else f"chat:{chat}"
+        if chat in staff_chats:
+            staff_scopes.add(scope)
+        if scope not in latest or (last, chat) > latest[scope]:
+            latest[scope] = (last, chat)
+    product_ids = sorted({row[0] for row in await _rows(session, products)})
     facts = [
-        SignalFact(f"order:{order_id}:{chat}:{product}", chat, product, member_id, Kind.ORDER, at)
-        for chat in sorted(chat_ids)
-        for product in sorted(product_ids)
+        SignalFact(
+            f"order:{order_id}:{scope}:{product}",
+            chat,
+            product,
+            member_id,
+            Kind.ORDER,
+            at,
+            scope in staff_scopes,
+        )
+        for scope, (_, chat) in sorted(latest.items())
+        for product in product_ids
     ]
     await record(session, facts)
 
@@ -175,27 +199,29 @@ def _counted(table: Any) -> Any:
     return and_(~table.c.staff, ~by_vendor)
 
 
-async def roll_up(session: AsyncSession, now: datetime) -> set[int]:
+async def roll_up(session: AsyncSession, now: datetime) -> None:
     """Count the days that may have new detail into `signal_day`, and move
-    `signal_total` by what changed. Roll-ups take turns (SQLite's write lock, a
-    PostgreSQL advisory lock), so each starts from the last one's counts and two
-    processes never add the same change twice. Returns the chats whose counts changed."""
+    `signal_total` by what changed: the days of every row recorded since the last
+    roll-up, whatever time it names, and the last minutes again (a unit of work that
+    began before the last roll-up may commit after it). Roll-ups take turns (SQLite's
+    write lock, a PostgreSQL advisory lock), so each starts from the last one's counts
+    and two processes never add the same change twice."""
     await _take_turn(session)
-    last = await meta.get_value(session, ROLLED)
     signals = table_of(ProductSignal)
-    if last is None:
-        first = (await _rows(session, sa_select(func.min(signals.c.at))))[0][0]
-        since: datetime = first if first is not None else now
-    else:
-        since = datetime.fromisoformat(last) - MARGIN
-    since = max(since, now - timedelta(days=SIGNAL_DAYS))
-    changed: set[int] = set()
-    day = since.astimezone(UTC).date()
+    last_id = int(await meta.get_value(session, ROLLED_ID) or 0)
+    newest = (await _rows(session, sa_select(func.max(signals.c.id))))[0][0] or 0
+    recorded = sa_select(func.min(signals.c.at)).where(signals.c.id > last_id)
+    earliest: datetime | None = (await _rows(session, recorded))[0][0]
+    since = earliest if earliest is not None else now
+    last = await meta.get_value(session, ROLLED)
+    if last is not None:
+        since = min(since, datetime.fromisoformat(last) - MARGIN)
+    day = max(since, now - timedelta(days=SIGNAL_DAYS)).astimezone(UTC).date()
     while day <= now.astimezone(UTC).date():
-        changed |= await _count_day(session, day)
+        await _count_day(session, day)
         day += timedelta(days=1)
     await meta.set_value(session, ROLLED, now.isoformat())
-    return changed
+    await meta.set_value(session, ROLLED_ID, str(newest))
 
 
 ROLL_UP_LOCK = 0x5349474E  # any fixed number: PostgreSQL's advisory lock for roll-ups
@@ -219,9 +245,8 @@ def _start(day: date) -> datetime:
 NAMES = [*COLUMNS.values(), "score"]
 
 
-async def _count_day(session: AsyncSession, day: date) -> set[int]:
-    """Recount one UTC day from the detail, and move the totals by the difference.
-    Returns the chats whose counts changed."""
+async def _count_day(session: AsyncSession, day: date) -> None:
+    """Recount one UTC day from the detail, and move the totals by the difference."""
     signals = table_of(ProductSignal)
     products = table_of(Product)
     stmt = (
@@ -254,7 +279,7 @@ async def _count_day(session: AsyncSession, day: date) -> set[int]:
         if any(moved.values()):
             delta[pair] = moved
     if not delta:
-        return set()
+        return
     gone = [pair for pair in old if pair not in new]
     for start in range(0, len(gone), CHUNK):
         chunk = gone[start : start + CHUNK]
@@ -271,7 +296,6 @@ async def _count_day(session: AsyncSession, day: date) -> set[int]:
     await _upsert(session, days, ["chat_id", "day", "product_id"], fresh, add=False)
     changes = [{"chat_id": c, "product_id": p, **d} for (c, p), d in delta.items()]
     await _upsert(session, table_of(SignalTotal), ["chat_id", "product_id"], changes, add=True)
-    return {chat for chat, _ in delta}
 
 
 async def _upsert(
@@ -404,6 +428,9 @@ def _weight(kind: Any) -> Any:
     return case(*((kind == k.value, w) for k, w in WEIGHTS.items()), else_=0)
 
 
+ALSO_LIKED_PEOPLE = 2
+
+
 @dataclass(frozen=True)
 class Seen:
     """One of a member's own signals, for suggestions."""
@@ -447,6 +474,7 @@ async def also_liked(
     theirs = table_of(ProductSignal).alias("theirs")
     liked = [k.value for k in Kind if k is not Kind.VIEW]
     people = func.count(func.distinct(theirs.c.member_id))
+    # Two people at least: one person's liking, named in a small group, would tell on them.
     stmt = (
         sa_select(theirs.c.product_id, func.min(mine.c.product_id), people)
         .join(theirs, theirs.c.member_id == mine.c.member_id)
@@ -456,9 +484,11 @@ async def also_liked(
             mine.c.kind.in_(liked),
             ~mine.c.staff,
             theirs.c.kind.in_(liked),
+            ~theirs.c.staff,
             theirs.c.product_id.not_in(list(product_ids)),
         )
         .group_by(theirs.c.product_id)
+        .having(people >= ALSO_LIKED_PEOPLE)
         .order_by(people.desc(), theirs.c.product_id)
         .limit(limit)
     )
@@ -491,13 +521,31 @@ class Forgotten:
 
 
 async def forget_member(session: AsyncSession, member_id: int) -> Forgotten:
-    """Delete the member's personal history: their signals and the answers kept for
-    follow-ups. The daily counts hold no person and stay."""
-    signals = table_of(ProductSignal)
-    gone = await session.exec(delete(signals).where(signals.c.member_id == member_id))
+    """Forget the member's personal history: their signals lose every trace of them
+    (who, the colour and size asked for, keys naming them) but still count, as the
+    counts of days already rolled up do, so popular lists do not move; the answers kept
+    for follow-ups and their pick votes are deleted. A signal that did not rank because
+    they were the product's vendor stays out as staff."""
+    signals, products, vendors = table_of(ProductSignal), table_of(Product), table_of(Vendor)
+    theirs = or_(signals.c.member_id == member_id, signals.c.key.like(f"arrival:{member_id}:%"))
+    own_product = (
+        sa_select(vendors.c.id)
+        .join(products, products.c.vendor_id == vendors.c.id)
+        .where(products.c.id == signals.c.product_id, vendors.c.member_id == member_id)
+        .exists()
+    )
+    anonymous = {
+        "member_id": None,
+        "color": None,
+        "size": None,
+        "key": literal("forgotten:") + cast(signals.c.id, String),
+        "staff": or_(signals.c.staff, own_product),
+    }
+    gone = await session.exec(update(signals).where(theirs).values(**anonymous))
     memory = table_of(AnswerMemory)
     answers = await session.exec(delete(memory).where(memory.c.member_id == member_id))
-    return Forgotten(gone.rowcount or 0, answers.rowcount or 0)
+    votes = await forget_pick_votes(session, member_id)
+    return Forgotten((gone.rowcount or 0) + votes, answers.rowcount or 0)
 
 
 async def move_to(session: AsyncSession, keep_id: int, drop_id: int) -> None:
@@ -513,7 +561,9 @@ PERIODS = {"week": 7, "month": 30, "all": None}
 TREND = "trend"
 EVERYWHERE = "*"  # the scope of every chat together (asked in a private chat)
 RANKED = 10
-RANKED_DAY = "signals.ranked_day"  # meta: the UTC day every community was last ranked
+RANKED_AT = "signals.ranked"  # meta: when ranks were last worked out
+RANKED_ID = "signals.ranked_id"  # meta: the newest signal they had seen
+RANKED_HOUR = "signals.ranked_hour"  # meta: the hour every community was last ranked
 
 
 async def scopes(session: AsyncSession) -> dict[str, list[int]]:
@@ -527,22 +577,40 @@ async def scopes(session: AsyncSession) -> dict[str, list[int]]:
     return found
 
 
-async def due_scopes(
-    session: AsyncSession, changed: set[int], now: datetime
-) -> tuple[dict[str, list[int] | None], bool]:
-    """The communities to rank again: those whose counts changed, and every one once a
-    day (a week's window moves on, a trend fades, even where nothing happens); and
-    whether it is that once a day."""
-    today = now.astimezone(UTC).date().isoformat()
-    everyone = await meta.get_value(session, RANKED_DAY) != today
+@dataclass(frozen=True)
+class Due:
+    """What a ranking pass works out: the communities (their chats; None for every
+    chat), whether it is the hourly pass over all of them, and the newest signal seen."""
+
+    scopes: dict[str, list[int] | None]
+    hourly: bool
+    newest: int
+
+
+async def due_scopes(session: AsyncSession, now: datetime) -> Due:
+    """The communities to rank again: those with signals recorded since the last
+    ranking (by id, and in the last minutes by time, as the roll-up), and every one once
+    an hour (a week's window moves on, a trend fades, even where nothing happens)."""
+    signals = table_of(ProductSignal)
+    hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    hourly = await meta.get_value(session, RANKED_HOUR) != hour
+    newest = (await _rows(session, sa_select(func.max(signals.c.id))))[0][0] or 0
+    changed: set[int] = set()
+    if not hourly:
+        last_id = int(await meta.get_value(session, RANKED_ID) or 0)
+        last = await meta.get_value(session, RANKED_AT)
+        since = datetime.fromisoformat(last) - MARGIN if last is not None else now
+        for recent in (signals.c.id > last_id, signals.c.at >= since):  # an index each
+            stmt = sa_select(signals.c.chat_id).where(recent).distinct()
+            changed |= {row[0] for row in await _rows(session, stmt)}
     found: dict[str, list[int] | None] = {
         scope: chats
         for scope, chats in (await scopes(session)).items()
-        if everyone or changed.intersection(chats)
+        if hourly or changed.intersection(chats)
     }
-    if everyone or changed:
+    if hourly or changed:
         found[EVERYWHERE] = None
-    return found, everyone
+    return Due(found, hourly, newest)
 
 
 async def compute_ranks(
@@ -580,19 +648,30 @@ async def compute_ranks(
 
 
 async def store_ranks(
-    session: AsyncSession, ranked: dict[str, list[dict[str, Any]]], now: datetime, everyone: bool
+    session: AsyncSession, ranked: dict[str, list[dict[str, Any]]], now: datetime, due: Due
 ) -> None:
-    """Replace these communities' ranked rows (taking turns with other processes)."""
+    """Replace these communities' ranked rows, taking turns with other processes; a
+    community ranked since for a later time keeps that (newer) ranking."""
     await _take_turn(session)
     table = table_of(RankedProduct)
+    held = sa_select(table.c.scope, func.max(table.c.ranked_at)).group_by(table.c.scope)
+    newer = {scope for scope, at in await _rows(session, held) if at > now}
     for scope, rows in ranked.items():
+        if scope in newer:
+            continue
         await session.exec(delete(table).where(table.c.scope == scope))
         if rows:
             await (await session.connection()).execute(
-                insert_for(session, table), [{"scope": scope, **row} for row in rows]
+                insert_for(session, table),
+                [{"scope": scope, "ranked_at": now, **row} for row in rows],
             )
-    if everyone:
-        await meta.set_value(session, RANKED_DAY, now.astimezone(UTC).date().isoformat())
+    last = await meta.get_value(session, RANKED_AT)
+    if last is None or datetime.fromisoformat(last) < now:
+        await meta.set_value(session, RANKED_AT, now.isoformat())
+        await meta.set_value(session, RANKED_ID, str(due.newest))
+        if due.hourly:
+            hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
+            await meta.set_value(session, RANKED_HOUR, hour)
 
 
 async def ranked(

@@ -36,8 +36,8 @@ from handlers.core.model import (
     Out,
     UserRef,
 )
-from handlers.products.checkout import cart_link, check_of
-from storage import orders
+from handlers.products.checkout import cart_link, check_of, sign
+from storage import orders, promotions
 from storage.catalog import ProductRecord, VariantRecord, product_by_sku
 from storage.db import Database
 from storage.identity import ensure_chat, ensure_member
@@ -138,6 +138,11 @@ async def code_of(app: App, who: UserRef) -> str:
     async with app.db.session() as session:
         member = await ensure_member(session, who.platform, who.id, who.display_name)
         return await orders.code_of(session, member.member_id)
+
+
+async def salt_of(app: App) -> str:
+    async with app.db.session() as session:
+        return await promotions.visitor_salt(session)
 
 
 async def chat_id_of(app: App, chat: ChatRef) -> int:
@@ -358,9 +363,11 @@ async def test_from_a_group_the_link_goes_privately(shop: App) -> None:
     assert token.endswith(f":{await chat_id_of(shop, chat)}")
     configure(shop, cart_url=f"shopify:{SHOP}", public_url=PUBLIC)
     [linked] = await press(shop, token, alice, dm())
-    place = f"{PUBLIC}/b/{await chat_id_of(shop, chat)}/{tee.id}-0-{check_of('Black', 'S')}"
+    group_id, token = await chat_id_of(shop, chat), f"{tee.id}-0-{check_of('Black', 'S')}"
+    place = f"{PUBLIC}/b/{group_id}/{token}"
+    signed = sign(await salt_of(shop), group_id, token)
     assert buttons([linked]) == [
-        Button("Go to cart", url=f"{place}?ref={await code_of(shop, alice)}")
+        Button("Go to cart", url=f"{place}?ref={await code_of(shop, alice)}&k={signed}")
     ]
 
 
@@ -475,6 +482,12 @@ async def test_the_redirect_counts_one_click_per_visitor_and_none_for_robots(
         )
         assert found.headers["Location"] == f"{SHOP}/p/pnt-001?ref={code}"
         before = len(await clicks(shop))
+        # The right path to another chat, or a made-up signature: led on, never counted.
+        forged = go.url.replace(f"/b/{group_id}/", f"/b/{group_id + 1}/")
+        for url in (forged, go.url.rsplit("&k=", 1)[0] + "&k=0123456789abcdef"):
+            found = await client.get(url, allow_redirects=False, headers={"User-Agent": BROWSER})
+            assert found.status == 302
+        assert len(await clicks(shop)) == before
         for path in (
             f"/b/{group_id}/99999",
             f"/b/{group_id}/{tee.id}",  # it has variants: one must be named

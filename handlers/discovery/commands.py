@@ -195,26 +195,28 @@ def _private(ctx: Context, outs: list[Out]) -> list[Out]:
 @feature.job("rollup", every=ROLL_EVERY)
 async def roll_up(services: Services) -> int:
     """Count the new signals into the daily and all-time counts, forget detail older
-    than `SIGNAL_DAYS` (the counts keep it), and rank the products again where counts
-    changed (every community once a day): /top and the trend label read those ranks.
-    The ranks are worked out in a read, outside SQLite's write lock. Returns how many
+    than `SIGNAL_DAYS` (the counts keep it), and rank the products again where there
+    are new signals (every community once an hour): /top and the trend label read those
+    ranks. The ranks are worked out in a read, outside SQLite's write lock, then stored;
+    a process that dies in between leaves them due for the next run. Returns how many
     communities were ranked."""
     now = services.clock()
     async with services.db.session() as session:
-        changed = await signals.roll_up(session, now)
+        await signals.roll_up(session, now)
         gone = await signals.forget_detail_before(
             session, now - timedelta(days=signals.SIGNAL_DAYS)
         )
     if gone:
         log.info("signals: %d detail row(s) past %d days forgotten", gone, signals.SIGNAL_DAYS)
     async with services.db.read() as session:
-        due, everyone = await signals.due_scopes(session, changed, now)
+        due = await signals.due_scopes(session, now)
         ranks = {
-            scope: await signals.compute_ranks(session, chats, now) for scope, chats in due.items()
+            scope: await signals.compute_ranks(session, chats, now)
+            for scope, chats in due.scopes.items()
         }
-    if ranks or everyone:
+    if ranks or due.hourly:
         async with services.db.session() as session:
-            await signals.store_ranks(session, ranks, now, everyone)
+            await signals.store_ranks(session, ranks, now, due)
     return len(ranks)
 
 

@@ -15,17 +15,22 @@ from handlers.core.model import Out, Text, bold
 from handlers.core.trends import community_chats
 from handlers.discovery.lists import Entry, ranked
 from storage import signals
-from storage.catalog import ProductRecord, products_by_ids
+from storage.catalog import ProductRecord, products_by_ids, similar_in_stock
+from storage.signals import Kind
 from storage.text import fold
 
 MOST = 5
 CANDIDATES = 30
 RECENT = timedelta(days=30)  # "popular in this category" looks at the last month
+LIKE_RECENT = 3  # products like the last three looked at
 
 
 async def for_member(ctx: Context) -> list[Out]:
     member, session = ctx.member.member_id, ctx.session
-    seen = await signals.history(session, member)
+    # What the member did themselves; an order is what they bought (never a starting
+    # point), an arrival someone else's coming.
+    mine = (Kind.ORDER, Kind.ARRIVAL)
+    seen = [fact for fact in await signals.history(session, member) if fact.kind not in mine]
     seen_ids = list(dict.fromkeys(s.product_id for s in seen))
     known = {p.id: p for p in await products_by_ids(session, seen_ids)}
     sizes: dict[str, set[str]] = defaultdict(set)  # category -> sizes asked for in it
@@ -78,6 +83,12 @@ async def _reasons(
         since = (ctx.now() - RECENT).date()
         for counts in await signals.popular(ctx.session, chats, since, categories, CANDIDATES):
             reasons.setdefault(counts.product_id, None)
+    # Where the community has said little yet: what is like the last things looked at.
+    for product in list(known.values())[:LIKE_RECENT]:
+        name = bold(product.name_in(ctx.i18n.language))
+        why = ctx.rich(N_("like {product}, which you looked at"), product=name)
+        for similar in await similar_in_stock(ctx.session, product, MOST):
+            reasons.setdefault(similar.id, why)
     return reasons
 
 

@@ -20,6 +20,7 @@ offered; a variant whose id the shop has not given leads to the product's page.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from handlers.core.model import (
 )
 from handlers.products.cards import variant_in_stock, with_code
 from handlers.products.colours import colour_name
-from storage import orders
+from storage import orders, promotions
 from storage.catalog import ProductRecord, VariantRecord, product_by_id, similar_in_stock
 
 QUANTITY = 1
@@ -147,6 +148,15 @@ def offers_cart(template: str, product: ProductRecord) -> bool:
 def destination(template: str, product: ProductRecord, variant: VariantRecord | None) -> str | None:
     """Where a Buy leads: the cart link, else the product's page (None: neither)."""
     return cart_link(template, product, variant) or product.url
+
+
+SIGNATURE_PARAM = "k"
+
+
+def sign(salt: str, chat: int | str, token: str) -> str:
+    """What a cart link carries to show that we made it for that chat and item: only
+    such a link counts a click (a made-up path still leads to the shop, uncounted)."""
+    return hmac.new(salt.encode(), f"cart|{chat}|{token}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def register(feature: Feature) -> None:
@@ -285,10 +295,12 @@ async def _link(ctx: Context, product: ProductRecord, index: int | None, chat: i
         raise UserError(N_("This product cannot be bought online."))
     code = await orders.code_of(ctx.session, ctx.member.member_id)
     if settings.public_url:
-        path = (
-            f"{settings.public_url.rstrip('/')}{CART_PATH}/{chat}/{item_of(product, index).token}"
+        token = item_of(product, index).token
+        path = f"{settings.public_url.rstrip('/')}{CART_PATH}/{chat}/{token}"
+        salt = await promotions.visitor_salt(ctx.session)
+        url = with_param(
+            with_param(path, REF_PARAM, code), SIGNATURE_PARAM, sign(salt, chat, token)
         )
-        url = with_param(path, REF_PARAM, code)
     else:
         url = with_code(cart or product.url or "", code)
     named = bold(_named(ctx, product, _label(ctx, variant) if variant is not None else None))

@@ -94,7 +94,13 @@ async def approve(ctx: Context, args: tuple[str, ...]) -> list[Out]:
     found = await reviews.review(ctx.session, review_id)
     assert found is not None
     await reward(
-        ctx, found.id, found.product_id, found.member_id, bool(found.photos), found.chat_id
+        ctx,
+        found.id,
+        found.product_id,
+        found.member_id,
+        bool(found.photos),
+        found.chat_id,
+        found.staff,
     )
     told = _tell_author(decided, N_("Your review of {product} is published. Thank you!"), found)
     done = ctx.rich(N_("Approved by {name}."), name=ctx.member.display_name)

@@ -16,13 +16,17 @@ async def reward(
     member_id: int,
     photos: bool,
     chat_id: int | None,
+    staff: bool,
 ) -> None:
     """A published review earns its author points (never by its rating), by the rules
     of the community it was written in (`chat_id`), and says so; it is a signal for the
-    product there (by the author: the moderator who approved it only let it through)."""
+    product there (by the author: the moderator who approved it only let it through;
+    a review written as staff does not rank)."""
     settings, now = ctx.services.settings, ctx.now()
     if chat_id is not None:
-        fact = SignalFact(f"review:{review_id}", chat_id, product_id, member_id, Kind.REVIEW, now)
+        fact = SignalFact(
+            f"review:{review_id}", chat_id, product_id, member_id, Kind.REVIEW, now, staff
+        )
         await signals.record(ctx.session, [fact])
     scope = await earning.community_of(ctx.session, chat_id)
     await earning.for_review(ctx.session, settings, member_id, review_id, photos, now, scope)

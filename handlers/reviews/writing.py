@@ -247,7 +247,9 @@ async def submit(
     )
     done = await reviews.submit(ctx.session, draft, ctx.now(), publish=instant)
     if done.published:
-        await reward(ctx, done.review_id, product.id, ctx.member.member_id, bool(photos), origin)
+        await reward(
+            ctx, done.review_id, product.id, ctx.member.member_id, bool(photos), origin, staff
+        )
     name = bold(product.name)
     if done.published:
         message = N_("Thank you! Your review of {product} is published.")

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         *_counts(),
         sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("ranked_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["product_id"], ["product.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("scope", "period", "category", "rank"),
     )
