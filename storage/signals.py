@@ -589,8 +589,9 @@ class Due:
 
 async def due_scopes(session: AsyncSession, now: datetime) -> Due:
     """The communities to rank again: those with signals recorded since the last
-    ranking (by id, and in the last minutes by time, as the roll-up), and every one once
-    an hour (a week's window moves on, a trend fades, even where nothing happens)."""
+    ranking (by id: a signal whose id was taken before and committed after that ranking
+    waits for the next signal there or the hourly pass), and every one once an hour (a
+    week's window moves on, a trend fades, even where nothing happens)."""
     signals = table_of(ProductSignal)
     hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
     hourly = await meta.get_value(session, RANKED_HOUR) != hour
@@ -598,11 +599,8 @@ async def due_scopes(session: AsyncSession, now: datetime) -> Due:
     changed: set[int] = set()
     if not hourly:
         last_id = int(await meta.get_value(session, RANKED_ID) or 0)
-        last = await meta.get_value(session, RANKED_AT)
-        since = datetime.fromisoformat(last) - MARGIN if last is not None else now
-        for recent in (signals.c.id > last_id, signals.c.at >= since):  # an index each
-            stmt = sa_select(signals.c.chat_id).where(recent).distinct()
-            changed |= {row[0] for row in await _rows(session, stmt)}
+        stmt = sa_select(signals.c.chat_id).where(signals.c.id > last_id).distinct()
+        changed = {row[0] for row in await _rows(session, stmt)}
     found: dict[str, list[int] | None] = {
         scope: chats
         for scope, chats in (await scopes(session)).items()

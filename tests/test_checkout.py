@@ -518,8 +518,22 @@ async def telegram_fake() -> AsyncIterator[FakeTelegram]:
     await server.stop()
 
 
+def filled(kind: str, variant_id: str, code: str) -> str:
+    """The cart link a shop of `kind` expects for one of the variant, with the code."""
+    if kind == "shopify":
+        return f"{SHOP}/cart/{variant_id}:1?ref={code}"
+    return f"{SHOP}/?add-to-cart={variant_id}&quantity=1&ref={code}"
+
+
+SHOPS = pytest.mark.parametrize("kind", ["shopify", "woocommerce"])
+
+
 @SQLITE
-async def test_a_variant_picked_on_telegram(shop: App, telegram_fake: FakeTelegram) -> None:
+@SHOPS
+async def test_a_variant_picked_on_telegram(
+    shop: App, telegram_fake: FakeTelegram, kind: str
+) -> None:
+    configure(shop, cart_url=f"{kind}:{SHOP}")
     fake = telegram_fake
     settings = shop.services.settings.model_copy(
         update={
@@ -555,10 +569,7 @@ async def test_a_variant_picked_on_telegram(shop: App, telegram_fake: FakeTelegr
         assert linked.params["text"] == "Your cart with <b>Trail Tee (Navy / L)</b> is ready:"
         [[go]] = linked.params["reply_markup"]["inline_keyboard"]
         who = UserRef("telegram", str(TINA["id"]), "Tina")
-        assert go == {
-            "text": "Go to cart",
-            "url": f"{SHOP}/cart/4476:1?ref={await code_of(shop, who)}",
-        }
+        assert go == {"text": "Go to cart", "url": filled(kind, "4476", await code_of(shop, who))}
     finally:
         await adapter.stop()
 
@@ -582,7 +593,9 @@ def in_private(payload: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
 
 
 @SQLITE
-async def test_a_variant_picked_on_discord(shop: App) -> None:
+@SHOPS
+async def test_a_variant_picked_on_discord(shop: App, kind: str) -> None:
+    configure(shop, cart_url=f"{kind}:{SHOP}")
     fake = FakeDiscord()
     await fake.start()
     settings = shop.services.settings.model_copy(
@@ -633,7 +646,7 @@ async def test_a_variant_picked_on_discord(shop: App) -> None:
         who = UserRef("discord", dora["id"], "Dora")
         [go] = components(data)
         assert go["label"] == "Go to cart" and go["style"] == 5
-        assert go["url"] == f"{SHOP}/cart/4477:1?ref={await code_of(shop, who)}"
+        assert go["url"] == filled(kind, "4477", await code_of(shop, who))
     finally:
         await adapter.stop()
         await fake.stop()
