@@ -13,14 +13,13 @@ catalog and the settings alone, so the path cannot send anyone elsewhere.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from aiohttp import web
 
 from bot.app import App
 from bot.http import HttpServer
-from bot.promo_links import is_preview
+from bot.promo_links import is_preview, visitor
 from handlers.products.cards import with_code
 from handlers.products.checkout import SIGNATURE_PARAM, chosen, destination, parse_item, sign
 from storage import orders, promotions, signals
@@ -60,10 +59,9 @@ def mount(http: HttpServer, app: App) -> None:
             salt = await promotions.visitor_salt(session)
             made = hmac.compare_digest(signature, sign(salt, chat, request.match_info["item"]))
             if made and not is_preview(agent) and await session.get(Chat, int(chat)) is not None:
-                seen = f"{salt}|{_address(request)}|{agent}".encode()
-                visitor = hashlib.sha256(seen).hexdigest()[:32]
+                who = visitor(request, salt, app.services.settings.trusted_proxies)
                 fact = SignalFact(
-                    key=f"click:cart:{chat}:{product.id}:{visitor}",
+                    key=f"click:cart:{chat}:{product.id}:{who}",
                     chat_id=int(chat),
                     product_id=product.id,
                     member_id=None,
@@ -74,9 +72,3 @@ def mount(http: HttpServer, app: App) -> None:
         raise web.HTTPFound(with_code(target, code or None))
 
     http.add_route("GET", PATH, follow)
-
-
-def _address(request: web.Request) -> str:
-    """The visitor's address: the proxy's X-Forwarded-For first, where one is in front."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip() or request.remote or ""

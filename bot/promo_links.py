@@ -3,7 +3,8 @@ to the product's page, carrying the promotion (`spromo`, and UTM tags for the sh
 analytics), that counts the visit once per person per promotion.
 
 A link button does not say who pressed it, so people are told apart by a salted hash
-of their network address (the proxy's X-Forwarded-For where one is in front) and
+of their network address (from X-Forwarded-For only where the request comes through
+one of our `trusted_proxies`, else anyone could be a new visitor each time) and
 browser: an estimate, said so wherever clicks are shown. Link previews are fetched by
 the platforms' robots, not people: those pass without counting.
 """
@@ -11,7 +12,9 @@ the platforms' robots, not people: those pass without counting.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -54,12 +57,11 @@ def mount(http: HttpServer, app: App) -> None:
                 raise web.HTTPNotFound()
             if not is_preview(agent):
                 salt = await promotions.visitor_salt(session)
-                seen = f"{salt}|{_address(request)}|{agent}".encode()
-                visitor = hashlib.sha256(seen).hexdigest()[:32]
+                who = visitor(request, salt, app.services.settings.trusted_proxies)
                 now = app.services.clock()
-                await promotions.click(session, promotion_id, chat_id, visitor, now)
+                await promotions.click(session, promotion_id, chat_id, who, now)
                 if chat_id is not None:
-                    key = f"click:promo:{promotion_id}:{visitor}:{product.id}"
+                    key = f"click:promo:{promotion_id}:{who}:{product.id}"
                     fact = SignalFact(key, chat_id, product.id, None, Kind.CLICK, now)
                     await signals.record(session, [fact])
         target = with_param(product.url, PROMOTION_PARAM, str(promotion_id))
@@ -74,6 +76,33 @@ def mount(http: HttpServer, app: App) -> None:
     http.add_route("GET", PATH, follow)
 
 
-def _address(request: web.Request) -> str:
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip() or request.remote or ""
+def visitor(request: web.Request, salt: str, trusted: Sequence[str]) -> str:
+    """Who followed a link, as far as a link can tell: a salted hash of their address
+    and browser, never the address itself."""
+    agent = request.headers.get("User-Agent", "")
+    seen = f"{salt}|{address(request, trusted)}|{agent}".encode()
+    return hashlib.sha256(seen).hexdigest()[:32]
+
+
+def address(request: web.Request, trusted: Sequence[str]) -> str:
+    """The visitor's address: the connection's, unless it is one of our proxies
+    (`trusted_proxies`); then the nearest address in X-Forwarded-For that is not one
+    of them (any earlier ones are the visitor's to make up)."""
+    networks = [ipaddress.ip_network(entry, strict=False) for entry in trusted]
+    hops = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
+    found = request.remote or ""
+    for hop in reversed([h for h in hops if h]):
+        if not _within(found, networks):
+            break
+        found = hop
+    return found
+
+
+def _within(
+    address: str, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)

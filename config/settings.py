@@ -10,6 +10,7 @@ them.
 from __future__ import annotations
 
 import io
+import ipaddress
 import os
 import re
 import tomllib
@@ -165,6 +166,12 @@ class Settings(BaseSettings):
         description="The HTTP server's public address (https://bot.example.com), for "
         "share links (/s/...); none without it",
     )
+    trusted_proxies: IdList = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or networks of the reverse proxies in front of the HTTP "
+        "server, comma-separated: only from these is X-Forwarded-For believed when link "
+        "clicks are told apart (anyone else could make up a new visitor per request)",
+    )
     cart_url: str = Field(
         "",
         description="The shop's cart link for the Buy button, with placeholders "
@@ -222,6 +229,23 @@ class Settings(BaseSettings):
             platform, sep, user_id = entry.partition(":")
             if not sep or not platform or not user_id:
                 raise ValueError(f"{entry!r} is not of the form platform:user_id")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an address or network") from None
         return value
 
     @field_validator("discord_guild_ids")

@@ -471,6 +471,15 @@ async def test_the_redirect_counts_one_click_per_visitor_and_none_for_robots(
         other = {"User-Agent": BROWSER, "X-Forwarded-For": "203.0.113.9"}
         await client.get(go.url, allow_redirects=False, headers=other)
         assert len(await clicks(shop)) == 2  # another visitor
+        # Addresses the visitor wrote themselves, before our proxy's: the same visitor.
+        chained = {"User-Agent": BROWSER, "X-Forwarded-For": "6.6.6.6, 203.0.113.9"}
+        await client.get(go.url, allow_redirects=False, headers=chained)
+        assert len(await clicks(shop)) == 2
+        # Not through a proxy of ours: the header is anyone's to make up.
+        configure(shop, cart_url=f"shopify:{SHOP}", public_url=http, trusted_proxies=[])
+        made_up = {"User-Agent": BROWSER, "X-Forwarded-For": "198.51.100.7"}
+        found = await client.get(go.url, allow_redirects=False, headers=made_up)
+        assert found.status == 302 and len(await clicks(shop)) == 2
         # A product without variants; a code nobody has names no buyer; a product's page.
         cap, pants = await product(shop, "CAP-001"), await product(shop, "PNT-001")
         found = await client.get(
