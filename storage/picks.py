@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlalchemy import select as sa_select
@@ -20,7 +21,6 @@ class PickListRecord:
     """A pick list and how many products it holds."""
 
     id: int
-    scope: str
     name: str
     items: int
 
@@ -72,30 +72,34 @@ async def remove(session: AsyncSession, list_id: int, product_id: int) -> bool:
 
 
 async def named(session: AsyncSession, scope: str, name: str) -> PickListRecord | None:
-    """The community's list called `name` (any case, any accents)."""
-    found = [record for record in await lists(session, scope) if fold(record.name) == fold(name)]
+    """The community's list called `name` (any case, any accents: its `name_key`)."""
+    table = table_of(PickList)
+    found = await _lists(session, table.c.scope == scope, table.c.name_key == fold(name))
     return found[0] if found else None
 
 
 async def lists(session: AsyncSession, scope: str) -> list[PickListRecord]:
     """The community's lists, oldest first, with how many products each holds."""
+    return await _lists(session, table_of(PickList).c.scope == scope)
+
+
+async def by_id(session: AsyncSession, scope: str, list_id: int) -> PickListRecord | None:
+    """The community's list with our id `list_id`; another community's is none."""
+    table = table_of(PickList)
+    found = await _lists(session, table.c.scope == scope, table.c.id == list_id)
+    return found[0] if found else None
+
+
+async def _lists(session: AsyncSession, *where: Any) -> list[PickListRecord]:
     table, items = table_of(PickList), table_of(PickItem)
     count = sa_select(func.count()).where(items.c.list_id == table.c.id).scalar_subquery()
     stmt = (
-        sa_select(table.c.id, table.c.scope, table.c.name, count)
-        .where(table.c.scope == scope)
+        sa_select(table.c.id, table.c.name, count)
+        .where(*where)
         .order_by(table.c.created_at, table.c.id)
     )
     rows = (await (await session.connection()).execute(stmt)).all()
-    return [PickListRecord(row[0], row[1], row[2], int(row[3])) for row in rows]
-
-
-async def by_id(session: AsyncSession, list_id: int) -> PickListRecord | None:
-    """The list with our id `list_id` (its item count is not read)."""
-    found = await session.get(PickList, list_id)
-    if found is None or found.id is None:
-        return None
-    return PickListRecord(found.id, found.scope, found.name, 0)
+    return [PickListRecord(row[0], row[1], int(row[2])) for row in rows]
 
 
 async def picks(session: AsyncSession, list_id: int) -> list[Pick]:

@@ -316,24 +316,8 @@ async def forget_detail_before(session: AsyncSession, at: datetime) -> int:
     return (await session.exec(delete(signals).where(signals.c.at < at))).rowcount or 0
 
 
-async def popular(
-    session: AsyncSession,
-    chat_ids: Collection[int] | None,
-    since: date | None,
-    categories: Collection[str] | None,
-    limit: int,
-) -> list[Counts]:
-    """The products with the highest score in these chats (None: every chat) since
-    `since` (None: ever), in these categories (None: all); best first, ties by id."""
-    found = await _sums(session, chat_ids, since, categories)
-    return [counts for counts, _ in found[:limit]]
-
-
 async def _sums(
-    session: AsyncSession,
-    chat_ids: Collection[int] | None,
-    since: date | None,
-    categories: Collection[str] | None = None,
+    session: AsyncSession, chat_ids: Collection[int] | None, since: date | None
 ) -> list[tuple[Counts, str]]:
     """Every product's counts in these chats since `since`, with its category, best
     first (ties by id)."""
@@ -347,8 +331,6 @@ async def _sums(
         .having(sums[-1] > 0)
         .order_by(sums[-1].desc(), table.c.product_id)
     )
-    if categories is not None:
-        stmt = stmt.where(products.c.category.in_(list(categories)))
     if chat_ids is not None:
         stmt = stmt.where(table.c.chat_id.in_(list(chat_ids)))
     if since is not None:

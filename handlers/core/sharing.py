@@ -8,7 +8,8 @@ from handlers.core.context import Context
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.links import ShareLinks
-from handlers.core.model import ChatKind, Direct, Ephemeral, Out, Span, Text, bold
+from handlers.core.model import Out, Span, Text, bold
+from handlers.core.privately import privately
 
 
 def share_message(ctx: Context, name: str, found: ShareLinks) -> list[Out]:
@@ -35,7 +36,4 @@ def share_message(ctx: Context, name: str, found: ShareLinks) -> list[Out]:
             )
         ),
     ]
-    message = Text.of(*parts)
-    if ctx.event.chat.kind is ChatKind.DM:
-        return [message]
-    return [Direct(message), Ephemeral(Text.of(ctx.t(N_("I've written to you privately."))))]
+    return privately(ctx, [Text.of(*parts)])

@@ -15,7 +15,8 @@ from handlers.core.context import Context, Services
 from handlers.core.errors import UserError
 from handlers.core.features import Args, Feature, Role, Scope
 from handlers.core.i18n import N_, Nn_
-from handlers.core.model import Button, Buttons, ChatKind, Direct, Ephemeral, Out, Text
+from handlers.core.model import Button, Buttons, Out, Text
+from handlers.core.privately import privately
 from handlers.core.trends import scope_here, trending_here
 from handlers.discovery import curated, suggest
 from handlers.discovery.lists import Entry, ranked, why_popular
@@ -132,7 +133,7 @@ async def trending(ctx: Context, args: Args) -> Sequence[Out]:
 
 @feature.command("foryou", N_("Products picked for you from what you liked"))
 async def foryou(ctx: Context, args: Args) -> Sequence[Out]:
-    return _private(ctx, await suggest.for_member(ctx))
+    return privately(ctx, await suggest.for_member(ctx))
 
 
 @feature.command("forgetme", N_("Delete your product history"))
@@ -154,7 +155,7 @@ async def forgetme(ctx: Context, args: Args) -> Sequence[Out]:
             Button(ctx.t(N_("Cancel")), action=encode(KEEP, member)),
         ),
     )
-    return _private(ctx, [Buttons(Text.of(text), rows)])
+    return privately(ctx, [Buttons(Text.of(text), rows)])
 
 
 @feature.action(FORGET)
@@ -169,27 +170,19 @@ async def forget(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
         gone.signals + gone.answers,
     )
     kept = ctx.t(N_("Your orders, points, reviews and poll votes are kept."))
-    return _private(ctx, [Text.of(f"{deleted} {kept}")])
+    return privately(ctx, [Text.of(f"{deleted} {kept}")])
 
 
 @feature.action(KEEP)
 async def keep(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     _own(ctx, args)
-    return _private(ctx, [Text.of(ctx.t(N_("Nothing was deleted.")))])
+    return privately(ctx, [Text.of(ctx.t(N_("Nothing was deleted.")))])
 
 
 def _own(ctx: Context, args: tuple[str, ...]) -> None:
     """Only the member who asked may confirm (a group sees the message too)."""
     if args != (str(ctx.member.member_id),):
         raise UserError(N_("Only the person who asked can answer this."))
-
-
-def _private(ctx: Context, outs: list[Out]) -> list[Out]:
-    """What is about one member's own history goes to them alone."""
-    if ctx.event.chat.kind is ChatKind.DM:
-        return outs
-    notice = Ephemeral(Text.of(ctx.t(N_("I've written to you privately."))))
-    return [*(Direct(out) for out in outs if isinstance(out, Text | Buttons)), notice]
 
 
 @feature.job("rollup", every=ROLL_EVERY)

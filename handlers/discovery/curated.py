@@ -116,9 +116,9 @@ async def vote(ctx: Context, args: tuple[str, ...]) -> Sequence[Out]:
     if len(args) != 2 or not all(a.isdigit() and len(a) <= 9 for a in args):
         raise UserError(N_("That button no longer works. Please ask again."))
     list_id, product_id = int(args[0]), int(args[1])
-    record = await picks.by_id(ctx.session, list_id)
+    record = await picks.by_id(ctx.session, await _scope(ctx), list_id)
     held = {p.product_id for p in await picks.picks(ctx.session, list_id)} if record else set()
-    if record is None or record.scope != await _scope(ctx) or product_id not in held:
+    if record is None or product_id not in held:
         raise UserError(N_("That pick is no longer on the list."))
     if not await picks.vote_up(ctx.session, list_id, product_id, ctx.member.member_id):
         return [Ephemeral(Text.of(ctx.t(N_("You have voted for it already."))))]

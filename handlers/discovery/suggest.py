@@ -7,12 +7,11 @@ a history, what is popular here (Gorse's fallback)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
 from handlers.core.context import Context
 from handlers.core.i18n import N_
-from handlers.core.model import Out, Text, bold
-from handlers.core.trends import community_chats
+from handlers.core.model import Buttons, Text, bold
+from handlers.core.trends import community_chats, scope_here
 from handlers.discovery.lists import Entry, ranked
 from storage import signals
 from storage.catalog import ProductRecord, products_by_ids, similar_in_stock
@@ -21,11 +20,10 @@ from storage.text import fold
 
 MOST = 5
 CANDIDATES = 30
-RECENT = timedelta(days=30)  # "popular in this category" looks at the last month
 LIKE_RECENT = 3  # products like the last three looked at
 
 
-async def for_member(ctx: Context) -> list[Out]:
+async def for_member(ctx: Context) -> list[Text | Buttons]:
     member, session = ctx.member.member_id, ctx.session
     # What the member did themselves; an order is what they bought (never a starting
     # point), an arrival someone else's coming.
@@ -38,11 +36,11 @@ async def for_member(ctx: Context) -> list[Out]:
         if fact.size and fact.product_id in known:
             sizes[known[fact.product_id].category].add(fold(fact.size))
     colours = {fold(fact.color) for fact in seen if fact.color}
-    reasons = await _reasons(ctx, seen_ids, known)
+    scope = await scope_here(ctx)
+    reasons = await _reasons(ctx, seen_ids, known, scope)
     fallback = not reasons
     if fallback:
-        chats = await community_chats(ctx)
-        for counts in await signals.popular(session, chats, None, None, CANDIDATES):
+        for counts in await signals.ranked(session, scope, "all"):
             reasons.setdefault(counts.product_id, Text.of(ctx.t(N_("popular here"))))
     skip = await signals.bought(session, member) | set(seen_ids)
     candidates = await products_by_ids(session, [i for i in reasons if i not in skip])
@@ -66,10 +64,12 @@ async def for_member(ctx: Context) -> list[Out]:
 
 
 async def _reasons(
-    ctx: Context, seen_ids: list[int], known: dict[int, ProductRecord]
+    ctx: Context, seen_ids: list[int], known: dict[int, ProductRecord], scope: str
 ) -> dict[int, Text | None]:
-    """Candidates and why, best first: liked by people who liked the same, then popular
-    here in the categories the member looked at (None: the category says why)."""
+    """Candidates and why, best first: liked by people who liked the same, then this
+    month's most popular here in the categories the member looked at (None: the
+    category says why, as ranked by the roll-up job), then what is like what they
+    looked at last."""
     chats = await community_chats(ctx)
     reasons: dict[int, Text | None] = {}
     also = await signals.also_liked(ctx.session, ctx.member.member_id, seen_ids, chats, CANDIDATES)
@@ -78,10 +78,8 @@ async def _reasons(
             name = bold(known[because].name_in(ctx.i18n.language))
             why = ctx.rich(N_("people here who liked {product} also liked it"), product=name)
             reasons.setdefault(product_id, why)
-    categories = list(dict.fromkeys(p.category for p in known.values()))
-    if categories:
-        since = (ctx.now() - RECENT).date()
-        for counts in await signals.popular(ctx.session, chats, since, categories, CANDIDATES):
+    for category in dict.fromkeys(p.category for p in known.values()):
+        for counts in await signals.ranked(ctx.session, scope, "month", category):
             reasons.setdefault(counts.product_id, None)
     # Where the community has said little yet: what is like the last things looked at.
     for product in list(known.values())[:LIKE_RECENT]:

@@ -37,13 +37,10 @@ from handlers.core.model import (
     Button,
     ButtonRows,
     Buttons,
-    ChatKind,
-    Direct,
-    Ephemeral,
     Out,
-    Text,
     bold,
 )
+from handlers.core.privately import privately
 from handlers.products.cards import variant_in_stock, with_code
 from handlers.products.colours import colour_name
 from storage import orders, promotions
@@ -264,7 +261,7 @@ def _colour_choice(
         for colour in colours
     ]
     question = ctx.rich(N_("Which colour of {product}?"), product=bold(_named(ctx, product, None)))
-    return _privately(ctx, [Buttons(question, _rows(buttons))])
+    return privately(ctx, [Buttons(question, _rows(buttons))])
 
 
 def _variant_choice(
@@ -283,7 +280,7 @@ def _variant_choice(
         question = ctx.rich(N_("Which size of {product}?"), product=bold(named))
     else:
         question = ctx.rich(N_("Which one of {product}?"), product=bold(_named(ctx, product, None)))
-    return _privately(ctx, [Buttons(question, _rows(buttons))])
+    return privately(ctx, [Buttons(question, _rows(buttons))])
 
 
 async def _link(ctx: Context, product: ProductRecord, index: int | None, chat: int) -> list[Out]:
@@ -310,7 +307,7 @@ async def _link(ctx: Context, product: ProductRecord, index: int | None, chat: i
     else:  # the shop's id of this one is not in the catalog
         text = ctx.rich(N_("{product} is bought on its page in the shop:"), product=named)
         button = Button(ctx.t(N_("Go to the shop")), url=url)
-    return _privately(ctx, [Buttons(text, ((button,),))])
+    return privately(ctx, [Buttons(text, ((button,),))])
 
 
 async def _sold_out(ctx: Context, product: ProductRecord, variant: str | None) -> list[Out]:
@@ -318,19 +315,10 @@ async def _sold_out(ctx: Context, product: ProductRecord, variant: str | None) -
     named = bold(_named(ctx, product, variant))
     similar = await similar_in_stock(ctx.session, product, SIMILAR)
     if not similar:
-        return _privately(ctx, [ctx.rich(N_("Sorry, {product} is out of stock."), product=named)])
+        return privately(ctx, [ctx.rich(N_("Sorry, {product} is out of stock."), product=named)])
     language = ctx.i18n.language
     rows = tuple(
         (Button(other.name_in(language), action=encode(DETAILS, other.sku)),) for other in similar
     )
     text = ctx.rich(N_("Sorry, {product} is out of stock. Similar ones in stock:"), product=named)
-    return _privately(ctx, [Buttons(text, rows)])
-
-
-def _privately(ctx: Context, outs: list[Text | Buttons]) -> list[Out]:
-    """Here in a private chat; from a group, to the presser's private chat (the link
-    carries their own code), with a note in the group."""
-    if ctx.event.chat.kind is ChatKind.DM:
-        return list(outs)
-    note = Ephemeral(Text.of(ctx.t(N_("I've written to you privately."))))
-    return [*(Direct(out) for out in outs), note]
+    return privately(ctx, [Buttons(text, rows)])
