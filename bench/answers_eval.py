@@ -1,6 +1,6 @@
 """How often product questions get the right answer: the held-out evaluation.
 
-    .venv/bin/python -m bench.answers_eval [--split test|dev|all] [--lexical] [--misses]
+    .venv/bin/python -m bench.answers_eval [--split test|dev|fresh|all] [--lexical] [--misses]
 
 Imports bench/eval/catalog.json (a multi-category English shop) into a fresh SQLite
 database, computes product vectors when the `semantic` extra is installed (unless
@@ -11,7 +11,10 @@ answers a chat message and scores the products it claims to match:
   claimed to match (closest products offered as such are honest).
 Follow-up questions are asked after their context, by the same shopper in one chat.
 Scores are printed per language and per category. The dev split is for tuning; the
-test split is the held-out one that the README reports.
+test split is the held-out one that the README reports. The fresh split
+(bench/eval/fresh.json) was written later by someone who saw only the catalog, never
+the engine nor the other questions, after the test split's misses had been studied: it
+is the one no change was made for.
 """
 
 from __future__ import annotations
@@ -78,7 +81,11 @@ async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
         semantic = app.services.cache(SemanticIndex)
         semantic.use(embedder)
     index = ProductIndex()
-    items = json.loads((HERE / "questions.json").read_text(encoding="utf-8"))
+    items = [
+        item
+        for name in ("questions.json", "fresh.json")
+        for item in json.loads((HERE / name).read_text(encoding="utf-8"))
+    ]
     outcomes = []
     for item in items:
         if split != "all" and item["split"] != split:
@@ -124,7 +131,7 @@ def _pct(outcomes: list[Outcome], field: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("test", "dev", "all"), default="test")
+    parser.add_argument("--split", choices=("test", "dev", "fresh", "all"), default="test")
     parser.add_argument("--lexical", action="store_true", help="without search by meaning")
     parser.add_argument("--misses", action="store_true", help="list the wrong answers")
     args = parser.parse_args()

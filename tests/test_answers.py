@@ -4,6 +4,7 @@ Ukrainian, through the router as chat messages arrive."""
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 
 import pytest
 
@@ -13,6 +14,11 @@ from handlers.catalog.service import import_catalog
 from handlers.core.i18n import I18n
 from handlers.core.model import Out, Text, bold
 from handlers.products import compare, direct
+from handlers.products.finder import find_products
+from handlers.products.index import CatalogTerms, ProductIndex
+from handlers.products.quantity import Quantity
+from handlers.products.query import parse_question
+from storage.catalog import ProductRecord
 from tests.support import Clock, cards, plain, text, user
 
 EUR = "EUR"
@@ -290,3 +296,77 @@ async def test_the_memory_is_per_person_and_per_chat_and_expires(shop: App, cloc
     await ask(shop, "summit 3 tent", who="alice")
     clock.advance(minutes=9)
     assert titles(await ask(shop, "cheaper?", who="alice"))[:1] == ["Ridge 2 Tent"]
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "first"),
+    [
+        ("en", "tent for 1 person", "Bivvy 1 Tent"),
+        ("en", "a 3-person tent", "Summit 3 Tent"),
+        ("pl", "plecak 40 litrów", "Trek 40 Backpack"),
+        ("pl", "namiot 3-osobowy", "Summit 3 Tent"),
+        ("uk", "намет на 3 особи", "Summit 3 Tent"),
+        ("uk", "рюкзак на 28 л", "Trek 28 Backpack"),
+    ],
+)
+async def test_an_amount_with_its_unit_puts_the_product_that_has_it_first(
+    shop: App, language: str, question: str, first: str
+) -> None:
+    assert titles(await ask(shop, question, language=language))[:1] == [first]
+
+
+def test_a_number_before_a_unit_is_no_price() -> None:
+    cold = parse_question("śpiwór do -10 stopni", CatalogTerms())
+    assert cold.max_amount is None
+    assert cold.quantities == [Quantity(compare.Measure.WARMTH, Decimal(10))]
+    warm = parse_question("śpiwór do 10 stopni", CatalogTerms())
+    assert (warm.max_amount, warm.quantities) == (None, [Quantity(compare.Measure.WARMTH, -10)])
+    priced = parse_question("namiot do 200 euro", CatalogTerms())
+    assert (priced.max_amount, priced.quantities) == (Decimal(200), [])
+    battery = parse_question("павербанк на 20000 мА·год", CatalogTerms())
+    assert battery.quantities == [Quantity(compare.Measure.BATTERY, Decimal(20000))]
+
+
+async def test_a_misspelt_word_of_another_language_is_still_understood(shop: App) -> None:
+    # "рюкзк" is one letter short of "рюкзак" (backpack), which the catalog never says.
+    found = titles(await ask(shop, "рюкзк trek", language="uk"))
+    assert found and all("Trek" in title for title in found)
+
+
+def _described(description: str) -> ProductRecord:
+    return ProductRecord("X", "X", description, "C", 100, EUR, None, None, (), 1)
+
+
+@pytest.mark.parametrize(
+    ("description", "measure", "expected"),
+    [
+        ("23 cm serrated bread knife.", compare.Measure.CAPACITY, Decimal(23)),
+        ("Beach towel, 180 x 100 cm.", compare.Measure.CAPACITY, Decimal(18000)),
+        ("Two-person tent, 2.1 kg.", compare.Measure.PEOPLE, Decimal(2)),
+        ("Power bank, 20,000 mAh, two ports.", compare.Measure.BATTERY, Decimal(20000)),
+        ("Lightweight 4.5 tog summer duvet.", compare.Measure.WEIGHT, Decimal("4.5")),
+        ("Enamel mug.", compare.Measure.LENGTH, None),
+    ],
+)
+def test_what_a_products_text_says_it_measures(
+    description: str, measure: compare.Measure, expected: Decimal | None
+) -> None:
+    assert compare.value(_described(description), measure) == expected
+
+
+async def test_a_word_only_in_what_a_product_is_for_claims_no_match(app: App) -> None:
+    bag = _product(
+        "BAG-9",
+        "Metro Commuter Backpack",
+        "Bags",
+        "79.00",
+        "22 L daypack with a padded sleeve for tablets.",
+        stock=3,
+    )
+    assert (await import_catalog(app.db, json.dumps([bag]).encode(), Format.JSON)).ok
+    async with app.db.session() as session:
+        tablets = await find_products(session, ProductIndex(), "do you sell tablets?", 3)
+        daypack = await find_products(session, ProductIndex(), "a 22 l daypack", 3)
+    # Not a tablet: offered as the closest thing, never claimed to be one.
+    assert (tablets.matches, [p.sku for p in tablets.suggestions]) == ([], ["BAG-9"])
+    assert [p.sku for p in daypack.matches][:1] == ["BAG-9"]  # what it is, said first

@@ -26,6 +26,10 @@ class Measure(StrEnum):
     WEIGHT = "weight"
     WARMTH = "warmth"  # a duvet's tog, or minus a sleeping bag's comfort temperature
     POWER = "power"  # watts
+    # Named with an amount only ("2-person tent", "20000 mAh", "a 23 cm knife"):
+    PEOPLE = "people"
+    BATTERY = "battery"  # mAh
+    LENGTH = "length"  # cm; an area in cm² where the text gives "180 x 100 cm"
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,12 @@ def comparison_of(question: str) -> Comparison | None:
 
 
 _LITRES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ml|l|litres?|liters?|ltr)(?!\w)")
-_PEOPLE = re.compile(r"(\d+)[- ]?(?:person|people|persons|man|seater)(?!\w)")
+_PEOPLE = re.compile(
+    r"(\d+|one|two|three|four|five|six|eight)[- ]?(?:person|people|persons|man|seater)(?!\w)"
+)
+_NUMERALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8}
+_MAH = re.compile(r"(\d{1,3}(?:[ ,.]\d{3})+|\d+)\s*mah(?!\w)")
+_CM = re.compile(r"(\d+(?:[.,]\d+)?)(?:\s*x\s*(\d+(?:[.,]\d+)?))?\s*(cm|mm|m)(?!\w)")
 _GRAMS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|g)(?!\w)")
 _COMFORT = re.compile(r"(?:comfort|rated|limit|down to)\D{0,20}?(-?\d+)\s*°?\s*c(?!\w)")
 _TOG = re.compile(r"(\d+(?:[.,]\d+)?)\s*tog(?!\w)")
@@ -109,26 +118,57 @@ def value(product: ProductRecord, measure: Measure) -> Decimal | None:
         return Decimal(product.price_minor)
     text = fold(f"{product.name}. {product.description}").replace("−", "-")
     if measure is Measure.CAPACITY:
+        # What "bigger" means for the kind: litres, then people, then length or area.
         litres = _LITRES.search(text)
         if litres:
-            amount = Decimal(litres.group(1).replace(",", "."))
+            amount = _decimal(litres.group(1))
             return amount / 1000 if litres.group(2) == "ml" else amount
-        people = _PEOPLE.search(text)
-        return Decimal(people.group(1)) if people else None
+        return _people(text) or _length(text)
+    if measure is Measure.PEOPLE:
+        return _people(text)
+    if measure is Measure.LENGTH:
+        return _length(text)
+    if measure is Measure.BATTERY:
+        mah = _MAH.search(text)
+        return Decimal(re.sub(r"\D", "", mah.group(1))) if mah else None
     if measure is Measure.WEIGHT:
         grams = _GRAMS.search(text)
         if not grams:
-            return None
-        amount = Decimal(grams.group(1).replace(",", "."))
+            # A "lighter" duvet is a thinner one: the lower tog.
+            tog = _TOG.search(text)
+            return _decimal(tog.group(1)) if tog else None
+        amount = _decimal(grams.group(1))
         return amount * 1000 if grams.group(2) == "kg" else amount
     if measure is Measure.POWER:
         watts = _WATTS.search(text)
-        return Decimal(watts.group(1).replace(",", ".")) if watts else None
+        return _decimal(watts.group(1)) if watts else None
     tog = _TOG.search(text)
     if tog:
-        return Decimal(tog.group(1).replace(",", "."))
+        return _decimal(tog.group(1))
     comfort = _COMFORT.search(text)
     return -Decimal(comfort.group(1)) if comfort else None
+
+
+def _decimal(digits: str) -> Decimal:
+    return Decimal(digits.replace(",", "."))
+
+
+def _people(text: str) -> Decimal | None:
+    people = _PEOPLE.search(text)
+    if not people:
+        return None
+    found = people.group(1)
+    return Decimal(_NUMERALS.get(found) or found)
+
+
+def _length(text: str) -> Decimal | None:
+    """A length in cm ("23 cm", "2 m"), or an area in cm² ("180 x 100 cm")."""
+    size = _CM.search(text)
+    if not size:
+        return None
+    scale = {"mm": Decimal("0.1"), "cm": Decimal(1), "m": Decimal(100)}[size.group(3)]
+    first = _decimal(size.group(1)) * scale
+    return first * _decimal(size.group(2)) * scale if size.group(2) else first
 
 
 def kind(product: ProductRecord) -> tuple[str, str]:

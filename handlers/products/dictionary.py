@@ -10,25 +10,39 @@ itself knows (translated tags or names) is left as it is. The word lists live in
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from rapidfuzz import fuzz, process
+
 from storage.text import words
 
 FILES = Path(__file__).parent / "dictionary"
 LONGEST = 4  # words in the longest phrase looked up
+# A word of at least TYPO_MIN letters one slip from a dictionary word (ratio >= cutoff:
+# one letter missing, extra or changed in five to ten letters) is read as that word.
+TYPO_MIN = 5
+TYPO_CUTOFF = 85
 
 
 @dataclass(frozen=True)
 class Dictionary:
     phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded words -> English words
 
-    def translate(self, tokens: list[str], known: Callable[[str], bool]) -> list[str]:
+    words: tuple[str, ...]  # every word of the phrases, sorted: what typos are fixed to
+
+    def translate(
+        self, tokens: list[str], known: Callable[[str], bool], kept: Callable[[str], bool]
+    ) -> list[str]:
         """`tokens` with each phrase the catalog does not know (some word of it is new to
         it) replaced by its English, where the catalog knows every English word of it;
-        longest phrases first."""
+        longest phrases first. A word neither knows is read as the dictionary's closest
+        word where one is close ("sepedah" -> "sepeda", "чайнк" -> "чайник"), unless
+        `kept` (small words, units)."""
+        tokens = [t if known(t) or kept(t) else self._spelled(t) for t in tokens]
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -44,6 +58,16 @@ class Dictionary:
                 i += 1
         return out
 
+    def _spelled(self, token: str) -> str:
+        if len(token) < TYPO_MIN or not token.isalpha() or self._has(token):
+            return token
+        found = process.extractOne(token, self.words, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        return str(found[0]) if found else token
+
+    def _has(self, word: str) -> bool:
+        i = bisect.bisect_left(self.words, word)
+        return i < len(self.words) and self.words[i] == word
+
 
 @cache
 def dictionary() -> Dictionary:
@@ -58,4 +82,4 @@ def dictionary() -> Dictionary:
                 key = tuple(words(form))
                 if key and target and key != target:
                     phrases.setdefault(key, target)  # the first meaning listed wins
-    return Dictionary(phrases)
+    return Dictionary(phrases, tuple(sorted({w for key in phrases for w in key})))

@@ -3,6 +3,7 @@ closest products, clearly labelled as suggestions (never passed off as a match).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -10,14 +11,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.core.context import Context, Services
 from handlers.products.index import CatalogTerms, ProductIndex
+from handlers.products.quantity import by_fit
 from handlers.products.query import ParsedQuery, parse_question
 from handlers.products.semantic import SemanticIndex
 from storage.catalog import ProductRecord, product_by_sku, products_by_ids
-from storage.search import SearchFilters, passing, search_products
+from storage.search import SearchFilters, SearchTerm, passing, search_products
+from storage.text import words
 
 NEAREST = 30  # products search by meaning ranks
 POOL = 10  # lexical results fused with them
 RRF_K = 60
+OPENING_WORDS = 6  # of a description, that may say what the product is
+_CLAUSE = re.compile(r"[,.;:(]|\s(?:with|for|that|which|and)\s", re.IGNORECASE)
 AGREE = 1  # the best loose lexical result must be the best by meaning too
 # How far a product's similarity to the question stands out (semantic._closest), set on
 # bench/eval's dev split: at or above MATCH a product is claimed to match (above every
@@ -66,11 +71,12 @@ async def find_products(
     """Lexical search, and with `semantic` also search by meaning, the two fused.
     `previous`: the question this one follows up ("and in black?" after "rain jacket"):
     its words still count, and its filters where this one names none."""
-    lexical = await _lexical(session, index, question, max(limit, POOL), previous)
+    pool = max(limit, POOL)
+    lexical = await _lexical(session, index, question, pool, previous)
     if _settled(lexical) or semantic is None or not await semantic.ready(session):
         return _cut(lexical, limit)
     meaning = f"{previous} {question}" if previous else question
-    return await fuse(session, lexical, await semantic.nearest(meaning, NEAREST), limit)
+    return _cut(await fuse(session, lexical, await semantic.nearest(meaning, NEAREST), pool), limit)
 
 
 def _settled(lexical: Answer) -> bool:
@@ -83,7 +89,10 @@ def _settled(lexical: Answer) -> bool:
 
 
 def _cut(answer: Answer, limit: int) -> Answer:
-    answer.matches, answer.suggestions = answer.matches[:limit], answer.suggestions[:limit]
+    """The first `limit` of each list, those with the amounts asked for ("1,7 l") first."""
+    wanted = answer.parsed.quantities
+    answer.matches = by_fit(answer.matches, wanted)[:limit]
+    answer.suggestions = by_fit(answer.suggestions, wanted)[:limit]
     return answer
 
 
@@ -110,9 +119,43 @@ async def _lexical(
         ids = await search_products(
             session, terms, match_all=True, filters=parsed.filters(), limit=limit
         )
-        if ids:
-            return Answer(parsed, matches=await products_by_ids(session, ids))
+        asked = [catalog.expand(word) for word in parsed.terms]
+        found = [p for p in await products_by_ids(session, ids) if _names_it(p, asked)]
+        if found:
+            return Answer(parsed, matches=found)
     return await _closest(session, parsed, catalog, limit)
+
+
+def _names_it(product: ProductRecord, terms: list[SearchTerm]) -> bool:
+    """Whether a word of the question is in what the product is called (name, category,
+    tags, in any language), not only in its description: "laptops" in a backpack's
+    description ("a sleeve for laptops") does not make it a laptop."""
+    if not terms:
+        return True  # browsing by filters alone
+    names = [*product.names.values(), *product.category_names.values()]
+    said = [_what_it_is(product.description), *map(_what_it_is, product.descriptions.values())]
+    called = set(words(" ".join([product.name, product.category, *product.tags, *names, *said])))
+    return any(
+        any(w.startswith(t.words[0]) for w in called)
+        if t.prefix
+        else any(_inflected(w, said) for w in t.words for said in called)
+        for t in terms
+    )
+
+
+def _what_it_is(description: str) -> str:
+    """The description's opening, which says what the product is ("28 L daypack", "Two-
+    person backpacking tent"), without what it is for or comes with."""
+    opening = _CLAUSE.split(description, maxsplit=1)[0]
+    return " ".join(opening.split()[:OPENING_WORDS])
+
+
+def _inflected(one: str, other: str) -> bool:
+    """The same word, give or take a short ending ("backpacks", "backpack")."""
+    if one == other:
+        return True
+    short, long = sorted((one, other), key=len)
+    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2
 
 
 async def _closest(

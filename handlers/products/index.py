@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.products.dictionary import dictionary
 from handlers.products.lexicon import STOPWORDS
 from storage.catalog import catalog_revision
 from storage.search import SearchTerm, categories, currencies, variant_colors, vocabulary
@@ -41,13 +42,22 @@ class CatalogTerms:
         plecaki) but not longer words (backpacking); an unknown one is a prefix."""
         if term not in self.vocabulary:
             return SearchTerm((term,), prefix=True)
+        words = self._inflections(term)
+        # A word of another language that a few products carry as a tag ("plecak") also
+        # finds the products that say it in English ("backpack").
+        english = dictionary().phrases.get((term,), ())
+        if len(english) == 1 and english[0] in self.vocabulary:
+            words += [w for w in self._inflections(english[0]) if w not in words]
+        return SearchTerm(tuple(words))
+
+    def _inflections(self, term: str) -> list[str]:
         i = bisect.bisect_left(self.sorted_terms, term)
         words = []
         while i < len(self.sorted_terms) and self.sorted_terms[i].startswith(term):
             if len(self.sorted_terms[i]) <= len(term) + MAX_INFLECTION:
                 words.append(self.sorted_terms[i])
             i += 1
-        return SearchTerm(tuple(words))
+        return words
 
     def correct(self, token: str, loose: bool = False) -> str | None:
         """The catalog term `token` most likely means: itself, an inflection, a typo fix."""

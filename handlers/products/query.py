@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import UnknownCurrencyError, get_currency_precision
 
+from handlers.products import quantity
 from handlers.products.dictionary import dictionary
 from handlers.products.index import CatalogTerms
 from handlers.products.lexicon import (
@@ -53,6 +54,7 @@ class ParsedQuery:
     size: str | None = None
     categories: list[str] = field(default_factory=list)  # exact catalog names
     category_words: list[str] = field(default_factory=list)
+    quantities: list[quantity.Quantity] = field(default_factory=list)  # "1,7 l", "-10 °C"
 
     @property
     def has_filters(self) -> bool:
@@ -80,6 +82,7 @@ class ParsedQuery:
             size=self.size or before.size,
             categories=self.categories or before.categories,
             category_words=self.category_words or before.category_words,
+            quantities=self.quantities or before.quantities,
         )
 
     def filters(self, with_variant: bool = True) -> SearchFilters:
@@ -137,12 +140,14 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
             if any(c.isdigit() for c in m.group(0)) and any(c.isalpha() for c in m.group(0))
         ]
     )
-    toks = dictionary().translate(tokens(_join_hyphenated(question, catalog)), catalog.knows)
+    toks = dictionary().translate(tokens(_join_hyphenated(question, catalog)), catalog.knows, _kept)
     candidates: list[str] = []
     i = 0
     while i < len(toks):
         i = _parse_at(toks, i, parsed, catalog, candidates)
     _take_categories(parsed, candidates, catalog)
+    if parsed.quantities:  # "suhu -10": the word for what the amount measures says no more
+        candidates = [w for w in candidates if w not in quantity.MEASURE_NOUNS]
     for word in candidates:
         corrected = catalog.correct(word)
         if corrected is None:
@@ -153,6 +158,11 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
     return parsed
 
 
+def _kept(token: str) -> bool:
+    """Words never read as a misspelling of another: small words and units."""
+    return token in STOPWORDS or quantity.is_unit(token)
+
+
 def _parse_at(
     toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms, candidates: list[str]
 ) -> int:
@@ -161,6 +171,9 @@ def _parse_at(
         after = construct(toks, i, parsed)
         if after is not None:
             return after
+    after = _quantity(toks, i, parsed, catalog, candidates)
+    if after is not None:
+        return after
     amount = _amount(toks[i])
     if amount is not None:
         return _parse_amount(toks, i, amount, parsed, candidates)
@@ -183,7 +196,8 @@ def _price_words(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
             _note_currency(parsed, toks[j])
             j += 1
         amount = _amount(toks[j]) if j < len(toks) else None
-        if amount is not None:
+        unit = toks[j + 1] if j + 1 < len(toks) else ""
+        if amount is not None and not quantity.is_unit(unit):  # "do 10 stopni": no price
             j = _skip_currency(toks, j + 1, parsed)
             if tok in _BETWEEN or tok in PRICE_MIN:
                 parsed.min_amount = amount
@@ -209,6 +223,21 @@ def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
         parsed.size = tok.upper()  # "xl" anywhere; "m" right after a colour: "blue, m"
         return i + 1
     return None
+
+
+def _quantity(
+    toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms, candidates: list[str]
+) -> int | None:
+    """ "1,7 l", "-10 stopni", "2-person": an amount the product itself should have. Its
+    number is searched for too where the catalog has it ("Trek 55": "plecak 55 litrów")."""
+    found = quantity.read(toks, i)
+    if found is None:
+        return None
+    parsed.quantities.append(found[0])
+    digits = toks[i + 1] if toks[i] == "-" else toks[i]
+    if catalog.knows(digits):
+        candidates.append(digits)
+    return found[1]
 
 
 def _colours(toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms) -> int | None:

@@ -125,7 +125,7 @@ def _refines(words: list[str], parsed: ParsedQuery) -> bool:
     """Whether the message narrows the last question rather than asking a new one: a
     colour, size or budget alone ("in black?", "size 47"), or a short message
     starting with "and" ("and waterproof?")."""
-    if not parsed.terms and not parsed.unknown and parsed.has_filters:
+    if not parsed.terms and not parsed.unknown and (parsed.has_filters or parsed.quantities):
         return True
     return bool(words) and words[0] in _MARKERS and len(words) <= SHORT + 1
 
@@ -150,12 +150,19 @@ async def _compared(
         limit=SAME_KIND,
     )
     candidates = await products_by_ids(asker.session, ids)
+    wanted: set[int] = set()
     if comparison.rest.strip():
-        # The question names the kind it wants ("a cheaper frying pan than the skillet").
+        # The question names what it wants ("a cheaper frying pan than the skillet", "a
+        # lighter one, for summer"): those come first.
         named = await asker.find(comparison.rest)
-        candidates += [p for p in named.matches if p.category == category]
+        same_kind = [p for p in named.matches if p.category == category]
+        candidates += same_kind
+        catalog = await asker.index.terms(asker.session)
+        if any(last_word not in catalog.expand(t).words for t in named.parsed.terms):
+            wanted = {p.id for p in same_kind}  # it says more than the kind ("for summer")
     unique = list({p.id: p for p in candidates}.values())
-    better = compare.ranked(reference, unique, comparison)[: asker.limit]
+    ranked = compare.ranked(reference, unique, comparison)
+    better = sorted(ranked, key=lambda p: p.id not in wanted)[: asker.limit]
     parsed = ParsedQuery(terms=[last_word] if last_word else [])
     answer = Answer(parsed, matches=better, miss=Miss.NONE if better else Miss.NO_MATCH)
     shown_ids = tuple(p.id for p in better) or (reference.id,)
