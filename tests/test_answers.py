@@ -14,6 +14,7 @@ from handlers.catalog.service import import_catalog
 from handlers.core.i18n import I18n
 from handlers.core.model import Out, Text, bold
 from handlers.products import compare, direct
+from handlers.products.colours import colour_name
 from handlers.products.finder import find_products
 from handlers.products.index import CatalogTerms, ProductIndex
 from handlers.products.quantity import Quantity
@@ -221,6 +222,7 @@ async def test_colours_and_sizes_are_listed_in_the_shoppers_language(shop: App) 
         ("en", "nimbus rain jacket", "and in olive?", "what about size L?"),
         ("pl", "Nimbus Rain Jacket", "a w oliwkowym?", "a rozmiar L?"),
         ("uk", "Nimbus Rain Jacket", "а в оливковому?", "а розмір L?"),
+        ("fi", "Nimbus Rain Jacket", "entä oliivinvihreänä?", "entä L-koossa?"),
     ],
 )
 async def test_follow_ups_refine_the_last_question(
@@ -229,7 +231,7 @@ async def test_follow_ups_refine_the_last_question(
     assert titles(await ask(shop, first, language=language))[0] == "Nimbus Rain Jacket"
     olive = await ask(shop, refine, language=language)
     i18n = I18n(language)
-    colour = "olive" if language == "en" else {"pl": "oliwkowy", "uk": "оливковий"}[language]
+    colour = colour_name("olive", language)
     expected = said_n(
         language, direct.VARIANT_LEFT, 5, product="Nimbus Rain Jacket", variant=colour
     )
@@ -370,3 +372,31 @@ async def test_a_word_only_in_what_a_product_is_for_claims_no_match(app: App) ->
     # Not a tablet: offered as the closest thing, never claimed to be one.
     assert (tablets.matches, [p.sku for p in tablets.suggestions]) == ([], ["BAG-9"])
     assert [p.sku for p in daypack.matches][:1] == ["BAG-9"]  # what it is, said first
+
+
+async def test_comparatives_read_spf_waterproof_ratings_and_length(app: App) -> None:
+    products = [
+        _product("SUN-30", "Solis SPF 30 Sun Spray", "Beauty", "15.00", "SPF 30 spray, 150 ml."),
+        _product("SUN-50", "Solis SPF 50+ Sun Lotion", "Beauty", "18.00", "SPF 50+ lotion."),
+        _product("RJ-1", "Cirrus Rain Jacket", "Rainwear", "120.00", "Waterproof 10,000 mm."),
+        _product("RJ-2", "Stratus Rain Jacket", "Rainwear", "180.00", "Waterproof 20,000 mm."),
+        _product("KN-1", "Kenji Chef's Knife", "Kitchen", "79.00", "20 cm chef's knife."),
+        _product("KN-2", "Kenji Bread Knife", "Kitchen", "45.00", "23 cm serrated bread knife."),
+    ]
+    for product in products:
+        product["stock"] = 5
+    assert (await import_catalog(app.db, json.dumps(products).encode(), Format.JSON)).ok
+    asked = [
+        ("en", "a jacket more waterproof than the Cirrus", "Stratus Rain Jacket"),
+        ("pl", "nóż dłuższy niż Kenji Chef's Knife", "Kenji Bread Knife"),
+        ("uk", "є з вищим SPF ніж Solis SPF 30?", "Solis SPF 50+ Sun Lotion"),
+        ("en", "jaket lagi murah dari Stratus", "Cirrus Rain Jacket"),  # chat Malay
+    ]
+    for language, question, first in asked:
+        assert titles(await ask(app, question, language=language))[:1] == [first], question
+    outs = await ask(app, "a longer knife than the Kenji Bread Knife")
+    assert plain(outs) == said(
+        "en", compare._NOTHING_BEATS[(compare.Measure.LENGTH, False)], product="Kenji Bread Knife"
+    )
+    # "Higher" alone says nothing about SPF: no comparison is made of it.
+    assert compare.comparison_of("a higher chair than the Fireside") is None

@@ -30,6 +30,8 @@ class Measure(StrEnum):
     PEOPLE = "people"
     BATTERY = "battery"  # mAh
     LENGTH = "length"  # cm; an area in cm² where the text gives "180 x 100 cm"
+    SPF = "spf"  # sun protection factor
+    WATERPROOF = "waterproof"  # a fabric's rating, in mm of water
 
 
 @dataclass(frozen=True)
@@ -45,30 +47,62 @@ def _stems(listed: str) -> tuple[str, ...]:
 
 
 # Stems (folded) in the six languages, each with what it compares and which way. Malay
-# and Indonesian compare with "lebih" ("lebih murah"): "murah" alone means cheap.
+# and Indonesian compare with "lebih" or, in chat Malay, "lagi" ("lagi murah"): "murah"
+# alone means cheap. Where two could match ("більш водонепроникна", "більший"), the
+# longer, earlier entry wins.
 _WORDS: tuple[tuple[tuple[str, ...], Measure, bool], ...] = (
-    (_stems("cheaper,tansz,taniej,дешевш,halvemp,lebih murah"), Measure.PRICE, True),
     (
-        _stems("pricier,more expensive,drozsz,drozej,дорожч,kalliimp,lebih mahal"),
+        _stems(
+            "more waterproof,bardziej wodoodporn,більш водонепроникн,vedenpitavamp,"
+            "lebih kalis air,lagi kalis air,lebih tahan air"
+        ),
+        Measure.WATERPROOF,
+        False,
+    ),
+    (
+        _stems("cheaper,tansz,taniej,дешевш,halvemp,lebih murah,lagi murah,murah sikit"),
+        Measure.PRICE,
+        True,
+    ),
+    (
+        _stems("pricier,more expensive,drozsz,drozej,дорожч,kalliimp,lebih mahal,lagi mahal"),
         Measure.PRICE,
         False,
     ),
     (
-        _stems("bigger,larger,roomier,wieksz,більш,isomp,suuremp,lebih besar"),
+        _stems(
+            "bigger,larger,roomier,more capacity,higher capacity,wieksz,більш,isomp,suuremp,"
+            "lebih besar,lagi besar,lebih gede,lebih gedhe,gedean"
+        ),
         Measure.CAPACITY,
         False,
     ),
     (
-        _stems("smaller,mniejsz,менший,менша,меншого,pienemp,lebih kecil"),
+        _stems("smaller,mniejsz,менший,менша,меншого,pienemp,lebih kecil,lagi kecil,kecilan"),
         Measure.CAPACITY,
         True,
     ),
-    (_stems("lighter,lzejsz,легш,kevyemp,lebih ringan"), Measure.WEIGHT, True),
-    (_stems("heavier,ciezsz,важч,painavamp,lebih berat"), Measure.WEIGHT, False),
-    (_stems("warmer,cieplejsz,тепліш,lampimamp,lebih hangat,lebih panas"), Measure.WARMTH, False),
+    (_stems("longer,dluzsz,довш,pidemp,lebih panjang,lagi panjang"), Measure.LENGTH, False),
+    (_stems("shorter,krotsz,коротш,lyhyemp,lebih pendek,lagi pendek"), Measure.LENGTH, True),
+    (_stems("lighter,lzejsz,легш,kevyemp,lebih ringan,lagi ringan"), Measure.WEIGHT, True),
+    (_stems("heavier,ciezsz,важч,painavamp,lebih berat,lagi berat"), Measure.WEIGHT, False),
+    (
+        _stems(
+            "warmer,cieplejsz,тепліш,lampimamp,lebih hangat,lebih panas,lebih anget,"
+            "lagi hangat,lagi panas"
+        ),
+        Measure.WARMTH,
+        False,
+    ),
     (
         _stems("more powerful,stronger,mocniejsz,потужніш,tehokkaamp,lebih laju,lebih kuat"),
         Measure.POWER,
+        False,
+    ),
+    # "Higher" says what is higher only beside "SPF" (see comparison_of).
+    (
+        _stems("higher,wyzsz,вищ,korkeamp,lebih tinggi,lagi tinggi,tinggi sikit"),
+        Measure.SPF,
         False,
     ),
 )
@@ -83,7 +117,7 @@ def comparison_of(question: str) -> Comparison | None:
         pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else token
         for stems, measure, less in _WORDS:
             stem = next((s for s in stems if pair.startswith(s) or token.startswith(s)), None)
-            if stem is None:
+            if stem is None or (measure is Measure.SPF and "spf" not in tokens):
                 continue
             width = 2 if " " in stem else 1
             before, after = tokens[:i], tokens[i + width :]
@@ -101,9 +135,13 @@ def comparison_of(question: str) -> Comparison | None:
 _LITRES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ml|l|litres?|liters?|ltr)(?!\w)")
 _PEOPLE = re.compile(
     r"(\d+|one|two|three|four|five|six|eight)[- ]?(?:person|people|persons|man|seater)(?!\w)"
+    r"|sleeps (\d+|one|two|three|four|five|six|eight)(?!\w)"
 )
 _NUMERALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8}
 _MAH = re.compile(r"(\d{1,3}(?:[ ,.]\d{3})+|\d+)\s*mah(?!\w)")
+_SPF = re.compile(r"spf\s*(\d+)(\+?)")
+_RATING = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*mm(?!\w)")
+_R_VALUE = re.compile(r"r[- ]?value\s*(\d+(?:[.,]\d+)?)")
 _CM = re.compile(r"(\d+(?:[.,]\d+)?)(?:\s*x\s*(\d+(?:[.,]\d+)?))?\s*(cm|mm|m)(?!\w)")
 _GRAMS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|g)(?!\w)")
 _COMFORT = re.compile(r"(?:comfort|rated|limit|down to)\D{0,20}?(-?\d+)\s*°?\s*c(?!\w)")
@@ -123,14 +161,19 @@ def value(product: ProductRecord, measure: Measure) -> Decimal | None:
         if litres:
             amount = _decimal(litres.group(1))
             return amount / 1000 if litres.group(2) == "ml" else amount
-        return _people(text) or _length(text)
+        return _people(text) or _mah(text) or _length(text)
     if measure is Measure.PEOPLE:
         return _people(text)
     if measure is Measure.LENGTH:
         return _length(text)
     if measure is Measure.BATTERY:
-        mah = _MAH.search(text)
-        return Decimal(re.sub(r"\D", "", mah.group(1))) if mah else None
+        return _mah(text)
+    if measure is Measure.SPF:
+        spf = _SPF.search(text)
+        return Decimal(spf.group(1)) + (Decimal("0.5") if spf.group(2) else 0) if spf else None
+    if measure is Measure.WATERPROOF:
+        rating = _RATING.search(text) if "waterproof" in text else None
+        return _decimal(rating.group(1)) if rating else None
     if measure is Measure.WEIGHT:
         grams = _GRAMS.search(text)
         if not grams:
@@ -145,25 +188,37 @@ def value(product: ProductRecord, measure: Measure) -> Decimal | None:
     tog = _TOG.search(text)
     if tog:
         return _decimal(tog.group(1))
+    r_value = _R_VALUE.search(text)  # a sleeping pad's insulation from the ground
+    if r_value:
+        return _decimal(r_value.group(1))
     comfort = _COMFORT.search(text)
     return -Decimal(comfort.group(1)) if comfort else None
 
 
 def _decimal(digits: str) -> Decimal:
+    """ "1,5" and "1.5" are one and a half; "10,000" is ten thousand."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", digits):
+        return Decimal(digits.replace(",", ""))
     return Decimal(digits.replace(",", "."))
+
+
+def _mah(text: str) -> Decimal | None:
+    mah = _MAH.search(text)
+    return Decimal(re.sub(r"\D", "", mah.group(1))) if mah else None
 
 
 def _people(text: str) -> Decimal | None:
     people = _PEOPLE.search(text)
     if not people:
         return None
-    found = people.group(1)
+    found = people.group(1) or people.group(2)
     return Decimal(_NUMERALS.get(found) or found)
 
 
 def _length(text: str) -> Decimal | None:
     """A length in cm ("23 cm", "2 m"), or an area in cm² ("180 x 100 cm")."""
-    size = _CM.search(text)
+    # Not a fabric's waterproof rating ("3,000 mm"), which is no length.
+    size = next((m for m in _CM.finditer(text) if "," not in m.group(1)), None)
     if not size:
         return None
     scale = {"mm": Decimal("0.1"), "cm": Decimal(1), "m": Decimal(100)}[size.group(3)]
@@ -208,6 +263,10 @@ _NOTHING_BEATS = {
     (Measure.WEIGHT, False): N_("Nothing of its kind here is heavier than {product}."),
     (Measure.WARMTH, False): N_("Nothing of its kind here is warmer than {product}."),
     (Measure.POWER, False): N_("Nothing of its kind here is more powerful than {product}."),
+    (Measure.LENGTH, False): N_("Nothing of its kind here is longer than {product}."),
+    (Measure.LENGTH, True): N_("Nothing of its kind here is shorter than {product}."),
+    (Measure.SPF, False): N_("Nothing of its kind here has a higher SPF than {product}."),
+    (Measure.WATERPROOF, False): N_("Nothing of its kind here is more waterproof than {product}."),
 }
 _UNKNOWN = {
     Measure.CAPACITY: N_("The description of {product} doesn't give its size, so I can't compare."),
@@ -216,6 +275,11 @@ _UNKNOWN = {
         "The description of {product} doesn't say how warm it is, so I can't compare."
     ),
     Measure.POWER: N_("The description of {product} doesn't give its power, so I can't compare."),
+    Measure.LENGTH: N_("The description of {product} doesn't give its length, so I can't compare."),
+    Measure.SPF: N_("The description of {product} doesn't give its SPF, so I can't compare."),
+    Measure.WATERPROOF: N_(
+        "The description of {product} doesn't give its waterproof rating, so I can't compare."
+    ),
 }
 
 

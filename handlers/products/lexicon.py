@@ -35,10 +35,11 @@ STOPWORDS = folded(
     # Malay / Indonesian
     " ada tak apa adakah apakah berapa harga untuk dengan dan atau yang di ke dari ini"
     " itu saya aku mau ingin cari mencari nak boleh tolong warna dalam punya jual kah"
-    " ya tidak nggak gak sih dong ni tu murah"
+    " ya tidak nggak gak sih dong ni tu murah kalau lalu"
     # Finnish
     " onko teilla sinulla minulla on ja tai se ne mita paljonko maksaa maksavat hinta"
     " kuinka etsin haluan tarvitsen jokin jotain myyttekö myytteko ostaa varia halpa halpoja"
+    " loytyyko loytyy saako saisiko sita sen enta entas"
     # Ukrainian
     " чи є у вас ви маєте скільки коштує коштують ціна для з і та або в на що який яка"
     " яке які має мають шукаю хочу потрібен потрібна потрібно будь ласка колір кольору"
@@ -95,38 +96,46 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     "blue": (
         "blue navy sky cobalt denim indigo azure royal teal",
         "niebieski niebieska niebieskie niebieskiego niebieskiej niebieskim granatowy"
-        " granatowa granatowe biru sininen sinisen sinisena sininen синій синя синє сині"
+        " granatowa granatowe biru sininen sinisen sinisena siniset sinista sinisia tummansininen"
+        " tummansinisen vaaleansininen синій синя синє сині"
         " синього блакитний блакитна",
     ),
     "red": (
         "red burgundy maroon crimson wine brick cherry",
         "czerwony czerwona czerwone czerwonego czerwonej merah punainen punaisen punaisena"
+        " punaiset punaista punaisia"
         " червоний червона червоне червоні",
     ),
     "green": (
         "green olive sage forest mint emerald khaki moss",
         "zielony zielona zielone zielonego zielonej oliwkowy oliwkowa hijau vihrea vihrean"
+        " vihreana vihreat vihreaa oliivinvihrea oliivinvihrean oliivinvihreana oliivinvihreat oliivi"
         " зелений зелена зелене зелені оливковий",
     ),
     "black": (
         "black jet onyx",
-        "czarny czarna czarne czarnego czarnej hitam musta mustan mustana чорний чорна чорне чорні",
+        "czarny czarna czarne czarnego czarnej hitam musta mustan mustana mustat mustaa mustia"
+        " чорний чорна чорне чорні",
     ),
     "white": (
         "white ivory ecru snow",
-        "bialy biala biale bialego bialej putih valkoinen valkoisen білий біла біле білі",
+        "bialy biala biale bialego bialej putih valkoinen valkoisen valkoisena valkoiset valkoista"
+        " білий біла біле білі",
     ),
     "grey": (
         "grey gray charcoal slate silver ash graphite",
-        "szary szara szare szarego szarej kelabu abu harmaa harmaan сірий сіра сіре сірі",
+        "szary szara szare szarego szarej kelabu abu harmaa harmaan harmaana harmaat harmaata"
+        " сірий сіра сіре сірі",
     ),
     "yellow": (
         "yellow mustard lemon gold",
-        "zolty zolta zolte zoltego zoltej kuning keltainen keltaisen жовтий жовта жовте",
+        "zolty zolta zolte zoltego zoltej kuning keltainen keltaisen keltaisena keltaiset"
+        " жовтий жовта жовте",
     ),
     "brown": (
         "brown tan chocolate camel cognac coffee tobacco chestnut",
-        "brazowy brazowa brazowe brazowego coklat cokelat ruskea ruskean коричневий коричнева",
+        "brazowy brazowa brazowe brazowego coklat cokelat ruskea ruskean ruskeana ruskeat"
+        " коричневий коричнева",
     ),
     "beige": (
         "beige sand stone oat natural cream",
@@ -134,7 +143,7 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     ),
     "pink": (
         "pink rose blush fuchsia",
-        "rozowy rozowa rozowe rozowego jambu pinkki vaaleanpunainen рожевий рожева",
+        "rozowy rozowa rozowe rozowego jambu pinkki pinkin pinkit vaaleanpunainen рожевий рожева",
     ),
     "purple": (
         "purple violet lilac lavender plum",

@@ -158,9 +158,17 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
     return parsed
 
 
+_LEXICON = (
+    (STOPWORDS | SIZE_KEYWORDS | PRICE_MAX | PRICE_MIN | RANGE_JOINERS | set(COLOR_WORDS))
+    | set(CURRENCIES)
+    | set(SIZE_WORDS)
+)
+
+
 def _kept(token: str) -> bool:
-    """Words never read as a misspelling of another: small words and units."""
-    return token in STOPWORDS or quantity.is_unit(token)
+    """Words never read as a misspelling of another: the parser's own (small words,
+    colours, sizes, budgets) and units."""
+    return token in _LEXICON or quantity.is_unit(token)
 
 
 def _parse_at(
@@ -214,13 +222,21 @@ def _price_words(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
 def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
     tok = toks[i]
     nxt = toks[i + 1] if i + 1 < len(toks) else ""
-    if tok in SIZE_KEYWORDS and nxt:
-        parsed.size = SIZE_WORDS.get(nxt) or nxt.upper()
-        return i + 2
-    if tok in STANDALONE_SIZES or (
-        tok in LETTER_SIZES and i > 0 and toks[i - 1] in parsed.color_words
-    ):
+    after = toks[i + 2] if i + 2 < len(toks) else ""
+    if nxt == "-" and after in SIZE_KEYWORDS:  # "L-koossa", "44-rozmiar"
+        parsed.size = SIZE_WORDS.get(tok) or tok.upper()
+        return i + 3
+    if tok in SIZE_KEYWORDS:
+        if nxt and nxt not in SIZE_KEYWORDS:
+            parsed.size = SIZE_WORDS.get(nxt) or nxt.upper()
+            return i + 2
+        return i + 1 if parsed.size else None  # "M koossa": the size came first
+    after_colour = i > 0 and toks[i - 1] in parsed.color_words
+    if tok in STANDALONE_SIZES or (tok in LETTER_SIZES and after_colour):
         parsed.size = tok.upper()  # "xl" anywhere; "m" right after a colour: "blue, m"
+        return i + 1
+    if after_colour and tok.isdigit() and not quantity.is_unit(nxt) and _amount(nxt) is None:
+        parsed.size = tok  # "czarne 40": a shoe size right after a colour
         return i + 1
     return None
 

@@ -26,6 +26,7 @@ from storage.text import fold
 
 FOLLOW_UP_FOR = timedelta(minutes=10)
 SAME_KIND = 200  # products of the reference's kind a comparison looks at
+NAMED = 20  # products of the kind a comparison names ("a lighter rain jacket") it looks at
 SHORT = 4  # words: a longer message is a question of its own, not "the second one"
 _WORD = re.compile(r"\w+")
 
@@ -77,9 +78,11 @@ class Asker:
     semantic: SemanticIndex | None
     limit: int
 
-    async def find(self, question: str, previous: str | None = None) -> Answer:
+    async def find(
+        self, question: str, previous: str | None = None, limit: int | None = None
+    ) -> Answer:
         return await find_products(
-            self.session, self.index, question, self.limit, self.semantic, previous
+            self.session, self.index, question, limit or self.limit, self.semantic, previous
         )
 
     async def parse(self, question: str) -> ParsedQuery:
@@ -154,8 +157,11 @@ async def _compared(
     if comparison.rest.strip():
         # The question names what it wants ("a cheaper frying pan than the skillet", "a
         # lighter one, for summer"): those come first.
-        named = await asker.find(comparison.rest)
-        same_kind = [p for p in named.matches if p.category == category]
+        named = await asker.find(comparison.rest, limit=NAMED)
+        # Its kind from another category too ("a lighter rain jacket": a cycling one).
+        same_kind = [
+            p for p in named.matches if p.category == category or compare.kind(p)[1] == last_word
+        ]
         candidates += same_kind
         catalog = await asker.index.terms(asker.session)
         if any(last_word not in catalog.expand(t).words for t in named.parsed.terms):
