@@ -9,6 +9,7 @@ name ("Ridge 2 Tent" and "Summit 3 Tent").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -155,44 +156,48 @@ def value(product: ProductRecord, measure: Measure) -> Decimal | None:
     if measure is Measure.PRICE:
         return Decimal(product.price_minor)
     text = fold(f"{product.name}. {product.description}").replace("−", "-")
-    if measure is Measure.CAPACITY:
-        # What "bigger" means for the kind: litres, then people, then length or area.
-        litres = _LITRES.search(text)
-        if litres:
-            amount = _decimal(litres.group(1))
-            return amount / 1000 if litres.group(2) == "ml" else amount
-        return _people(text) or _mah(text) or _length(text)
-    if measure is Measure.PEOPLE:
-        return _people(text)
-    if measure is Measure.LENGTH:
-        return _length(text)
-    if measure is Measure.BATTERY:
-        return _mah(text)
-    if measure is Measure.SPF:
-        spf = _SPF.search(text)
-        return Decimal(spf.group(1)) + (Decimal("0.5") if spf.group(2) else 0) if spf else None
-    if measure is Measure.WATERPROOF:
-        rating = _RATING.search(text) if "waterproof" in text else None
-        return _decimal(rating.group(1)) if rating else None
-    if measure is Measure.WEIGHT:
-        grams = _GRAMS.search(text)
-        if not grams:
-            # A "lighter" duvet is a thinner one: the lower tog.
-            tog = _TOG.search(text)
-            return _decimal(tog.group(1)) if tog else None
-        amount = _decimal(grams.group(1))
-        return amount * 1000 if grams.group(2) == "kg" else amount
-    if measure is Measure.POWER:
-        watts = _WATTS.search(text)
-        return _decimal(watts.group(1)) if watts else None
-    tog = _TOG.search(text)
-    if tog:
-        return _decimal(tog.group(1))
-    r_value = _R_VALUE.search(text)  # a sleeping pad's insulation from the ground
-    if r_value:
-        return _decimal(r_value.group(1))
+    return _READERS[measure](text)
+
+
+def _capacity(text: str) -> Decimal | None:
+    """What "bigger" means for the kind: litres, then people, charge, length or area."""
+    litres = _LITRES.search(text)
+    if litres:
+        amount = _decimal(litres.group(1))
+        return amount / 1000 if litres.group(2) == "ml" else amount
+    return _people(text) or _mah(text) or _length(text)
+
+
+def _weight(text: str) -> Decimal | None:
+    grams = _GRAMS.search(text)
+    if not grams:
+        return _found(_TOG, text)  # a "lighter" duvet is a thinner one: the lower tog
+    amount = _decimal(grams.group(1))
+    return amount * 1000 if grams.group(2) == "kg" else amount
+
+
+def _warmth(text: str) -> Decimal | None:
+    """A duvet's tog, a sleeping pad's R-value, or minus a sleeping bag's comfort
+    temperature."""
+    found = _found(_TOG, text) or _found(_R_VALUE, text)
+    if found is not None:
+        return found
     comfort = _COMFORT.search(text)
     return -Decimal(comfort.group(1)) if comfort else None
+
+
+def _spf(text: str) -> Decimal | None:
+    spf = _SPF.search(text)
+    return Decimal(spf.group(1)) + (Decimal("0.5") if spf.group(2) else 0) if spf else None
+
+
+def _waterproof(text: str) -> Decimal | None:
+    return _found(_RATING, text) if "waterproof" in text else None
+
+
+def _found(pattern: re.Pattern[str], text: str) -> Decimal | None:
+    match = pattern.search(text)
+    return _decimal(match.group(1)) if match else None
 
 
 def _decimal(digits: str) -> Decimal:
@@ -224,6 +229,19 @@ def _length(text: str) -> Decimal | None:
     scale = {"mm": Decimal("0.1"), "cm": Decimal(1), "m": Decimal(100)}[size.group(3)]
     first = _decimal(size.group(1)) * scale
     return first * _decimal(size.group(2)) * scale if size.group(2) else first
+
+
+_READERS: dict[Measure, Callable[[str], Decimal | None]] = {
+    Measure.CAPACITY: _capacity,
+    Measure.WEIGHT: _weight,
+    Measure.WARMTH: _warmth,
+    Measure.POWER: lambda text: _found(_WATTS, text),
+    Measure.PEOPLE: _people,
+    Measure.BATTERY: _mah,
+    Measure.LENGTH: _length,
+    Measure.SPF: _spf,
+    Measure.WATERPROOF: _waterproof,
+}
 
 
 def kind(product: ProductRecord) -> tuple[str, str]:

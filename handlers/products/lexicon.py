@@ -109,7 +109,8 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     "green": (
         "green olive sage forest mint emerald khaki moss",
         "zielony zielona zielone zielonego zielonej oliwkowy oliwkowa hijau vihrea vihrean"
-        " vihreana vihreat vihreaa oliivinvihrea oliivinvihrean oliivinvihreana oliivinvihreat oliivi"
+        " vihreana vihreat vihreaa oliivinvihrea oliivinvihrean oliivinvihreana oliivinvihreat"
+        " oliivi"
         " зелений зелена зелене зелені оливковий",
     ),
     "black": (
