@@ -3,6 +3,7 @@ closest products, clearly labelled as suggestions (never passed off as a match).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +21,7 @@ from storage.text import words
 
 NEAREST = 30  # products search by meaning ranks
 POOL = 10  # lexical results fused with them
+COMMON = 1_000  # products a word is in, above which it is left out of a loose search
 RRF_K = 60
 OPENING_WORDS = 6  # of a description, that may say what the product is
 _CLAUSE = re.compile(r"[,.;:(]|\s(?:with|for|that|which|and)\s", re.IGNORECASE)
@@ -72,11 +74,32 @@ async def find_products(
     `previous`: the question this one follows up ("and in black?" after "rain jacket"):
     its words still count, and its filters where this one names none."""
     pool = max(limit, POOL)
-    lexical = await _lexical(session, index, question, pool, previous)
-    if _settled(lexical) or semantic is None or not await semantic.ready(session):
-        return _cut(lexical, limit)
+    catalog = await index.terms(session)
+    parsed = parse_question(question, catalog)
+    if previous is not None:
+        parsed = parsed.following(parse_question(previous, catalog))
     meaning = f"{previous} {question}" if previous else question
-    return _cut(await fuse(session, lexical, await semantic.nearest(meaning, NEAREST), pool), limit)
+    # Words the catalog lacks: the model will be asked whatever the words find, so it
+    # reads the question (in its own thread) while the database searches.
+    reading: asyncio.Task[list[tuple[int, float]]] | None = None
+    if semantic is not None and _needs_meaning(parsed) and await semantic.ready(session):
+        reading = asyncio.create_task(semantic.nearest(meaning, NEAREST))
+    lexical = await _lexical(session, catalog, parsed, pool)
+    if reading is None:
+        if _settled(lexical) or semantic is None or not await semantic.ready(session):
+            return _cut(lexical, limit)
+        reading = asyncio.create_task(semantic.nearest(meaning, NEAREST))
+    elif _settled(lexical):
+        reading.cancel()  # a SKU or a currency the shop does not take
+        return _cut(lexical, limit)
+    return _cut(await fuse(session, lexical, await reading, pool), limit)
+
+
+def _needs_meaning(parsed: ParsedQuery) -> bool:
+    """Whether the words alone cannot settle the question (see `_settled`)."""
+    return not parsed.sku_candidates and (
+        bool(parsed.unknown) or not (parsed.terms or parsed.has_filters)
+    )
 
 
 def _settled(lexical: Answer) -> bool:
@@ -97,12 +120,8 @@ def _cut(answer: Answer, limit: int) -> Answer:
 
 
 async def _lexical(
-    session: AsyncSession, index: ProductIndex, question: str, limit: int, previous: str | None
+    session: AsyncSession, catalog: CatalogTerms, parsed: ParsedQuery, limit: int
 ) -> Answer:
-    catalog = await index.terms(session)
-    parsed = parse_question(question, catalog)
-    if previous is not None:
-        parsed = parsed.following(parse_question(previous, catalog))
     for sku in parsed.sku_candidates:
         product = await product_by_sku(session, sku)
         if product is not None:
@@ -177,6 +196,7 @@ async def _closest(
         corrected = catalog.correct(word, loose=True)
         if corrected and corrected not in loose:
             loose.append(corrected)
+    loose = _rare_first(loose, catalog)
     ids: list[int] = []
     if loose:
         wanted = parsed.filters()
@@ -194,6 +214,16 @@ async def _closest(
             if ids:
                 break
     return Answer(parsed, suggestions=await products_by_ids(session, ids), miss=Miss.NO_MATCH)
+
+
+def _rare_first(loose: list[str], catalog: CatalogTerms) -> list[str]:
+    """The words worth an OR search: a word in more than COMMON products says little and
+    costs most (every row holding it is ranked), so it is left out, unless every word
+    is that common; then the rarest alone is searched."""
+    rare = [w for w in loose if catalog.vocabulary.get(w, 0) <= COMMON]
+    if rare or not loose:
+        return rare
+    return [min(loose, key=lambda w: catalog.vocabulary.get(w, 0))]
 
 
 async def fuse(
