@@ -23,9 +23,10 @@ from storage.text import words
 FILES = Path(__file__).parent / "dictionary"
 LONGEST = 4  # words in the longest phrase looked up
 # A word of at least TYPO_MIN letters one slip from a dictionary word (ratio >= cutoff:
-# one letter missing, extra or changed in five to ten letters) is read as that word.
+# one letter missing or extra, in words of five letters or more) is read as that word;
+# two words a letter apart in each of two places ("вказано", "казанок") are not.
 TYPO_MIN = 5
-TYPO_CUTOFF = 85
+TYPO_CUTOFF = 88
 
 
 @dataclass(frozen=True)

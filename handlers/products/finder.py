@@ -21,6 +21,7 @@ from storage.text import words
 
 NEAREST = 30  # products search by meaning ranks
 POOL = 10  # lexical results fused with them
+DISTINCTIVE = 3  # products a word of a name may be in and still name one (a brand)
 COMMON = 1_000  # products a word is in, above which it is left out of a loose search
 RRF_K = 60
 OPENING_WORDS = 6  # of a description, that may say what the product is
@@ -92,7 +93,7 @@ async def find_products(
     elif _settled(lexical):
         reading.cancel()  # a SKU or a currency the shop does not take
         return _cut(lexical, limit)
-    return _cut(await fuse(session, lexical, await reading, pool), limit)
+    return _cut(await fuse(session, catalog, lexical, await reading, pool), limit)
 
 
 def _needs_meaning(parsed: ParsedQuery) -> bool:
@@ -227,7 +228,11 @@ def _rare_first(loose: list[str], catalog: CatalogTerms) -> list[str]:
 
 
 async def fuse(
-    session: AsyncSession, lexical: Answer, near: list[tuple[int, float]], limit: int
+    session: AsyncSession,
+    catalog: CatalogTerms,
+    lexical: Answer,
+    near: list[tuple[int, float]],
+    limit: int,
 ) -> Answer:
     """Lexical and semantic results as one ranking (reciprocal rank fusion). A product
     is claimed a match when the lexical engine matched it or its meaning is close
@@ -243,12 +248,33 @@ async def fuse(
         # The words the catalog knows and the meaning of the whole question point at the
         # same product: two independent signals agreeing ("walizka kabinowa z TSA").
         close = [loose[0], *(pid for pid in close if pid != loose[0])]
+    if close:
+        # Meaning alone claims only a product the question names: its kind ("towel",
+        # "рушник" read as towel) or a word of its name few products share ("Basecamp").
+        # Near in meaning is not the same thing: "dog food" is no dog bowl.
+        asked = lexical.parsed.terms + lexical.parsed.category_words
+        found = {p.id: p for p in await products_by_ids(session, close)}
+        close = [pid for pid in close if _named(found[pid], asked, catalog)]
     if matched or close:
         ids = _rrf(matched, close)[:limit]
         return Answer(lexical.parsed, matches=await products_by_ids(session, ids))
     ids = _rrf(loose, related)[:limit]
     suggested = await products_by_ids(session, ids)
     return Answer(lexical.parsed, suggestions=suggested, miss=Miss.NO_MATCH)
+
+
+def _named(product: ProductRecord, asked: list[str], catalog: CatalogTerms) -> bool:
+    """Whether a word of the question is what the product is (the last word of its name
+    or of one of its tags, in any language: "Roam Collapsible Dog Bowl" is a bowl) or a
+    word of its name that at most DISTINCTIVE products have (a brand, a model)."""
+    said = [
+        found
+        for text in (product.name, *product.names.values(), *product.tags)
+        if (found := [w for w in words(text) if w.isalpha()])
+    ]
+    kinds = {found[-1] for found in said}
+    rare = {w for w in said[0] if catalog.vocabulary.get(w, 0) <= DISTINCTIVE} if said else set()
+    return any(_inflected(word, name) for word in asked for name in kinds | rare)
 
 
 def _rrf(*rankings: list[int]) -> list[int]:

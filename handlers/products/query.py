@@ -119,7 +119,18 @@ def _amount(token: str) -> Decimal | None:
 
 
 def tokens(question: str) -> list[str]:
-    return [_SYMBOLS.get(t, t) for t in _TOKEN.findall(fold(question))]
+    """The question's folded tokens; a hyphen between two words is dropped, so that
+    "kanak-kanak" and "селфі-палка" read as the dictionary's two-word phrases."""
+    found = [_SYMBOLS.get(t, t) for t in _TOKEN.findall(fold(question))]
+    return [
+        t
+        for i, t in enumerate(found)
+        if not (t == "-" and 0 < i < len(found) - 1 and _word(found[i - 1]) and _word(found[i + 1]))
+    ]
+
+
+def _word(token: str) -> bool:
+    return len(token) > 1 and token.isalpha()
 
 
 def _join_hyphenated(question: str, catalog: CatalogTerms) -> str:
