@@ -400,3 +400,13 @@ async def test_comparatives_read_spf_waterproof_ratings_and_length(app: App) -> 
     )
     # "Higher" alone says nothing about SPF: no comparison is made of it.
     assert compare.comparison_of("a higher chair than the Fireside") is None
+
+
+async def test_unknown_words_still_let_a_product_named_outright_be_claimed(shop: App) -> None:
+    async with shop.db.session() as session:
+        named = await find_products(session, ProductIndex(), "szukam kurtki Nimbus na stanie", 3)
+        vague = await find_products(session, ProductIndex(), "kurtka motocyklowa", 3)
+    # "na stanie" (in stock) is new to the catalog, but "kurtki Nimbus" names the kind
+    # and the model; a motorcycle jacket names only the kind, so nothing is claimed.
+    assert [p.name for p in named.matches][:1] == ["Nimbus Rain Jacket"]
+    assert vague.matches == []

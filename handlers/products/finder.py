@@ -130,8 +130,7 @@ async def _lexical(
     if parsed.currency and parsed.currency not in catalog.currencies:
         # No exchange rates here: comparing 70 PLN with EUR prices would mislead.
         return Answer(parsed, miss=Miss.CURRENCY)
-    # Words the catalog has never heard of mean we cannot claim a match.
-    if not parsed.unknown and (parsed.terms or parsed.has_filters):
+    if parsed.terms or parsed.has_filters:
         # Category words join the text query only alongside other terms: they narrow
         # the rows to rank, while a pure category browse is served by its index.
         words = parsed.terms + parsed.category_words if parsed.terms else []
@@ -141,9 +140,27 @@ async def _lexical(
         )
         asked = [catalog.expand(word) for word in parsed.terms]
         found = [p for p in await products_by_ids(session, ids) if _names_it(p, asked)]
+        if parsed.unknown:
+            # Words the catalog has never heard of ("na stanie", "utk") let the others
+            # claim only a product they name outright: its kind and another word of
+            # its name ("kurtki Stratus": the Stratus Rain Jacket).
+            named = [catalog.expand(w) for w in parsed.terms + parsed.category_words]
+            found = [p for p in found if _named_outright(p, [w for t in named for w in t.words])]
         if found:
             return Answer(parsed, matches=found)
     return await _closest(session, parsed, catalog, limit)
+
+
+def _named_outright(product: ProductRecord, asked: list[str]) -> bool:
+    for name in (product.name, *product.names.values()):
+        said = words(name)
+        kind = next((w for w in reversed(said) if w.isalpha()), "")
+        others = [w for w in said if w != kind]
+        if any(_inflected(a, kind) for a in asked) and any(
+            _inflected(a, w) for a in asked for w in others
+        ):
+            return True
+    return False
 
 
 def _names_it(product: ProductRecord, terms: list[SearchTerm]) -> bool:
