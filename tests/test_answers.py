@@ -327,6 +327,9 @@ def test_a_number_before_a_unit_is_no_price() -> None:
     assert (priced.max_amount, priced.quantities) == (Decimal(200), [])
     battery = parse_question("павербанк на 20000 мА·год", CatalogTerms())
     assert battery.quantities == [Quantity(compare.Measure.BATTERY, Decimal(20000))]
+    rating = parse_question("kurtka 20 000 mm", CatalogTerms())  # a space between thousands
+    assert rating.quantities == [Quantity(compare.Measure.WATERPROOF, Decimal(20000))]
+    assert parse_question("kurtka do 1 200 zł", CatalogTerms()).max_amount == Decimal(1200)
 
 
 async def test_a_misspelt_word_of_another_language_is_still_understood(shop: App) -> None:

@@ -66,6 +66,7 @@ _UNITS: dict[str, tuple[Measure, Decimal]] = {
         (Measure.LENGTH, Decimal("2.54")),
     ),
 }
+WATER_COLUMN = 1000  # mm from which an amount is a fabric's waterproof rating, not a size
 # Temperatures: a sleeping bag "to -10 degrees" is warmth 10 (compare.value).
 _DEGREES = folded(
     "c °c celsius degree degrees stopni stopnie stopien градусів градуси градус градуса"
@@ -112,6 +113,8 @@ def read(tokens: Sequence[str], i: int) -> tuple[Quantity, int] | None:
         return Quantity(Measure.WARMTH, -celsius), j + 1
     if unit in _UNITS and not negative:
         measure, factor = _UNITS[unit]
+        if measure is Measure.LENGTH and factor < 1 and amount >= WATER_COLUMN:
+            return Quantity(Measure.WATERPROOF, amount), j + 1  # "20 000 mm": a rating
         return Quantity(measure, amount * factor), j + 1
     return None
 

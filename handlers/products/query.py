@@ -34,6 +34,7 @@ from storage.text import fold
 
 _TOKEN = re.compile(r"\d+xl\b|\d+(?:[.,]\d{1,2})?|[^\W\d_]+|[€$£<>–-]")
 _SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})[ \u00a0\u202f](\d{3})(?=\s*(?:[^\W\d_]|[€$£]))")
 _HYPHENATED = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
 _SYMBOLS = {"<": "under", ">": "over", "€": "eur", "$": "usd", "£": "gbp"}
 LETTER_SIZES = frozenset({"s", "m", "l"})
@@ -120,8 +121,10 @@ def _amount(token: str) -> Decimal | None:
 
 def tokens(question: str) -> list[str]:
     """The question's folded tokens; a hyphen between two words is dropped, so that
-    "kanak-kanak" and "селфі-палка" read as the dictionary's two-word phrases."""
-    found = [_SYMBOLS.get(t, t) for t in _TOKEN.findall(fold(question))]
+    "kanak-kanak" and "селфі-палка" read as the dictionary's two-word phrases, and a
+    space between thousands before a unit or currency is too ("20 000 mm", "1 200 zł")."""
+    text = _THOUSANDS.sub(r"\1\2", fold(question))
+    found = [_SYMBOLS.get(t, t) for t in _TOKEN.findall(text)]
     return [
         t
         for i, t in enumerate(found)
