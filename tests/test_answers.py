@@ -15,6 +15,7 @@ from handlers.core.i18n import I18n
 from handlers.core.model import Out, Text, bold
 from handlers.products import compare, direct
 from handlers.products.colours import colour_name
+from handlers.products.dictionary import dictionary
 from handlers.products.finder import find_products
 from handlers.products.index import CatalogTerms, ProductIndex
 from handlers.products.quantity import Quantity
@@ -413,3 +414,10 @@ async def test_unknown_words_still_let_a_product_named_outright_be_claimed(shop:
     # and the model; a motorcycle jacket names only the kind, so nothing is claimed.
     assert [p.name for p in named.matches][:1] == ["Nimbus Rain Jacket"]
     assert vague.matches == []
+
+
+def test_no_dictionary_phrase_swallows_an_amount() -> None:
+    # "powerbank 20000 mAh" must keep its amount for the answer's order, whatever a
+    # dictionary file lists.
+    assert not any(w.isdigit() for key in dictionary().phrases for w in key)
+    assert parse_question("powerbank 20000 mAh", CatalogTerms()).quantities

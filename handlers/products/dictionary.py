@@ -81,6 +81,8 @@ def dictionary() -> Dictionary:
             target = tuple(words(english))
             for form in forms.split(","):
                 key = tuple(words(form))
+                if any(w.isdigit() for w in key):
+                    continue  # an amount stays an amount ("powerbank 20000 mAh")
                 if key and target and key != target:
                     phrases.setdefault(key, target)  # the first meaning listed wins
     return Dictionary(phrases, tuple(sorted({w for key in phrases for w in key})))
