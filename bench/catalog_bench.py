@@ -116,6 +116,8 @@ def catalog_rows(count: int, seed: int) -> Iterator[list[object]]:
             sizes,
             rng.randint(0, 50),
             "",  # vendor: the shop's own
+            "",  # shop_id, variant_ids: no cart links
+            "",
         ]
 
 

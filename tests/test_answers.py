@@ -421,3 +421,12 @@ def test_no_dictionary_phrase_swallows_an_amount() -> None:
     # dictionary file lists.
     assert not any(w.isdigit() for key in dictionary().phrases for w in key)
     assert parse_question("powerbank 20000 mAh", CatalogTerms()).quantities
+
+
+async def test_a_number_alone_names_no_product(shop: App) -> None:
+    # The Trek 40 Backpack holds 40 L; "a 40 inch tv" shares only its number.
+    async with shop.db.session() as session:
+        tv = await find_products(session, ProductIndex(), "tv 40 inch", 3)
+        pack = await find_products(session, ProductIndex(), "backpack 40 l", 3)
+    assert tv.matches == []
+    assert [p.name for p in pack.matches][:1] == ["Trek 40 Backpack"]

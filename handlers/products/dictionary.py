@@ -62,7 +62,12 @@ class Dictionary:
     def _spelled(self, token: str) -> str:
         if len(token) < TYPO_MIN or not token.isalpha() or self._has(token):
             return token
-        found = process.extractOne(token, self.words, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        # Among the words of the same first letter, as the catalog's typo fixes do.
+        start = bisect.bisect_left(self.words, token[0])
+        end = bisect.bisect_left(self.words, chr(ord(token[0]) + 1))
+        found = process.extractOne(
+            token, self.words[start:end], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        )
         return str(found[0]) if found else token
 
     def _has(self, word: str) -> bool:

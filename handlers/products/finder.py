@@ -140,7 +140,9 @@ async def _lexical(
         )
         asked = [catalog.expand(word) for word in parsed.terms]
         found = [p for p in await products_by_ids(session, ids) if _names_it(p, asked)]
-        if parsed.unknown:
+        if parsed.terms and not set(parsed.terms) - set(parsed.amount_words):
+            found = []  # a number alone names nothing: "55 inch tv" is no Trek 55
+        elif parsed.unknown:
             # Words the catalog has never heard of ("na stanie", "utk") let the others
             # claim only a product they name outright: its kind and another word of
             # its name ("kurtki Stratus": the Stratus Rain Jacket).

@@ -56,6 +56,7 @@ class ParsedQuery:
     categories: list[str] = field(default_factory=list)  # exact catalog names
     category_words: list[str] = field(default_factory=list)
     quantities: list[quantity.Quantity] = field(default_factory=list)  # "1,7 l", "-10 °C"
+    amount_words: list[str] = field(default_factory=list)  # their numbers, as terms
 
     @property
     def has_filters(self) -> bool:
@@ -267,6 +268,7 @@ def _quantity(
     digits = toks[i + 1] if toks[i] == "-" else toks[i]
     if catalog.knows(digits):
         candidates.append(digits)
+        parsed.amount_words.append(digits)
     return found[1]
 
 
