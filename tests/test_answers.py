@@ -330,7 +330,25 @@ def test_a_number_before_a_unit_is_no_price() -> None:
     assert battery.quantities == [Quantity(compare.Measure.BATTERY, Decimal(20000))]
     rating = parse_question("kurtka 20 000 mm", CatalogTerms())  # a space between thousands
     assert rating.quantities == [Quantity(compare.Measure.WATERPROOF, Decimal(20000))]
-    assert parse_question("kurtka do 1 200 zł", CatalogTerms()).max_amount == Decimal(1200)
+    grouped = parse_question("power bank 20,000 mAh under 1,200 eur", CatalogTerms())
+    assert grouped.quantities == [Quantity(compare.Measure.BATTERY, Decimal(20000))]
+    assert grouped.max_amount == Decimal(1200)
+
+
+@pytest.mark.parametrize(
+    ("question", "budget", "size"),
+    [
+        ("kurtka czarna 200 zł", Decimal(200), None),  # a price after a colour, no size
+        ("buty 44 150 zł", Decimal(150), None),  # two numbers stay two numbers
+        ("plecak do 200 w kolorze czarnym", Decimal(200), None),  # Polish "w" is "in"
+        ("buty czarne 42", None, "42"),  # a size after a colour
+    ],
+)
+def test_budgets_and_sizes_beside_numbers_and_units(
+    question: str, budget: Decimal | None, size: str | None
+) -> None:
+    parsed = parse_question(question, CatalogTerms())
+    assert (parsed.max_amount, parsed.size, parsed.quantities) == (budget, size, [])
 
 
 async def test_a_misspelt_word_of_another_language_is_still_understood(shop: App) -> None:

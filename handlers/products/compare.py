@@ -107,6 +107,8 @@ _WORDS: tuple[tuple[tuple[str, ...], Measure, bool], ...] = (
         False,
     ),
 )
+# Words before "longer" that make it time ("no longer", "lasts longer", "trwa dłużej").
+_NOT_LENGTH = ("last", "work", "hold", "stay", "trwa", "kesta", "працю", "трима")
 _THAN = frozenset(_stems("than,niz,od,ніж,за,kuin,daripada,dari,dibanding,dibandingkan"))
 _WORD = re.compile(r"\w+")
 
@@ -120,6 +122,11 @@ def comparison_of(question: str) -> Comparison | None:
             stem = next((s for s in stems if pair.startswith(s) or token.startswith(s)), None)
             if stem is None or (measure is Measure.SPF and "spf" not in tokens):
                 continue
+            before_it = tokens[i - 1] if i else ""
+            if measure is Measure.LENGTH and (
+                before_it in ("no", "any") or before_it.startswith(_NOT_LENGTH)
+            ):
+                continue  # "no longer sold", "lasts longer": time, not length
             width = 2 if " " in stem else 1
             before, after = tokens[:i], tokens[i + width :]
             reference = ""
@@ -141,8 +148,9 @@ _PEOPLE = re.compile(
 _NUMERALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8}
 _MAH = re.compile(r"(\d{1,3}(?:[ ,.]\d{3})+|\d+)\s*mah(?!\w)")
 _SPF = re.compile(r"spf\s*(\d+)(\+?)")
-_RATING = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*mm(?!\w)")
+_RATING = re.compile(r"(\d{1,3}(?:[ ,.]\d{3})+|\d+)\s*mm(?!\w)")
 _R_VALUE = re.compile(r"r[- ]?value\s*(\d+(?:[.,]\d+)?)")
+_INCHES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:-\s*)?(?:inch(?:es)?|\")(?!\w)")
 _CM = re.compile(r"(\d+(?:[.,]\d+)?)(?:\s*x\s*(\d+(?:[.,]\d+)?))?\s*(cm|mm|m)(?!\w)")
 _GRAMS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|g)(?!\w)")
 _COMFORT = re.compile(r"(?:comfort|rated|limit|down to)\D{0,20}?(-?\d+)\s*°?\s*c(?!\w)")
@@ -192,7 +200,8 @@ def _spf(text: str) -> Decimal | None:
 
 
 def _waterproof(text: str) -> Decimal | None:
-    return _found(_RATING, text) if "waterproof" in text else None
+    rating = _RATING.search(text) if "waterproof" in text else None
+    return Decimal(re.sub(r"\D", "", rating.group(1))) if rating else None
 
 
 def _found(pattern: re.Pattern[str], text: str) -> Decimal | None:
@@ -225,7 +234,8 @@ def _length(text: str) -> Decimal | None:
     # Not a fabric's waterproof rating ("3,000 mm"), which is no length.
     size = next((m for m in _CM.finditer(text) if "," not in m.group(1)), None)
     if not size:
-        return None
+        inches = _INCHES.search(text)
+        return _decimal(inches.group(1)) * Decimal("2.54") if inches else None
     scale = {"mm": Decimal("0.1"), "cm": Decimal(1), "m": Decimal(100)}[size.group(3)]
     first = _decimal(size.group(1)) * scale
     return first * _decimal(size.group(2)) * scale if size.group(2) else first

@@ -22,9 +22,9 @@ from storage.text import words
 
 FILES = Path(__file__).parent / "dictionary"
 LONGEST = 4  # words in the longest phrase looked up
-# A word of at least TYPO_MIN letters one slip from a dictionary word (ratio >= cutoff:
-# one letter missing or extra, in words of five letters or more) is read as that word;
-# two words a letter apart in each of two places ("вказано", "казанок") are not.
+# A word of at least TYPO_MIN letters with one letter missing or extra from exactly one
+# dictionary word is read as that word; words a letter apart in two places ("вказано",
+# "казанок") are not.
 TYPO_MIN = 5
 TYPO_CUTOFF = 88
 
@@ -34,6 +34,7 @@ class Dictionary:
     phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded words -> English words
 
     words: tuple[str, ...]  # every word of the phrases, sorted: what typos are fixed to
+    english: frozenset[str]  # every word the phrases translate to
 
     def translate(
         self, tokens: list[str], known: Callable[[str], bool], kept: Callable[[str], bool]
@@ -65,14 +66,24 @@ class Dictionary:
         # Among the words of the same first letter, as the catalog's typo fixes do.
         start = bisect.bisect_left(self.words, token[0])
         end = bisect.bisect_left(self.words, chr(ord(token[0]) + 1))
-        found = process.extractOne(
-            token, self.words[start:end], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        near = process.extract(
+            token, self.words[start:end], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
         )
-        return str(found[0]) if found else token
+        # Only a letter missing or extra, and only one such word: "sepda" is "sepeda",
+        # but a word two dictionary words could be is left alone.
+        slips = [str(word) for word, *_ in near if _one_letter_apart(token, str(word))]
+        return slips[0] if len(slips) == 1 else token
 
     def _has(self, word: str) -> bool:
         i = bisect.bisect_left(self.words, word)
         return i < len(self.words) and self.words[i] == word
+
+
+def _one_letter_apart(one: str, other: str) -> bool:
+    short, long = sorted((one, other), key=len)
+    return len(long) == len(short) + 1 and any(
+        long[:k] + long[k + 1 :] == short for k in range(len(long))
+    )
 
 
 @cache
@@ -90,4 +101,8 @@ def dictionary() -> Dictionary:
                     continue  # an amount stays an amount ("powerbank 20000 mAh")
                 if key and target and key != target:
                     phrases.setdefault(key, target)  # the first meaning listed wins
-    return Dictionary(phrases, tuple(sorted({w for key in phrases for w in key})))
+    return Dictionary(
+        phrases,
+        tuple(sorted({w for key in phrases for w in key})),
+        frozenset(w for target in phrases.values() for w in target),
+    )

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.core.context import Context, Services
 from handlers.products.index import CatalogTerms, ProductIndex
-from handlers.products.quantity import by_fit
+from handlers.products.quantity import by_fit, is_unit
 from handlers.products.query import ParsedQuery, parse_question
 from handlers.products.semantic import SemanticIndex
 from storage.catalog import ProductRecord, product_by_sku, products_by_ids
@@ -85,15 +85,20 @@ async def find_products(
     reading: asyncio.Task[list[tuple[int, float]]] | None = None
     if semantic is not None and _needs_meaning(parsed) and await semantic.ready(session):
         reading = asyncio.create_task(semantic.nearest(meaning, NEAREST))
-    lexical = await _lexical(session, catalog, parsed, pool)
-    if reading is None:
-        if _settled(lexical) or semantic is None or not await semantic.ready(session):
+    try:
+        lexical = await _lexical(session, catalog, parsed, pool)
+        if reading is None:
+            if _settled(lexical) or semantic is None or not await semantic.ready(session):
+                return _cut(lexical, limit)
+            near = await semantic.nearest(meaning, NEAREST)
+        elif _settled(lexical):  # a SKU or a currency the shop does not take
             return _cut(lexical, limit)
-        reading = asyncio.create_task(semantic.nearest(meaning, NEAREST))
-    elif _settled(lexical):
-        reading.cancel()  # a SKU or a currency the shop does not take
-        return _cut(lexical, limit)
-    return _cut(await fuse(session, catalog, lexical, await reading, pool), limit)
+        else:
+            near = await reading
+    finally:
+        if reading is not None and not reading.done():
+            reading.cancel()  # the answer no longer needs it, or the search failed
+    return _cut(await fuse(session, catalog, lexical, near, pool), limit)
 
 
 def _needs_meaning(parsed: ParsedQuery) -> bool:
@@ -113,10 +118,10 @@ def _settled(lexical: Answer) -> bool:
 
 
 def _cut(answer: Answer, limit: int) -> Answer:
-    """The first `limit` of each list, those with the amounts asked for ("1,7 l") first."""
+    """The first `limit` of each list; matches with the amounts asked for ("1,7 l") first."""
     wanted = answer.parsed.quantities
     answer.matches = by_fit(answer.matches, wanted)[:limit]
-    answer.suggestions = by_fit(answer.suggestions, wanted)[:limit]
+    answer.suggestions = answer.suggestions[:limit]  # by relevance: they match less
     return answer
 
 
@@ -140,7 +145,11 @@ async def _lexical(
         )
         asked = [catalog.expand(word) for word in parsed.terms]
         found = [p for p in await products_by_ids(session, ids) if _names_it(p, asked)]
-        if parsed.terms and not set(parsed.terms) - set(parsed.amount_words):
+        if (
+            parsed.terms
+            and not parsed.categories
+            and not set(parsed.terms) - set(parsed.amount_words)
+        ):
             found = []  # a number alone names nothing: "55 inch tv" is no Trek 55
         elif parsed.unknown:
             # Words the catalog has never heard of ("na stanie", "utk") let the others
@@ -156,7 +165,7 @@ async def _lexical(
 def _named_outright(product: ProductRecord, asked: list[str]) -> bool:
     for name in (product.name, *product.names.values()):
         said = words(name)
-        kind = next((w for w in reversed(said) if w.isalpha()), "")
+        kind = next((w for w in reversed(said) if w.isalpha() and not is_unit(w)), "")
         others = [w for w in said if w != kind]
         if any(_inflected(a, kind) for a in asked) and any(
             _inflected(a, w) for a in asked for w in others

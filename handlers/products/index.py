@@ -44,8 +44,10 @@ class CatalogTerms:
             return SearchTerm((term,), prefix=True)
         words = self._inflections(term)
         # A word of another language that a few products carry as a tag ("plecak") also
-        # finds the products that say it in English ("backpack").
-        english = dictionary().phrases.get((term,), ())
+        # finds the products that say it in English ("backpack"); an English word
+        # ("carrier", listed by a dictionary as a loanword) stays itself.
+        shopping = dictionary()
+        english = () if term in shopping.english else shopping.phrases.get((term,), ())
         if len(english) == 1 and english[0] in self.vocabulary:
             words += [w for w in self._inflections(english[0]) if w not in words]
         return SearchTerm(tuple(words))

@@ -35,15 +35,16 @@ STOPWORDS = folded(
     # Malay / Indonesian
     " ada tak apa adakah apakah berapa harga untuk dengan dan atau yang di ke dari ini"
     " itu saya aku mau ingin cari mencari nak boleh tolong warna dalam punya jual kah"
-    " ya tidak nggak gak sih dong ni tu murah kalau lalu"
+    " ya tidak nggak gak sih dong ni tu murah kalau lalu sikit sakit tanya stok"
     # Finnish
     " onko teilla sinulla minulla on ja tai se ne mita paljonko maksaa maksavat hinta"
     " kuinka etsin haluan tarvitsen jokin jotain myyttekö myytteko ostaa varia halpa halpoja"
-    " loytyyko loytyy saako saisiko sita sen enta entas"
+    " loytyyko loytyy saako saisiko sita sen enta entas miten missa mista mika milloin kuka"
+    " miksi varastossa varastosta saatavilla"
     # Ukrainian
     " чи є у вас ви маєте скільки коштує коштують ціна для з і та або в на що який яка"
     " яке які має мають шукаю хочу потрібен потрібна потрібно будь ласка колір кольору"
-    " привіт дешевий"
+    " привіт дешевий продається продаються продаєте"
 )
 
 SIZE_KEYWORDS = folded(

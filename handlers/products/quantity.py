@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from handlers.products.compare import Measure, value
-from handlers.products.lexicon import folded
+from handlers.products.lexicon import COLOR_WORDS, folded
 from storage.catalog import ProductRecord
 
 
@@ -72,13 +72,14 @@ _DEGREES = folded(
     "c °c celsius degree degrees stopni stopnie stopien градусів градуси градус градуса"
     " astetta asteeseen asteen aste darjah derajat"
 )
-_MINUS = folded("- minus мінус miinus")
+MINUS = folded("- minus мінус miinus")
+_AFTER_W = folded("kolorze kolorach rozmiarze rozmiarach cenie stylu") | frozenset(COLOR_WORDS)
 # Two-word units: "мА·год" (folded and split: "ма", "год").
 _PAIRS = {("ма", "год"): (Measure.BATTERY, Decimal(1))}
 # Words naming what the amount measures ("suhu -10", "pojemność 20 l"): said with an
 # amount, they add nothing to it.
 MEASURE_NOUNS = folded(
-    "temperature temp capacity volume weight power size suhu kapasiti kapasitas berat"
+    "temperature temp capacity volume weight power suhu kapasiti kapasitas berat"
     " temperatura temperatury pojemnosc pojemnosci waga moc rozmiar lampotila lampotilaan"
     " tilavuus paino teho температура температури ємність ємністю вага потужність"
 )
@@ -95,7 +96,7 @@ def number(token: str) -> Decimal | None:
 def read(tokens: Sequence[str], i: int) -> tuple[Quantity, int] | None:
     """The amount with a unit starting at tokens[i] ("1,7 l", "- 10 stopni", "2 - person"),
     and the index after it; None when there is none."""
-    negative = tokens[i] in _MINUS
+    negative = tokens[i] in MINUS
     start = i + 1 if negative else i
     amount = number(tokens[start]) if start < len(tokens) else None
     if amount is None:
@@ -111,6 +112,8 @@ def read(tokens: Sequence[str], i: int) -> tuple[Quantity, int] | None:
     if unit in _DEGREES:
         celsius = -amount if negative else amount
         return Quantity(Measure.WARMTH, -celsius), j + 1
+    if unit == "w" and j + 1 < len(tokens) and tokens[j + 1] in _AFTER_W:
+        return None  # Polish "w" (in): "42 w kolorze brązowym"
     if unit in _UNITS and not negative:
         measure, factor = _UNITS[unit]
         if measure is Measure.LENGTH and factor < 1 and amount >= WATER_COLUMN:

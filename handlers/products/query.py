@@ -34,7 +34,11 @@ from storage.text import fold
 
 _TOKEN = re.compile(r"\d+xl\b|\d+(?:[.,]\d{1,2})?|[^\W\d_]+|[€$£<>–-]")
 _SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
-_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})[ \u00a0\u202f](\d{3})(?=\s*(?:[^\W\d_]|[€$£]))")
+# "20,000 mAh", "20.000 mAh", "1,200 eur": digits grouped by thousands are one number
+# (a decimal has one or two digits after its comma: "1,7 l"); grouped by a space only
+# before mAh or mm, where a second number is unlikely ("20 000 mAh", not "44 150 zł").
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[,.]\d{3})+(?![.,]?\d)")
+_SPACED = re.compile(r"(?<![\d.,])(\d{1,3})[ \u00a0\u202f](\d{3})(?=\s*(?:mah|mm|мм)(?!\w))")
 _HYPHENATED = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
 _SYMBOLS = {"<": "under", ">": "over", "€": "eur", "$": "usd", "£": "gbp"}
 LETTER_SIZES = frozenset({"s", "m", "l"})
@@ -85,6 +89,7 @@ class ParsedQuery:
             categories=self.categories or before.categories,
             category_words=self.category_words or before.category_words,
             quantities=self.quantities or before.quantities,
+            amount_words=list(dict.fromkeys(before.amount_words + self.amount_words)),
         )
 
     def filters(self, with_variant: bool = True) -> SearchFilters:
@@ -124,13 +129,17 @@ def tokens(question: str) -> list[str]:
     """The question's folded tokens; a hyphen between two words is dropped, so that
     "kanak-kanak" and "селфі-палка" read as the dictionary's two-word phrases, and a
     space between thousands before a unit or currency is too ("20 000 mm", "1 200 zł")."""
-    text = _THOUSANDS.sub(r"\1\2", fold(question))
+    text = _SPACED.sub(r"\1\2", _GROUPED.sub(_digits, fold(question)))
     found = [_SYMBOLS.get(t, t) for t in _TOKEN.findall(text)]
     return [
         t
         for i, t in enumerate(found)
         if not (t == "-" and 0 < i < len(found) - 1 and _word(found[i - 1]) and _word(found[i + 1]))
     ]
+
+
+def _digits(match: re.Match[str]) -> str:
+    return re.sub(r"\D", "", match.group(0))
 
 
 def _word(token: str) -> bool:
@@ -161,8 +170,6 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
     while i < len(toks):
         i = _parse_at(toks, i, parsed, catalog, candidates)
     _take_categories(parsed, candidates, catalog)
-    if parsed.quantities:  # "suhu -10": the word for what the amount measures says no more
-        candidates = [w for w in candidates if w not in quantity.MEASURE_NOUNS]
     for word in candidates:
         corrected = catalog.correct(word)
         if corrected is None:
@@ -220,7 +227,8 @@ def _price_words(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
             j += 1
         amount = _amount(toks[j]) if j < len(toks) else None
         unit = toks[j + 1] if j + 1 < len(toks) else ""
-        if amount is not None and not quantity.is_unit(unit):  # "do 10 stopni": no price
+        # "do 10 stopni" is no price; a one-letter "unit" may be a word ("do 200 w kolorze")
+        if amount is not None and not (quantity.is_unit(unit) and len(unit) > 1):
             j = _skip_currency(toks, j + 1, parsed)
             if tok in _BETWEEN or tok in PRICE_MIN:
                 parsed.min_amount = amount
@@ -250,7 +258,13 @@ def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
     if tok in STANDALONE_SIZES or (tok in LETTER_SIZES and after_colour):
         parsed.size = tok.upper()  # "xl" anywhere; "m" right after a colour: "blue, m"
         return i + 1
-    if after_colour and tok.isdigit() and not quantity.is_unit(nxt) and _amount(nxt) is None:
+    if (
+        after_colour
+        and tok.isdigit()
+        and not quantity.is_unit(nxt)
+        and nxt not in CURRENCIES
+        and _amount(nxt) is None
+    ):
         parsed.size = tok  # "czarne 40": a shoe size right after a colour
         return i + 1
     return None
@@ -265,7 +279,9 @@ def _quantity(
     if found is None:
         return None
     parsed.quantities.append(found[0])
-    digits = toks[i + 1] if toks[i] == "-" else toks[i]
+    if candidates and i > 0 and candidates[-1] == toks[i - 1] in quantity.MEASURE_NOUNS:
+        candidates.pop()  # "suhu -10", "moc 2000 W": the word for the measure says no more
+    digits = toks[i + 1] if toks[i] in quantity.MINUS else toks[i]
     if catalog.knows(digits):
         candidates.append(digits)
         parsed.amount_words.append(digits)
