@@ -200,8 +200,7 @@ def _spf(text: str) -> Decimal | None:
 
 
 def _waterproof(text: str) -> Decimal | None:
-    rating = _RATING.search(text) if "waterproof" in text else None
-    return Decimal(re.sub(r"\D", "", rating.group(1))) if rating else None
+    return _grouped(_RATING, text) if "waterproof" in text else None
 
 
 def _found(pattern: re.Pattern[str], text: str) -> Decimal | None:
@@ -217,8 +216,13 @@ def _decimal(digits: str) -> Decimal:
 
 
 def _mah(text: str) -> Decimal | None:
-    mah = _MAH.search(text)
-    return Decimal(re.sub(r"\D", "", mah.group(1))) if mah else None
+    return _grouped(_MAH, text)
+
+
+def _grouped(pattern: re.Pattern[str], text: str) -> Decimal | None:
+    """A whole number that may be grouped by thousands ("20,000", "20 000", "20.000")."""
+    match = pattern.search(text)
+    return Decimal(re.sub(r"\D", "", match.group(1))) if match else None
 
 
 def _people(text: str) -> Decimal | None:

@@ -83,12 +83,19 @@ async def find_products(
     # Words the catalog lacks: the model will be asked whatever the words find, so it
     # reads the question (in its own thread) while the database searches.
     reading: asyncio.Task[list[tuple[int, float]]] | None = None
-    if semantic is not None and _needs_meaning(parsed) and await semantic.ready(session):
+    asked_early = semantic is not None and _needs_meaning(parsed)
+    if asked_early and semantic is not None and await semantic.ready(session):
         reading = asyncio.create_task(semantic.nearest(meaning, NEAREST))
     try:
         lexical = await _lexical(session, catalog, parsed, pool)
         if reading is None:
-            if _settled(lexical) or semantic is None or not await semantic.ready(session):
+            # Not ready when asked early: no second look at the stored vectors.
+            if (
+                _settled(lexical)
+                or semantic is None
+                or asked_early
+                or not await semantic.ready(session)
+            ):
                 return _cut(lexical, limit)
             near = await semantic.nearest(meaning, NEAREST)
         elif _settled(lexical):  # a SKU or a currency the shop does not take

@@ -76,16 +76,18 @@ MINUS = folded("- minus мінус miinus")
 _AFTER_W = folded("kolorze kolorach rozmiarze rozmiarach cenie stylu") | frozenset(COLOR_WORDS)
 # Two-word units: "мА·год" (folded and split: "ма", "год").
 _PAIRS = {("ма", "год"): (Measure.BATTERY, Decimal(1))}
+_PAIR_STARTS = frozenset(first for first, _ in _PAIRS)
 # Words naming what the amount measures ("suhu -10", "pojemność 20 l"): said with an
 # amount, they add nothing to it.
 MEASURE_NOUNS = folded(
     "temperature temp capacity volume weight power suhu kapasiti kapasitas berat"
-    " temperatura temperatury pojemnosc pojemnosci waga moc rozmiar lampotila lampotilaan"
+    " temperatura temperatury pojemnosc pojemnosci waga moc lampotila lampotilaan"
     " tilavuus paino teho температура температури ємність ємністю вага потужність"
 )
 
 
 def number(token: str) -> Decimal | None:
+    """The token as a number ("1,7" too), or None; "nan" and "inf" are none."""
     try:
         amount = Decimal(token.replace(",", "."))
     except InvalidOperation:
@@ -124,7 +126,7 @@ def read(tokens: Sequence[str], i: int) -> tuple[Quantity, int] | None:
 
 def is_unit(token: str) -> bool:
     """Whether `token` is a unit, so a number before it is no price ("do 10 stopni")."""
-    return token in _UNITS or token in _DEGREES or any(token == a for a, _ in _PAIRS)
+    return token in _UNITS or token in _DEGREES or token in _PAIR_STARTS
 
 
 def by_fit(products: list[ProductRecord], wanted: Sequence[Quantity]) -> list[ProductRecord]:

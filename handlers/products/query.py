@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from babel.numbers import UnknownCurrencyError, get_currency_precision
 
@@ -118,17 +118,14 @@ def _minor(amount: Decimal | None, precision: int) -> int | None:
 def _amount(token: str) -> Decimal | None:
     """A price the question names; ids and other huge numbers are not prices, nor are
     "nan" and "inf", which Decimal reads as numbers."""
-    try:
-        amount = Decimal(token.replace(",", "."))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount <= MAX_PRICE else None
+    amount = quantity.number(token)
+    return amount if amount is not None and amount <= MAX_PRICE else None
 
 
 def tokens(question: str) -> list[str]:
-    """The question's folded tokens; a hyphen between two words is dropped, so that
-    "kanak-kanak" and "селфі-палка" read as the dictionary's two-word phrases, and a
-    space between thousands before a unit or currency is too ("20 000 mm", "1 200 zł")."""
+    """The question's folded tokens: digits grouped by thousands are one number
+    ("20,000 mAh", "20 000 mm"), and a hyphen between two words is dropped, so that
+    "kanak-kanak" and "селфі-палка" read as the dictionary's two-word phrases."""
     text = _SPACED.sub(r"\1\2", _GROUPED.sub(_digits, fold(question)))
     found = [_SYMBOLS.get(t, t) for t in _TOKEN.findall(text)]
     return [
