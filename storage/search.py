@@ -198,6 +198,12 @@ async def variant_colors(session: AsyncSession) -> list[str]:
     return [c for c in (await session.exec(stmt)).all() if c]
 
 
+async def variant_sizes(session: AsyncSession) -> list[str]:
+    """The distinct non-empty variant sizes, as the catalog writes them."""
+    stmt = select(col(ProductVariant.size)).distinct()
+    return [size for size in (await session.exec(stmt)).all() if size]
+
+
 async def passing(session: AsyncSession, ids: Sequence[int], filters: SearchFilters) -> list[int]:
     """Those of `ids` that pass `filters`, in stock first, otherwise in the order given."""
     if not ids:

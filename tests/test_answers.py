@@ -78,6 +78,21 @@ CATALOG = [
         ],
     ),
     _product("MUG-1", "Camp Mug", "Kitchen", "12.00", "Enamel mug.", stock=30),
+    _product(
+        "KNF-1", "Edge Chef's Knife", "Kitchen", "49.00", "20 cm blade for meat and fish.", stock=4
+    ),
+    _product("KNF-2", "Edge Serrated Knife", "Kitchen", "39.00", "23 cm blade for bread.", stock=3),
+    _product(
+        "DUV-1",
+        "Cloud Duvet",
+        "Bedding",
+        "89.00",
+        "All-season duvet, 9 tog.",
+        variants=[
+            {"color": "White", "size": "135x200", "stock": 4},
+            {"color": "White", "size": "200x200", "stock": 2},
+        ],
+    ),
 ]
 
 
@@ -289,6 +304,76 @@ async def test_comparatives_can_name_what_they_compare_with(shop: App) -> None:
     assert cheaper == ["Trek 28 Backpack", "Trail Backpack 30L", "City Backpack 20L"]
     outs = await ask(shop, "a warmer one than the camp mug")
     assert plain(outs) == said("en", compare._UNKNOWN[compare.Measure.WARMTH], product="Camp Mug")
+
+
+@pytest.mark.parametrize(
+    ("language", "cheapest", "tents", "lightest", "dearest"),
+    [
+        ("en", "the cheapest tent?", "tents", "which one is the lightest?", "most expensive?"),
+        ("pl", "najtańszy namiot?", "namioty", "a który najlżejszy?", "najdroższy?"),
+        ("uk", "найдешевший намет?", "намети", "а який найлегший?", "найдорожчий?"),
+    ],
+)
+async def test_superlatives_put_the_extreme_of_the_kind_first(
+    shop: App, language: str, cheapest: str, tents: str, lightest: str, dearest: str
+) -> None:
+    assert titles(await ask(shop, cheapest, language=language))[:1] == ["Bivvy 1 Tent"]
+    await ask(shop, tents, language=language)
+    # The tents by weight (1.2, 1.9 and 2.1 kg; the demo catalog's tent among them).
+    assert titles(await ask(shop, lightest, language=language)) == [
+        "Bivvy 1 Tent",
+        "Two-Person Tent",
+        "Ridge 2 Tent",
+    ]
+    assert titles(await ask(shop, dearest, language=language))[:1] == ["Summit 3 Tent"]
+
+
+@pytest.mark.parametrize(
+    ("language", "knives", "which", "picked"),
+    [
+        ("en", "knives", "which one is for meat?", "Edge Chef's Knife"),
+        ("pl", "noże", "a który do chleba?", "Edge Serrated Knife"),
+        ("uk", "ножі", "а який для хліба?", "Edge Serrated Knife"),
+    ],
+)
+async def test_a_follow_up_picks_from_the_list_by_what_their_text_says(
+    shop: App, language: str, knives: str, which: str, picked: str
+) -> None:
+    assert len(titles(await ask(shop, knives, language=language))) >= 2
+    # Only the description says what each is for: the one that says it is picked.
+    assert titles(await ask(shop, which, language=language)) == [picked]
+
+
+@pytest.mark.parametrize(
+    ("language", "follow_up"),
+    [("en", "and 200x200?"), ("pl", "a 200 x 200?"), ("uk", "є 200x200?")],
+)
+async def test_a_size_the_catalog_writes_is_read_as_a_size(
+    shop: App, language: str, follow_up: str
+) -> None:
+    await ask(shop, "cloud duvet", language=language)
+    expected = said_n(
+        language,
+        direct.VARIANT_LEFT,
+        2,
+        product="Cloud Duvet",
+        variant="200x200",
+    )
+    assert lead(await ask(shop, follow_up, language=language)).casefold() == expected.casefold()
+
+
+def test_catalog_sizes_of_several_words_or_digits_are_sizes() -> None:
+    sizes = CatalogTerms(sizes={"lxl": "L/XL", "160x200": "160x200", "116": "116"})
+    assert parse_question("biru saiz L/XL ada?", sizes).size == "L/XL"
+    assert parse_question("prześcieradło 160x200", sizes).size == "160x200"
+    assert parse_question("а синій на 116?", sizes).size == "116"
+    assert parse_question("kurtka za 116 zł", sizes).size is None  # a price stays a price
+
+
+def test_a_dictionary_word_reads_as_the_meaning_the_catalog_has() -> None:
+    # "dzieci" is listed as child before kids; a catalog that says "kids" reads kids.
+    catalog = CatalogTerms(vocabulary={"kids": 1, "goggles": 1}, sorted_terms=["goggles", "kids"])
+    assert "kids" in parse_question("gogle dla dzieci", catalog).terms
 
 
 async def test_the_memory_is_per_person_and_per_chat_and_expires(shop: App, clock: Clock) -> None:

@@ -41,6 +41,7 @@ class Comparison:
     less: bool  # wants a smaller value (cheaper, lighter, smaller)
     rest: str  # the question before "than" (without the comparative word)
     reference: str  # the question after "than" ("" when it refers to the last answer)
+    superlative: bool = False  # "the cheapest", not "cheaper": the extreme of a kind
 
 
 def _stems(listed: str) -> tuple[str, ...]:
@@ -107,6 +108,88 @@ _WORDS: tuple[tuple[tuple[str, ...], Measure, bool], ...] = (
         False,
     ),
 )
+# Superlatives ("the cheapest", "najlżejszy", "paling murah"), read before comparatives.
+# Ukrainian "найбільш"/"найменш" also make a superlative of a following adjective
+# ("найбільш водонепроникна"): that entry comes first.
+_SUPERLATIVES: tuple[tuple[tuple[str, ...], Measure, bool], ...] = (
+    (
+        _stems(
+            "most waterproof,najbardziej wodoodporn,найбільш водонепроникн,vedenpitavin,"
+            "paling kalis air,paling tahan air"
+        ),
+        Measure.WATERPROOF,
+        False,
+    ),
+    (
+        _stems(
+            "cheapest,least expensive,lowest price,najtansz,najtaniej,найдешевш,halvin,"
+            "halvimm,paling murah,termurah"
+        ),
+        Measure.PRICE,
+        True,
+    ),
+    (
+        _stems(
+            "most expensive,priciest,najdrozsz,найдорожч,kallein,kalleimm,paling mahal,termahal"
+        ),
+        Measure.PRICE,
+        False,
+    ),
+    (
+        _stems(
+            "biggest,largest,roomiest,najwieksz,найбільш,suurin,suurimm,isoin,isoimm,"
+            "paling besar,terbesar,paling gede"
+        ),
+        Measure.CAPACITY,
+        False,
+    ),
+    (
+        _stems("smallest,najmniejsz,найменш,pienin,pienimm,paling kecil,terkecil"),
+        Measure.CAPACITY,
+        True,
+    ),
+    (
+        _stems("longest,najdluzsz,найдовш,pisin,pisimm,paling panjang,terpanjang"),
+        Measure.LENGTH,
+        False,
+    ),
+    (
+        _stems("shortest,najkrotsz,найкоротш,lyhyin,lyhyimm,paling pendek,terpendek"),
+        Measure.LENGTH,
+        True,
+    ),
+    (
+        _stems("lightest,najlzejsz,найлегш,kevyin,kevyimm,paling ringan,teringan"),
+        Measure.WEIGHT,
+        True,
+    ),
+    (
+        _stems("heaviest,najciezsz,найважч,painavin,painavimm,paling berat,terberat"),
+        Measure.WEIGHT,
+        False,
+    ),
+    (
+        _stems(
+            "warmest,najcieplejsz,найтепліш,lampimin,lampimimm,paling hangat,terhangat,"
+            "paling panas,terpanas"
+        ),
+        Measure.WARMTH,
+        False,
+    ),
+    (
+        _stems(
+            "most powerful,strongest,najmocniejsz,найпотужніш,tehokkain,tehokkaimm,"
+            "paling kuat,terkuat,paling laju"
+        ),
+        Measure.POWER,
+        False,
+    ),
+    (
+        _stems("highest,najwyzsz,найвищ,korkein,korkeimm,paling tinggi,tertinggi"),
+        Measure.SPF,
+        False,
+    ),
+)
 # Words before "longer" that make it time ("no longer", "lasts longer", "trwa dłużej").
 _NOT_LENGTH = ("last", "work", "hold", "stay", "trwa", "kesta", "працю", "трима")
 _THAN = frozenset(_stems("than,niz,od,ніж,за,kuin,daripada,dari,dibanding,dibandingkan"))
@@ -114,11 +197,20 @@ _WORD = re.compile(r"\w+")
 
 
 def comparison_of(question: str) -> Comparison | None:
-    """The comparison the question asks for, if any."""
+    """The comparison the question asks for, if any: a superlative ("the cheapest
+    tent") or a comparative ("cheaper than the Ridge 2")."""
     tokens = _WORD.findall(fold(question))
+    return _found_in(tokens, _SUPERLATIVES, superlative=True) or _found_in(tokens, _WORDS)
+
+
+def _found_in(
+    tokens: list[str],
+    table: tuple[tuple[tuple[str, ...], Measure, bool], ...],
+    superlative: bool = False,
+) -> Comparison | None:
     for i, token in enumerate(tokens):
         pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else token
-        for stems, measure, less in _WORDS:
+        for stems, measure, less in table:
             stem = next((s for s in stems if pair.startswith(s) or token.startswith(s)), None)
             if stem is None or (measure is Measure.SPF and "spf" not in tokens):
                 continue
@@ -131,12 +223,12 @@ def comparison_of(question: str) -> Comparison | None:
             before, after = tokens[:i], tokens[i + width :]
             reference = ""
             for j, word in enumerate(after):
-                if word in _THAN:
+                if word in _THAN and not superlative:  # a superlative has no reference
                     before, reference = before + after[:j], " ".join(after[j + 1 :])
                     break
             else:
                 before = before + after
-            return Comparison(measure, less, " ".join(before), reference)
+            return Comparison(measure, less, " ".join(before), reference, superlative)
     return None
 
 
@@ -284,6 +376,14 @@ def ranked(
             order = (kind(product) != own, product.stock <= 0, abs(found - base), product.id)
             beating.append((order, product))
     return [p for _, p in sorted(beating, key=lambda row: row[0])]
+
+
+def extremes(candidates: list[ProductRecord], comparison: Comparison) -> list[ProductRecord]:
+    """The candidates whose text gives the measure, the extreme first (the cheapest, the
+    warmest); equal values in stock first."""
+    valued = [(found, p) for p in candidates if (found := value(p, comparison.measure)) is not None]
+    valued.sort(key=lambda row: (row[0] if comparison.less else -row[0], row[1].stock <= 0))
+    return [p for _, p in valued]
 
 
 _NOTHING_BEATS = {

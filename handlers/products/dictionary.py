@@ -31,7 +31,9 @@ TYPO_CUTOFF = 88
 
 @dataclass(frozen=True)
 class Dictionary:
-    phrases: dict[tuple[str, ...], tuple[str, ...]]  # folded words -> English words
+    # Folded words -> the English they may mean, in the order listed ("dzieci": child,
+    # then kids): the first whose every word the catalog knows is read.
+    phrases: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
     words: tuple[str, ...]  # every word of the phrases, sorted: what typos are fixed to
     english: frozenset[str]  # every word the phrases translate to
@@ -50,8 +52,9 @@ class Dictionary:
         while i < len(tokens):
             for width in range(min(LONGEST, len(tokens) - i), 0, -1):
                 phrase = tuple(tokens[i : i + width])
-                english = self.phrases.get(phrase)
-                if english and not all(known(w) for w in phrase) and all(known(w) for w in english):
+                meanings = self.phrases.get(phrase, ())
+                english = next((e for e in meanings if all(known(w) for w in e)), None)
+                if english and not all(known(w) for w in phrase):
                     out += english
                     i += width
                     break
@@ -88,7 +91,7 @@ def _one_letter_apart(one: str, other: str) -> bool:
 
 @cache
 def dictionary() -> Dictionary:
-    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    phrases: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
     for path in sorted(FILES.glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             english, sep, forms = line.partition("=")
@@ -99,10 +102,11 @@ def dictionary() -> Dictionary:
                 key = tuple(words(form))
                 if any(w.isdigit() for w in key):
                     continue  # an amount stays an amount ("powerbank 20000 mAh")
-                if key and target and key != target:
-                    phrases.setdefault(key, target)  # the first meaning listed wins
+                meanings = phrases.get(key, ())
+                if key and target and key != target and target not in meanings:
+                    phrases[key] = (*meanings, target)
     return Dictionary(
         phrases,
         tuple(sorted({w for key in phrases for w in key})),
-        frozenset(w for target in phrases.values() for w in target),
+        frozenset(w for meanings in phrases.values() for target in meanings for w in target),
     )

@@ -250,7 +250,7 @@ def variant_sentence(parsed: ParsedQuery, product: ProductRecord, i18n: I18n) ->
         v
         for v in product.variants
         if (not parsed.colors or v.color.lower() in parsed.colors)
-        and (not parsed.size or v.size.upper() == parsed.size)
+        and (not parsed.size or v.size.upper() == parsed.size.upper())
         and (v.stock if v.stock is not None else product.stock) > 0
     ]
     if wanted:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -16,7 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.products.dictionary import dictionary
 from handlers.products.lexicon import STOPWORDS
 from storage.catalog import catalog_revision
-from storage.search import SearchTerm, categories, currencies, variant_colors, vocabulary
+from storage.search import (
+    SearchTerm,
+    categories,
+    currencies,
+    variant_colors,
+    variant_sizes,
+    vocabulary,
+)
 from storage.text import fold, words
 
 MAX_INFLECTION = 2  # letters an ending may add: -s, -es, -i, -ów, -ja
@@ -28,6 +36,9 @@ class CatalogTerms:
     sorted_terms: list[str] = field(default_factory=list)
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> words
     colors: frozenset[str] = frozenset()  # folded variant colour names
+    # Variant sizes other than plain letters, by their letters and digits alone:
+    # "200x200", "lxl" -> "L/XL", "116" (see `compact_size`).
+    sizes: dict[str, str] = field(default_factory=dict)
     currencies: tuple[str, ...] = ()
 
     def knows(self, term: str) -> bool:
@@ -47,9 +58,11 @@ class CatalogTerms:
         # finds the products that say it in English ("backpack"); an English word
         # ("carrier", listed by a dictionary as a loanword) stays itself.
         shopping = dictionary()
-        english = () if term in shopping.english else shopping.phrases.get((term,), ())
-        if len(english) == 1 and english[0] in self.vocabulary:
-            words += [w for w in self._inflections(english[0]) if w not in words]
+        meanings = () if term in shopping.english else shopping.phrases.get((term,), ())
+        single = [meaning[0] for meaning in meanings if len(meaning) == 1]
+        english = next((e for e in single if e in self.vocabulary), None)
+        if english is not None:
+            words += [w for w in self._inflections(english) if w not in words]
         return SearchTerm(tuple(words))
 
     def _inflections(self, term: str) -> list[str]:
@@ -107,6 +120,12 @@ class ProductIndex:
         return self._terms
 
 
+def compact_size(size: str) -> str:
+    """A size by its letters and digits alone, as a question may space or split it
+    ("L/XL", "l xl"; "200x200", "200 x 200")."""
+    return re.sub(r"[\W_]", "", fold(size))
+
+
 async def _load(session: AsyncSession) -> CatalogTerms:
     vocab = {
         term: count
@@ -118,5 +137,10 @@ async def _load(session: AsyncSession) -> CatalogTerms:
         sorted_terms=sorted(vocab),
         categories={name: tuple(words(name)) for name in await categories(session)},
         colors=frozenset(fold(c) for c in await variant_colors(session)),
+        sizes={
+            compact_size(size): size
+            for size in await variant_sizes(session)
+            if not size.isalpha()  # letter sizes ("XL") are the parser's own
+        },
         currencies=tuple(await currencies(session)),
     )

@@ -19,7 +19,7 @@ def folded_phrases(*phrases: str) -> tuple[str, ...]:
 
 STOPWORDS = folded(
     # English
-    "a an the is are am be do does did you your we our i me my it its have has had any"
+    "a an the is are am be do does did you your we our i me my it its them they have has had any"
     " anything something some got get looking look find want need buy please can could"
     " would will show tell about in on at of to for with and or but what which how much"
     " many there their this that these those price prices cost costs costing available"
@@ -31,20 +31,21 @@ STOPWORDS = folded(
     " jakas jakies cos ile kosztuje kosztuja cena ceny za w we na z ze i a o dla po jak"
     " jaki jaka jakie ktory ktora ktore prosze moze mozna dostepny dostepna dostepne"
     " to ten ta te tego sie mi jeszcze bardzo tez lub albo oraz kolorze kolor"
-    " kupic kupie pokaz dzien dobry hej czesc dzieki tani tania tanie najtanszy"
+    " kupic kupie pokaz pokazcie pokazesz dzien dobry hej czesc dzieki tani tania tanie najtanszy"
     # Malay / Indonesian
     " ada tak apa adakah apakah berapa harga untuk dengan dan atau yang di ke dari ini"
     " itu saya aku mau ingin cari mencari nak boleh tolong warna dalam punya jual kah"
-    " ya tidak nggak gak sih dong ni tu murah kalau lalu sikit sakit tanya stok"
+    " ya tidak nggak gak sih dong ni tu murah kalau lalu sikit sakit tanya stok tunjuk"
+    " tunjukkan lihat liat"
     # Finnish
     " onko teilla sinulla minulla on ja tai se ne mita paljonko maksaa maksavat hinta"
     " kuinka etsin haluan tarvitsen jokin jotain myyttekö myytteko ostaa varia halpa halpoja"
     " loytyyko loytyy saako saisiko sita sen enta entas miten missa mista mika milloin kuka"
-    " miksi varastossa varastosta saatavilla"
+    " miksi varastossa varastosta saatavilla nayta nayttakaa naytatko"
     # Ukrainian
     " чи є у вас ви маєте скільки коштує коштують ціна для з і та або в на що який яка"
     " яке які має мають шукаю хочу потрібен потрібна потрібно будь ласка колір кольору"
-    " привіт дешевий продається продаються продаєте"
+    " привіт дешевий продається продаються продаєте покажіть покажи показати"
 )
 
 SIZE_KEYWORDS = folded(
@@ -98,7 +99,8 @@ _FAMILIES: dict[str, tuple[str, str]] = {
         "blue navy sky cobalt denim indigo azure royal teal",
         "niebieski niebieska niebieskie niebieskiego niebieskiej niebieskim granatowy"
         " granatowa granatowe biru sininen sinisen sinisena siniset sinista sinisia tummansininen"
-        " tummansinisen vaaleansininen синій синя синє сині"
+        " tummansinisen tummansinisena tummansiniset tummansinista vaaleansininen"
+        " vaaleansinisen vaaleansinisena синій синя синє сині"
         " синього блакитний блакитна",
     ),
     "red": (

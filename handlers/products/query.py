@@ -194,10 +194,11 @@ def _parse_at(
     toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms, candidates: list[str]
 ) -> int:
     """Consume the construct starting at toks[i]; return the next index."""
-    for construct in (_price_words, _sizes):
-        after = construct(toks, i, parsed)
-        if after is not None:
-            return after
+    after = _price_words(toks, i, parsed)
+    if after is None:
+        after = _sizes(toks, i, parsed, catalog)
+    if after is not None:
+        return after
     after = _quantity(toks, i, parsed, catalog, candidates)
     if after is not None:
         return after
@@ -239,7 +240,7 @@ def _price_words(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
     return None
 
 
-def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
+def _sizes(toks: list[str], i: int, parsed: ParsedQuery, catalog: CatalogTerms) -> int | None:
     tok = toks[i]
     nxt = toks[i + 1] if i + 1 < len(toks) else ""
     after = toks[i + 2] if i + 2 < len(toks) else ""
@@ -247,10 +248,20 @@ def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
         parsed.size = SIZE_WORDS.get(tok) or tok.upper()
         return i + 3
     if tok in SIZE_KEYWORDS:
+        said = _catalog_size(toks, i + 1, catalog)
+        if said is not None:  # "saiz L/XL"
+            parsed.size, width = said
+            return i + 1 + width
         if nxt and nxt not in SIZE_KEYWORDS:
             parsed.size = SIZE_WORDS.get(nxt) or nxt.upper()
             return i + 2
         return i + 1 if parsed.size else None  # "M koossa": the size came first
+    said = _catalog_size(toks, i, catalog)
+    if said is not None:
+        size, width = said
+        if width > 1 or nxt in SIZE_KEYWORDS or _after_colour(toks, i, parsed):
+            parsed.size = size  # "200x200", "21 розмір", "синій на 116"
+            return i + width
     after_colour = i > 0 and toks[i - 1] in parsed.color_words
     if tok in STANDALONE_SIZES or (tok in LETTER_SIZES and after_colour):
         parsed.size = tok.upper()  # "xl" anywhere; "m" right after a colour: "blue, m"
@@ -265,6 +276,25 @@ def _sizes(toks: list[str], i: int, parsed: ParsedQuery) -> int | None:
         parsed.size = tok  # "czarne 40": a shoe size right after a colour
         return i + 1
     return None
+
+
+def _catalog_size(toks: list[str], i: int, catalog: CatalogTerms) -> tuple[str, int] | None:
+    """A size of the catalog's variants written from toks[i] ("200 x 200", "l xl",
+    "116"), and how many tokens it takes; the longest first."""
+    for width in range(min(3, len(toks) - i), 0, -1):
+        size = catalog.sizes.get("".join(toks[i : i + width]))
+        if size is not None:
+            return size, width
+    return None
+
+
+def _after_colour(toks: list[str], i: int, parsed: ParsedQuery) -> bool:
+    """Right after a colour, or after a colour and a small word ("синій на 116")."""
+    before = toks[max(0, i - 2) : i]
+    return bool(before) and (
+        before[-1] in parsed.color_words
+        or (len(before) == 2 and before[0] in parsed.color_words and before[1] in STOPWORDS)
+    )
 
 
 def _quantity(

@@ -22,11 +22,14 @@ from handlers.products.semantic import SemanticIndex
 from storage.catalog import ProductRecord, products_by_ids
 from storage.recall import Recall
 from storage.search import SearchFilters, SearchTerm, search_products
-from storage.text import fold
+from storage.text import fold, words
 
 FOLLOW_UP_FOR = timedelta(minutes=10)
 SAME_KIND = 200  # products of the reference's kind a comparison looks at
 NAMED = 20  # products of the kind a comparison names ("a lighter rain jacket") it looks at
+# How much closer in meaning (cosine) the product a follow-up picks must be than the
+# next one of the list, set on bench/eval's dev and test follow-ups.
+PICKED_BY = 0.01
 SHORT = 4  # words: a longer message is a question of its own, not "the second one"
 _WORD = re.compile(r"\w+")
 
@@ -44,6 +47,12 @@ _IT = folded(
 )
 # A message starting so continues the last question: "and in black?", "a w czarnym?"
 _MARKERS = folded("and also what how about a i co z а і як щодо entä entäs ja dan kalau lalu")
+# A message starting so may pick from the last answer's products by what it says of
+# them ("which one is machine washable?", "kumpi käy käsimatkatavaraksi?").
+_WHICH = folded(
+    "which any który która które którą jaki jaka jakie jakiś який яка яке які котрий котра"
+    " котре kumpi kumman mikä mitkä yang mana yg"
+)
 
 
 @dataclass(frozen=True)
@@ -106,13 +115,23 @@ async def understand(asker: Asker, text: str, recall: Recall | None) -> Understo
     parsed = await asker.parse(asked)
     comparison = compare.comparison_of(asked)
     if comparison is not None and parsed.min_amount is None and parsed.max_amount is None:
-        compared = await _compared(asker, comparison, shown)
-        if compared is not None:
-            return replace(compared, intent=intent)
-    if recall and _refines(words, parsed):
+        if comparison.superlative:
+            found = await _extreme(asker, comparison, recall, shown)
+        else:
+            found = await _compared(asker, comparison, shown)
+        if found is not None:
+            return replace(found, intent=intent)
+    if recall and shown and _refines(words, parsed):
         answer = await asker.find(asked, previous=recall.question)
+        if not answer.matches:
+            answer = await _among(asker, asked, parsed, recall, shown) or answer
         return Understood(answer, intent, f"{recall.question} {asked}")
-    return Understood(await asker.find(asked), intent, asked)
+    answer = await asker.find(asked)
+    if recall and shown and not answer.matches and words and words[0] in _WHICH:
+        chosen = await _among(asker, asked, parsed, recall, shown)
+        if chosen is not None:
+            return Understood(chosen, intent, f"{recall.question} {asked}")
+    return Understood(answer, intent, asked)
 
 
 def _ordinal(words: list[str], shown: list[ProductRecord]) -> ProductRecord | None:
@@ -174,3 +193,78 @@ async def _compared(
     shown_ids = tuple(p.id for p in better) or (reference.id,)
     compared = Compared(comparison, reference)
     return Understood(answer, None, last_word or reference.name, shown_ids, compared)
+
+
+async def _extreme(
+    asker: Asker, comparison: compare.Comparison, recall: Recall | None, shown: list[ProductRecord]
+) -> Understood | None:
+    """The products the question names ("the cheapest tent"), or else those of the last
+    question ("which is the lightest?"), the extreme of the measure first; None when
+    neither names products or no product's text gives the measure."""
+    parsed = await asker.parse(comparison.rest)
+    if parsed.terms or parsed.category_words:
+        question, previous = comparison.rest, None
+    elif recall is not None:  # "a który najmniejszy?", "the cheapest in black?"
+        question = comparison.rest if parsed.has_filters else recall.question
+        previous = recall.question if parsed.has_filters else None
+    else:
+        return None
+    pool = await asker.find(question, previous=previous, limit=NAMED)
+    candidates = pool.matches or ([] if parsed.has_filters else shown)
+    ranked = compare.extremes(candidates, comparison)[: asker.limit]
+    if not ranked:
+        return None
+    remembered = f"{previous} {question}" if previous else question
+    return Understood(Answer(pool.parsed, matches=ranked), None, remembered)
+
+
+async def _among(
+    asker: Asker, asked: str, parsed: ParsedQuery, recall: Recall, shown: list[ProductRecord]
+) -> Answer | None:
+    """The products of the last answer's list that the message picks by what it says
+    of them ("a do chleba?" after knives: the bread knife): those whose text has more of
+    its words than the others have; else, with search by meaning, the one clearly
+    closest in meaning. None when it picks none."""
+    if not (parsed.terms or parsed.unknown):
+        return None
+    pool = await asker.find(recall.question, limit=NAMED)
+    candidates = list({p.id: p for p in [*shown, *pool.matches]}.values())
+    if len(candidates) < 2:
+        return None
+    catalog = await asker.index.terms(asker.session)
+    asked_terms = [catalog.expand(word) for word in parsed.terms]
+    said = {p.id: _said_of(p, asked_terms) for p in candidates}
+    most = max(said.values())
+    if most and min(said.values()) < most:
+        picked = sorted((p for p in candidates if said[p.id]), key=lambda p: -said[p.id])
+        return Answer(parsed, matches=picked[: asker.limit])
+    semantic = asker.semantic
+    if semantic is None or not await semantic.ready(asker.session):
+        return None
+    close = await semantic.similarities(f"{recall.question} {asked}", [p.id for p in candidates])
+    ranked = sorted(close, key=lambda pid: -close[pid])
+    if len(ranked) < 2 or close[ranked[0]] - close[ranked[1]] < PICKED_BY:
+        return None
+    best = next(p for p in candidates if p.id == ranked[0])
+    return Answer(parsed, matches=[best])
+
+
+def _said_of(product: ProductRecord, terms: list[SearchTerm]) -> int:
+    """How many of the terms the product's text (any language) has."""
+    text = " ".join(
+        [
+            product.name,
+            product.category,
+            *product.tags,
+            product.description,
+            *product.names.values(),
+            *product.descriptions.values(),
+        ]
+    )
+    found = set(words(text))
+    return sum(
+        any(w.startswith(term.words[0]) for w in found)
+        if term.prefix
+        else not found.isdisjoint(term.words)
+        for term in terms
+    )
