@@ -22,11 +22,11 @@ from storage.text import words
 
 FILES = Path(__file__).parent / "dictionary"
 LONGEST = 4  # words in the longest phrase looked up
-# A word of at least TYPO_MIN letters with one letter missing or extra from exactly one
-# dictionary word is read as that word; words a letter apart in two places ("вказано",
-# "казанок") are not.
+# A word of at least TYPO_MIN letters with one letter missing or extra, or two
+# neighbouring letters swapped, from exactly one dictionary word is read as that word;
+# words a letter apart in two places ("вказано", "казанок") are not.
 TYPO_MIN = 5
-TYPO_CUTOFF = 88
+TYPO_CUTOFF = 80  # fuzz.ratio of two swapped letters in a six-letter word: 83
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,15 @@ class Dictionary:
         start = bisect.bisect_left(self.words, token[0])
         end = bisect.bisect_left(self.words, chr(ord(token[0]) + 1))
         near = process.extract(
-            token, self.words[start:end], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
+            token, self.words[start:end], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=5
         )
-        # Only a letter missing or extra, and only one such word: "sepda" is "sepeda",
-        # but a word two dictionary words could be is left alone.
+        # Only a letter missing or extra or two swapped, and only one such word (or
+        # spellings of one meaning): "sepda" is "sepeda", but a word two dictionary words
+        # could be is left alone.
         slips = [str(word) for word, *_ in near if _one_letter_apart(token, str(word))]
-        return slips[0] if len(slips) == 1 else token
+        # Two spellings of one thing ("sepeda", "speda") are still one word.
+        meant = {self.phrases.get((word,), ((word,),))[0] for word in slips}
+        return slips[0] if len(meant) == 1 else token
 
     def _has(self, word: str) -> bool:
         i = bisect.bisect_left(self.words, word)
@@ -83,6 +86,15 @@ class Dictionary:
 
 
 def _one_letter_apart(one: str, other: str) -> bool:
+    """A letter missing or extra, or two neighbours swapped ("powebrank", "комапс")."""
+    if len(one) == len(other):
+        apart = [k for k in range(len(one)) if one[k] != other[k]]
+        return (
+            len(apart) == 2
+            and apart[1] == apart[0] + 1
+            and one[apart[0]] == other[apart[1]]
+            and one[apart[1]] == other[apart[0]]
+        )
     short, long = sorted((one, other), key=len)
     return len(long) == len(short) + 1 and any(
         long[:k] + long[k + 1 :] == short for k in range(len(long))

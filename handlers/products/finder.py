@@ -279,6 +279,11 @@ async def fuse(
     close = [pid for pid in related if score[pid] >= MATCH]
     matched = [p.id for p in lexical.matches]
     loose = [p.id for p in lexical.suggestions]
+    # Every product either answer may show, read at once: those the words found already
+    # are, the related ones in one more round trip.
+    known = {p.id: p for p in [*lexical.matches, *lexical.suggestions]}
+    unread = [pid for pid in related if pid not in known]
+    known.update((p.id, p) for p in await products_by_ids(session, unread))
     if not matched and loose and loose[0] in related[:AGREE]:
         # The words the catalog knows and the meaning of the whole question point at the
         # same product: two independent signals agreeing ("walizka kabinowa z TSA").
@@ -288,13 +293,12 @@ async def fuse(
         # "рушник" read as towel) or a word of its name few products share ("Basecamp").
         # Near in meaning is not the same thing: "dog food" is no dog bowl.
         asked = lexical.parsed.terms + lexical.parsed.category_words
-        found = {p.id: p for p in await products_by_ids(session, close)}
-        close = [pid for pid in close if _named(found[pid], asked, catalog)]
+        close = [pid for pid in close if _named(known[pid], asked, catalog)]
     if matched or close:
         ids = _rrf(matched, close)[:limit]
-        return Answer(lexical.parsed, matches=await products_by_ids(session, ids))
+        return Answer(lexical.parsed, matches=[known[pid] for pid in ids])
     ids = _rrf(loose, related)[:limit]
-    suggested = await products_by_ids(session, ids)
+    suggested = [known[pid] for pid in ids]
     return Answer(lexical.parsed, suggestions=suggested, miss=Miss.NO_MATCH)
 
 
