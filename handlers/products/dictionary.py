@@ -76,7 +76,6 @@ class Dictionary:
         # spellings of one meaning): "sepda" is "sepeda", but a word two dictionary words
         # could be is left alone.
         slips = [str(word) for word, *_ in near if _one_letter_apart(token, str(word))]
-        # Two spellings of one thing ("sepeda", "speda") are still one word.
         meant = {self.phrases.get((word,), ((word,),))[0] for word in slips}
         return slips[0] if len(meant) == 1 else token
 

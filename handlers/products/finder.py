@@ -190,12 +190,14 @@ def _names_it(product: ProductRecord, terms: list[SearchTerm]) -> bool:
     names = [*product.names.values(), *product.category_names.values()]
     said = [_what_it_is(product.description), *map(_what_it_is, product.descriptions.values())]
     called = set(words(" ".join([product.name, product.category, *product.tags, *names, *said])))
-    return any(
-        any(w.startswith(t.words[0]) for w in called)
-        if t.prefix
-        else any(_inflected(w, said) for w in t.words for said in called)
-        for t in terms
-    )
+    return any(says(called, t) for t in terms)
+
+
+def says(text_words: set[str], term: SearchTerm) -> bool:
+    """Whether a text of these (folded) words has the term, give or take a short ending."""
+    if term.prefix:
+        return any(w.startswith(term.words[0]) for w in text_words)
+    return any(_inflected(w, said) for w in term.words for said in text_words)
 
 
 def _what_it_is(description: str) -> str:
