@@ -1,6 +1,6 @@
 """How often product questions get the right answer: the held-out evaluation.
 
-    .venv/bin/python -m bench.answers_eval [--split test|dev|fresh|blind|all] [--lexical] [--misses]
+    .venv/bin/python -m bench.answers_eval [--split test|dev|fresh|blind|blind2|all] [--lexical] [--misses]
 
 Imports bench/eval/catalog.json (a multi-category English shop) into a fresh SQLite
 database, computes product vectors when the `semantic` extra is installed (unless
@@ -8,7 +8,9 @@ database, computes product vectors when the `semantic` extra is installed (unles
 answers a chat message and scores the products it claims to match:
 - top-1: the first product is one the question expects; top-3: one of the first three;
 - "none" questions (the shop sells no such thing) count as right when nothing is
-  claimed to match (closest products offered as such are honest).
+  claimed to match (closest products offered as such are honest);
+- shown-3: one of the first three products the shopper sees is one the question
+  expects, claimed or, when nothing is claimed, offered as the closest ("none": as top-1).
 Follow-up questions are asked after their context, by the same shopper in one chat.
 Scores are printed per language and per category. The dev split is for tuning; the
 test split is the held-out one that the README reports. The fresh split
@@ -45,6 +47,7 @@ SPLITS = {
     "dev": "questions.json",
     "fresh": "fresh.json",
     "blind": "blind.json",
+    "blind2": "blind2.json",
 }
 LANGUAGES = ("en", "pl", "uk", "fi", "ms", "id")
 CATEGORIES = (
@@ -65,6 +68,7 @@ class Outcome:
     claimed: list[str]
     top1: bool
     top3: bool
+    shown3: bool
 
 
 async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
@@ -105,12 +109,14 @@ async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
                 recall = _remembered(await understand(asker, earlier, recall))
             answer = (await understand(asker, item["question"], recall)).answer
         claimed = [p.sku for p in answer.matches]
+        shown = claimed or [p.sku for p in answer.suggestions]
         expect = set(item["expect"])
         if expect:
             top1, top3 = claimed[:1] != [] and claimed[0] in expect, bool(expect & set(claimed))
+            shown3 = bool(expect & set(shown[:3]))
         else:
-            top1 = top3 = not claimed
-        outcomes.append(Outcome(item, claimed, top1, top3))
+            top1 = top3 = shown3 = not claimed
+        outcomes.append(Outcome(item, claimed, top1, top3, shown3))
     await app.close()
     return outcomes
 
@@ -124,12 +130,11 @@ def table(outcomes: list[Outcome], key: str, keys: tuple[str, ...]) -> None:
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         groups[str(outcome.item[key])].append(outcome)
-    print(f"{key:<16}{'n':>5}{'top-1':>8}{'top-3':>8}")
-    for name in keys:
-        found = groups.get(name)
-        if found:
-            print(f"{name:<16}{len(found):>5}{_pct(found, 'top1'):>8}{_pct(found, 'top3'):>8}")
-    print(f"{'all':<16}{len(outcomes):>5}{_pct(outcomes, 'top1'):>8}{_pct(outcomes, 'top3'):>8}")
+    print(f"{key:<16}{'n':>5}{'top-1':>8}{'top-3':>8}{'shown-3':>9}")
+    for name in (*[k for k in keys if k in groups], "all"):
+        found = groups[name] if name != "all" else outcomes
+        scores = [_pct(found, field) for field in ("top1", "top3", "shown3")]
+        print(f"{name:<16}{len(found):>5}{scores[0]:>8}{scores[1]:>8}{scores[2]:>9}")
 
 
 def _pct(outcomes: list[Outcome], field: str) -> str:
