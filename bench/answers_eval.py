@@ -1,6 +1,7 @@
 """How often product questions get the right answer: the held-out evaluation.
 
-    .venv/bin/python -m bench.answers_eval [--split test|dev|fresh|blind|blind2|all] [--lexical] [--misses]
+    .venv/bin/python -m bench.answers_eval [--split test|dev|fresh|blind|blind2|all]
+        [--lexical] [--misses]
 
 Imports bench/eval/catalog.json (a multi-category English shop) into a fresh SQLite
 database, computes product vectors when the `semantic` extra is installed (unless

@@ -13,7 +13,7 @@ from config import Settings
 from handlers.catalog.formats import Format
 from handlers.catalog.service import import_catalog
 from handlers.products.commands import product_vectors
-from handlers.products.finder import find_products
+from handlers.products.finder import MATCH, SUGGEST, find_products, fuse
 from handlers.products.index import ProductIndex
 from handlers.products.matrix import COARSE_DIMS, COARSE_FROM, ProductMatrix
 from handlers.products.semantic import (
@@ -23,6 +23,7 @@ from handlers.products.semantic import (
     refresh_vectors,
 )
 from storage import vectors
+from storage.catalog import product_by_sku
 from storage.db import Database
 from tests.support import skus, text, user
 
@@ -141,6 +142,33 @@ async def test_an_unrelated_question_is_still_answered_honestly(
     async with db.session() as session:
         answer = await find_products(session, ProductIndex(), question, 3, SemanticIndex())
     assert answer.matches == []
+
+
+@pytest.mark.parametrize(
+    ("question", "offered"),
+    [
+        # Each product the words find holds one of the question's three words: the one
+        # closest in meaning is offered before them.
+        ("a cream for fish in the pool", ["PRT-1", "CRM-1", "TWL-1"]),
+        # The knife holds three of the four: it stays first.
+        ("stainless steel fish tube", ["KNF-1", "PRT-1", "CRM-1"]),
+    ],
+)
+async def test_closest_by_meaning_comes_before_products_holding_one_word_of_many(
+    db: Database, question: str, offered: list[str]
+) -> None:
+    assert (await import_catalog(db, _catalog(), Format.JSON)).ok
+    index = ProductIndex()
+    async with db.session() as session:
+        words = await find_products(session, index, question, 10)
+        assert words.matches == []
+        protector = await product_by_sku(session, "PRT-1")
+        assert protector is not None
+        # By meaning: the mattress protector, related but not near enough to claim.
+        near = [(protector.id, (SUGGEST + MATCH) / 2)]
+        answer = await fuse(session, await index.terms(session), words, near, 3)
+    assert answer.matches == []
+    assert [p.sku for p in answer.suggestions] == offered
 
 
 async def test_another_process_reloads_the_vectors_when_they_change(db: Database) -> None:

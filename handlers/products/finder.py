@@ -200,6 +200,22 @@ def says(text_words: set[str], term: SearchTerm) -> bool:
     return any(_inflected(w, said) for w in term.words for said in text_words)
 
 
+def said_of(product: ProductRecord, terms: list[SearchTerm]) -> int:
+    """How many of the terms the product's text (any language) has."""
+    text = " ".join(
+        [
+            product.name,
+            product.category,
+            *product.tags,
+            product.description,
+            *product.names.values(),
+            *product.descriptions.values(),
+        ]
+    )
+    found = set(words(text))
+    return sum(says(found, term) for term in terms)
+
+
 def _what_it_is(description: str) -> str:
     """The description's opening, which says what the product is ("28 L daypack", "Two-
     person backpacking tent"), without what it is for or comes with."""
@@ -299,7 +315,12 @@ async def fuse(
     if matched or close:
         ids = _rrf(matched, close)[:limit]
         return Answer(lexical.parsed, matches=[known[pid] for pid in ids])
-    ids = _rrf(loose, related)[:limit]
+    # Nothing claimed: offered are the closest by meaning and the products holding at
+    # least half of the question's words; one holding a word of a long question ("bike"
+    # in "something to keep the rain off my head on the bike") yields to meaning.
+    asked_terms = [catalog.expand(w) for w in lexical.parsed.terms + lexical.parsed.category_words]
+    holding = [pid for pid in loose if 2 * said_of(known[pid], asked_terms) >= len(asked_terms)]
+    ids = list(dict.fromkeys([*_rrf(holding, related), *loose]))[:limit]
     suggested = [known[pid] for pid in ids]
     return Answer(lexical.parsed, suggestions=suggested, miss=Miss.NO_MATCH)
 

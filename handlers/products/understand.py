@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.products import compare
 from handlers.products.direct import Intent, intent_of
-from handlers.products.finder import Answer, Miss, find_products, says
+from handlers.products.finder import Answer, Miss, find_products, said_of
 from handlers.products.index import ProductIndex
 from handlers.products.lexicon import folded
 from handlers.products.query import ParsedQuery, parse_question
@@ -22,7 +22,7 @@ from handlers.products.semantic import SemanticIndex
 from storage.catalog import ProductRecord, products_by_ids
 from storage.recall import Recall
 from storage.search import SearchFilters, SearchTerm, search_products
-from storage.text import fold, words
+from storage.text import fold
 
 FOLLOW_UP_FOR = timedelta(minutes=10)
 SAME_KIND = 200  # products of the reference's kind a comparison looks at
@@ -234,7 +234,7 @@ async def _among(
         return None
     catalog = await asker.index.terms(asker.session)
     asked_terms = [catalog.expand(word) for word in parsed.terms]
-    said = {p.id: _said_of(p, asked_terms) for p in candidates}
+    said = {p.id: said_of(p, asked_terms) for p in candidates}
     most = max(said.values())
     if most and min(said.values()) < most:
         picked = sorted((p for p in candidates if said[p.id]), key=lambda p: -said[p.id])
@@ -248,19 +248,3 @@ async def _among(
         return None
     best = next(p for p in candidates if p.id == ranked[0])
     return Answer(parsed, matches=[best])
-
-
-def _said_of(product: ProductRecord, terms: list[SearchTerm]) -> int:
-    """How many of the terms the product's text (any language) has."""
-    text = " ".join(
-        [
-            product.name,
-            product.category,
-            *product.tags,
-            product.description,
-            *product.names.values(),
-            *product.descriptions.values(),
-        ]
-    )
-    found = set(words(text))
-    return sum(says(found, term) for term in terms)
