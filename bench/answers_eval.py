@@ -14,11 +14,13 @@ answers a chat message and scores the products it claims to match:
   expects, claimed or, when nothing is claimed, offered as the closest ("none": as top-1).
 Follow-up questions are asked after their context, by the same shopper in one chat.
 Scores are printed per language and per category. The dev split is for tuning; the
-test split is the held-out one that the README reports. The fresh split
-(bench/eval/fresh.json) was written later by someone who saw only the catalog, never
-the engine nor the other questions, after the test split's misses had been studied;
-some of its misses were read in turn. The blind split (bench/eval/blind.json) was
-written the same way a session later, and scored only once that session's work was done.
+test split was the first held-out one. The fresh split (bench/eval/fresh.json) was
+written later by someone who saw only the catalog, never the engine nor the other
+questions, after the test split's misses had been studied; some of its misses were read
+in turn. The blind split (bench/eval/blind.json) was written the same way a session
+later and scored before that session's changes, then some of its misses were read. The
+blind2 split (bench/eval/blind2.json), written the same way a session later still, is
+the honest measure: its misses have not been read.
 """
 
 from __future__ import annotations
