@@ -134,8 +134,8 @@ def table(outcomes: list[Outcome], key: str, keys: tuple[str, ...]) -> None:
     for outcome in outcomes:
         groups[str(outcome.item[key])].append(outcome)
     print(f"{key:<16}{'n':>5}{'top-1':>8}{'top-3':>8}{'shown-3':>9}")
-    for name in (*[k for k in keys if k in groups], "all"):
-        found = groups[name] if name != "all" else outcomes
+    rows = [(name, groups[name]) for name in keys if name in groups] + [("all", outcomes)]
+    for name, found in rows:
         scores = [_pct(found, field) for field in ("top1", "top3", "shown3")]
         print(f"{name:<16}{len(found):>5}{scores[0]:>8}{scores[1]:>8}{scores[2]:>9}")
 
@@ -151,6 +151,8 @@ def main() -> None:
     parser.add_argument("--lexical", action="store_true", help="without search by meaning")
     parser.add_argument("--misses", action="store_true", help="list the wrong answers")
     args = parser.parse_args()
+    if args.misses and args.split in ("blind2", "all"):
+        parser.error("blind2's misses stay unread: it is the honest measure")
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = asyncio.run(evaluate(args.split, args.lexical, Path(tmp)))
     mode = "lexical only" if args.lexical else "lexical + semantic"

@@ -150,7 +150,8 @@ async def test_an_unrelated_question_is_still_answered_honestly(
         # Each product the words find holds one of the question's three words: the one
         # closest in meaning is offered before them.
         ("a cream for fish in the pool", ["PRT-1", "CRM-1", "TWL-1"]),
-        # The knife holds three of the four: it stays first.
+        # The knife holds three of the four: it is fused with the closest by meaning
+        # (both first in their lists, the words' list first).
         ("stainless steel fish tube", ["KNF-1", "PRT-1", "CRM-1"]),
     ],
 )
@@ -164,7 +165,8 @@ async def test_closest_by_meaning_comes_before_products_holding_one_word_of_many
         assert words.matches == []
         protector = await product_by_sku(session, "PRT-1")
         assert protector is not None
-        # By meaning: the mattress protector, related but not near enough to claim.
+        # A stand-in for the model's nearest: the mattress protector, related but not
+        # near enough to claim.
         near = [(protector.id, (SUGGEST + MATCH) / 2)]
         answer = await fuse(session, await index.terms(session), words, near, 3)
     assert answer.matches == []

@@ -209,6 +209,7 @@ def said_of(product: ProductRecord, terms: list[SearchTerm]) -> int:
             *product.tags,
             product.description,
             *product.names.values(),
+            *product.category_names.values(),
             *product.descriptions.values(),
         ]
     )
@@ -302,6 +303,7 @@ async def fuse(
     known = {p.id: p for p in [*lexical.matches, *lexical.suggestions]}
     unread = [pid for pid in related if pid not in known]
     known.update((p.id, p) for p in await products_by_ids(session, unread))
+    asked = list(dict.fromkeys(lexical.parsed.terms + lexical.parsed.category_words))
     if not matched and loose and loose[0] in related[:AGREE]:
         # The words the catalog knows and the meaning of the whole question point at the
         # same product: two independent signals agreeing ("walizka kabinowa z TSA").
@@ -310,15 +312,14 @@ async def fuse(
         # Meaning alone claims only a product the question names: its kind ("towel",
         # "рушник" read as towel) or a word of its name few products share ("Basecamp").
         # Near in meaning is not the same thing: "dog food" is no dog bowl.
-        asked = lexical.parsed.terms + lexical.parsed.category_words
         close = [pid for pid in close if _named(known[pid], asked, catalog)]
     if matched or close:
         ids = _rrf(matched, close)[:limit]
         return Answer(lexical.parsed, matches=[known[pid] for pid in ids])
-    # Nothing claimed: offered are the closest by meaning and the products holding at
-    # least half of the question's words; one holding a word of a long question ("bike"
-    # in "something to keep the rain off my head on the bike") yields to meaning.
-    asked_terms = [catalog.expand(w) for w in lexical.parsed.terms + lexical.parsed.category_words]
+    # Nothing claimed: offered are the closest by meaning with the products holding at
+    # least half of the question's words the catalog knows; one holding a word of a long
+    # question ("bike" in "something to keep the rain off my head on the bike") comes after.
+    asked_terms = [catalog.expand(w) for w in asked]
     holding = [pid for pid in loose if 2 * said_of(known[pid], asked_terms) >= len(asked_terms)]
     ids = list(dict.fromkeys([*_rrf(holding, related), *loose]))[:limit]
     suggested = [known[pid] for pid in ids]
