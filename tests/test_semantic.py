@@ -12,10 +12,12 @@ from bot.app import App, build_app
 from config import Settings
 from handlers.catalog.formats import Format
 from handlers.catalog.service import import_catalog
+from handlers.products import finder
 from handlers.products.commands import product_vectors
 from handlers.products.finder import MATCH, SUGGEST, find_products, fuse
 from handlers.products.index import ProductIndex
 from handlers.products.matrix import COARSE_DIMS, COARSE_FROM, ProductMatrix
+from handlers.products.query import parse_question
 from handlers.products.semantic import (
     SemanticIndex,
     VectorProgress,
@@ -171,6 +173,22 @@ async def test_closest_by_meaning_comes_before_products_holding_one_word_of_many
         answer = await fuse(session, await index.terms(session), words, near, 3)
     assert answer.matches == []
     assert [p.sku for p in answer.suggestions] == offered
+
+
+async def test_where_the_model_reads_a_question_words_in_too_many_products_are_not_searched(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every word counts as common here, as "towel" in 3,000 of 100,000 products would.
+    monkeypatch.setattr(finder, "COMMON", 0)
+    assert (await import_catalog(db, _catalog(), Format.JSON)).ok
+    async with db.session() as session:
+        catalog = await ProductIndex().terms(session)
+        parsed = parse_question("something soft, kind of like a towel", catalog)
+        assert parsed.unknown  # words the catalog lacks: the model reads it early
+        words_alone = await finder._lexical(session, catalog, parsed, 10)
+        with_meaning = await finder._lexical(session, catalog, parsed, 10, meaning=True)
+    assert [p.sku for p in words_alone.suggestions] == ["TWL-1"]  # the rarest word alone
+    assert with_meaning.suggestions == []  # the model ranks those products instead
 
 
 async def test_another_process_reloads_the_vectors_when_they_change(db: Database) -> None:
