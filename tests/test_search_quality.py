@@ -5,6 +5,8 @@ match; "in:SKU" that it is among the matches; "~SKU" that nothing matches but SK
 offered as a suggestion; None that nothing matches and nothing unrelated is offered.
 """
 
+import json
+
 import pytest
 
 from config import shipped_file
@@ -113,3 +115,27 @@ async def test_known_word_finds_inflections_not_longer_words(db: Database) -> No
     assert {"BAG-001", "BAG-002", "KID-003"} <= found
     assert "OUT-002" not in found  # "backpacking tent" is not a backpack
     assert {"BAG-001", "BAG-002"} <= {p.sku for p in polish.matches}
+
+
+async def test_one_word_beside_unknown_ones_does_not_name_a_product_outright(
+    db: Database,
+) -> None:
+    # "towel" is this set's kind ("Towels") and another word of its name ("Towel"): one
+    # word of the question, not two, so with a word the catalog lacks it claims nothing.
+    towels = [
+        {
+            "sku": "TWL-2",
+            "name": "Towel Set of 2 Towels",
+            "category": "Bath",
+            "description": "Two cotton bath towels.",
+            "price": "30.00",
+            "currency": "EUR",
+            "stock": 5,
+        }
+    ]
+    assert (await import_catalog(db, json.dumps(towels).encode(), Format.JSON)).ok
+    async with db.session() as session:
+        vague = await find_products(session, ProductIndex(), "towel zzqx", limit=3)
+        named = await find_products(session, ProductIndex(), "towel set zzqx", limit=3)
+    assert vague.matches == [] and [p.sku for p in vague.suggestions] == ["TWL-2"]
+    assert [p.sku for p in named.matches] == ["TWL-2"]  # "set" and "towels": two words

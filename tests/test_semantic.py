@@ -188,7 +188,12 @@ async def test_where_the_model_reads_a_question_words_in_too_many_products_are_n
         words_alone = await finder._lexical(session, catalog, parsed, 10)
         with_meaning = await finder._lexical(session, catalog, parsed, 10, meaning=True)
     assert [p.sku for p in words_alone.suggestions] == ["TWL-1"]  # the rarest word alone
-    assert with_meaning.suggestions == []  # the model ranks those products instead
+    assert with_meaning.suggestions == []  # the model's nearest stand in for them
+    # A price is applied after the model's nearest are found: the words still search.
+    async with db.session() as session:
+        priced = parse_question("something soft, kind of like a towel, under 30 EUR", catalog)
+        with_price = await finder._lexical(session, catalog, priced, 10, meaning=True)
+    assert [p.sku for p in with_price.suggestions] == ["TWL-1"]
 
 
 async def test_another_process_reloads_the_vectors_when_they_change(db: Database) -> None:

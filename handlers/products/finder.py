@@ -105,7 +105,7 @@ async def find_products(
     finally:
         if reading is not None and not reading.done():
             reading.cancel()  # the answer no longer needs it, or the search failed
-    return _cut(await fuse(session, catalog, lexical, near, pool), limit)
+    return _cut(await fuse(session, catalog, lexical, near, pool, offered=limit), limit)
 
 
 def _needs_meaning(parsed: ParsedQuery) -> bool:
@@ -148,8 +148,9 @@ async def _lexical(
         # No exchange rates here: comparing 70 PLN with EUR prices would mislead.
         return Answer(parsed, miss=Miss.CURRENCY)
     # Words the catalog has never heard of let the others claim only a product they name
-    # outright, its kind and another word of its name: one word alone cannot, so the
-    # search is not made (at 100,000 products it read 10 of 3,000 tents for nothing).
+    # outright, its kind and another word of its name by two of the question's words:
+    # with one, the search is not made (at 100,000 products it read 10 of 3,000 tents
+    # for nothing).
     nameable = not parsed.unknown or len(set(parsed.terms + parsed.category_words)) > 1
     if (parsed.terms or parsed.has_filters) and nameable:
         # Category words join the text query only alongside other terms: they narrow
@@ -171,21 +172,29 @@ async def _lexical(
             # Words the catalog has never heard of ("na stanie", "utk") let the others
             # claim only a product they name outright: its kind and another word of
             # its name ("kurtki Stratus": the Stratus Rain Jacket).
-            named = [catalog.expand(w) for w in parsed.terms + parsed.category_words]
-            found = [p for p in found if _named_outright(p, [w for t in named for w in t.words])]
+            named = [catalog.expand(w) for w in dict.fromkeys(parsed.terms + parsed.category_words)]
+            found = [p for p in found if _named_outright(p, named)]
         if found:
             return Answer(parsed, matches=found)
     return await _closest(session, parsed, catalog, limit, meaning)
 
 
-def _named_outright(product: ProductRecord, asked: list[str]) -> bool:
+def _named_outright(product: ProductRecord, asked: list[SearchTerm]) -> bool:
+    """Whether one word of the question is the product's kind (the last word of a name)
+    and another word of the question another word of that name."""
     for name in (product.name, *product.names.values()):
         said = words(name)
         kind = next((w for w in reversed(said) if w.isalpha() and not is_unit(w)), "")
         others = [w for w in said if w != kind]
-        if any(_inflected(a, kind) for a in asked) and any(
-            _inflected(a, w) for a in asked for w in others
-        ):
+        kinds = {i for i, term in enumerate(asked) if any(_inflected(a, kind) for a in term.words)}
+        more = {
+            i
+            for i, term in enumerate(asked)
+            for a in term.words
+            for w in others
+            if _inflected(a, w)
+        }
+        if any(i != j for i in kinds for j in more):
             return True
     return False
 
@@ -260,7 +269,7 @@ async def _closest(
         corrected = catalog.correct(word, loose=True)
         if corrected and corrected not in loose:
             loose.append(corrected)
-    loose = _rare_first(loose, catalog, meaning)
+    loose = _rare_first(loose, catalog, meaning and not parsed.has_filters)
     ids: list[int] = []
     if loose:
         wanted = parsed.filters()
@@ -283,9 +292,10 @@ async def _closest(
 def _rare_first(loose: list[str], catalog: CatalogTerms, meaning: bool) -> list[str]:
     """The words worth an OR search: a word in more than COMMON products says little and
     costs most (every row holding it is ranked), so it is left out, unless every word
-    is that common; then the rarest alone is searched, or none where the model reads
-    the question (`meaning`): it ranks those many products better (and 8 ms sooner at
-    100,000 products)."""
+    is that common; then the rarest alone is searched, or none with `meaning`: the
+    model reads the question, which names no price, colour, size or category (the
+    model's 30 nearest are found before those), so its nearest stand in for the best of
+    3,000 tents by word counts (a search of 8 ms at 100,000 products)."""
     rare = [w for w in loose if catalog.vocabulary.get(w, 0) <= COMMON]
     if rare or not loose or meaning:
         return rare
@@ -298,10 +308,12 @@ async def fuse(
     lexical: Answer,
     near: list[tuple[int, float]],
     limit: int,
+    offered: int | None = None,
 ) -> Answer:
     """Lexical and semantic results as one ranking (reciprocal rank fusion). A product
     is claimed a match when the lexical engine matched it or its meaning is close
-    enough; otherwise the closest products are offered as suggestions."""
+    enough; otherwise the closest products are offered as suggestions, at most
+    `offered` (default `limit`)."""
     score = dict(near)
     related = await passing(
         session, [pid for pid, s in near if s >= SUGGEST], lexical.parsed.filters()
@@ -310,7 +322,8 @@ async def fuse(
     matched = [p.id for p in lexical.matches]
     loose = [p.id for p in lexical.suggestions]
     # The products the words found are read; of the others only those that may be
-    # claimed or are shown will be (30 take 4-6 ms to read at 100,000 products, 3 1.5).
+    # claimed or are offered will be (30 took 4-6 ms to read at 100,000 products, 3 take
+    # 1.5).
     known = {p.id: p for p in [*lexical.matches, *lexical.suggestions]}
     asked = list(dict.fromkeys(lexical.parsed.terms + lexical.parsed.category_words))
     if not matched and loose and loose[0] in related[:AGREE]:
@@ -331,7 +344,7 @@ async def fuse(
     # question ("bike" in "something to keep the rain off my head on the bike") comes after.
     asked_terms = [catalog.expand(w) for w in asked]
     holding = [pid for pid in loose if 2 * said_of(known[pid], asked_terms) >= len(asked_terms)]
-    ids = list(dict.fromkeys([*_rrf(holding, related), *loose]))[:limit]
+    ids = list(dict.fromkeys([*_rrf(holding, related), *loose]))[: offered or limit]
     await _read(session, known, ids)
     suggested = [known[pid] for pid in ids if pid in known]
     return Answer(lexical.parsed, suggestions=suggested, miss=Miss.NO_MATCH)
