@@ -151,12 +151,11 @@ async def _lexical(
     # outright, its kind and another word of its name by two of the question's words:
     # with one, the search is not made (at 100,000 products it read 10 of 3,000 tents
     # for nothing).
-    nameable = not parsed.unknown or len(set(parsed.terms + parsed.category_words)) > 1
+    nameable = not parsed.unknown or len(parsed.naming) > 1
     if (parsed.terms or parsed.has_filters) and nameable:
         # Category words join the text query only alongside other terms: they narrow
         # the rows to rank, while a pure category browse is served by its index.
-        words = parsed.terms + parsed.category_words if parsed.terms else []
-        terms = [catalog.expand(word) for word in dict.fromkeys(words)]
+        terms = [catalog.expand(word) for word in (parsed.naming if parsed.terms else [])]
         ids = await search_products(
             session, terms, match_all=True, filters=parsed.filters(), limit=limit
         )
@@ -172,7 +171,7 @@ async def _lexical(
             # Words the catalog has never heard of ("na stanie", "utk") let the others
             # claim only a product they name outright: its kind and another word of
             # its name ("kurtki Stratus": the Stratus Rain Jacket).
-            named = [catalog.expand(w) for w in dict.fromkeys(parsed.terms + parsed.category_words)]
+            named = [catalog.expand(w) for w in parsed.naming]
             found = [p for p in found if _named_outright(p, named)]
         if found:
             return Answer(parsed, matches=found)
@@ -325,7 +324,7 @@ async def fuse(
     # claimed or are offered will be (30 took 4-6 ms to read at 100,000 products, 3 take
     # 1.5).
     known = {p.id: p for p in [*lexical.matches, *lexical.suggestions]}
-    asked = list(dict.fromkeys(lexical.parsed.terms + lexical.parsed.category_words))
+    asked = lexical.parsed.naming
     if not matched and loose and loose[0] in related[:AGREE]:
         # The words the catalog knows and the meaning of the whole question point at the
         # same product: two independent signals agreeing ("walizka kabinowa z TSA").

@@ -72,6 +72,12 @@ class ParsedQuery:
             or self.categories
         )
 
+    @property
+    def naming(self) -> list[str]:
+        """The words that may say what product is asked for, each once: the terms, then
+        the category words."""
+        return list(dict.fromkeys(self.terms + self.category_words))
+
     def following(self, before: ParsedQuery) -> ParsedQuery:
         """This question as a follow-up of `before`: the words of both, and each filter
         from this one where it names it, else from `before`."""
