@@ -362,12 +362,18 @@ async def count_products(session: AsyncSession) -> int:
 
 async def bump_revision(session: AsyncSession) -> None:
     """Give the catalog a new random revision, so caches keyed on the old one go stale."""
-    await set_value(session, REVISION_KEY, uuid.uuid4().hex)
+    revision = uuid.uuid4().hex
+    await set_value(session, REVISION_KEY, revision)
+    session.info[REVISION_KEY] = revision
 
 
 async def catalog_revision(session: AsyncSession) -> str:
-    """The current catalog revision; empty if the catalog has never changed."""
-    return await get_value(session, REVISION_KEY) or ""
+    """The current catalog revision; empty if the catalog has never changed. Read once
+    per unit of work: a question asks it for its parse and again for its search."""
+    if REVISION_KEY not in session.info:
+        session.info[REVISION_KEY] = await get_value(session, REVISION_KEY) or ""
+    revision: str = session.info[REVISION_KEY]
+    return revision
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ProductRecord]:

@@ -99,17 +99,32 @@ class Asker:
         return parse_question(question, await self.index.terms(self.session))
 
 
+@dataclass
+class _Shown:
+    """The last answer's products still in the catalog, read when a follow-up needs
+    them: most messages ask a question of their own, and need only the words."""
+
+    session: AsyncSession
+    recall: Recall | None
+    _products: list[ProductRecord] | None = None
+
+    async def __call__(self) -> list[ProductRecord]:
+        if self._products is None:
+            ids = self.recall.product_ids if self.recall else ()
+            self._products = await products_by_ids(self.session, ids)
+        return self._products
+
+
 async def understand(asker: Asker, text: str, recall: Recall | None) -> Understood:
     """The answer to `text`, following up `recall` (the member's last answer) where it
     reads as a follow-up."""
     intent = intent_of(text)
     asked = intent.rest if intent is not None and intent.rest else text
-    shown = await products_by_ids(asker.session, recall.product_ids) if recall else []
+    shown = _Shown(asker.session, recall)
     words = _WORD.findall(fold(asked))
-    if recall and shown:
-        picked = _ordinal(words, shown)
-        if picked is None and intent is not None and all(w in _IT for w in words):
-            picked = shown[0]
+    it = intent is not None and all(w in _IT for w in words)  # "how much is it?"
+    if recall and (it or _picks(words)) and (last := await shown()):
+        picked = _ordinal(words, last) or (last[0] if it else None)
         if picked is not None:
             answer = Answer(ParsedQuery(), matches=[picked])
             return Understood(answer, intent, recall.question, recall.product_ids)
@@ -117,22 +132,28 @@ async def understand(asker: Asker, text: str, recall: Recall | None) -> Understo
     comparison = compare.comparison_of(asked)
     if comparison is not None and parsed.min_amount is None and parsed.max_amount is None:
         if comparison.superlative:
-            found = await _extreme(asker, comparison, recall, shown)
+            found = await _extreme(asker, comparison, recall, await shown())
         else:
-            found = await _compared(asker, comparison, shown)
+            found = await _compared(asker, comparison, await shown())
         if found is not None:
             return replace(found, intent=intent)
-    if recall and shown and _refines(words, parsed):
+    if recall and _refines(words, parsed) and (last := await shown()):
         answer = await asker.find(asked, previous=recall.question)
         if not answer.matches:
-            answer = await _among(asker, asked, parsed, recall, shown) or answer
+            answer = await _among(asker, asked, parsed, recall, last) or answer
         return Understood(answer, intent, f"{recall.question} {asked}")
     answer = await asker.find(asked)
-    if recall and shown and not answer.matches and words and words[0] in _WHICH:
-        chosen = await _among(asker, asked, parsed, recall, shown)
+    which = not answer.matches and words and words[0] in _WHICH
+    if recall and which and (last := await shown()):
+        chosen = await _among(asker, asked, parsed, recall, last)
         if chosen is not None:
             return Understood(chosen, intent, f"{recall.question} {asked}")
     return Understood(answer, intent, asked)
+
+
+def _picks(words: list[str]) -> bool:
+    """Whether a short message names a position ("the second one"; see `_ordinal`)."""
+    return 0 < len(words) <= SHORT and any(w in stems for _, stems in _ORDINALS for w in words)
 
 
 def _ordinal(words: list[str], shown: list[ProductRecord]) -> ProductRecord | None:
