@@ -302,25 +302,45 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
     # Core rows, not ORM objects: a question reads a few products on its way to the
     # answer, and building the ORM's instances took half the time.
     product, variant, vendor = table_of(Product), table_of(ProductVariant), table_of(Vendor)
-    stmt = (
-        sa_select(*product.c, vendor.c.name.label("vendor_name"))
-        .outerjoin(vendor, vendor.c.id == product.c.vendor_id)
-        .order_by(product.c.sku)
-    )
-    if where is not None:
-        stmt = stmt.where(where)
+    columns = [*product.c, vendor.c.name.label("vendor_name")]
+    joined = product.outerjoin(vendor, vendor.c.id == product.c.vendor_id)
     connection = await session.connection()
-    loaded = (await connection.execute(stmt)).all()
-    if not loaded:
-        return []
     by_product: dict[int, list[VariantRecord]] = defaultdict(list)
-    variant_stmt = sa_select(
-        variant.c.product_id, variant.c.color, variant.c.size, variant.c.stock, variant.c.shop_id
-    ).order_by(variant.c.id)
-    if where is not None:
-        variant_stmt = variant_stmt.where(variant.c.product_id.in_([p.id for p in loaded]))
-    for product_id, color, size, stock, shop_id in (await connection.execute(variant_stmt)).all():
-        by_product[product_id].append(VariantRecord(color, size, stock, shop_id))
+    if where is None:  # every product (an export): the variants apart, not once per variant
+        stmt = sa_select(*columns).select_from(joined).order_by(product.c.sku)
+        loaded = (await connection.execute(stmt)).all()
+        variants = sa_select(
+            variant.c.product_id,
+            variant.c.color,
+            variant.c.size,
+            variant.c.stock,
+            variant.c.shop_id,
+        ).order_by(variant.c.id)
+        for product_id, *fields in (await connection.execute(variants)).all():
+            by_product[product_id].append(VariantRecord(*fields))
+    else:  # a few products: their variants in the same round trip, a row each
+        stmt = (
+            sa_select(
+                *columns,
+                variant.c.id.label("variant_id"),
+                variant.c.color.label("variant_color"),
+                variant.c.size.label("variant_size"),
+                variant.c.stock.label("variant_stock"),
+                variant.c.shop_id.label("variant_shop_id"),
+            )
+            .select_from(joined.outerjoin(variant, variant.c.product_id == product.c.id))
+            .where(where)
+            .order_by(product.c.sku, variant.c.id)
+        )
+        rows = (await connection.execute(stmt)).all()
+        for row in rows:
+            if row.variant_id is not None:
+                by_product[row.id].append(
+                    VariantRecord(
+                        row.variant_color, row.variant_size, row.variant_stock, row.variant_shop_id
+                    )
+                )
+        loaded = list({row.id: row for row in rows}.values())
     return [
         (
             p.id,
