@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,18 +25,33 @@ class ConversationRecord:
 
 
 async def current(
-    session: AsyncSession, member_id: int, chat_id: int, now: datetime
+    session: AsyncSession,
+    member_id: int,
+    chat_id: int,
+    now: datetime,
+    platform: str | None = None,
 ) -> ConversationRecord | None:
-    """The member's conversation in the chat, unless there is none or it expired."""
-    stmt = select(Conversation).where(
-        Conversation.member_id == member_id,
-        Conversation.chat_id == chat_id,
-        col(Conversation.private).is_(False),
-        col(Conversation.expires_at) > now,
+    """The member's conversation in the chat, unless there is none or it expired. With
+    `platform` (the chat is the member's private chat there), failing that, the one
+    started in a group of `platform` for their private chat, taken up here (see
+    `take_private`). One read either way: nearly every message has neither."""
+    here = and_(col(Conversation.chat_id) == chat_id, col(Conversation.private).is_(False))
+    waiting = and_(col(Conversation.private).is_(True), col(Chat.platform) == platform)
+    stmt = (
+        select(Conversation)
+        .join(Chat, col(Chat.id) == col(Conversation.chat_id))
+        .where(
+            Conversation.member_id == member_id,
+            col(Conversation.expires_at) > now,
+            here if platform is None else or_(here, waiting),
+        )
+        .order_by(col(Conversation.private), col(Conversation.expires_at).desc())
     )
     found = (await session.exec(stmt)).first()
     if found is None:
         return None
+    if found.private:
+        return await _take(session, found, member_id, chat_id)
     return ConversationRecord(found.flow, found.step, json.loads(found.data))
 
 
@@ -81,8 +96,14 @@ async def take_private(
         .order_by(col(Conversation.expires_at).desc())
     )
     found = (await session.exec(waiting)).first()
-    if found is None:
-        return None
+    return None if found is None else await _take(session, found, member_id, chat_id)
+
+
+async def _take(
+    session: AsyncSession, found: Conversation, member_id: int, chat_id: int
+) -> ConversationRecord:
+    """Move a conversation waiting for the member's private chat to it (`chat_id`),
+    ending what was going on there."""
     await end(session, member_id, chat_id)
     table = table_of(Conversation)
     await session.exec(

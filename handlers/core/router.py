@@ -498,10 +498,9 @@ class Router:
         pressed = action is not None and action.kind in (dialogue.ACTION, dialogue.FORM)
         if event.kind not in (EventKind.TEXT, EventKind.PHOTO) and not pressed:
             return None
-        record = await conversations.current(session, member, chat, ctx.now())
-        if record is None and event.chat.kind is ChatKind.DM:
-            taken = await self._private(ctx)
-            record = taken[1] if taken is not None else None
+        # In a private chat, one waiting for it (started in a group) is taken up too.
+        private = event.platform if event.chat.kind is ChatKind.DM else None
+        record = await conversations.current(session, member, chat, ctx.now(), private)
         flow = self.flows.get(record.flow) if record is not None else None
         if record is None or flow is None:
             if pressed:
