@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.meta import get_value, set_value
+from storage import meta
 from storage.models import Product, ProductSearch, ProductVariant, Vendor
 from storage.sql import dialect_of, insert_for, table_of
 from storage.text import index_text
@@ -26,7 +25,6 @@ BATCH = 500
 # The highest price a product may have (in major units): what the catalog accepts and
 # what a question's number may mean as a price; larger numbers are ids or typos.
 MAX_PRICE = Decimal("10000000")
-REVISION_KEY = "catalog_revision"
 
 
 @dataclass(frozen=True)
@@ -218,6 +216,8 @@ async def upsert_products(
             on_progress(len(batch))
     if result.created or result.updated:
         await bump_revision(session)
+        if dialect_of(session) == "sqlite":
+            await analyze_sqlite(session)
     return result
 
 
@@ -229,6 +229,15 @@ async def _refresh_statistics(session: AsyncSession) -> None:
     # keeps the lookups on the index. A user who does not own the table gets a warning.
     if dialect_of(session) == "postgresql":
         await (await session.connection()).exec_driver_sql("ANALYZE product")
+
+
+async def analyze_sqlite(session: AsyncSession) -> None:
+    """Table statistics for SQLite's planner (PostgreSQL keeps its own). Without them,
+    "these 30 products, if jackets" read every one of 14,000 jackets by the category
+    index (1.8 ms) instead of the 30 by id (0.03 ms). ANALYZE took 0.09 s at 100,000."""
+    connection = await session.connection()
+    for table in ("product", "product_variant"):
+        await connection.exec_driver_sql(f"ANALYZE {table}")
 
 
 async def _upsert_batch(
@@ -382,18 +391,12 @@ async def count_products(session: AsyncSession) -> int:
 
 async def bump_revision(session: AsyncSession) -> None:
     """Give the catalog a new random revision, so caches keyed on the old one go stale."""
-    revision = uuid.uuid4().hex
-    await set_value(session, REVISION_KEY, revision)
-    session.info[REVISION_KEY] = revision
+    await meta.bump(session, meta.CATALOG_REVISION)
 
 
 async def catalog_revision(session: AsyncSession) -> str:
-    """The current catalog revision; empty if the catalog has never changed. Read once
-    per unit of work: a question asks it for its parse and again for its search."""
-    if REVISION_KEY not in session.info:
-        session.info[REVISION_KEY] = await get_value(session, REVISION_KEY) or ""
-    revision: str = session.info[REVISION_KEY]
-    return revision
+    """The current catalog revision; empty if the catalog has never changed."""
+    return await meta.revision(session, meta.CATALOG_REVISION)
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ProductRecord]:

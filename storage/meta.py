@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+import uuid
+
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Meta
@@ -19,3 +21,28 @@ async def set_value(session: AsyncSession, key: str, value: str) -> None:
     stmt = insert_for(session, table_of(Meta)).values(key=key, value=value)
     stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
     await session.exec(stmt)
+
+
+# Revisions that caches of other processes are keyed on. A product question checks
+# both (its words and its vectors): they are read together, once per unit of work.
+CATALOG_REVISION = "catalog_revision"
+VECTOR_REVISION = "vector_revision"
+_REVISIONS = (CATALOG_REVISION, VECTOR_REVISION)
+
+
+async def revision(session: AsyncSession, key: str) -> str:
+    """The revision kept under `key` (one of the revisions above), empty if it was never
+    set; read with the others on first use in this unit of work (`session.info`)."""
+    if key not in session.info:
+        stmt = select(Meta.key, Meta.value).where(col(Meta.key).in_(_REVISIONS))
+        found = dict((await session.exec(stmt)).all())
+        session.info.update({name: found.get(name) or "" for name in _REVISIONS})
+    value: str = session.info[key]
+    return value
+
+
+async def bump(session: AsyncSession, key: str) -> None:
+    """A new random revision under `key`: caches keyed on the old one go stale."""
+    value = uuid.uuid4().hex
+    await set_value(session, key, value)
+    session.info[key] = value

@@ -6,19 +6,16 @@ is embedded from and which model does it is the search feature's business.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import meta
 from storage.catalog import NO_TRANSLATIONS, names_from_json
-from storage.meta import get_value, set_value
 from storage.models import Product, ProductVector
 from storage.sql import insert_for, table_of
-
-REVISION_KEY = "vector_revision"
 
 
 @dataclass(frozen=True)
@@ -108,9 +105,9 @@ async def vectors(
 
 async def bump_revision(session: AsyncSession) -> None:
     """Mark the stored vectors changed, so every process reloads its matrix."""
-    await set_value(session, REVISION_KEY, uuid.uuid4().hex)
+    await meta.bump(session, meta.VECTOR_REVISION)
 
 
 async def revision(session: AsyncSession) -> str:
     """The stored vectors' revision; empty if none were ever saved."""
-    return await get_value(session, REVISION_KEY) or ""
+    return await meta.revision(session, meta.VECTOR_REVISION)

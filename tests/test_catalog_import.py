@@ -391,3 +391,31 @@ async def test_a_vendor_column_names_who_sells_each_product(db: Database) -> Non
     assert exported.splitlines()[0].endswith(",stock,vendor")
     again = await import_catalog(db, exported.encode(), Format.CSV)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+
+async def test_on_sqlite_an_import_leaves_statistics_so_a_few_products_are_read_by_id(
+    db: Database,
+) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL gathers its own statistics")
+    items = [
+        {
+            "sku": f"JKT-{n}",
+            "name": f"Jacket {n}",
+            "category": "Jackets",
+            "price": "10.00",
+            "currency": "EUR",
+            "stock": 1,
+        }
+        for n in range(400)
+    ]
+    assert (await import_catalog(db, json.dumps(items).encode(), Format.JSON)).ok
+    async with db.read() as session:
+        connection = await session.connection()
+        ids = ", ".join(str(n) for n in range(1, 31))
+        plan = await connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id, stock FROM product"
+            f" WHERE id IN ({ids}) AND category IN ('Jackets')"
+        )
+        # Without statistics SQLite reads every jacket by the category index.
+        assert ["PRIMARY KEY" in row[-1] for row in plan.all()] == [True]
