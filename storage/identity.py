@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, exists
 from sqlalchemy import select as sa_select
@@ -109,12 +110,45 @@ async def ensure_members(
     return found
 
 
+async def identify(
+    session: AsyncSession,
+    platform: str,
+    platform_user_id: str,
+    display_name: str,
+    username: str | None,
+    chat: tuple[str, str, str, str | None],
+) -> tuple[MemberInfo, int]:
+    """`ensure_member` and `ensure_chat` (`chat`: platform, platform's id, kind, title)
+    in one read when both are known, as for nearly every message."""
+    chat_platform, chat_id, kind, title = chat
+    here = sa_select(col(Chat.id)).where(
+        col(Chat.platform) == chat_platform, col(Chat.platform_chat_id) == chat_id
+    )
+    stmt = _members(platform, [platform_user_id]).add_columns(here.scalar_subquery())
+    row = (await (await session.connection()).execute(stmt)).first()
+    if row is None:
+        member = await ensure_member(session, platform, platform_user_id, display_name, username)
+    else:
+        member = MemberInfo(row[1] or 0, row[2], row[3], bool(row[4]))
+    if row is not None and row[5] is not None:
+        return member, row[5]
+    return member, await ensure_chat(session, chat_platform, chat_id, kind, title)
+
+
 async def _account_members(
     session: AsyncSession, platform: str, user_ids: Collection[str]
 ) -> dict[str, MemberInfo]:
+    rows = (await (await session.connection()).execute(_members(platform, user_ids))).all()
+    return {
+        user_id: MemberInfo(member_id or 0, name, locale, bool(is_vendor))
+        for user_id, member_id, name, locale, is_vendor in rows
+    }
+
+
+def _members(platform: str, user_ids: Collection[str]) -> Any:
     # Plain columns through Core: this runs for every batch of votes, and loading Member
     # entities into the session cost more than the query itself.
-    stmt = (
+    return (
         sa_select(
             col(Account.platform_user_id),
             col(Member.id),
@@ -132,11 +166,6 @@ async def _account_members(
         )
         .where(col(Account.platform) == platform, col(Account.platform_user_id).in_(set(user_ids)))
     )
-    rows = (await (await session.connection()).execute(stmt)).all()
-    return {
-        user_id: MemberInfo(member_id or 0, name, locale, bool(is_vendor))
-        for user_id, member_id, name, locale, is_vendor in rows
-    }
 
 
 async def set_member_locale(session: AsyncSession, member_id: int, locale: str | None) -> None:

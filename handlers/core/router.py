@@ -69,7 +69,7 @@ from storage.events import (
     take_reply,
     touch_events,
 )
-from storage.identity import MemberInfo, ensure_chat, ensure_chats, ensure_member, ensure_members
+from storage.identity import MemberInfo, ensure_chats, ensure_members, identify
 
 log = logging.getLogger(__name__)
 # The event being handled in this task, for log lines (bot/logs.py) to name it.
@@ -315,12 +315,14 @@ class Router:
             elif not await claim_events(session, key, services.clock()):
                 log.info("ignoring redelivered event %s/%s", event.platform, event.event_id)
                 return await self._unsent_reply(session, event, keep_reply)
-            actor = event.actor
-            member = await ensure_member(
-                session, actor.platform, actor.id, actor.display_name, actor.username
-            )
-            chat_id = await ensure_chat(
-                session, event.chat.platform, event.chat.id, event.chat.kind, event.chat.title
+            actor, chat = event.actor, event.chat
+            member, chat_id = await identify(
+                session,
+                actor.platform,
+                actor.id,
+                actor.display_name,
+                actor.username,
+                (chat.platform, chat.id, chat.kind, chat.title),
             )
             ctx = self._context(event, session, member, chat_id)
             await activity.note(ctx)
