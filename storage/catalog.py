@@ -307,7 +307,13 @@ async def vendor_ids(session: AsyncSession, names: Collection[str]) -> dict[str,
     return {name: vendor_id for name, vendor_id in found.all() if vendor_id is not None}
 
 
-async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, ProductRecord]]:
+async def _load(
+    session: AsyncSession, where: Any = None, few: bool = False
+) -> list[tuple[int, ProductRecord]]:
+    """The products `where` says (every one without), with their variants. `few`: a
+    handful (an answer's), whose variants come in the same round trip, a row each; many
+    (an import's batch, an export) read them apart, so a product's text is not fetched
+    once per variant."""
     # Core rows, not ORM objects: a question reads a few products on its way to the
     # answer, and building the ORM's instances took half the time.
     product, variant, vendor = table_of(Product), table_of(ProductVariant), table_of(Vendor)
@@ -315,19 +321,7 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
     joined = product.outerjoin(vendor, vendor.c.id == product.c.vendor_id)
     connection = await session.connection()
     by_product: dict[int, list[VariantRecord]] = defaultdict(list)
-    if where is None:  # every product (an export): the variants apart, not once per variant
-        stmt = sa_select(*columns).select_from(joined).order_by(product.c.sku)
-        loaded = (await connection.execute(stmt)).all()
-        variants = sa_select(
-            variant.c.product_id,
-            variant.c.color,
-            variant.c.size,
-            variant.c.stock,
-            variant.c.shop_id,
-        ).order_by(variant.c.id)
-        for product_id, *fields in (await connection.execute(variants)).all():
-            by_product[product_id].append(VariantRecord(*fields))
-    else:  # a few products: their variants in the same round trip, a row each
+    if few:
         stmt = (
             sa_select(
                 *columns,
@@ -350,6 +344,22 @@ async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, Pro
                     )
                 )
         loaded = list({row.id: row for row in rows}.values())
+    else:
+        stmt = sa_select(*columns).select_from(joined).order_by(product.c.sku)
+        loaded = list(
+            (await connection.execute(stmt if where is None else stmt.where(where))).all()
+        )
+        variants = sa_select(
+            variant.c.product_id,
+            variant.c.color,
+            variant.c.size,
+            variant.c.stock,
+            variant.c.shop_id,
+        ).order_by(variant.c.id)
+        if where is not None:
+            variants = variants.where(variant.c.product_id.in_([p.id for p in loaded]))
+        for product_id, *fields in (await connection.execute(variants)).all():
+            by_product[product_id].append(VariantRecord(*fields))
     return [
         (
             p.id,
@@ -396,14 +406,28 @@ async def bump_revision(session: AsyncSession) -> None:
 
 async def catalog_revision(session: AsyncSession) -> str:
     """The current catalog revision; empty if the catalog has never changed."""
-    return await meta.revision(session, meta.CATALOG_REVISION)
+    revision = await meta.revision(session, meta.CATALOG_REVISION)
+    if dialect_of(session) == "sqlite":
+        await _current_statistics(session, revision)
+    return revision
+
+
+async def _current_statistics(session: AsyncSession, revision: str) -> None:
+    # SQLite reads the planner's statistics when a connection first reads the schema, and
+    # an import's ANALYZE on another connection (or process) does not reach it: a pooled
+    # connection that last saw another catalog revision rereads them.
+    connection = await session.connection()
+    seen = connection.info.get(meta.CATALOG_REVISION)
+    if seen is not None and seen != revision:
+        await connection.exec_driver_sql("ANALYZE sqlite_schema")
+    connection.info[meta.CATALOG_REVISION] = revision
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ProductRecord]:
     """Products with their variants, in the order of `ids`."""
     if not ids:
         return []
-    found = dict(await _load(session, col(Product.id).in_(list(ids))))
+    found = dict(await _load(session, col(Product.id).in_(list(ids)), few=True))
     return [found[i] for i in ids if i in found]
 
 
@@ -415,7 +439,7 @@ async def product_id(session: AsyncSession, sku: str) -> int | None:
 
 async def product_by_sku(session: AsyncSession, sku: str) -> ProductRecord | None:
     """The product with this SKU (case-insensitive, trimmed) and its variants, or None."""
-    found = await _load(session, func.lower(col(Product.sku)) == sku.strip().lower())
+    found = await _load(session, func.lower(col(Product.sku)) == sku.strip().lower(), few=True)
     return found[0][1] if found else None
 
 

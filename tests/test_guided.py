@@ -3,12 +3,20 @@ surviving a restart, ended by /cancel or another command, expiring (both databas
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from bot.app import App, build_app
 from handlers.core.model import Buttons, ChatKind, ChatRef, Ephemeral, Out, Poll, UserRef
+from storage import conversations
+from storage.db import Database
+from storage.identity import identify
 from storage.models import PollRow
+from storage.types import utcnow
 from tests.support import Clock, action, command, plain, text
+
+HOUR = timedelta(hours=1)
 
 GROUP = ChatRef("console", "group:drops", ChatKind.GROUP, title="drops")
 MOD = UserRef("console", "mona", "Mona", "mona", "en", is_chat_admin=True)
@@ -94,3 +102,30 @@ async def test_cancel_another_command_and_silence_end_a_conversation(
     assert "Trail Backpack" in plain(await say(app, "trail backpack"))
     async with app.db.session() as session:
         assert (await session.exec(select(PollRow))).all() == []
+
+
+async def test_the_conversation_here_comes_first_then_one_waiting_for_this_private_chat(
+    db: Database,
+) -> None:
+    now = utcnow()
+    async with db.session() as session:
+        member, group = await identify(
+            session, "console", "u1", "Una", None, ("console", "g1", "group", "Shop talk")
+        )
+        _, private = await identify(
+            session, "console", "u1", "Una", None, ("console", "dm", "dm", None)
+        )
+        assert private != group  # a known member in a chat not seen before
+        step = conversations.ConversationRecord
+        who = member.member_id
+        await conversations.save(session, who, private, step("here", "a", {}), now + HOUR)
+        waiting = step("waiting", "b", {})
+        await conversations.save(session, who, group, waiting, now + 2 * HOUR, private=True)
+        found = await conversations.current(session, who, private, now, "console")
+        assert found is not None and found.flow == "here"
+        assert await conversations.current(session, who, private, now) is not None
+        assert await conversations.end(session, who, private)
+        assert await conversations.current(session, who, private, now, "console") == waiting
+        # Taken up here: it waits no more, in the group or for another private chat.
+        assert await conversations.current(session, who, group, now) is None
+        assert await conversations.current(session, who, private, now) == waiting
