@@ -36,23 +36,29 @@ async def current(
     started in a group of `platform` for their private chat, taken up here (see
     `take_private`). One read either way: nearly every message has neither."""
     here = and_(col(Conversation.chat_id) == chat_id, col(Conversation.private).is_(False))
-    waiting = and_(col(Conversation.private).is_(True), col(Chat.platform) == platform)
-    stmt = (
-        select(Conversation)
-        .join(Chat, col(Chat.id) == col(Conversation.chat_id))
-        .where(
-            Conversation.member_id == member_id,
-            col(Conversation.expires_at) > now,
-            here if platform is None else or_(here, waiting),
-        )
-        .order_by(col(Conversation.private), col(Conversation.expires_at).desc())
-    )
-    found = (await session.exec(stmt)).first()
+    wanted = here if platform is None else or_(here, _waiting_on(platform))
+    found = (await session.exec(_open(member_id, now, wanted))).first()
     if found is None:
         return None
     if found.private:
         return await _take(session, found, member_id, chat_id)
     return ConversationRecord(found.flow, found.step, json.loads(found.data))
+
+
+def _waiting_on(platform: str) -> Any:
+    """A conversation started in a group of `platform` for the member's private chat."""
+    return and_(col(Conversation.private).is_(True), col(Chat.platform) == platform)
+
+
+def _open(member_id: int, now: datetime, wanted: Any) -> Any:
+    """The member's unexpired conversations that are `wanted`: the one in the chat first
+    (not private), then those waiting, the one expiring last first."""
+    return (
+        select(Conversation)
+        .join(Chat, col(Chat.id) == col(Conversation.chat_id))
+        .where(Conversation.member_id == member_id, col(Conversation.expires_at) > now, wanted)
+        .order_by(col(Conversation.private), col(Conversation.expires_at).desc())
+    )
 
 
 async def save(
@@ -84,18 +90,7 @@ async def take_private(
 ) -> ConversationRecord | None:
     """The member's conversation started in a group of `platform` for their private
     chat, moved to that chat (`chat_id`), ending what was going on there."""
-    waiting = (
-        select(Conversation)
-        .join(Chat, col(Chat.id) == col(Conversation.chat_id))
-        .where(
-            Conversation.member_id == member_id,
-            col(Conversation.private).is_(True),
-            Chat.platform == platform,
-            col(Conversation.expires_at) > now,
-        )
-        .order_by(col(Conversation.expires_at).desc())
-    )
-    found = (await session.exec(waiting)).first()
+    found = (await session.exec(_open(member_id, now, _waiting_on(platform)))).first()
     return None if found is None else await _take(session, found, member_id, chat_id)
 
 

@@ -129,9 +129,10 @@ async def identify(
     if row is None:
         member = await ensure_member(session, platform, platform_user_id, display_name, username)
     else:
-        member = MemberInfo(row[1] or 0, row[2], row[3], bool(row[4]))
-    if row is not None and row[5] is not None:
-        return member, row[5]
+        *account, known_chat = row
+        member = _info(account)
+        if known_chat is not None:
+            return member, known_chat
     return member, await ensure_chat(session, chat_platform, chat_id, kind, title)
 
 
@@ -139,10 +140,13 @@ async def _account_members(
     session: AsyncSession, platform: str, user_ids: Collection[str]
 ) -> dict[str, MemberInfo]:
     rows = (await (await session.connection()).execute(_members(platform, user_ids))).all()
-    return {
-        user_id: MemberInfo(member_id or 0, name, locale, bool(is_vendor))
-        for user_id, member_id, name, locale, is_vendor in rows
-    }
+    return {row[0]: _info(row) for row in rows}
+
+
+def _info(row: Sequence[Any]) -> MemberInfo:
+    """A `_members` row (platform's user id, member id, name, locale, is a vendor)."""
+    _, member_id, name, locale, is_vendor = row
+    return MemberInfo(member_id or 0, name, locale, bool(is_vendor))
 
 
 def _members(platform: str, user_ids: Collection[str]) -> Any:
