@@ -10,7 +10,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -307,86 +307,99 @@ async def vendor_ids(session: AsyncSession, names: Collection[str]) -> dict[str,
     return {name: vendor_id for name, vendor_id in found.all() if vendor_id is not None}
 
 
-async def _load(
-    session: AsyncSession, where: Any = None, few: bool = False
+_PRODUCT, _VARIANT, _VENDOR = table_of(Product), table_of(ProductVariant), table_of(Vendor)
+_COLUMNS = (*_PRODUCT.c, _VENDOR.c.name.label("vendor_name"))
+_WITH_VENDOR = _PRODUCT.outerjoin(_VENDOR, _VENDOR.c.id == _PRODUCT.c.vendor_id)
+
+
+def _few(where: Any) -> Any:
+    """A handful of products (an answer's) with their variants in one round trip, a row
+    for each variant."""
+    return (
+        sa_select(
+            *_COLUMNS,
+            _VARIANT.c.id.label("variant_id"),
+            _VARIANT.c.color.label("variant_color"),
+            _VARIANT.c.size.label("variant_size"),
+            _VARIANT.c.stock.label("variant_stock"),
+            _VARIANT.c.shop_id.label("variant_shop_id"),
+        )
+        .select_from(_WITH_VENDOR.outerjoin(_VARIANT, _VARIANT.c.product_id == _PRODUCT.c.id))
+        .where(where)
+        .order_by(_PRODUCT.c.sku, _VARIANT.c.id)
+    )
+
+
+# Built once: every answer reads its products by one of these (building the statement
+# took longer than running it).
+_BY_IDS = _few(_PRODUCT.c.id.in_(bindparam("ids", expanding=True)))
+_BY_SKU = _few(func.lower(_PRODUCT.c.sku) == bindparam("sku"))
+
+
+async def _load_few(
+    session: AsyncSession, stmt: Any, params: Mapping[str, Any]
 ) -> list[tuple[int, ProductRecord]]:
-    """The products `where` says (every one without), with their variants. `few`: a
-    handful (an answer's), whose variants come in the same round trip, a row each; many
-    (an import's batch, an export) read them apart, so a product's text is not fetched
-    once per variant."""
+    """The products `stmt` (one of `_few`'s) finds, with their variants."""
     # Core rows, not ORM objects: a question reads a few products on its way to the
     # answer, and building the ORM's instances took half the time.
-    product, variant, vendor = table_of(Product), table_of(ProductVariant), table_of(Vendor)
-    columns = [*product.c, vendor.c.name.label("vendor_name")]
-    joined = product.outerjoin(vendor, vendor.c.id == product.c.vendor_id)
-    connection = await session.connection()
+    rows = (await (await session.connection()).execute(stmt, params)).all()
     by_product: dict[int, list[VariantRecord]] = defaultdict(list)
-    if few:
-        stmt = (
-            sa_select(
-                *columns,
-                variant.c.id.label("variant_id"),
-                variant.c.color.label("variant_color"),
-                variant.c.size.label("variant_size"),
-                variant.c.stock.label("variant_stock"),
-                variant.c.shop_id.label("variant_shop_id"),
-            )
-            .select_from(joined.outerjoin(variant, variant.c.product_id == product.c.id))
-            .where(where)
-            .order_by(product.c.sku, variant.c.id)
-        )
-        rows = (await connection.execute(stmt)).all()
-        for row in rows:
-            if row.variant_id is not None:
-                by_product[row.id].append(
-                    VariantRecord(
-                        row.variant_color, row.variant_size, row.variant_stock, row.variant_shop_id
-                    )
+    for row in rows:
+        if row.variant_id is not None:
+            by_product[row.id].append(
+                VariantRecord(
+                    row.variant_color, row.variant_size, row.variant_stock, row.variant_shop_id
                 )
-        loaded = list({row.id: row for row in rows}.values())
-    else:
-        stmt = sa_select(*columns).select_from(joined).order_by(product.c.sku)
-        loaded = list(
-            (await connection.execute(stmt if where is None else stmt.where(where))).all()
-        )
-        variants = sa_select(
-            variant.c.product_id,
-            variant.c.color,
-            variant.c.size,
-            variant.c.stock,
-            variant.c.shop_id,
-        ).order_by(variant.c.id)
-        if where is not None:
-            variants = variants.where(variant.c.product_id.in_([p.id for p in loaded]))
-        for product_id, *fields in (await connection.execute(variants)).all():
-            by_product[product_id].append(VariantRecord(*fields))
-    return [
-        (
-            p.id,
-            ProductRecord(
-                sku=p.sku,
-                name=p.name,
-                description=p.description,
-                category=p.category,
-                price_minor=p.price_minor,
-                currency=p.currency,
-                url=p.url,
-                image_url=p.image_url,
-                tags=tuple(t for t in p.tags.split("|") if t),
-                stock=p.stock,
-                variants=tuple(by_product.get(p.id, ())),
-                category_names=names_from_json(p.category_names),
-                names=names_from_json(p.names),
-                descriptions=names_from_json(p.descriptions),
-                vendor=p.vendor_name or "",
-                shop_id=p.shop_id,
-                id=p.id,
-                rating_count=p.rating_count,
-                rating_sum=p.rating_sum,
-            ),
-        )
-        for p in loaded
-    ]
+            )
+    loaded = {row.id: row for row in rows}.values()
+    return [(p.id, _record(p, by_product.get(p.id, ()))) for p in loaded]
+
+
+async def _load(session: AsyncSession, where: Any = None) -> list[tuple[int, ProductRecord]]:
+    """The products `where` says (every one without), with their variants: many (an
+    import's batch, an export), whose variants are read apart, so a product's text is
+    not fetched once per variant."""
+    connection = await session.connection()
+    stmt = sa_select(*_COLUMNS).select_from(_WITH_VENDOR).order_by(_PRODUCT.c.sku)
+    loaded = list((await connection.execute(stmt if where is None else stmt.where(where))).all())
+    variants = sa_select(
+        _VARIANT.c.product_id,
+        _VARIANT.c.color,
+        _VARIANT.c.size,
+        _VARIANT.c.stock,
+        _VARIANT.c.shop_id,
+    ).order_by(_VARIANT.c.id)
+    if where is not None:
+        variants = variants.where(_VARIANT.c.product_id.in_([p.id for p in loaded]))
+    by_product: dict[int, list[VariantRecord]] = defaultdict(list)
+    for product_id, *fields in (await connection.execute(variants)).all():
+        by_product[product_id].append(VariantRecord(*fields))
+    return [(p.id, _record(p, by_product.get(p.id, ()))) for p in loaded]
+
+
+def _record(p: Any, variants: Iterable[VariantRecord]) -> ProductRecord:
+    """A product's record from its row (`_COLUMNS`)."""
+    return ProductRecord(
+        sku=p.sku,
+        name=p.name,
+        description=p.description,
+        category=p.category,
+        price_minor=p.price_minor,
+        currency=p.currency,
+        url=p.url,
+        image_url=p.image_url,
+        tags=tuple(t for t in p.tags.split("|") if t),
+        stock=p.stock,
+        variants=tuple(variants),
+        category_names=names_from_json(p.category_names),
+        names=names_from_json(p.names),
+        descriptions=names_from_json(p.descriptions),
+        vendor=p.vendor_name or "",
+        shop_id=p.shop_id,
+        id=p.id,
+        rating_count=p.rating_count,
+        rating_sum=p.rating_sum,
+    )
 
 
 async def all_products(session: AsyncSession) -> list[ProductRecord]:
@@ -426,7 +439,7 @@ async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Pro
     """Products with their variants, in the order of `ids`."""
     if not ids:
         return []
-    found = dict(await _load(session, col(Product.id).in_(list(ids)), few=True))
+    found = dict(await _load_few(session, _BY_IDS, {"ids": list(ids)}))
     return [found[i] for i in ids if i in found]
 
 
@@ -438,7 +451,7 @@ async def product_id(session: AsyncSession, sku: str) -> int | None:
 
 async def product_by_sku(session: AsyncSession, sku: str) -> ProductRecord | None:
     """The product with this SKU (case-insensitive, trimmed) and its variants, or None."""
-    found = await _load(session, func.lower(col(Product.sku)) == sku.strip().lower(), few=True)
+    found = await _load_few(session, _BY_SKU, {"sku": sku.strip().lower()})
     return found[0][1] if found else None
 
 

@@ -137,12 +137,17 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def session(self, inline: bool = False) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits on success and rolls back on error.
 
         Units of work never nest: one opened inside another in the same task would wait
         for ever on SQLite's writer lock (and on PostgreSQL could deadlock on its own
-        row locks), so it is refused at once instead."""
+        row locks), so it is refused at once instead.
+
+        `inline`, for units of work that answer someone (a few small statements): on
+        SQLite, once the transaction holds the write lock, its statements run on the
+        event loop's thread instead of a trip to the driver's (storage/sqlite_driver).
+        Jobs and imports, whose statements may be long, leave it off."""
         task = asyncio.current_task()
         if task is not None and _unit_of_work.get() is task:
             raise NestedUnitOfWork(
@@ -150,6 +155,7 @@ class Database:
                 "given (ctx.session) instead of opening another"
             )
         token = _unit_of_work.set(task)
+        here = sqlite_driver.running_here.set(inline)
         try:
             if self._writer is None:
                 async with self._sessions() as session, session.begin():
@@ -158,6 +164,7 @@ class Database:
             async with self._writer, self._sessions() as session, session.begin():
                 yield session
         finally:
+            sqlite_driver.running_here.reset(here)
             _unit_of_work.reset(token)
 
     @asynccontextmanager

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import col, delete, select
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AnswerMemory
-from storage.sql import insert_for, table_of
+from storage.sql import built_once, insert_of, table_of
+
+_TABLE = table_of(AnswerMemory)
 
 
 @dataclass(frozen=True)
@@ -36,24 +41,31 @@ async def remember(
         "product_ids": ",".join(str(i) for i in recall.product_ids),
         "expires_at": expires_at,
     }
-    stmt = insert_for(session, table_of(AnswerMemory)).values(**values)
-    stmt = stmt.on_conflict_do_update(
+    await (await session.connection()).execute(_replace(session), values)
+
+
+@built_once
+def _replace(dialect: str) -> Any:
+    stmt = insert_of(dialect, _TABLE)
+    return stmt.on_conflict_do_update(
         index_elements=["member_id", "chat_id"],
         set_={k: stmt.excluded[k] for k in ("question", "product_ids", "expires_at")},
     )
-    await session.exec(stmt)
+
+
+_LAST = sa_select(_TABLE.c.question, _TABLE.c.product_ids).where(
+    _TABLE.c.member_id == bindparam("member_id"),
+    _TABLE.c.chat_id == bindparam("chat_id"),
+    _TABLE.c.expires_at > bindparam("now"),
+)
 
 
 async def recall(
     session: AsyncSession, member_id: int, chat_id: int, now: datetime
 ) -> Recall | None:
     """The member's last answer in the chat, unless it has expired."""
-    stmt = select(AnswerMemory).where(
-        col(AnswerMemory.member_id) == member_id,
-        col(AnswerMemory.chat_id) == chat_id,
-        col(AnswerMemory.expires_at) > now,
-    )
-    found = (await session.exec(stmt)).first()
+    params = {"member_id": member_id, "chat_id": chat_id, "now": now}
+    found = (await (await session.connection()).execute(_LAST, params)).first()
     if found is None:
         return None
     return Recall(found.question, _ids(found.product_ids))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, column, exists, literal_column, or_, table, text
+from sqlalchemy import and_, bindparam, column, exists, literal_column, or_, table, text
 from sqlalchemy.sql.elements import ColumnClause
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,17 +69,53 @@ class SearchFilters:
         """Whether a product must have an in-stock variant of the wanted colour or size."""
         return bool(self.colors or self.size)
 
+    @property
+    def shape(self) -> _Shape:
+        """Which limits are set (not their values): what the statement looks like."""
+        return _Shape(
+            self.min_price_minor is not None,
+            self.max_price_minor is not None,
+            bool(self.currency),
+            bool(self.categories),
+            bool(self.colors),
+            bool(self.size),
+        )
 
-def _in_stock_variant(filters: SearchFilters) -> Any:
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values of the limits set, as `_filtered`'s statements take them."""
+        values: dict[str, Any] = {
+            "min_price": self.min_price_minor,
+            "max_price": self.max_price_minor,
+            "currency": self.currency or None,
+            "categories": list(self.categories) or None,
+            "colors": list(self.colors) or None,
+            "size": self.size.upper() if self.size else None,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    min_price: bool = False
+    max_price: bool = False
+    currency: bool = False
+    categories: bool = False
+    colors: bool = False
+    size: bool = False
+
+
+def _in_stock_variant(shape: _Shape) -> Any:
     variant_in_stock = or_(
         col(ProductVariant.stock) > 0,
         and_(col(ProductVariant.stock).is_(None), col(Product.stock) > 0),
     )
     conditions = [col(ProductVariant.product_id) == col(Product.id), variant_in_stock]
-    if filters.colors:
-        conditions.append(func.lower(col(ProductVariant.color)).in_(filters.colors))
-    if filters.size:
-        conditions.append(func.upper(col(ProductVariant.size)) == filters.size.upper())
+    if shape.colors:
+        colors: Any = bindparam("colors", expanding=True)
+        conditions.append(func.lower(col(ProductVariant.color)).in_(colors))
+    if shape.size:
+        conditions.append(func.upper(col(ProductVariant.size)) == bindparam("size"))
     return exists().where(*conditions)
 
 
@@ -98,34 +135,37 @@ async def search_products(
     filters): in-stock products only, cheapest first, off the (category, price) index.
     """
     dialect = dialect_of(session)
+    shape, params = filters.shape, filters.params
     if not terms:
-        browse = _filtered(select(col(Product.id)), filters).where(col(Product.stock) > 0)
+        browse = _filtered(select(col(Product.id)), shape).where(col(Product.stock) > 0)
         stmt = browse.order_by(col(Product.price_minor), col(Product.id)).limit(limit)
-        return list((await session.exec(stmt)).all())
+        return list((await session.exec(stmt, params=params)).all())
     found: list[int] = []
     if match_all:
-        in_name = _filtered(_name_match(dialect, terms), filters).where(col(Product.stock) > 0)
-        found = list((await session.exec(in_name.limit(limit))).all())
+        in_name = _filtered(_name_match(dialect, terms), shape).where(col(Product.stock) > 0)
+        found = list((await session.exec(in_name.limit(limit), params=params)).all())
         if len(found) >= limit:
             return found
-    ranked = _filtered(_ranked_match(dialect, terms, match_all), filters)
+    ranked = _filtered(_ranked_match(dialect, terms, match_all), shape)
     if found:
         ranked = ranked.where(col(Product.id).not_in(found))
-    found += (await session.exec(ranked.limit(limit - len(found)))).all()
+    found += (await session.exec(ranked.limit(limit - len(found)), params=params)).all()
     return found
 
 
-def _filtered(stmt: Any, filters: SearchFilters) -> Any:
-    if filters.min_price_minor is not None:
-        stmt = stmt.where(col(Product.price_minor) >= filters.min_price_minor)
-    if filters.max_price_minor is not None:
-        stmt = stmt.where(col(Product.price_minor) <= filters.max_price_minor)
-    if filters.currency:
-        stmt = stmt.where(col(Product.currency) == filters.currency)
-    if filters.categories:
-        stmt = stmt.where(col(Product.category).in_(filters.categories))
-    if filters.needs_variant:
-        stmt = stmt.where(_in_stock_variant(filters))
+def _filtered(stmt: Any, shape: _Shape) -> Any:
+    """`stmt` limited as `shape` says, the limits' values its parameters
+    (`SearchFilters.params`)."""
+    if shape.min_price:
+        stmt = stmt.where(col(Product.price_minor) >= bindparam("min_price"))
+    if shape.max_price:
+        stmt = stmt.where(col(Product.price_minor) <= bindparam("max_price"))
+    if shape.currency:
+        stmt = stmt.where(col(Product.currency) == bindparam("currency"))
+    if shape.categories:
+        stmt = stmt.where(col(Product.category).in_(bindparam("categories", expanding=True)))
+    if shape.colors or shape.size:
+        stmt = stmt.where(_in_stock_variant(shape))
     return stmt
 
 
@@ -204,14 +244,22 @@ async def variant_sizes(session: AsyncSession) -> list[str]:
     return [size for size in (await session.exec(stmt)).all() if size]
 
 
+@cache
+def _stock_of(shape: _Shape) -> Any:
+    """Built once for each shape of limits: a question checks the model's nearest so,
+    and building the statement took longer than running it."""
+    ids: Any = bindparam("ids", expanding=True)
+    return _filtered(
+        select(col(Product.id), col(Product.stock)).where(col(Product.id).in_(ids)), shape
+    )
+
+
 async def passing(session: AsyncSession, ids: Sequence[int], filters: SearchFilters) -> list[int]:
     """Those of `ids` that pass `filters`, in stock first, otherwise in the order given."""
     if not ids:
         return []
-    stmt = _filtered(
-        select(col(Product.id), col(Product.stock)).where(col(Product.id).in_(list(ids))), filters
-    )
-    stock = {pid: count for pid, count in (await session.exec(stmt)).all()}
+    params = {**filters.params, "ids": list(ids)}
+    stock = dict((await session.exec(_stock_of(filters.shape), params=params)).all())
     return sorted((i for i in ids if i in stock), key=lambda i: stock[i] <= 0)
 
 

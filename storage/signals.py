@@ -15,7 +15,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, tuple_, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    tuple_,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,7 +46,7 @@ from storage.models import (
     Vendor,
 )
 from storage.picks import forget_pick_votes
-from storage.sql import dialect_of, insert_for, table_of, write_first
+from storage.sql import built_once, dialect_of, insert_for, insert_of, table_of, write_first
 
 
 class Kind(StrEnum):
@@ -107,13 +119,17 @@ async def record(session: AsyncSession, facts: Sequence[SignalFact]) -> int:
     if not facts:
         return 0
     rows = [{**asdict(fact), "kind": fact.kind.value} for fact in facts]
-    # One statement built once and cached, the rows as its parameters (SQLAlchemy sends
-    # them as one multi-row INSERT); RETURNING tells which were new.
-    table = table_of(ProductSignal)
-    stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=["key"])
     connection = await session.connection()
-    result = await connection.execute(stmt.returning(table.c.id), rows)
-    return len(result.all())
+    return len((await connection.execute(_record_new(session), rows)).all())
+
+
+@built_once
+def _record_new(dialect: str) -> Any:
+    # The rows are its parameters (SQLAlchemy sends them as one multi-row INSERT);
+    # RETURNING tells which were new.
+    table = table_of(ProductSignal)
+    stmt = insert_of(dialect, table).on_conflict_do_nothing(index_elements=["key"])
+    return stmt.returning(table.c.id)
 
 
 async def arrived(
@@ -234,8 +250,8 @@ async def _take_turn(session: AsyncSession) -> None:
         await write_first(session)
 
 
-async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
-    return list((await (await session.connection()).execute(stmt)).all())
+async def _rows(session: AsyncSession, stmt: Any, params: Any = None) -> list[Any]:
+    return list((await (await session.connection()).execute(stmt, params)).all())
 
 
 def _start(day: date) -> datetime:
@@ -671,12 +687,20 @@ async def ranked(
     ]
 
 
+_RANKED = table_of(RankedProduct)
+# Built once: every card a question shows asks it.
+_TRENDS = (
+    sa_select(_RANKED.c.product_id, _RANKED.c.score, _RANKED.c.people)
+    .where(
+        _RANKED.c.scope == bindparam("scope"),
+        _RANKED.c.period == TREND,
+        _RANKED.c.category == "",
+    )
+    .order_by(_RANKED.c.rank)
+)
+
+
 async def trends_of(session: AsyncSession, scope: str) -> list[Trend]:
     """What trends in the community, strongest first, as last ranked."""
-    table = table_of(RankedProduct)
-    stmt = (
-        sa_select(table.c.product_id, table.c.score, table.c.people)
-        .where(table.c.scope == scope, table.c.period == TREND, table.c.category == "")
-        .order_by(table.c.rank)
-    )
-    return [Trend(row[0], row[1], row[2], 0.0) for row in await _rows(session, stmt)]
+    rows = await _rows(session, _TRENDS, {"scope": scope})
+    return [Trend(row[0], row[1], row[2], 0.0) for row in rows]

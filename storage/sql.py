@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Meta
+
+T = TypeVar("T")
 
 
 def dialect_of(session: AsyncSession) -> str:
@@ -35,9 +39,26 @@ async def write_first(session: AsyncSession) -> None:
 
 def insert_for(session: AsyncSession, table: Table) -> Any:
     """INSERT that supports ON CONFLICT on both backends (the idempotent-write primitive)."""
-    if dialect_of(session) == "postgresql":
+    return insert_of(dialect_of(session), table)
+
+
+def insert_of(dialect: str, table: Table) -> Any:
+    """`insert_for` by the backend's name."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def built_once(build: Callable[[str], T]) -> Callable[[AsyncSession], T]:
+    """A statement `build(dialect)` made once per backend and reused, its values passed
+    as parameters. For statements every message runs: building one (and its cache key)
+    took longer than SQLite takes to run it, an upsert's 0.2 ms against 0.03."""
+    built = cache(build)
+
+    def statement(session: AsyncSession) -> T:
+        return built(dialect_of(session))
+
+    return statement
 
 
 async def move_marks(

@@ -1,4 +1,4 @@
-"""aiosqlite with one trip to its thread per statement.
+"""aiosqlite with one trip to its thread per statement, or none once the write lock is held.
 
 SQLAlchemy's aiosqlite adapter makes four trips per statement (open a cursor, execute,
 fetch, close), and each trip is a thread hand-off that costs more than SQLite takes to
@@ -6,18 +6,33 @@ run a small statement (~90 us each on a 2-core VM; see bench/vote_bench.py). Thi
 connection executes, fetches every row and closes the cursor in one trip, which is what
 the adapter would have done in four. Everything else (the worker thread, commit,
 rollback, close) is aiosqlite's own.
+
+The thread is there so that waiting for SQLite's write lock (busy_timeout, up to
+seconds while another process writes) never blocks the event loop. Once a transaction
+holds the write lock, no statement of it waits for a lock: in a unit of work that allows
+it (`running_here`, set by the router for the messages it answers), those statements
+run at once on the event loop's thread. A question makes some fifteen statements after
+its first write, and each trip cost 120-360 us there (the other core woken each time),
+several times the statement's own time.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
 import aiosqlite
 
 _Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+# Whether the unit of work running in this task lets statements run on the event loop's
+# thread once its transaction holds the write lock (see the module's docstring).
+running_here: ContextVar[bool] = ContextVar("sqlite_running_here", default=False)
+# Statements that take SQLite's write lock (and may wait for it), by their first words.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+_BEGIN = "BEGIN"  # a deferred BEGIN takes no lock, so it never waits
 
 
 def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Outcome:
@@ -58,10 +73,15 @@ class _Cursor:
         return await self._trip(sql, parameters, many=True)
 
     async def _trip(self, sql: str, parameters: Any, many: bool) -> _Cursor:
-        raw = self._connection.raw
-        outcome: _Outcome = await self._connection._execute(  # type: ignore[no-untyped-call]
-            _run, raw, sql, parameters, many
-        )
+        connection = self._connection
+        raw = connection.raw
+        if connection.runs_here(sql):
+            outcome = _run(raw, sql, parameters, many)
+        else:
+            outcome = await connection._execute(  # type: ignore[no-untyped-call]
+                _run, raw, sql, parameters, many
+            )
+            connection.wrote(sql)
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
         return self
 
@@ -84,9 +104,39 @@ class _Cursor:
 class Connection(aiosqlite.Connection):
     """aiosqlite's connection, with cursors that make one thread trip per statement."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._holds_write_lock = False  # this transaction has written
+
     def cursor(self) -> _Cursor:  # type: ignore[override]
         """A cursor that executes and fetches every row in one trip."""
         return _Cursor(self)
+
+    def runs_here(self, sql: str) -> bool:
+        """Whether `sql` runs here, on the event loop's thread: the unit of work allows
+        it and it cannot wait for a lock (this transaction holds the write lock, or it
+        is a BEGIN that takes none)."""
+        if not running_here.get():
+            return False
+        if self._holds_write_lock and self.raw.in_transaction:
+            return True
+        self._holds_write_lock = False
+        return sql == _BEGIN
+
+    def wrote(self, sql: str) -> None:
+        """Note that `sql`, run on the thread, took the write lock if it is a write."""
+        if sql.lstrip()[:15].upper().startswith(_WRITES):
+            self._holds_write_lock = True
+
+    async def commit(self) -> None:
+        """Commit on the thread (a checkpoint may follow); the write lock goes."""
+        self._holds_write_lock = False
+        await super().commit()
+
+    async def rollback(self) -> None:
+        """Roll back on the thread; the write lock goes."""
+        self._holds_write_lock = False
+        await super().rollback()
 
     @property
     def raw(self) -> sqlite3.Connection:

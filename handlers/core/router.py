@@ -307,7 +307,7 @@ class Router:
             item = _BulkItem(event, bulk, claimed, keep_reply)
             return await self._batchers[bulk.handler].submit(item)
         services = self.services
-        async with services.db.session() as session:
+        async with services.db.session(inline=True) as session:
             key = [(event.platform, event.event_id)]
             if claimed:
                 # Still a write first, so SQLite takes the write lock up front.
@@ -377,7 +377,7 @@ class Router:
         """What `_handle` does for one event, for many, with one statement per step."""
         services = self.services
         results = [Reply([], fresh=False) for _ in items]
-        async with services.db.session() as session:
+        async with services.db.session(inline=True) as session:
             now = services.clock()
             taken = [(i.event.platform, i.event.event_id) for i in items if i.claimed]
             # Claimed events are only touched: still a write first (SQLite's write lock).
