@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,9 +35,9 @@ async def current(
     `platform` (the chat is the member's private chat there), failing that, the one
     started in a group of `platform` for their private chat, taken up here (see
     `take_private`). One read either way: nearly every message has neither."""
-    here = and_(col(Conversation.chat_id) == chat_id, col(Conversation.private).is_(False))
-    wanted = here if platform is None else or_(here, _waiting_on(platform))
-    found = (await session.exec(_open(member_id, now, wanted))).first()
+    wanted = _OPEN_HERE if platform is None else _OPEN_HERE_OR_WAITING
+    params = {"member_id": member_id, "now": now, "chat_id": chat_id, "platform": platform}
+    found = (await session.exec(wanted, params=params)).first()
     if found is None:
         return None
     if found.private:
@@ -45,20 +45,30 @@ async def current(
     return ConversationRecord(found.flow, found.step, json.loads(found.data))
 
 
-def _waiting_on(platform: str) -> Any:
-    """A conversation started in a group of `platform` for the member's private chat."""
-    return and_(col(Conversation.private).is_(True), col(Chat.platform) == platform)
-
-
-def _open(member_id: int, now: datetime, wanted: Any) -> Any:
+def _open(wanted: Any) -> Any:
     """The member's unexpired conversations that are `wanted`: the one in the chat first
     (not private), then those waiting, the one expiring last first."""
     return (
         select(Conversation)
         .join(Chat, col(Chat.id) == col(Conversation.chat_id))
-        .where(Conversation.member_id == member_id, col(Conversation.expires_at) > now, wanted)
+        .where(
+            Conversation.member_id == bindparam("member_id"),
+            col(Conversation.expires_at) > bindparam("now"),
+            wanted,
+        )
         .order_by(col(Conversation.private), col(Conversation.expires_at).desc())
     )
+
+
+_HERE = and_(
+    col(Conversation.chat_id) == bindparam("chat_id"), col(Conversation.private).is_(False)
+)
+# Started in a group of the platform for the member's private chat there.
+_WAITING = and_(col(Conversation.private).is_(True), col(Chat.platform) == bindparam("platform"))
+# Built once: every message asks one of them.
+_OPEN_HERE = _open(_HERE)
+_OPEN_HERE_OR_WAITING = _open(or_(_HERE, _WAITING))
+_OPEN_WAITING = _open(_WAITING)
 
 
 async def save(
@@ -90,7 +100,8 @@ async def take_private(
 ) -> ConversationRecord | None:
     """The member's conversation started in a group of `platform` for their private
     chat, moved to that chat (`chat_id`), ending what was going on there."""
-    found = (await session.exec(_open(member_id, now, _waiting_on(platform)))).first()
+    params = {"member_id": member_id, "now": now, "platform": platform}
+    found = (await session.exec(_OPEN_WAITING, params=params)).first()
     return None if found is None else await _take(session, found, member_id, chat_id)
 
 

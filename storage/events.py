@@ -11,7 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import LinkAttempt, LinkCode, ProcessedEvent
-from storage.sql import insert_for, table_of
+from storage.sql import built_once, insert_of, table_of
 
 _TABLE = table_of(ProcessedEvent)
 
@@ -29,17 +29,21 @@ async def claim_events(
     one update agree."""
     if not keys:
         return set()
+    # Sorted, so concurrent batches of other processes take the key locks in one order.
+    rows = [{"platform": p, "event_id": e, "seen_at": now} for p, e in sorted(set(keys))]
+    result = await (await session.connection()).execute(_claim(session), rows)
+    return {(platform, event_id) for platform, event_id in result.all()}
+
+
+@built_once
+def _claim(dialect: str) -> Any:
+    # The rows as parameters (executemany), not in .values(): one statement, built once.
     table = table_of(ProcessedEvent)
-    stmt = (
-        insert_for(session, table)
+    return (
+        insert_of(dialect, table)
         .on_conflict_do_nothing(index_elements=["platform", "event_id"])
         .returning(table.c.platform, table.c.event_id)
     )
-    # Parameters as a list (executemany), not in .values(): one cached statement shape.
-    # Sorted, so concurrent batches of other processes take the key locks in one order.
-    rows = [{"platform": p, "event_id": e, "seen_at": now} for p, e in sorted(set(keys))]
-    result = await session.exec(stmt, params=rows)
-    return {(platform, event_id) for platform, event_id in result.all()}
 
 
 async def touch_events(

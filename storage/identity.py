@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists
+from sqlalchemy import and_, bindparam, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -121,11 +121,13 @@ async def identify(
     """`ensure_member` and `ensure_chat` (`chat`: platform, platform's id, kind, title)
     in one read when both are known, as for nearly every message."""
     chat_platform, chat_id, kind, title = chat
-    here = sa_select(col(Chat.id)).where(
-        col(Chat.platform) == chat_platform, col(Chat.platform_chat_id) == chat_id
-    )
-    stmt = _members(platform, [platform_user_id]).add_columns(here.scalar_subquery())
-    row = (await (await session.connection()).execute(stmt)).first()
+    params = {
+        "platform": platform,
+        "user_ids": [platform_user_id],
+        "chat_platform": chat_platform,
+        "chat_id": chat_id,
+    }
+    row = (await (await session.connection()).execute(_IDENTIFY, params)).first()
     if row is None:
         member = await ensure_member(session, platform, platform_user_id, display_name, username)
     else:
@@ -139,37 +141,50 @@ async def identify(
 async def _account_members(
     session: AsyncSession, platform: str, user_ids: Collection[str]
 ) -> dict[str, MemberInfo]:
-    rows = (await (await session.connection()).execute(_members(platform, user_ids))).all()
+    params = {"platform": platform, "user_ids": list(set(user_ids))}
+    rows = (await (await session.connection()).execute(_MEMBERS, params)).all()
     return {row[0]: _info(row) for row in rows}
 
 
 def _info(row: Sequence[Any]) -> MemberInfo:
-    """A `_members` row (platform's user id, member id, name, locale, is a vendor)."""
+    """A `_MEMBERS` row (platform's user id, member id, name, locale, is a vendor)."""
     _, member_id, name, locale, is_vendor = row
     return MemberInfo(member_id or 0, name, locale, bool(is_vendor))
 
 
-def _members(platform: str, user_ids: Collection[str]) -> Any:
-    # Plain columns through Core: this runs for every batch of votes, and loading Member
-    # entities into the session cost more than the query itself.
-    return (
-        sa_select(
-            col(Account.platform_user_id),
-            col(Member.id),
-            col(Member.display_name),
-            col(Member.locale),
-            col(Vendor.id).is_not(None),
-        )
-        .join(Member, col(Account.member_id) == col(Member.id))
-        .outerjoin(
-            Vendor,
-            and_(
-                col(Vendor.member_id) == col(Member.id),
-                exists().where(col(VendorGrant.vendor_id) == col(Vendor.id)),
-            ),
-        )
-        .where(col(Account.platform) == platform, col(Account.platform_user_id).in_(set(user_ids)))
+# The members of these accounts of the platform. Plain columns through Core: this runs
+# for every batch of votes, and loading Member entities into the session cost more than
+# the query itself. Built once, as is `_IDENTIFY`: every message asks one of them.
+_MEMBERS = (
+    sa_select(
+        col(Account.platform_user_id),
+        col(Member.id),
+        col(Member.display_name),
+        col(Member.locale),
+        col(Vendor.id).is_not(None),
     )
+    .join(Member, col(Account.member_id) == col(Member.id))
+    .outerjoin(
+        Vendor,
+        and_(
+            col(Vendor.member_id) == col(Member.id),
+            exists().where(col(VendorGrant.vendor_id) == col(Vendor.id)),
+        ),
+    )
+    .where(
+        col(Account.platform) == bindparam("platform"),
+        col(Account.platform_user_id).in_(bindparam("user_ids", expanding=True)),
+    )
+)
+# A member and the chat the message came from, when both are known.
+_IDENTIFY = _MEMBERS.add_columns(
+    sa_select(col(Chat.id))
+    .where(
+        col(Chat.platform) == bindparam("chat_platform"),
+        col(Chat.platform_chat_id) == bindparam("chat_id"),
+    )
+    .scalar_subquery()
+)
 
 
 async def set_member_locale(session: AsyncSession, member_id: int, locale: str | None) -> None:

@@ -28,14 +28,14 @@ async def set_value(session: AsyncSession, key: str, value: str) -> None:
 CATALOG_REVISION = "catalog_revision"
 VECTOR_REVISION = "vector_revision"
 _REVISIONS = (CATALOG_REVISION, VECTOR_REVISION)
+_READ_REVISIONS = select(Meta.key, Meta.value).where(col(Meta.key).in_(_REVISIONS))
 
 
 async def revision(session: AsyncSession, key: str) -> str:
     """The revision kept under `key` (one of the revisions above), empty if it was never
     set; read with the others on first use in this unit of work (`session.info`)."""
     if key not in session.info:
-        stmt = select(Meta.key, Meta.value).where(col(Meta.key).in_(_REVISIONS))
-        found = dict((await session.exec(stmt)).all())
+        found = dict((await session.exec(_READ_REVISIONS)).all())
         session.info.update({name: found.get(name) or "" for name in _REVISIONS})
     value: str = session.info[key]
     return value

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, update
+from sqlalchemy import bindparam, case, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,12 +90,8 @@ async def email_salt(session: AsyncSession) -> str:
 
 async def code_of(session: AsyncSession, member_id: int) -> str:
     """The member's attribution code, made on first use."""
-    stmt = (
-        select(MemberCode.code)
-        .where(MemberCode.member_id == member_id)
-        .order_by(col(MemberCode.code))
-    )
-    found = (await session.exec(stmt)).first()
+    params = {"member_id": member_id}
+    found = (await session.exec(_CODE_OF, params=params)).first()
     if found is not None:
         return found
     table = table_of(MemberCode)
@@ -103,7 +99,15 @@ async def code_of(session: AsyncSession, member_id: int) -> str:
     insert = insert_for(session, table).values(code=code, member_id=member_id)
     await session.exec(insert.on_conflict_do_nothing())
     # A racing unit of work of the same member may have stored its code first.
-    return (await session.exec(stmt)).first() or code
+    return (await session.exec(_CODE_OF, params=params)).first() or code
+
+
+# Built once: every card in a private chat asks it (for its Buy link).
+_CODE_OF = (
+    select(MemberCode.code)
+    .where(MemberCode.member_id == bindparam("member_id"))
+    .order_by(col(MemberCode.code))
+)
 
 
 async def member_by_code(session: AsyncSession, code: str) -> int | None:
