@@ -118,7 +118,7 @@ async def record(session: AsyncSession, facts: Sequence[SignalFact]) -> int:
     Returns how many were new."""
     if not facts:
         return 0
-    rows = [{**asdict(fact), "kind": fact.kind.value} for fact in facts]
+    rows = [{**vars(fact), "kind": fact.kind.value} for fact in facts]  # asdict deep-copies
     connection = await session.connection()
     return len((await connection.execute(_record_new(session), rows)).all())
 

@@ -196,23 +196,43 @@ _THAN = frozenset(_stems("than,niz,od,ніж,за,kuin,daripada,dari,dibanding,d
 _WORD = re.compile(r"\w+")
 
 
+_Table = tuple[tuple[tuple[str, ...], Measure, bool], ...]
+_START = 3  # letters every stem has
+
+
+def _by_start(table: _Table) -> dict[str, list[tuple[str, Measure, bool]]]:
+    """The table's stems by their first letters, in the table's order: a word is tried
+    against the few that start as it does, not all two hundred."""
+    index: dict[str, list[tuple[str, Measure, bool]]] = {}
+    for stems, measure, less in table:
+        for stem in stems:
+            index.setdefault(stem[:_START], []).append((stem, measure, less))
+    return index
+
+
+_SUPERLATIVES_BY_START = _by_start(_SUPERLATIVES)
+_WORDS_BY_START = _by_start(_WORDS)
+
+
 def comparison_of(question: str) -> Comparison | None:
     """The comparison the question asks for, if any: a superlative ("the cheapest
     tent") or a comparative ("cheaper than the Ridge 2")."""
     tokens = _WORD.findall(fold(question))
-    return _found_in(tokens, _SUPERLATIVES, superlative=True) or _found_in(tokens, _WORDS)
+    return _found_in(tokens, _SUPERLATIVES_BY_START, superlative=True) or _found_in(
+        tokens, _WORDS_BY_START
+    )
 
 
 def _found_in(
     tokens: list[str],
-    table: tuple[tuple[tuple[str, ...], Measure, bool], ...],
+    table: dict[str, list[tuple[str, Measure, bool]]],
     superlative: bool = False,
 ) -> Comparison | None:
     for i, token in enumerate(tokens):
+        # The word with the next (stems of two words); a stem of one word starts it too.
         pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else token
-        for stems, measure, less in table:
-            stem = next((s for s in stems if pair.startswith(s) or token.startswith(s)), None)
-            if stem is None or (measure is Measure.SPF and "spf" not in tokens):
+        for stem, measure, less in table.get(pair[:_START], ()):
+            if not pair.startswith(stem) or (measure is Measure.SPF and "spf" not in tokens):
                 continue
             before_it = tokens[i - 1] if i else ""
             if measure is Measure.LENGTH and (
