@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
@@ -96,6 +96,18 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
+@contextmanager
+def off_the_loop() -> Iterator[None]:
+    """Statements in this block take the trip to SQLite's thread even in a unit of work
+    that runs them on the event loop (`Database.session(inline=True)`): for reads that
+    may be long, such as a cache of the whole catalog reloaded, so the loop goes on."""
+    token = sqlite_driver.running_here.set(False)
+    try:
+        yield
+    finally:
+        sqlite_driver.running_here.reset(token)
+
+
 class NestedUnitOfWork(RuntimeError):
     """Database.session() inside another unit of work of the same task."""
 
@@ -146,8 +158,9 @@ class Database:
 
         `inline`, for units of work that answer someone (a few small statements): on
         SQLite, once the transaction holds the write lock, its statements run on the
-        event loop's thread instead of a trip to the driver's (storage/sqlite_driver).
-        Jobs and imports, whose statements may be long, leave it off."""
+        event loop's thread instead of a trip to the driver's (storage/sqlite_driver);
+        a long read among them goes `off_the_loop`. Jobs and imports, whose statements
+        may be long, leave it off."""
         task = asyncio.current_task()
         if task is not None and _unit_of_work.get() is task:
             raise NestedUnitOfWork(

@@ -134,18 +134,25 @@ class Connection(aiosqlite.Connection):
         await super().commit()
 
     async def rollback(self) -> None:
-        """Roll back on the thread; the write lock goes."""
+        """Roll back on the thread; the write lock goes. With no transaction open (the
+        pool's reset after a commit) there is nothing to do, and no trip."""
         self._holds_write_lock = False
+        if self._conn is not None and not self._conn.in_transaction:
+            return
         await super().rollback()
 
     @property
     def raw(self) -> sqlite3.Connection:
-        """The underlying sqlite3 connection; use it only on aiosqlite's worker thread."""
+        """The underlying sqlite3 connection; use it on aiosqlite's worker thread, or here
+        while nothing waits for that thread (every trip is awaited before the next)."""
         return self._conn
 
 
 async def connect(*args: Any, **kwargs: Any) -> Connection:
     """Open a connection; arguments as for `sqlite3.connect`."""
+    # Used from the event loop's thread too, never from two threads at once (above);
+    # SQLAlchemy asks for the check only on in-memory databases.
+    kwargs["check_same_thread"] = False
     connection = Connection(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy sets it: never block interpreter exit
     await connection

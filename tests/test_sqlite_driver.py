@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_driver
-from storage.db import Database
+from storage.db import Database, off_the_loop
 
 
 @pytest.fixture
@@ -88,7 +88,10 @@ async def test_once_it_has_written_an_answering_unit_of_work_runs_on_the_loops_t
             assert await _thread_of(session) != loop_thread  # reads wait for nothing, but
             await _sql(session, "INSERT INTO t (note) VALUES ('a')")  # may be long
             assert await _thread_of(session) == loop_thread
+            with off_the_loop():  # a long read (a cache reloaded) leaves the loop free
+                assert await _thread_of(session) != loop_thread
             await _sql(session, "UPDATE t SET note = 'b'")
+            assert await _thread_of(session) == loop_thread
     async with db.session() as session:  # a job's: its statements may be long
         await _sql(session, "INSERT INTO t (note) VALUES ('c')")
         assert await _thread_of(session) != loop_thread
@@ -124,3 +127,14 @@ async def test_waiting_for_another_processs_write_lock_leaves_the_loop_running(
     other.close()
     async with db.session() as session:
         assert (await _sql(session, "SELECT note FROM t")).scalar_one() == "waited"
+
+
+async def test_an_in_memory_database_answers_on_the_loops_thread_too() -> None:
+    memory = Database("sqlite://")  # SQLAlchemy asks sqlite3 to check the thread there
+    try:
+        async with memory.session(inline=True) as session:
+            await _sql(session, "CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            await _sql(session, "INSERT INTO t DEFAULT VALUES")
+            assert (await _sql(session, "SELECT count(*) FROM t")).scalar_one() == 1
+    finally:
+        await memory.dispose()
