@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import meta
+from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from storage.models import Product, ProductSearch, ProductVariant, Vendor
 from storage.sql import dialect_of, insert_for, table_of
 from storage.text import index_text
@@ -429,10 +431,22 @@ async def _current_statistics(session: AsyncSession, revision: str) -> None:
     # SQLite reads the planner's statistics when a connection first reads the schema, and
     # an import's ANALYZE on another connection (or process) does not reach it: a pooled
     # connection rereads them (0.02 ms) on the first revision it sees and on each new one.
+    # The reread takes the write lock for a moment, so it does not wait for it: while
+    # another process writes, a read (a completion) plans as before and the next one
+    # tries again.
     connection = await session.connection()
-    if connection.info.get(meta.CATALOG_REVISION) != revision:
+    if connection.info.get(meta.CATALOG_REVISION) == revision:
+        return
+    await connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
         await connection.exec_driver_sql("ANALYZE sqlite_schema")
-        connection.info[meta.CATALOG_REVISION] = revision
+    except OperationalError as error:
+        if "locked" in str(error):  # another process is writing
+            return
+        raise
+    finally:
+        await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    connection.info[meta.CATALOG_REVISION] = revision
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ProductRecord]:

@@ -1,10 +1,13 @@
 """Catalog import: all rows or none, every problem listed with its line."""
 
 import json
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from bot.app import App
 from config import shipped_file
@@ -19,6 +22,7 @@ from handlers.catalog.service import (
     summary,
 )
 from handlers.core.i18n import I18n
+from storage import meta
 from storage.catalog import all_products, catalog_revision, count_products
 from storage.db import Database
 from tests.support import cards, command, user
@@ -421,3 +425,32 @@ async def test_on_sqlite_an_import_leaves_statistics_so_a_few_products_are_read_
                 assert ["PRIMARY KEY" in row[-1] for row in plan.all()] == [True]
     finally:
         await running.dispose()
+
+
+async def test_rereading_the_statistics_waits_for_no_other_process(
+    db: Database, db_url: str
+) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL gathers its own statistics")
+    items = [
+        {"sku": f"MUG-{n}", "name": f"Mug {n}", "category": "Home", "price": "9.00"}
+        | {"currency": "EUR", "stock": 1}
+        for n in range(20)
+    ]
+    assert (await import_catalog(db, json.dumps(items).encode(), Format.JSON)).ok
+    other = sqlite3.connect(make_url(db_url).database or "", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    try:
+        started = time.perf_counter()
+        async with db.read() as session:  # a completion, say
+            await catalog_revision(session)
+            assert await count_products(session) == len(items)
+            stale = (await session.connection()).info.get(meta.CATALOG_REVISION)
+        assert time.perf_counter() - started < 1  # not busy_timeout's 5 s
+        assert stale is None  # not reread: the next one tries again
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    async with db.read() as session:
+        revision = await catalog_revision(session)
+        assert (await session.connection()).info.get(meta.CATALOG_REVISION) == revision
