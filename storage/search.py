@@ -7,7 +7,7 @@ no query-syntax characters; the query expression is still passed as a bound para
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -70,20 +70,9 @@ class SearchFilters:
         return bool(self.colors or self.size)
 
     @property
-    def shape(self) -> _Shape:
-        """Which limits are set (not their values): what the statement looks like."""
-        return _Shape(
-            self.min_price_minor is not None,
-            self.max_price_minor is not None,
-            bool(self.currency),
-            bool(self.categories),
-            bool(self.colors),
-            bool(self.size),
-        )
-
-    @property
     def params(self) -> dict[str, Any]:
-        """The values of the limits set, as `_filtered`'s statements take them."""
+        """The values of the limits set, as `_filtered`'s statements take them: its names
+        say which are set, which is all the statement's shape depends on."""
         values: dict[str, Any] = {
             "min_price": self.min_price_minor,
             "max_price": self.max_price_minor,
@@ -95,26 +84,16 @@ class SearchFilters:
         return {name: value for name, value in values.items() if value is not None}
 
 
-@dataclass(frozen=True)
-class _Shape:
-    min_price: bool = False
-    max_price: bool = False
-    currency: bool = False
-    categories: bool = False
-    colors: bool = False
-    size: bool = False
-
-
-def _in_stock_variant(shape: _Shape) -> Any:
+def _in_stock_variant(limits: Collection[str]) -> Any:
     variant_in_stock = or_(
         col(ProductVariant.stock) > 0,
         and_(col(ProductVariant.stock).is_(None), col(Product.stock) > 0),
     )
     conditions = [col(ProductVariant.product_id) == col(Product.id), variant_in_stock]
-    if shape.colors:
+    if "colors" in limits:
         colors: Any = bindparam("colors", expanding=True)
         conditions.append(func.lower(col(ProductVariant.color)).in_(colors))
-    if shape.size:
+    if "size" in limits:
         conditions.append(func.upper(col(ProductVariant.size)) == bindparam("size"))
     return exists().where(*conditions)
 
@@ -135,37 +114,37 @@ async def search_products(
     filters): in-stock products only, cheapest first, off the (category, price) index.
     """
     dialect = dialect_of(session)
-    shape, params = filters.shape, filters.params
+    params = filters.params
     if not terms:
-        browse = _filtered(select(col(Product.id)), shape).where(col(Product.stock) > 0)
+        browse = _filtered(select(col(Product.id)), params).where(col(Product.stock) > 0)
         stmt = browse.order_by(col(Product.price_minor), col(Product.id)).limit(limit)
         return list((await session.exec(stmt, params=params)).all())
     found: list[int] = []
     if match_all:
-        in_name = _filtered(_name_match(dialect, terms), shape).where(col(Product.stock) > 0)
+        in_name = _filtered(_name_match(dialect, terms), params).where(col(Product.stock) > 0)
         found = list((await session.exec(in_name.limit(limit), params=params)).all())
         if len(found) >= limit:
             return found
-    ranked = _filtered(_ranked_match(dialect, terms, match_all), shape)
+    ranked = _filtered(_ranked_match(dialect, terms, match_all), params)
     if found:
         ranked = ranked.where(col(Product.id).not_in(found))
     found += (await session.exec(ranked.limit(limit - len(found)), params=params)).all()
     return found
 
 
-def _filtered(stmt: Any, shape: _Shape) -> Any:
-    """`stmt` limited as `shape` says, the limits' values its parameters
-    (`SearchFilters.params`)."""
-    if shape.min_price:
+def _filtered(stmt: Any, limits: Collection[str]) -> Any:
+    """`stmt` limited by the `limits` named (`SearchFilters.params`' names), their
+    values its parameters."""
+    if "min_price" in limits:
         stmt = stmt.where(col(Product.price_minor) >= bindparam("min_price"))
-    if shape.max_price:
+    if "max_price" in limits:
         stmt = stmt.where(col(Product.price_minor) <= bindparam("max_price"))
-    if shape.currency:
+    if "currency" in limits:
         stmt = stmt.where(col(Product.currency) == bindparam("currency"))
-    if shape.categories:
+    if "categories" in limits:
         stmt = stmt.where(col(Product.category).in_(bindparam("categories", expanding=True)))
-    if shape.colors or shape.size:
-        stmt = stmt.where(_in_stock_variant(shape))
+    if "colors" in limits or "size" in limits:
+        stmt = stmt.where(_in_stock_variant(limits))
     return stmt
 
 
@@ -245,12 +224,12 @@ async def variant_sizes(session: AsyncSession) -> list[str]:
 
 
 @cache
-def _stock_of(shape: _Shape) -> Any:
-    """Built once for each shape of limits: a question checks the model's nearest so,
+def _stock_of(limits: frozenset[str]) -> Any:
+    """Built once for each set of limits: a question checks the model's nearest so,
     and building the statement took longer than running it."""
     ids: Any = bindparam("ids", expanding=True)
     return _filtered(
-        select(col(Product.id), col(Product.stock)).where(col(Product.id).in_(ids)), shape
+        select(col(Product.id), col(Product.stock)).where(col(Product.id).in_(ids)), limits
     )
 
 
@@ -258,8 +237,9 @@ async def passing(session: AsyncSession, ids: Sequence[int], filters: SearchFilt
     """Those of `ids` that pass `filters`, in stock first, otherwise in the order given."""
     if not ids:
         return []
-    params = {**filters.params, "ids": list(ids)}
-    stock = dict((await session.exec(_stock_of(filters.shape), params=params)).all())
+    limits = filters.params
+    stock_of = _stock_of(frozenset(limits))
+    stock = dict((await session.exec(stock_of, params={**limits, "ids": list(ids)})).all())
     return sorted((i for i in ids if i in stock), key=lambda i: stock[i] <= 0)
 
 
