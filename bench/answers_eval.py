@@ -31,10 +31,12 @@ import json
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bot.app import build_app
+from bot.app import App, build_app
 from config import Settings
 from handlers.catalog.formats import Format
 from handlers.catalog.service import import_catalog
@@ -74,7 +76,9 @@ class Outcome:
     shown3: bool
 
 
-async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
+async def open_shop(lexical: bool, tmp: Path) -> tuple[App, SemanticIndex | None]:
+    """The evaluation's catalog imported into a fresh SQLite database under `tmp`, and
+    its search by meaning with every product's vector (None with `lexical`)."""
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'eval.db'}",
         load_demo_catalog=False,
@@ -84,27 +88,35 @@ async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
     await upgrade(app.db)
     report = await import_catalog(app.db, HERE / "catalog.json", Format.JSON)
     assert report.ok, report.problems[:3]
-    semantic = None
-    if not lexical:
-        embedder = load_embedder()
-        if embedder is None:
-            raise SystemExit("the semantic extra is not installed: pip install -e '.[semantic]'")
-        started = time.perf_counter()
-        count = await refresh_vectors(app.db, embedder)
-        print(f"vectors: {count} products in {time.perf_counter() - started:.1f} s")
-        semantic = app.services.cache(SemanticIndex)
-        semantic.use(embedder)
-    index = ProductIndex()
-    files = set(SPLITS.values()) if split == "all" else {SPLITS[split]}
-    items = [
+    if lexical:
+        return app, None
+    embedder = load_embedder()
+    if embedder is None:
+        raise SystemExit("the semantic extra is not installed: pip install -e '.[semantic]'")
+    started = time.perf_counter()
+    count = await refresh_vectors(app.db, embedder)
+    print(f"vectors: {count} products in {time.perf_counter() - started:.1f} s")
+    semantic = app.services.cache(SemanticIndex)
+    semantic.use(embedder)
+    return app, semantic
+
+
+def questions(splits: Collection[str]) -> list[dict[str, Any]]:
+    """The questions of these splits (the test and dev splits share one file)."""
+    files = sorted({SPLITS[split] for split in splits})
+    return [
         item
-        for name in sorted(files)
+        for name in files
         for item in json.loads((HERE / name).read_text(encoding="utf-8"))
+        if item["split"] in splits
     ]
+
+
+async def evaluate(split: str, lexical: bool, tmp: Path) -> list[Outcome]:
+    app, semantic = await open_shop(lexical, tmp)
+    index = ProductIndex()
     outcomes = []
-    for item in items:
-        if split != "all" and item["split"] != split:
-            continue
+    for item in questions(SPLITS if split == "all" else {split}):
         recall = None
         async with app.db.session() as session:
             asker = Asker(session, index, semantic, limit=3)
