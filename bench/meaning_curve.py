@@ -8,7 +8,8 @@ something the shop does not sell ("trekking poles?") must claim nothing. Every
 threshold trades one against the other. For each paraphrase, cross-language and "none"
 question of the studied splits (test, dev, fresh, blind; never blind2, whose
 questions set no threshold) asked without context, this takes the model's nearest
-product, how far its similarity stands out from the question's similarity to
+product to what it reads (the question, then the catalog's words the engine read it as:
+`finder.for_the_model`), how far its similarity stands out from the question's similarity to
 everything (z, the engine's own score) and its lead over the next one (margin). A claim
 at z >= T and margin >= M is right when that product is one the question expects; a
 "none" question stays honest when its nearest clears neither.
@@ -33,7 +34,9 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import select
 
 from bench.answers_eval import open_shop, questions
-from handlers.products.finder import MATCH
+from handlers.products.finder import MATCH, for_the_model
+from handlers.products.index import ProductIndex
+from handlers.products.query import parse_question
 from storage.models import Product
 
 STUDIED = ("test", "dev", "fresh", "blind")
@@ -65,6 +68,7 @@ async def nearest_of_each() -> tuple[str, list[Nearest]]:
         app, semantic = await open_shop(lexical=False, tmp=Path(tmp))
         assert semantic is not None
         found = []
+        index = ProductIndex()
         async with app.db.session() as session:
             embedder = await semantic.embedder()
             assert embedder is not None and await semantic.ready(session)
@@ -72,7 +76,9 @@ async def nearest_of_each() -> tuple[str, list[Nearest]]:
             for item in questions(STUDIED):
                 if item["category"] not in KINDS or item["context"]:
                     continue
-                near = await semantic.nearest(item["question"], 2)
+                terms = await index.terms(session)
+                parsed = parse_question(item["question"], terms)
+                near = await semantic.nearest(for_the_model(item["question"], parsed, terms), 2)
                 (first, z), (_, second) = near[0], near[1]
                 right = skus[first] in item["expect"]
                 found.append(Nearest(item["category"], z, z - second, right))
