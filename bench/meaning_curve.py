@@ -8,11 +8,12 @@ something the shop does not sell ("trekking poles?") must claim nothing. Every
 threshold trades one against the other. For each paraphrase, cross-language and "none"
 question of the studied splits (test, dev, fresh, blind; never blind2, whose
 questions set no threshold) asked without context, this takes the model's nearest
-product to what it reads (the question, then the catalog's words the engine read it as:
-`finder.for_the_model`), how far its similarity stands out from the question's similarity to
-everything (z, the engine's own score) and its lead over the next one (margin). A claim
-at z >= T and margin >= M is right when that product is one the question expects; a
-"none" question stays honest when its nearest clears neither.
+product to what it reads (the question, then the shopping dictionary's English for its
+words the catalog lacks: `finder.for_the_model`), how far its similarity stands out from
+the question's similarity to everything (z, the engine's own score) and its lead over
+the next one (margin). A claim at z >= T and margin >= M is right when that product is
+one the question expects; a "none" question stays honest when its nearest does not
+clear both.
 
 Printed for a grid of thresholds, then the best share of paraphrases and of
 cross-language questions right first by meaning alone while "none" stays at least 90%
@@ -68,21 +69,23 @@ async def nearest_of_each() -> tuple[str, list[Nearest]]:
         app, semantic = await open_shop(lexical=False, tmp=Path(tmp))
         assert semantic is not None
         found = []
-        index = ProductIndex()
-        async with app.db.session() as session:
-            embedder = await semantic.embedder()
-            assert embedder is not None and await semantic.ready(session)
-            skus = dict((await session.exec(select(Product.id, Product.sku))).all())
-            for item in questions(STUDIED):
-                if item["category"] not in KINDS or item["context"]:
-                    continue
-                terms = await index.terms(session)
-                parsed = parse_question(item["question"], terms)
-                near = await semantic.nearest(for_the_model(item["question"], parsed, terms), 2)
-                (first, z), (_, second) = near[0], near[1]
-                right = skus[first] in item["expect"]
-                found.append(Nearest(item["category"], z, z - second, right))
-        await app.close()
+        try:
+            async with app.db.session() as session:
+                embedder = await semantic.embedder()
+                assert embedder is not None and await semantic.ready(session)
+                skus = dict((await session.exec(select(Product.id, Product.sku))).all())
+                terms = await ProductIndex().terms(session)
+                for item in questions(STUDIED):
+                    if item["category"] not in KINDS or item["context"]:
+                        continue
+                    parsed = parse_question(item["question"], terms)
+                    near = await semantic.nearest(for_the_model(item["question"], parsed), 2)
+                    assert len(near) == 2, "every product of the catalog has a vector"
+                    (first, z), (_, second) = near
+                    right = skus[first] in item["expect"]
+                    found.append(Nearest(item["category"], z, z - second, right))
+        finally:
+            await app.close()
         return embedder.name, found
 
 
@@ -116,8 +119,13 @@ def report(found: Sequence[Nearest]) -> list[Point]:
     honest = [p for p in points if p.honest >= HONEST]
     print(f"\nwith 'none' at least {HONEST:.0%} honest, right first by meaning alone, at best:")
     for kind in KINDS[:2]:
-        best = max(honest, key=lambda p: p.right[kind])
-        print(f"  {kind}: {best.right[kind]:.1%} (z >= {best.z:.2f}, margin >= {best.margin:.1f})")
+        best = max(honest, key=lambda p: p.right[kind], default=None)
+        if best is None:
+            print(f"  {kind}: no threshold keeps 'none' that honest")
+        else:
+            print(
+                f"  {kind}: {best.right[kind]:.1%} (z >= {best.z:.2f}, margin >= {best.margin:.1f})"
+            )
     return points
 
 

@@ -16,7 +16,7 @@ from handlers.core.model import Out, Text, bold
 from handlers.products import compare, direct
 from handlers.products.colours import colour_name
 from handlers.products.dictionary import dictionary
-from handlers.products.finder import find_products
+from handlers.products.finder import find_products, for_the_model
 from handlers.products.index import CatalogTerms, ProductIndex
 from handlers.products.quantity import Quantity
 from handlers.products.query import parse_question
@@ -374,6 +374,25 @@ def test_a_dictionary_word_reads_as_the_meaning_the_catalog_has() -> None:
     # "dzieci" is listed as child before kids; a catalog that says "kids" reads kids.
     catalog = CatalogTerms(vocabulary={"kids": 1, "goggles": 1}, sorted_terms=["goggles", "kids"])
     assert "kids" in parse_question("gogle dla dzieci", catalog).terms
+
+
+def test_the_model_reads_the_dictionary_english_beside_the_question() -> None:
+    catalog = CatalogTerms(
+        vocabulary={"laptop": 1, "backpack": 1}, sorted_terms=["backpack", "laptop"]
+    )
+
+    def read(question: str, before: str | None = None) -> str:
+        parsed = parse_question(question, catalog)
+        if before is not None:
+            parsed = parsed.following(parse_question(before, catalog))
+            question = f"{before} {question}"
+        return for_the_model(question, parsed)
+
+    assert read("tarvitsen uuden läppärin") == "tarvitsen uuden läppärin (laptop)"
+    assert read("plecak na laptopa") == "plecak na laptopa (laptop backpack)"
+    assert read("laptop reppu") == "laptop reppu (backpack)"  # the catalog's word stays
+    assert read("laptop backpack") == "laptop backpack"
+    assert read("entä läppärille?", before="reppu") == "reppu entä läppärille? (backpack laptop)"
 
 
 async def test_the_memory_is_per_person_and_per_chat_and_expires(shop: App, clock: Clock) -> None:

@@ -61,6 +61,9 @@ class ParsedQuery:
     category_words: list[str] = field(default_factory=list)
     quantities: list[quantity.Quantity] = field(default_factory=list)  # "1,7 l", "-10 °C"
     amount_words: list[str] = field(default_factory=list)  # their numbers, as terms
+    # The shopping dictionary's English for the words the catalog lacks ("läppärin":
+    # laptop), in order: what the model reads beside the question (finder.for_the_model).
+    english: list[str] = field(default_factory=list)
 
     @property
     def has_filters(self) -> bool:
@@ -96,6 +99,7 @@ class ParsedQuery:
             category_words=self.category_words or before.category_words,
             quantities=self.quantities or before.quantities,
             amount_words=list(dict.fromkeys(before.amount_words + self.amount_words)),
+            english=list(dict.fromkeys(before.english + self.english)),
         )
 
     def filters(self, with_variant: bool = True) -> SearchFilters:
@@ -167,7 +171,9 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
             if any(c.isdigit() for c in m.group(0)) and any(c.isalpha() for c in m.group(0))
         ]
     )
-    toks = dictionary().translate(tokens(_join_hyphenated(question, catalog)), catalog.knows, _kept)
+    asked = tokens(_join_hyphenated(question, catalog))
+    toks = dictionary().translate(asked, catalog.knows, _kept)
+    parsed.english = [t for t in dict.fromkeys(toks) if t.isalpha() and t not in asked]
     candidates: list[str] = []
     i = 0
     while i < len(toks):
