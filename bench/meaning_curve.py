@@ -72,7 +72,8 @@ async def nearest_of_each() -> tuple[str, list[Nearest]]:
         try:
             async with app.db.session() as session:
                 embedder = await semantic.embedder()
-                assert embedder is not None and await semantic.ready(session)
+                ready = await semantic.ready(session)
+                assert embedder is not None and ready, "the semantic extra is installed"
                 skus = dict((await session.exec(select(Product.id, Product.sku))).all())
                 terms = await ProductIndex().terms(session)
                 for item in questions(STUDIED):

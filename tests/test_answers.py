@@ -395,6 +395,15 @@ def test_the_model_reads_the_dictionary_english_beside_the_question() -> None:
     assert read("entä läppärille?", before="reppu") == "reppu entä läppärille? (backpack laptop)"
 
 
+def test_the_model_reads_no_spelling_guess_beside_the_question() -> None:
+    # A wrong guess would send the words and the model, whose agreement claims a
+    # product, to the same wrong one: the catalog's rope for a sleeping bag liner.
+    words = ["bag", "knife", "rope", "serrated", "sleeping"]
+    catalog = CatalogTerms(vocabulary=dict.fromkeys(words, 1), sorted_terms=words)
+    for question in ("sleeping bag liner", "separated knife"):
+        assert for_the_model(question, parse_question(question, catalog)) == question
+
+
 async def test_the_memory_is_per_person_and_per_chat_and_expires(shop: App, clock: Clock) -> None:
     await ask(shop, "summit 3 tent", who="alice")
     assert titles(await ask(shop, "cheaper?", who="bob")) == []  # Bob asked nothing before

@@ -39,14 +39,19 @@ class Dictionary:
     english: frozenset[str]  # every word the phrases translate to
 
     def translate(
-        self, tokens: list[str], known: Callable[[str], bool], kept: Callable[[str], bool]
+        self,
+        tokens: list[str],
+        known: Callable[[str], bool],
+        kept: Callable[[str], bool],
+        spelled: bool = True,
     ) -> list[str]:
         """`tokens` with each phrase the catalog does not know (some word of it is new to
         it) replaced by its English, where the catalog knows every English word of it;
-        longest phrases first. A word neither knows is read as the dictionary's closest
-        word where one is close ("sepedah" -> "sepeda", "чайнк" -> "чайник"), unless
-        `kept` (small words, units)."""
-        tokens = [t if known(t) or kept(t) else self._spelled(t) for t in tokens]
+        longest phrases first. With `spelled`, a word neither knows is first read as the
+        dictionary's closest word where one is close ("sepedah" -> "sepeda", "чайнк" ->
+        "чайник"), unless `kept` (small words, units)."""
+        if spelled:
+            tokens = [t if known(t) or kept(t) else self._spelled(t) for t in tokens]
         out: list[str] = []
         i = 0
         while i < len(tokens):

@@ -113,8 +113,8 @@ def for_the_model(text: str, parsed: ParsedQuery) -> str:
     for those the catalog lacks ("tarvitsen uuden läppärin": laptop). This small model
     links few words across languages on its own: by meaning alone, the right product
     first for 34% of the studied cross-language questions, 88% with their English
-    beside them (bench.meaning_curve). The parser's guesses at misspelt words are left
-    out: the model would read "separated" as the "serrated" it was taken for."""
+    beside them (bench.meaning_curve). Guesses at misspelt words are left out (see
+    `ParsedQuery.english`)."""
     said = set(words(text))
     english = [word for word in parsed.english if word not in said]
     return f"{text} ({' '.join(english)})" if english else text

@@ -173,7 +173,11 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
     )
     asked = tokens(_join_hyphenated(question, catalog))
     toks = dictionary().translate(asked, catalog.knows, _kept)
-    parsed.english = [t for t in dict.fromkeys(toks) if t.isalpha() and t not in asked]
+    # Without the dictionary's spelling guesses ("liner" read as "line", a rope): for the
+    # model, whose agreement with the words claims a product, a wrong guess is no
+    # second opinion.
+    exact = dictionary().translate(asked, catalog.knows, _kept, spelled=False)
+    parsed.english = [t for t in dict.fromkeys(exact) if t.isalpha() and t not in asked]
     candidates: list[str] = []
     i = 0
     while i < len(toks):
