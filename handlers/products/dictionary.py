@@ -38,20 +38,18 @@ class Dictionary:
     words: tuple[str, ...]  # every word of the phrases, sorted: what typos are fixed to
     english: frozenset[str]  # every word the phrases translate to
 
-    def translate(
-        self,
-        tokens: list[str],
-        known: Callable[[str], bool],
-        kept: Callable[[str], bool],
-        spelled: bool = True,
+    def spell(
+        self, tokens: list[str], known: Callable[[str], bool], kept: Callable[[str], bool]
     ) -> list[str]:
-        """`tokens` with each phrase the catalog does not know (some word of it is new to
-        it) replaced by its English, where the catalog knows every English word of it;
-        longest phrases first. With `spelled`, a word neither knows is first read as the
+        """`tokens` with each word neither the catalog nor the dictionary knows read as the
         dictionary's closest word where one is close ("sepedah" -> "sepeda", "чайнк" ->
         "чайник"), unless `kept` (small words, units)."""
-        if spelled:
-            tokens = [t if known(t) or kept(t) else self._spelled(t) for t in tokens]
+        return [t if known(t) or kept(t) else self._spelled(t) for t in tokens]
+
+    def translate(self, tokens: list[str], known: Callable[[str], bool]) -> list[str]:
+        """`tokens` with each phrase the catalog does not know (some word of it is new to
+        it) replaced by its English, where the catalog knows every English word of it;
+        longest phrases first."""
         out: list[str] = []
         i = 0
         while i < len(tokens):

@@ -172,11 +172,12 @@ def parse_question(question: str, catalog: CatalogTerms) -> ParsedQuery:
         ]
     )
     asked = tokens(_join_hyphenated(question, catalog))
-    toks = dictionary().translate(asked, catalog.knows, _kept)
-    # Without the dictionary's spelling guesses ("liner" read as "line", a rope): for the
-    # model, whose agreement with the words claims a product, a wrong guess is no
-    # second opinion.
-    exact = dictionary().translate(asked, catalog.knows, _kept, spelled=False)
+    spelled = dictionary().spell(asked, catalog.knows, _kept)
+    toks = dictionary().translate(spelled, catalog.knows)
+    # The model reads the English of the words as asked, not of the dictionary's spelling
+    # guesses ("liner" read as "line", a rope): its agreement with the words claims a
+    # product, and a wrong guess is no second opinion.
+    exact = toks if spelled == asked else dictionary().translate(asked, catalog.knows)
     parsed.english = [t for t in dict.fromkeys(exact) if t.isalpha() and t not in asked]
     candidates: list[str] = []
     i = 0
